@@ -1,0 +1,122 @@
+# pinbench build. Objects live in build/<flavour>/obj; the flavours are the release build that
+# publishes numbers, and the sanitizer builds that only ever run tests.
+#   make            build/pinbench
+#   make bench      check/install dependencies, build, run the default profile
+#   make test       unit tests (release, ASan+UBSan, TSan for the threaded harness), smoke runs
+#   make format / format-check / compdb
+
+CC      ?= gcc
+CXX     ?= g++
+PROFILE ?= default
+BUILD   := build
+
+CPPFLAGS += -D_GNU_SOURCE -Iharness -Ibench -MMD -MP
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wundef -Wpointer-arith -Wvla -Wcast-align \
+            -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -pthread
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 -Wall -Wextra -Wshadow -pthread
+# Warnings are errors in CI only, so a newer compiler on a user's box never blocks a build.
+ifeq ($(CI),true)
+CFLAGS   += -Werror
+CXXFLAGS += -Werror
+endif
+
+PKGS     := benchmark hwloc
+PKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(PKG_LIBS) -lpfm -lm -pthread
+TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+HARNESS_C := $(filter-out harness/main.c,$(wildcard harness/*.c))
+HARNESS_CC:= $(wildcard harness/*.cc)
+BENCH_C   := $(wildcard bench/*.c)
+TEST_C    := $(wildcard tests/test_*.c)
+
+# $(call objs,flavour,sources)
+objs = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(patsubst %.cc,$(BUILD)/$(1)/obj/%.o,$(2)))
+
+LIB_SRC  := $(HARNESS_C) $(HARNESS_CC) $(BENCH_C)
+REL_OBJ  := $(call objs,rel,$(LIB_SRC)) $(BUILD)/rel/obj/version.o
+TEST_OBJ := $(call objs,rel,$(TEST_C))
+
+SAN_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_TSAN := -fsanitize=thread -fno-omit-frame-pointer
+
+.PHONY: all bench test deps deps-test unit smoke clean format format-check compdb
+all: $(BUILD)/pinbench
+
+# Build type and flags travel with every result; the git commit is regenerated only when it changes.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@commit=$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown); \
+	 if [ -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$$commit-dirty"; fi; \
+	 printf 'const char pb_version_commit[] = "%s";\n' "$$commit" > $@.tmp; \
+	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
+
+define flavour_rules
+$(BUILD)/$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) -DPB_BUILD_TYPE='"$(2)"' -DPB_BUILD_CFLAGS='"$$(strip $$(CFLAGS) $(3))"' $$(CFLAGS) $(3) -c $$< -o $$@
+$(BUILD)/$(1)/obj/%.o: %.cc
+	@mkdir -p $$(dir $$@)
+	$$(CXX) $$(CPPFLAGS) $$(CXXFLAGS) $(3) -c $$< -o $$@
+$(BUILD)/$(1)/obj/version.o: $(BUILD)/gen/version.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -c $$< -o $$@
+endef
+$(eval $(call flavour_rules,rel,release,))
+$(eval $(call flavour_rules,asan,asan,$(SAN_ASAN)))
+$(eval $(call flavour_rules,tsan,tsan,$(SAN_TSAN)))
+
+$(BUILD)/pinbench: $(REL_OBJ) $(BUILD)/rel/obj/harness/main.o
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/rel/unit: $(REL_OBJ) $(TEST_OBJ)
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+ASAN_LIB := $(call objs,asan,$(LIB_SRC)) $(BUILD)/asan/obj/version.o
+$(BUILD)/asan/unit: $(ASAN_LIB) $(call objs,asan,$(TEST_C))
+	$(CXX) $(CXXFLAGS) $(SAN_ASAN) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+$(BUILD)/asan/pinbench: $(ASAN_LIB) $(BUILD)/asan/obj/harness/main.o
+	$(CXX) $(CXXFLAGS) $(SAN_ASAN) -o $@ $^ $(LDLIBS)
+
+TSAN_LIB := $(call objs,tsan,$(LIB_SRC)) $(BUILD)/tsan/obj/version.o
+$(BUILD)/tsan/unit: $(TSAN_LIB) $(call objs,tsan,$(TEST_C))
+	$(CXX) $(CXXFLAGS) $(SAN_TSAN) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+deps:
+	@scripts/deps.sh bench
+deps-test:
+	@scripts/deps.sh test
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/pinbench run --profile=$(PROFILE) $(BENCH_ARGS)
+
+# Unit tests in three builds, then the CLI and end-to-end smoke checks.
+test: deps-test
+	@$(MAKE) --no-print-directory $(BUILD)/pinbench $(BUILD)/rel/unit $(BUILD)/asan/unit $(BUILD)/asan/pinbench $(BUILD)/tsan/unit
+	@echo "== unit tests (release)"
+	$(BUILD)/rel/unit
+	@echo "== unit tests (address,undefined)"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/asan/unit
+	@echo "== threaded harness tests (thread)"
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 PB_TEST_GROUPS=threads $(BUILD)/tsan/unit
+	@echo "== end-to-end: CLI, results folder, churn smoke"
+	tests/e2e.sh $(BUILD)/pinbench $(BUILD)/asan/pinbench $(BUILD)/rel/unit
+
+clean:
+	rm -rf $(BUILD)
+
+FMT_SRC = $(wildcard harness/*.[ch] harness/*.cc bench/*.[ch] tests/*.[ch])
+format:
+	clang-format -i $(FMT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FMT_SRC)
+compdb:
+	$(MAKE) clean && bear -- $(MAKE) all
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,13 @@
+/* registry: every experiment family, in the order `pinbench list` shows and runs them.
+ * Adding a family is one row here and one file in bench/. */
+#include "registry.h"
+
+#include "selfbench.h"
+
+extern const struct pb_family pb_family_churn;
+
+const struct pb_family *const pb_families[] = {
+    &pb_family_harness,
+    &pb_family_churn,
+};
+const size_t pb_n_families = PB_ARRAY_LEN(pb_families);

@@ -1,0 +1,22 @@
+/* cpuset: CPU lists in the kernel's list format ("0-3,8,10-11"), parsed by one function and
+ * checked against the CPUs this process may use. Sets are cpu_set_t (up to CPU_SETSIZE CPUs). */
+#ifndef PB_CPUSET_H
+#define PB_CPUSET_H
+
+#include <sched.h>
+#include <stddef.h>
+
+/* Parses `s` into `out`. Accepts "N", "A-B", and comma-separated mixes; rejects empty items,
+ * reversed ranges, CPUs >= CPU_SETSIZE and trailing junk. Returns 0 or -1 with pb_err(). */
+int pb_cpuset_parse(const char *s, cpu_set_t *out);
+/* Formats `set` as a compact list ("0-3,8") into buf. Returns buf ("" for an empty set). */
+char *pb_cpuset_format(const cpu_set_t *set, char *buf, size_t len);
+/* Number of CPUs in the set. */
+int pb_cpuset_count(const cpu_set_t *set);
+/* The k-th CPU (0-based) of the set in ascending order, or -1. */
+int pb_cpuset_nth(const cpu_set_t *set, int k);
+/* Checks that every CPU of `want` is in `allowed`; on failure names the first one that is not
+ * and the allowed list. Returns 0 or -1. */
+int pb_cpuset_check_subset(const cpu_set_t *want, const cpu_set_t *allowed);
+
+#endif

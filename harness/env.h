@@ -1,0 +1,36 @@
+/* env: what the box is, captured once per run into env.json and Google Benchmark's context, and
+ * the noise warnings that follow from it (governor, turbo, load, SMT, clocksource, build type).
+ * Every value is a string as read, or "unavailable: <why>"; keys carry units where they have one. */
+#ifndef PB_ENV_H
+#define PB_ENV_H
+
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util.h"
+
+struct pb_kv {
+    char *key;
+    char *value;
+};
+
+struct pb_env {
+    struct pb_kv *kv;
+    size_t n, cap;
+    char **warnings;
+    size_t n_warnings, cap_warnings;
+};
+
+struct pb_topo;
+
+/* Captures the environment. `allowed` is the CPU set the run uses; `topo` may be NULL. */
+void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_topo *topo);
+void pb_env_free(struct pb_env *e);
+void pb_env_set(struct pb_env *e, const char *key, const char *fmt, ...) PB_PRINTF(3, 4);
+const char *pb_env_value(const struct pb_env *e, const char *key);
+void pb_env_warn(struct pb_env *e, const char *fmt, ...) PB_PRINTF(2, 3);
+/* The build this binary came from: "release", "asan", "tsan". */
+const char *pb_env_build_type(void);
+
+#endif

@@ -1,0 +1,107 @@
+/* experiment: the contract between an experiment family in bench/ and the harness.
+ *
+ * A family is a table of variants and the pairs to compare. A variant is an operation (`op`)
+ * with optional untimed `setup`/`teardown` around each timed call and an optional untimed
+ * `verify` after each operation. The harness times every op (TSC, ordered), records it in the
+ * "op" histogram and as Google Benchmark manual time, pins the measuring thread where the
+ * variant asks, and publishes percentiles, thread counts and memory as counters. Experiments
+ * never read a clock: to time an event inside an op (a new thread's first instruction, a worker
+ * picking up a request) they take an opaque pb_stamp() there and hand it to pb_run_record(). */
+#ifndef PB_EXPERIMENT_H
+#define PB_EXPERIMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+typedef uint64_t pb_stamp_t;
+struct pb_run;
+
+/* What a variant needs from the box; the harness skips it with a reason otherwise. */
+enum {
+    PB_NEED_OTHER_CPU = 1u << 0, /* a second allowed CPU */
+};
+
+/* How the harness places the measuring thread for a variant. */
+enum pb_home {
+    PB_HOME_UNPINNED, /* left on the run's allowed CPUs */
+    PB_HOME_PINNED,   /* pinned (verified) to the home CPU for the whole call */
+};
+
+#define PB_MAX_METRICS 4
+#define PB_MAX_TALLIES 4
+
+struct pb_variant {
+    const char *name;    /* "spawn/unpinned"; the family name is prefixed */
+    const char *summary; /* one line for `pinbench list` */
+    unsigned needs;      /* PB_NEED_* */
+    enum pb_home home;
+    int (*setup)(struct pb_run *r);    /* untimed, before the timed loop of each call */
+    int (*op)(struct pb_run *r);       /* one timed operation: 0, or pb_run_fail() */
+    int (*verify)(struct pb_run *r);   /* untimed, after each op: 0, or pb_run_fail() */
+    void (*teardown)(struct pb_run *r); /* untimed, after the loop, also after a failure */
+    const void *param;                 /* the variant's row data, read with pb_run_param() */
+    unsigned batch; /* operations one op call performs (0 or 1: one); for operations too short
+                       to time one by one, the op histogram then holds per-op batch averages */
+};
+
+/* A comparison the report makes: variant against baseline on one metric (a counter name such
+ * as "op_p50_ns", or "real_time_ns" for Google Benchmark's time per operation). */
+struct pb_pair_decl {
+    const char *baseline;
+    const char *variant;
+    const char *metric;
+};
+
+struct pb_family {
+    const char *name;
+    const char *summary;
+    const struct pb_variant *variants;
+    size_t n_variants;
+    const struct pb_pair_decl *pairs;
+    size_t n_pairs;
+    /* Extra latency metrics the ops record with pb_run_record (metric 1..); metric 0 is "op". */
+    const char *const *metrics;
+    size_t n_metrics;
+    /* Tallies the ops add with pb_run_tally, published per op under these counter names. */
+    const char *const *tallies;
+    size_t n_tallies;
+    /* The op metric's meaning, for reports ("create -> join"). */
+    const char *op_meaning;
+};
+
+/* ---- called from ops ---- */
+
+const void *pb_run_param(const struct pb_run *r);
+/* The home CPU (pinned variants run there) and the planned other CPU (-1 if none). */
+int pb_run_home_cpu(const struct pb_run *r);
+int pb_run_other_cpu(const struct pb_run *r);
+/* Per-call state owned by the experiment (set in setup, freed in teardown). */
+void *pb_run_state(const struct pb_run *r);
+void pb_run_set_state(struct pb_run *r, void *state);
+
+/* An opaque timestamp, usable from any thread. */
+pb_stamp_t pb_stamp(void);
+/* When the harness started timing the current op. */
+pb_stamp_t pb_run_op_start(const struct pb_run *r);
+/* Records to - from into metric `metric` (1..n_metrics). Thread-compatible: call it from the
+ * measuring thread only, after the other thread has published its stamp. */
+void pb_run_record(struct pb_run *r, unsigned metric, pb_stamp_t from, pb_stamp_t to);
+/* Adds to a named per-call tally published as a counter averaged per op ("child_on_home_cpu"). */
+void pb_run_tally(struct pb_run *r, unsigned tally, double value);
+
+/* Thread bookkeeping: the harness checks that every thread created during a call is gone at
+ * its end, and publishes the peak number alive. */
+void pb_run_thread_started(struct pb_run *r);
+void pb_run_thread_joined(struct pb_run *r);
+/* Reads /proc/self/status now (Threads, VmSize, VmRSS) and keeps the peak; `alive` is how many
+ * of the experiment's threads exist at this moment. Costs a file read: call it outside the
+ * latencies that matter. */
+void pb_run_sample_memory(struct pb_run *r, unsigned alive);
+
+/* Marks the variant failed for this call with a reason; returns -1 for `return`. */
+int pb_run_fail(struct pb_run *r, const char *fmt, ...) PB_PRINTF(2, 3);
+
+#endif

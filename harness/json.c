@@ -1,0 +1,540 @@
+/* json: writer and strict reader. */
+#include "json.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- writer ---- */
+
+void pb_jw_init(struct pb_jw *w, FILE *f)
+{
+    memset(w, 0, sizeof *w);
+    w->f = f;
+}
+
+static void jw_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\b': fputs("\\b", f); break;
+        case '\f': fputs("\\f", f); break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static void jw_prefix(struct pb_jw *w, const char *key)
+{
+    if (w->need_comma[w->depth])
+        fputc(',', w->f);
+    w->need_comma[w->depth] = true;
+    fputc('\n', w->f);
+    for (int i = 0; i < w->depth; i++)
+        fputs("  ", w->f);
+    if (key) {
+        jw_string(w->f, key);
+        fputs(": ", w->f);
+    }
+}
+
+static void jw_open(struct pb_jw *w, const char *key, char c)
+{
+    jw_prefix(w, key);
+    fputc(c, w->f);
+    if (w->depth >= PB_JSON_MAX_DEPTH) {
+        w->overflow = true;
+        return;
+    }
+    w->depth++;
+    w->need_comma[w->depth] = false;
+}
+
+static void jw_close(struct pb_jw *w, char c)
+{
+    if (w->depth == 0) {
+        w->overflow = true;
+        return;
+    }
+    bool had = w->need_comma[w->depth];
+    w->depth--;
+    if (had) {
+        fputc('\n', w->f);
+        for (int i = 0; i < w->depth; i++)
+            fputs("  ", w->f);
+    }
+    fputc(c, w->f);
+}
+
+void pb_jw_obj_begin(struct pb_jw *w, const char *key) { jw_open(w, key, '{'); }
+void pb_jw_obj_end(struct pb_jw *w) { jw_close(w, '}'); }
+void pb_jw_arr_begin(struct pb_jw *w, const char *key) { jw_open(w, key, '['); }
+void pb_jw_arr_end(struct pb_jw *w) { jw_close(w, ']'); }
+
+void pb_jw_str(struct pb_jw *w, const char *key, const char *val)
+{
+    jw_prefix(w, key);
+    if (val)
+        jw_string(w->f, val);
+    else
+        fputs("null", w->f);
+}
+
+void pb_jw_num(struct pb_jw *w, const char *key, double val)
+{
+    jw_prefix(w, key);
+    if (!isfinite(val)) {
+        fputs("null", w->f);
+        return;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.15g", val);
+    /* A locale with a decimal comma must not leak into JSON. */
+    for (char *p = buf; *p; p++)
+        if (*p == ',')
+            *p = '.';
+    fputs(buf, w->f);
+}
+
+void pb_jw_int(struct pb_jw *w, const char *key, long long val)
+{
+    jw_prefix(w, key);
+    fprintf(w->f, "%lld", val);
+}
+
+void pb_jw_bool(struct pb_jw *w, const char *key, bool val)
+{
+    jw_prefix(w, key);
+    fputs(val ? "true" : "false", w->f);
+}
+
+void pb_jw_null(struct pb_jw *w, const char *key)
+{
+    jw_prefix(w, key);
+    fputs("null", w->f);
+}
+
+int pb_jw_finish(struct pb_jw *w)
+{
+    fputc('\n', w->f);
+    if (w->overflow || w->depth != 0)
+        return pb_errf("JSON writer: unbalanced or too deeply nested output");
+    if (ferror(w->f))
+        return pb_errf("JSON writer: write error: %s", strerror(errno));
+    return 0;
+}
+
+/* ---- reader ---- */
+
+struct jr {
+    const char *s, *end, *p;
+    int depth;
+};
+
+static int jr_fail(struct jr *r, const char *what)
+{
+    int line = 1, col = 1;
+    for (const char *q = r->s; q < r->p && q < r->end; q++) {
+        if (*q == '\n')
+            line++, col = 1;
+        else
+            col++;
+    }
+    return pb_errf("line %d, column %d: %s", line, col, what);
+}
+
+static void jr_ws(struct jr *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+        r->p++;
+}
+
+static int jr_value(struct jr *r, struct pb_json *out);
+static void json_free_children(struct pb_json *j);
+
+static int jr_hex4(struct jr *r, unsigned *out)
+{
+    if (r->end - r->p < 4)
+        return jr_fail(r, "truncated \\u escape");
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = r->p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return jr_fail(r, "bad hex digit in \\u escape");
+    }
+    r->p += 4;
+    *out = v;
+    return 0;
+}
+
+static size_t jr_utf8(unsigned cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+static int jr_string(struct jr *r, char **out)
+{
+    r->p++; /* opening quote */
+    /* The decoded string is never longer than its source. */
+    const char *q = r->p;
+    while (q < r->end && *q != '"') {
+        if (*q == '\\')
+            q++;
+        q++;
+    }
+    if (q >= r->end)
+        return jr_fail(r, "unterminated string");
+    char *buf = pb_xcalloc((size_t)(q - r->p) + 1, 1, "a JSON string");
+    size_t n = 0;
+    while (*r->p != '"') {
+        unsigned char c = (unsigned char)*r->p;
+        if (c < 0x20) {
+            free(buf);
+            return jr_fail(r, "control character in string");
+        }
+        if (c != '\\') {
+            buf[n++] = (char)c;
+            r->p++;
+            continue;
+        }
+        r->p++;
+        char e = *r->p++;
+        switch (e) {
+        case '"': buf[n++] = '"'; break;
+        case '\\': buf[n++] = '\\'; break;
+        case '/': buf[n++] = '/'; break;
+        case 'b': buf[n++] = '\b'; break;
+        case 'f': buf[n++] = '\f'; break;
+        case 'n': buf[n++] = '\n'; break;
+        case 'r': buf[n++] = '\r'; break;
+        case 't': buf[n++] = '\t'; break;
+        case 'u': {
+            unsigned cp;
+            if (jr_hex4(r, &cp) < 0)
+                goto bad;
+            if (cp >= 0xd800 && cp < 0xdc00) {
+                unsigned lo;
+                if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u') {
+                    jr_fail(r, "unpaired surrogate in \\u escape");
+                    goto bad;
+                }
+                r->p += 2;
+                if (jr_hex4(r, &lo) < 0)
+                    goto bad;
+                if (lo < 0xdc00 || lo > 0xdfff) {
+                    jr_fail(r, "bad low surrogate in \\u escape");
+                    goto bad;
+                }
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+                jr_fail(r, "unpaired low surrogate in \\u escape");
+                goto bad;
+            }
+            if (cp == 0) {
+                jr_fail(r, "\\u0000 is not supported in strings");
+                goto bad;
+            }
+            n += jr_utf8(cp, buf + n);
+            break;
+        }
+        default:
+            r->p--;
+            jr_fail(r, "unknown escape in string");
+            goto bad;
+        }
+    }
+    r->p++; /* closing quote */
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+bad:
+    free(buf);
+    return -1;
+}
+
+static int jr_number(struct jr *r, struct pb_json *out)
+{
+    const char *start = r->p;
+    if (r->p < r->end && *r->p == '-')
+        r->p++;
+    if (r->p >= r->end || !(*r->p >= '0' && *r->p <= '9'))
+        return jr_fail(r, "expected a digit");
+    if (*r->p == '0')
+        r->p++;
+    else
+        while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+            r->p++;
+    if (r->p < r->end && *r->p == '.') {
+        r->p++;
+        if (r->p >= r->end || !(*r->p >= '0' && *r->p <= '9'))
+            return jr_fail(r, "expected a digit after '.'");
+        while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+            r->p++;
+    }
+    if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
+        r->p++;
+        if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+            r->p++;
+        if (r->p >= r->end || !(*r->p >= '0' && *r->p <= '9'))
+            return jr_fail(r, "expected a digit in the exponent");
+        while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+            r->p++;
+    }
+    char buf[64];
+    size_t len = (size_t)(r->p - start);
+    if (len >= sizeof buf)
+        return jr_fail(r, "number too long");
+    memcpy(buf, start, len);
+    buf[len] = '\0';
+    out->type = PB_JSON_NUM;
+    out->num = strtod(buf, NULL);
+    return 0;
+}
+
+static int jr_literal(struct jr *r, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(r->end - r->p) < n || memcmp(r->p, lit, n) != 0)
+        return jr_fail(r, "unexpected character");
+    r->p += n;
+    return 0;
+}
+
+static void jr_push(struct pb_json *c, size_t *cap, struct pb_json *item, char *key)
+{
+    if (c->n == *cap) {
+        *cap = *cap ? *cap * 2 : 4;
+        c->items = realloc(c->items, *cap * sizeof *c->items);
+        if (c->type == PB_JSON_OBJ)
+            c->keys = realloc(c->keys, *cap * sizeof *c->keys);
+        if (!c->items || (c->type == PB_JSON_OBJ && !c->keys)) {
+            fprintf(stderr, "pinbench: out of memory parsing JSON\n");
+            exit(1);
+        }
+    }
+    c->items[c->n] = *item;
+    if (c->type == PB_JSON_OBJ)
+        c->keys[c->n] = key;
+    c->n++;
+}
+
+static int jr_container(struct jr *r, struct pb_json *out, int is_obj)
+{
+    if (++r->depth > PB_JSON_MAX_DEPTH)
+        return jr_fail(r, "nesting too deep");
+    out->type = is_obj ? PB_JSON_OBJ : PB_JSON_ARR;
+    size_t cap = 0;
+    r->p++;
+    jr_ws(r);
+    if (r->p < r->end && *r->p == (is_obj ? '}' : ']')) {
+        r->p++;
+        r->depth--;
+        return 0;
+    }
+    for (;;) {
+        char *key = NULL;
+        jr_ws(r);
+        if (is_obj) {
+            if (r->p >= r->end || *r->p != '"')
+                return jr_fail(r, "expected a string key");
+            if (jr_string(r, &key) < 0)
+                return -1;
+            jr_ws(r);
+            if (r->p >= r->end || *r->p != ':') {
+                free(key);
+                return jr_fail(r, "expected ':' after an object key");
+            }
+            r->p++;
+        }
+        struct pb_json item = {0};
+        if (jr_value(r, &item) < 0) {
+            free(key);
+            json_free_children(&item);
+            return -1;
+        }
+        jr_push(out, &cap, &item, key);
+        jr_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == (is_obj ? '}' : ']')) {
+            r->p++;
+            r->depth--;
+            return 0;
+        }
+        return jr_fail(r, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
+
+static int jr_value(struct jr *r, struct pb_json *out)
+{
+    jr_ws(r);
+    if (r->p >= r->end)
+        return jr_fail(r, "unexpected end of input");
+    switch (*r->p) {
+    case '{': return jr_container(r, out, 1);
+    case '[': return jr_container(r, out, 0);
+    case '"':
+        out->type = PB_JSON_STR;
+        return jr_string(r, &out->str);
+    case 't':
+        out->type = PB_JSON_BOOL;
+        out->b = true;
+        return jr_literal(r, "true");
+    case 'f':
+        out->type = PB_JSON_BOOL;
+        return jr_literal(r, "false");
+    case 'n':
+        out->type = PB_JSON_NULL;
+        return jr_literal(r, "null");
+    default: return jr_number(r, out);
+    }
+}
+
+/* Frees what `j` owns, not `j` itself (array elements live inside their parent's block). */
+static void json_free_children(struct pb_json *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        json_free_children(&j->items[i]);
+        if (j->keys)
+            free(j->keys[i]);
+    }
+    free(j->items);
+    free(j->keys);
+    free(j->str);
+    j->items = NULL;
+    j->keys = NULL;
+    j->str = NULL;
+    j->n = 0;
+}
+
+struct pb_json *pb_json_parse(const char *text, size_t len)
+{
+    struct jr r = {text, text + len, text, 0};
+    struct pb_json *root = pb_xcalloc(1, sizeof *root, "a JSON tree");
+    if (jr_value(&r, root) < 0) {
+        json_free_children(root);
+        free(root);
+        return NULL;
+    }
+    jr_ws(&r);
+    if (r.p != r.end) {
+        jr_fail(&r, "trailing characters after the JSON value");
+        json_free_children(root);
+        free(root);
+        return NULL;
+    }
+    return root;
+}
+
+void pb_json_free(struct pb_json *j)
+{
+    if (!j)
+        return;
+    json_free_children(j);
+    free(j);
+}
+
+struct pb_json *pb_json_load(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        pb_errf("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = pb_xcalloc(cap, 1, "a JSON file");
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        if (cap >= (256u << 20)) {
+            fclose(f);
+            free(buf);
+            pb_errf("%s: larger than 256 MiB", path);
+            return NULL;
+        }
+        cap *= 2;
+        buf = realloc(buf, cap);
+        if (!buf) {
+            fprintf(stderr, "pinbench: out of memory reading %s\n", path);
+            exit(1);
+        }
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        free(buf);
+        pb_errf("%s: read error", path);
+        return NULL;
+    }
+    struct pb_json *j = pb_json_parse(buf, n);
+    free(buf);
+    if (!j)
+        pb_errf("%s: %s", path, pb_err());
+    return j;
+}
+
+const struct pb_json *pb_json_get(const struct pb_json *obj, const char *key)
+{
+    if (!obj || obj->type != PB_JSON_OBJ)
+        return NULL;
+    for (size_t i = 0; i < obj->n; i++)
+        if (strcmp(obj->keys[i], key) == 0)
+            return &obj->items[i];
+    return NULL;
+}
+
+double pb_json_num(const struct pb_json *obj, const char *key, double fallback)
+{
+    const struct pb_json *v = pb_json_get(obj, key);
+    return (v && v->type == PB_JSON_NUM) ? v->num : fallback;
+}
+
+const char *pb_json_str(const struct pb_json *obj, const char *key, const char *fallback)
+{
+    const struct pb_json *v = pb_json_get(obj, key);
+    return (v && v->type == PB_JSON_STR) ? v->str : fallback;
+}

@@ -1,0 +1,533 @@
+/* pinbench: command-line entry. Subcommands: run, list, env; --help for each.
+ * Exit status: 0 success, 1 a run finished with invalid results or a runtime failure,
+ * 2 bad usage or input (one line on stderr saying what and why). */
+#include "clock.h"
+#include "cpuset.h"
+#include "env.h"
+#include "gbench.h"
+#include "json.h"
+#include "pin.h"
+#include "registry.h"
+#include "report.h"
+#include "results.h"
+#include "runner.h"
+#include "selfbench.h"
+#include "topo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+struct profile {
+    const char *name;
+    int repetitions;
+    double min_time_s;
+    const char *what;
+};
+
+static const struct profile profiles[] = {
+    {"quick", 3, 0.01, "3 repetitions x 0.01 s: smoke runs and tests, not for conclusions"},
+    {"default", 10, 0.1, "10 repetitions x 0.1 s: a few minutes on 2 CPUs"},
+    {"full", 20, 0.5, "20 repetitions x 0.5 s: tighter CIs; several times longer"},
+};
+
+static int usage_error(const char *fmt, ...) PB_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "pinbench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+static void help_main(FILE *f)
+{
+    fprintf(f,
+            "usage: pinbench <command> [options]\n"
+            "\n"
+            "Measures what pinning a thread to a CPU costs and what it buys, on this box.\n"
+            "\n"
+            "commands:\n"
+            "  run    run experiments and write a results folder (pinbench run --help)\n"
+            "  list   list experiment families and variants\n"
+            "  env    show what pinbench sees: CPUs, topology, placements, clock, noise\n"
+            "\n"
+            "exit status: 0 ok, 1 invalid results or runtime failure, 2 bad usage or input\n");
+}
+
+static void help_run(FILE *f)
+{
+    fprintf(f,
+            "usage: pinbench run [options] [--benchmark_* flags]\n"
+            "\n"
+            "Runs the selected variants, interleaving repetitions, and writes\n"
+            "<out>/<host>/<UTC stamp>[-label]/ with gbench.json, summary.json, env.json, hist/\n"
+            "and plots/. The last line printed is 'results: <folder>'.\n"
+            "\n"
+            "options:\n"
+            "  --cpus=LIST        CPUs to use, e.g. 0-3,8 (must be allowed to this process);\n"
+            "                     the first is the home CPU, pinned variants run there\n"
+            "  --profile=NAME     quick | default | full (repetitions x min time):\n");
+    for (size_t i = 0; i < PB_ARRAY_LEN(profiles); i++)
+        fprintf(f, "                       %-8s %s\n", profiles[i].name, profiles[i].what);
+    fprintf(f,
+            "  --out=DIR          results root (default: results)\n"
+            "  --label=NAME       appended to the folder name ([A-Za-z0-9._-], up to 64)\n"
+            "  --clock=auto|monotonic  timestamp source; monotonic forces clock_gettime\n"
+            "  -h, --help         this text\n"
+            "\n"
+            "Google Benchmark's flags pass through and override the profile, e.g.\n"
+            "  --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_min_time=SECONDS\n"
+            "  --benchmark_enable_random_interleaving=true|false  --benchmark_format=console|json|csv\n"
+            "With json or csv format, stdout carries only Google Benchmark's output and\n"
+            "pinbench's own lines go to stderr.\n");
+}
+
+static void help_list(FILE *f)
+{
+    fprintf(f, "usage: pinbench list [--cpus=LIST]\n\n"
+               "Lists experiment families and their variants with one-line summaries, and marks\n"
+               "the variants that would be skipped on this box (or with --cpus), with the reason.\n");
+}
+
+static void help_env(FILE *f)
+{
+    fprintf(f, "usage: pinbench env [--cpus=LIST] [--json] [--topology=SYNTHETIC]\n\n"
+               "Shows what pinbench sees: allowed CPUs, topology and the CPU pairs it would use for\n"
+               "each placement relation (or why one does not exist), the clock and its measured\n"
+               "overheads, and the environment with noise warnings. --json prints env.json's\n"
+               "content. --topology plans placements on an hwloc synthetic topology instead, e.g.\n"
+               "'package:2 l3:4 core:16 pu:2'. Changes nothing on the box.\n");
+}
+
+/* Options shared by the subcommands. */
+struct opts {
+    const char *cpus, *profile, *out, *label, *clock, *topology;
+    bool json, help;
+    int gb_argc;
+    char **gb_argv;
+};
+
+static bool opt_value(const char *arg, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0 || arg[n] != '=')
+        return false;
+    *val = arg + n + 1;
+    return true;
+}
+
+static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->profile = "default";
+    o->out = "results";
+    o->clock = "auto";
+    o->gb_argv = pb_xcalloc((size_t)argc + 8, sizeof(char *), "arguments");
+    o->gb_argv[o->gb_argc++] = argv[0];
+    bool is_run = strcmp(cmd, "run") == 0, is_env = strcmp(cmd, "env") == 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+            o->help = true;
+        else if (opt_value(a, "--cpus", &v))
+            o->cpus = v;
+        else if (is_run && opt_value(a, "--profile", &v))
+            o->profile = v;
+        else if (is_run && opt_value(a, "--out", &v))
+            o->out = v;
+        else if (is_run && opt_value(a, "--label", &v))
+            o->label = v;
+        else if (is_run && opt_value(a, "--clock", &v))
+            o->clock = v;
+        else if (is_env && !strcmp(a, "--json"))
+            o->json = true;
+        else if (is_env && opt_value(a, "--topology", &v))
+            o->topology = v;
+        else if (is_run && !strncmp(a, "--benchmark_", 12))
+            o->gb_argv[o->gb_argc++] = argv[i];
+        else if (!strcmp(a, "--cpus") || !strcmp(a, "--profile") || !strcmp(a, "--out") ||
+                 !strcmp(a, "--label") || !strcmp(a, "--clock") || !strcmp(a, "--topology"))
+            return usage_error("%s needs a value: %s=VALUE", a, a);
+        else
+            return usage_error("%s: unknown option '%s' (see 'pinbench %s --help')", cmd, a, cmd);
+    }
+    if (o->cpus && !*o->cpus)
+        return usage_error("--cpus: empty CPU list (expected e.g. 0-3,8)");
+    if (o->out && !*o->out)
+        return usage_error("--out: empty path");
+    if (strcmp(o->clock, "auto") && strcmp(o->clock, "monotonic"))
+        return usage_error("--clock=%s: expected auto or monotonic", o->clock);
+    if (o->label && pb_results_check_label(o->label) < 0)
+        return usage_error("%s", pb_err());
+    return 0;
+}
+
+/* The CPUs the run uses: the process's allowed set, narrowed by --cpus (which must fit in it).
+ * With --cpus, the whole process is confined to that set, verified, so unpinned variants and
+ * every thread they create stay inside it too. */
+static int setup_cpus(const char *list, cpu_set_t *cpus)
+{
+    cpu_set_t allowed;
+    if (pb_affinity_get(&allowed) < 0)
+        return usage_error("%s", pb_err());
+    if (!list) {
+        *cpus = allowed;
+        return 0;
+    }
+    if (pb_cpuset_parse(list, cpus) < 0)
+        return usage_error("--cpus: %s", pb_err());
+    if (pb_cpuset_check_subset(cpus, &allowed) < 0)
+        return usage_error("--cpus=%s: %s", list, pb_err());
+    if (pb_pin_self_mask(cpus) < 0) {
+        fprintf(stderr, "pinbench: --cpus=%s: %s\n", list, pb_err());
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_list(struct opts *o)
+{
+    cpu_set_t cpus;
+    int rc = setup_cpus(o->cpus, &cpus);
+    if (rc)
+        return rc;
+    struct pb_topo topo;
+    if (pb_topo_load(&topo, NULL) < 0) {
+        fprintf(stderr, "pinbench: topology: %s\n", pb_err());
+        return 1;
+    }
+    struct pb_runner R;
+    if (pb_runner_prepare(&R, pb_families, pb_n_families, &cpus, &topo) < 0) {
+        fprintf(stderr, "pinbench: %s\n", pb_err());
+        pb_topo_free(&topo);
+        return 1;
+    }
+    const struct pb_family *cur = NULL;
+    for (size_t i = 0; i < R.n; i++) {
+        struct pb_vreg *vr = &R.vr[i];
+        if (vr->fam != cur) {
+            cur = vr->fam;
+            printf("%s%s: %s\n", i ? "\n" : "", cur->name, cur->summary);
+        }
+        printf("  %-40s %s%s%s\n", vr->name, vr->v->summary, vr->skip_reason[0] ? "  [skipped here: " : "",
+               vr->skip_reason[0] ? vr->skip_reason : "");
+        if (vr->skip_reason[0])
+            printf("  %-40s ]\n", "");
+    }
+    pb_runner_free(&R);
+    pb_topo_free(&topo);
+    return 0;
+}
+
+static void print_placements(FILE *f, const struct pb_topo *topo, const cpu_set_t *cpus)
+{
+    fprintf(f, "placements (CPU pairs by relation, from the allowed CPUs):\n");
+    for (int r = 0; r < PB_REL_COUNT; r++) {
+        struct pb_pair p;
+        pb_plan_pair(topo, cpus, (enum pb_rel)r, &p);
+        if (p.exists)
+            fprintf(f, "  %-14s CPU %d -> CPU %d\n", pb_rel_name(p.rel), p.a, p.b);
+        else
+            fprintf(f, "  %-14s none: %s\n", pb_rel_name(p.rel), p.reason);
+    }
+}
+
+static int cmd_env(struct opts *o)
+{
+    cpu_set_t cpus;
+    int rc = setup_cpus(o->cpus, &cpus);
+    if (rc)
+        return rc;
+    if (pb_clock_init(PB_CLOCK_WANT_AUTO) < 0) {
+        fprintf(stderr, "pinbench: %s\n", pb_err());
+        return 1;
+    }
+    struct pb_topo topo;
+    if (pb_topo_load(&topo, o->topology) < 0) {
+        if (o->topology)
+            return usage_error("--topology: %s", pb_err());
+        fprintf(stderr, "pinbench: topology: %s\n", pb_err());
+        return 1;
+    }
+    if (o->topology) { /* plan on the synthetic shape: every PU is allowed there */
+        CPU_ZERO(&cpus);
+        for (int i = 0; i < topo.n_pu && topo.pu[i].os < CPU_SETSIZE; i++)
+            CPU_SET(topo.pu[i].os, &cpus);
+    }
+    struct pb_env env = {0};
+    pb_env_capture(&env, &cpus, &topo);
+    struct pb_overheads ov;
+    pb_selfbench_quick(&ov);
+    if (o->json) {
+        struct pb_jw w;
+        pb_jw_init(&w, stdout);
+        pb_jw_obj_begin(&w, NULL);
+        pb_jw_str(&w, "schema", "pinbench-env-1");
+        for (size_t i = 0; i < env.n; i++)
+            pb_jw_str(&w, env.kv[i].key, env.kv[i].value);
+        pb_jw_arr_begin(&w, "warnings");
+        for (size_t i = 0; i < env.n_warnings; i++)
+            pb_jw_str(&w, NULL, env.warnings[i]);
+        pb_jw_arr_end(&w);
+        pb_jw_obj_end(&w);
+        rc = pb_jw_finish(&w) < 0 ? 1 : 0;
+    } else {
+        for (size_t i = 0; i < env.n; i++)
+            printf("%-28s %s\n", env.kv[i].key, env.kv[i].value);
+        printf("\n");
+        print_placements(stdout, &topo, &cpus);
+        printf("\nharness overheads (median of batches, this box):\n"
+               "  rdtscp pair %.1f ns, timestamp read %.1f ns, start/stop pair %.1f ns,\n"
+               "  histogram record %.1f ns, per-sample path %.1f ns (%.2fx an rdtscp pair),\n"
+               "  pin check %.1f ns, clock resolution %.1f ns\n",
+               ov.rdtscp_pair_ns, ov.timestamp_read_ns, ov.start_stop_ns, ov.hist_record_ns,
+               ov.sample_path_ns, ov.sample_path_ratio, ov.pin_check_ns, pb_clock.resolution_ns);
+        if (env.n_warnings) {
+            printf("\nnoise warnings:\n");
+            for (size_t i = 0; i < env.n_warnings; i++)
+                printf("  - %s\n", env.warnings[i]);
+        }
+    }
+    pb_env_free(&env);
+    pb_topo_free(&topo);
+    return rc;
+}
+
+static const struct profile *find_profile(const char *name)
+{
+    for (size_t i = 0; i < PB_ARRAY_LEN(profiles); i++)
+        if (!strcmp(profiles[i].name, name))
+            return &profiles[i];
+    return NULL;
+}
+
+static char *join_args(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = pb_xcalloc(n, 1, "command line");
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+/* The last value a Google Benchmark flag was given, or NULL. */
+static const char *gb_flag(const struct opts *o, const char *name)
+{
+    const char *v = NULL, *x;
+    for (int i = 1; i < o->gb_argc; i++)
+        if (opt_value(o->gb_argv[i], name, &x))
+            v = x;
+    return v;
+}
+
+static int cmd_run(int argc, char **argv, struct opts *o)
+{
+    const struct profile *prof = find_profile(o->profile);
+    if (!prof)
+        return usage_error("--profile=%s: expected quick, default or full", o->profile);
+    /* Numeric Google Benchmark flags are checked here: Google Benchmark itself would take a bad
+     * number as 0 or abort. */
+    const char *reps_s = gb_flag(o, "--benchmark_repetitions");
+    const char *mt_s = gb_flag(o, "--benchmark_min_time");
+    uint64_t reps = (uint64_t)prof->repetitions;
+    double min_time = prof->min_time_s;
+    if (reps_s && pb_parse_u64(reps_s, 1, 1000, "--benchmark_repetitions", &reps) < 0)
+        return usage_error("%s", pb_err());
+    if (mt_s && pb_parse_double(mt_s, 1e-6, 3600, "--benchmark_min_time (seconds)", &min_time) < 0)
+        return usage_error("%s", pb_err());
+
+    cpu_set_t cpus;
+    int rc = setup_cpus(o->cpus, &cpus);
+    if (rc)
+        return rc;
+    if (pb_clock_init(strcmp(o->clock, "monotonic") ? PB_CLOCK_WANT_AUTO
+                                                     : PB_CLOCK_WANT_MONOTONIC) < 0) {
+        fprintf(stderr, "pinbench: %s\n", pb_err());
+        return 1;
+    }
+    struct pb_topo topo;
+    if (pb_topo_load(&topo, NULL) < 0) {
+        fprintf(stderr, "pinbench: topology: %s\n", pb_err());
+        return 1;
+    }
+    struct pb_env env = {0};
+    pb_env_capture(&env, &cpus, &topo);
+    struct pb_overheads ov;
+    pb_selfbench_quick(&ov);
+
+    /* Profile flags first, the user's after them: Google Benchmark keeps the last value. */
+    char f_reps[64], f_min[64];
+    snprintf(f_reps, sizeof f_reps, "--benchmark_repetitions=%d", prof->repetitions);
+    snprintf(f_min, sizeof f_min, "--benchmark_min_time=%g", prof->min_time_s);
+    char **gb = pb_xcalloc((size_t)o->gb_argc + 8, sizeof(char *), "arguments");
+    int gbc = 0;
+    gb[gbc++] = o->gb_argv[0];
+    gb[gbc++] = f_reps;
+    gb[gbc++] = f_min;
+    gb[gbc++] = "--benchmark_enable_random_interleaving=true";
+    for (int i = 1; i < o->gb_argc; i++)
+        gb[gbc++] = o->gb_argv[i];
+    gb[gbc] = NULL;
+    if (pb_gb_init(&gbc, gb) < 0) {
+        free(gb);
+        return usage_error("%s", pb_err());
+    }
+    FILE *out = pb_gb_display_is_machine_readable() ? stderr : stdout;
+
+    struct pb_runner R;
+    if (pb_runner_prepare(&R, pb_families, pb_n_families, &cpus, &topo) < 0 ||
+        pb_runner_register(&R) < 0) {
+        fprintf(stderr, "pinbench: %s\n", pb_err());
+        return 1;
+    }
+    R.progress = isatty(STDERR_FILENO);
+
+    char host[256];
+    snprintf(host, sizeof host, "%s", pb_env_value(&env, "hostname"));
+    for (char *c = host; *c; c++)
+        if (*c == '/')
+            *c = '_';
+    struct pb_results res;
+    if (pb_results_begin(&res, o->out, host, o->label) < 0)
+        return usage_error("--out=%s: %s", o->out, pb_err());
+    char json_path[2048];
+    pb_results_path(&res, "gbench.json", json_path, sizeof json_path);
+
+    for (size_t i = 0; i < env.n; i++)
+        pb_gb_add_context(env.kv[i].key, env.kv[i].value);
+    char buf[64];
+#define CTX(k, v)                                                                                  \
+    do {                                                                                           \
+        snprintf(buf, sizeof buf, "%.2f", v);                                                      \
+        pb_gb_add_context(k, buf);                                                                 \
+    } while (0)
+    CTX("harness_rdtscp_pair_ns", ov.rdtscp_pair_ns);
+    CTX("harness_timestamp_read_ns", ov.timestamp_read_ns);
+    CTX("harness_start_stop_pair_ns", ov.start_stop_ns);
+    CTX("harness_hist_record_ns", ov.hist_record_ns);
+    CTX("harness_sample_path_ns", ov.sample_path_ns);
+    CTX("harness_sample_path_vs_rdtscp_pair_ratio", ov.sample_path_ratio);
+    CTX("harness_pin_check_ns", ov.pin_check_ns);
+#undef CTX
+    pb_gb_add_context("pinbench_profile", prof->name);
+
+    char list[512];
+    pb_cpuset_format(&cpus, list, sizeof list);
+    size_t runnable = 0;
+    for (size_t i = 0; i < R.n; i++) {
+        if (R.vr[i].skip_reason[0])
+            fprintf(out, "skip: %s: %s\n", R.vr[i].name, R.vr[i].skip_reason);
+        else
+            runnable++;
+    }
+    fprintf(out,
+            "pinbench: %zu variants x %llu repetitions x >= %g s, interleaved, on CPUs %s "
+            "(home %d, other %d%s%s%s); profile %s\n",
+            runnable, (unsigned long long)reps, min_time, list, R.home_cpu, R.other_cpu,
+            R.other_cpu >= 0 ? " " : "", R.other_cpu >= 0 ? R.other_rel : "",
+            "", prof->name);
+    for (size_t i = 0; i < env.n_warnings; i++)
+        fprintf(out, "warning: %s\n", env.warnings[i]);
+    fflush(out);
+
+    time_t t0 = time(NULL);
+    char started[32];
+    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t0));
+    long n_run = pb_gb_run(json_path, pb_runner_on_report, &R);
+    if (n_run < 0) {
+        pb_results_abort(&res);
+        fprintf(stderr, "pinbench: %s\n", pb_err());
+        return 1;
+    }
+    if (n_run == 0) {
+        pb_results_abort(&res);
+        const char *filt = gb_flag(o, "--benchmark_filter");
+        return usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
+                           filt ? filt : "");
+    }
+
+    struct pb_pair_result *pairs = NULL;
+    size_t n_pairs = pb_report_pairs(&R, &pairs);
+    char *cmdline = join_args(argc, argv);
+    struct pb_run_meta meta = {prof->name, o->label, list, cmdline, started, (int)reps, min_time};
+    if (pb_report_write(&res, &R, pairs, n_pairs, &env, &ov, &meta) < 0 ||
+        pb_results_finish(&res) < 0) {
+        fprintf(stderr, "pinbench: results: %s\n", pb_err());
+        pb_results_abort(&res);
+        return 1;
+    }
+    pb_report_print_pairs(out, pairs, n_pairs);
+    bool valid = true;
+    for (size_t i = 0; i < R.n; i++) {
+        if (R.vr[i].invalid_reason[0]) {
+            fprintf(out, "INVALID: %s: %s\n", R.vr[i].name, R.vr[i].invalid_reason);
+            valid = false;
+        }
+    }
+    if (env.n_warnings)
+        fprintf(out, "\n%zu warning(s) in summary.json; elapsed %ld s\n", env.n_warnings,
+                (long)(time(NULL) - t0));
+    fprintf(out, "results: %s\n", res.final);
+    free(cmdline);
+    free(pairs);
+    free(gb);
+    pb_runner_free(&R);
+    pb_env_free(&env);
+    pb_topo_free(&topo);
+    pb_gb_shutdown();
+    return valid ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        help_main(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        help_main(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "env"))
+        return usage_error("unknown command '%s' (expected run, list or env; see --help)", cmd);
+    struct opts o;
+    int rc = parse_opts(argc, argv, cmd, &o);
+    if (rc)
+        return rc;
+    if (o.help) {
+        if (!strcmp(cmd, "run"))
+            help_run(stdout);
+        else if (!strcmp(cmd, "list"))
+            help_list(stdout);
+        else
+            help_env(stdout);
+        free(o.gb_argv);
+        return 0;
+    }
+    if (!strcmp(cmd, "list"))
+        rc = cmd_list(&o);
+    else if (!strcmp(cmd, "env"))
+        rc = cmd_env(&o);
+    else
+        rc = cmd_run(argc, argv, &o);
+    free(o.gb_argv);
+    return rc;
+}

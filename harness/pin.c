@@ -1,0 +1,87 @@
+/* pin: verified affinity. */
+#include "pin.h"
+
+#include "cpuset.h"
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long pin_tid(void) { return (long)syscall(SYS_gettid); }
+
+int pb_affinity_get(cpu_set_t *out)
+{
+    CPU_ZERO(out);
+    if (sched_getaffinity(0, sizeof *out, out) != 0)
+        return pb_errf("sched_getaffinity(thread %ld): %s", pin_tid(), strerror(errno));
+    return 0;
+}
+
+int pb_pin_self_mask(const cpu_set_t *mask)
+{
+    char want[256], got[256];
+    if (sched_setaffinity(0, sizeof *mask, mask) != 0)
+        return pb_errf("sched_setaffinity(thread %ld, CPUs %s): %s", pin_tid(),
+                       pb_cpuset_format(mask, want, sizeof want), strerror(errno));
+    cpu_set_t back;
+    if (pb_affinity_get(&back) < 0)
+        return -1;
+    if (!CPU_EQUAL(&back, mask))
+        return pb_errf("pin of thread %ld to CPUs %s did not hold: mask reads back as %s",
+                       pin_tid(), pb_cpuset_format(mask, want, sizeof want),
+                       pb_cpuset_format(&back, got, sizeof got));
+    int cpu = sched_getcpu();
+    if (cpu < 0 || !CPU_ISSET(cpu, mask))
+        return pb_errf("thread %ld pinned to CPUs %s runs on CPU %d", pin_tid(),
+                       pb_cpuset_format(mask, want, sizeof want), cpu);
+    return 0;
+}
+
+int pb_pin_self(int cpu)
+{
+    if (cpu < 0 || cpu >= CPU_SETSIZE)
+        return pb_errf("cannot pin to CPU %d: out of range", cpu);
+    cpu_set_t m;
+    CPU_ZERO(&m);
+    CPU_SET(cpu, &m);
+    return pb_pin_self_mask(&m);
+}
+
+int pb_pin_verify(int cpu)
+{
+    cpu_set_t back;
+    if (pb_affinity_get(&back) < 0)
+        return -1;
+    char got[256];
+    if (CPU_COUNT(&back) != 1 || !CPU_ISSET(cpu, &back))
+        return pb_errf("thread %ld should be pinned to CPU %d but its mask is %s", pin_tid(), cpu,
+                       pb_cpuset_format(&back, got, sizeof got));
+    int on = sched_getcpu();
+    if (on != cpu)
+        return pb_errf("thread %ld pinned to CPU %d runs on CPU %d", pin_tid(), cpu, on);
+    return 0;
+}
+
+int pb_pin_attr(pthread_attr_t *attr, int cpu)
+{
+    cpu_set_t m;
+    CPU_ZERO(&m);
+    CPU_SET(cpu, &m);
+    int rc = pthread_attr_setaffinity_np(attr, sizeof m, &m);
+    if (rc != 0)
+        return pb_errf("pthread_attr_setaffinity_np(CPU %d): %s", cpu, strerror(rc));
+    return 0;
+}
+
+int pb_pin_self_unchecked(int cpu)
+{
+    cpu_set_t m;
+    CPU_ZERO(&m);
+    CPU_SET(cpu, &m);
+    if (sched_setaffinity(0, sizeof m, &m) != 0)
+        return pb_errf("sched_setaffinity(thread %ld, CPU %d): %s", pin_tid(), cpu,
+                       strerror(errno));
+    return 0;
+}

@@ -1,0 +1,32 @@
+/* pin: affinity changes that are checked, never assumed.
+ *
+ * A pin sets the mask, reads it back, and confirms with sched_getcpu() that the thread now runs
+ * inside it (sched_setaffinity migrates the caller before returning, so the check holds at once
+ * unless something else changed the mask). Any mismatch is an error naming the thread, the CPU
+ * and what was found: a result measured under a failed pin is invalid, not merely noisy. */
+#ifndef PB_PIN_H
+#define PB_PIN_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+
+/* The calling thread's current mask. Returns 0 or -1. */
+int pb_affinity_get(cpu_set_t *out);
+/* Sets the calling thread's mask to `mask` and verifies it (read back, current CPU inside).
+ * Returns 0 or -1 with pb_err(). */
+int pb_pin_self_mask(const cpu_set_t *mask);
+/* Pins the calling thread to one CPU, verified. Returns 0 or -1. */
+int pb_pin_self(int cpu);
+/* Verifies that the calling thread's mask is exactly {cpu} and it runs there. 0 or -1. */
+int pb_pin_verify(int cpu);
+/* Cheap per-operation check: the thread runs on `cpu` right now (sched_getcpu, no syscall on
+ * kernels with rseq). */
+static inline bool pb_pin_on(int cpu) { return sched_getcpu() == cpu; }
+/* The bare sched_setaffinity to one CPU, for experiments that measure the pin call itself.
+ * Unverified by design: the caller verifies outside the timed region (pb_pin_verify). 0 or -1. */
+int pb_pin_self_unchecked(int cpu);
+/* Sets a pthread attribute so the new thread starts pinned to `cpu`. Returns 0 or -1. */
+int pb_pin_attr(pthread_attr_t *attr, int cpu);
+
+#endif

@@ -1,0 +1,581 @@
+/* report: pairs, verdicts, summary.json, env.json, histogram CSVs, plot data and plots. */
+#include "report.h"
+
+#include "clock.h"
+#include "env.h"
+#include "json.h"
+#include "results.h"
+#include "selfbench.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static bool metric_is_time(const char *m)
+{
+    size_t n = strlen(m);
+    return n > 3 && strcmp(m + n - 3, "_ns") == 0;
+}
+
+static const char *metric_unit(const char *m)
+{
+    size_t n = strlen(m);
+    if (metric_is_time(m))
+        return "ns";
+    if (n > 4 && strcmp(m + n - 4, "_kib") == 0)
+        return "KiB";
+    if (n > 6 && strcmp(m + n - 6, "_ratio") == 0)
+        return "ratio";
+    if (n > 7 && strcmp(m + n - 7, "_per_op") == 0)
+        return "per op";
+    return "count";
+}
+
+const char *pb_report_fmt(const char *metric, double v, char *buf, size_t len)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, len, "-");
+        return buf;
+    }
+    if (metric_is_time(metric)) {
+        double a = fabs(v);
+        if (a >= 1e9)
+            snprintf(buf, len, "%.3g s", v / 1e9);
+        else if (a >= 1e6)
+            snprintf(buf, len, "%.3g ms", v / 1e6);
+        else if (a >= 1e3)
+            snprintf(buf, len, "%.3g us", v / 1e3);
+        else
+            snprintf(buf, len, "%.3g ns", v);
+    } else {
+        snprintf(buf, len, "%.4g %s", v, metric_unit(metric));
+    }
+    return buf;
+}
+
+void pb_report_pair_stats(const double *base, size_t nb, const double *var, size_t nv,
+                          const char *metric, struct pb_pair_result *p)
+{
+    p->n_base = nb;
+    p->n_var = nv;
+    p->base_median = pb_stats_median(base, nb);
+    p->var_median = pb_stats_median(var, nv);
+    p->ratio = p->ci_low = p->ci_high = p->p_value = NAN;
+    if (nb < 3 || nv < 3) {
+        if (nb && nv && p->base_median != 0)
+            p->ratio = p->var_median / p->base_median;
+        snprintf(p->verdict, sizeof p->verdict, "too few repetitions");
+        snprintf(p->note, sizeof p->note,
+                 "%zu and %zu repetitions; a test needs at least 3 of each (5+ recommended)", nb,
+                 nv);
+        return;
+    }
+    pb_stats_ratio_ci(base, nb, var, nv, PB_BOOTSTRAP_ROUNDS, 0x5eedULL, &p->ratio, &p->ci_low,
+                      &p->ci_high);
+    struct pb_mwu u;
+    pb_stats_mann_whitney(var, nv, base, nb, &u);
+    p->p_value = u.p_value;
+    p->method = u.method;
+    bool significant = p->p_value < PB_ALPHA && isfinite(p->ci_low) &&
+                       (p->ci_high < 1.0 || p->ci_low > 1.0);
+    if (!isfinite(p->ratio))
+        snprintf(p->verdict, sizeof p->verdict, "undefined (zero baseline)");
+    else if (!significant)
+        snprintf(p->verdict, sizeof p->verdict, "no significant difference");
+    else if (metric_is_time(metric))
+        snprintf(p->verdict, sizeof p->verdict, "%s", p->ratio < 1 ? "faster" : "slower");
+    else
+        snprintf(p->verdict, sizeof p->verdict, "%s", p->ratio < 1 ? "lower" : "higher");
+}
+
+size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out)
+{
+    size_t cap = 0, n = 0;
+    const struct pb_family *seen[64];
+    size_t nseen = 0;
+    for (size_t i = 0; i < R->n; i++) {
+        const struct pb_family *f = R->vr[i].fam;
+        bool dup = false;
+        for (size_t k = 0; k < nseen; k++)
+            dup |= seen[k] == f;
+        if (!dup && nseen < PB_ARRAY_LEN(seen))
+            seen[nseen++] = f;
+        cap += dup ? 0 : f->n_pairs;
+    }
+    struct pb_pair_result *res = pb_xcalloc(cap, sizeof *res, "pair results");
+    for (size_t k = 0; k < nseen; k++) {
+        const struct pb_family *f = seen[k];
+        for (size_t j = 0; j < f->n_pairs; j++) {
+            const struct pb_pair_decl *d = &f->pairs[j];
+            char bn[192], vn[192];
+            snprintf(bn, sizeof bn, "%s/%s", f->name, d->baseline);
+            snprintf(vn, sizeof vn, "%s/%s", f->name, d->variant);
+            struct pb_vreg *b = pb_runner_find(R, bn), *v = pb_runner_find(R, vn);
+            PB_CHECK(b && v); /* a pair naming a missing variant is a table bug */
+            bool b_ran = b->reps_reported || b->reps_errored || b->skip_reason[0];
+            bool v_ran = v->reps_reported || v->reps_errored || v->skip_reason[0];
+            if (!b_ran || !v_ran)
+                continue; /* filtered out */
+            struct pb_pair_result *p = &res[n++];
+            p->experiment = f->name;
+            p->baseline = d->baseline;
+            p->variant = d->variant;
+            p->metric = d->metric;
+            p->ratio = p->ci_low = p->ci_high = p->p_value = NAN;
+            p->base_median = p->var_median = NAN;
+            const struct pb_vreg *bad = b->skip_reason[0] ? b : v->skip_reason[0] ? v : NULL;
+            if (bad) {
+                snprintf(p->verdict, sizeof p->verdict, "skipped");
+                snprintf(p->note, sizeof p->note, "%s: %s", bad->v->name, bad->skip_reason);
+                continue;
+            }
+            bad = b->invalid_reason[0] ? b : v->invalid_reason[0] ? v : NULL;
+            if (bad) {
+                snprintf(p->verdict, sizeof p->verdict, "invalid");
+                snprintf(p->note, sizeof p->note, "%s: %s", bad->v->name, bad->invalid_reason);
+                continue;
+            }
+            const struct pb_series *sb = pb_vreg_series(b, d->metric);
+            const struct pb_series *sv = pb_vreg_series(v, d->metric);
+            if (!sb || !sv) {
+                snprintf(p->verdict, sizeof p->verdict, "no data");
+                snprintf(p->note, sizeof p->note, "metric %s was not reported", d->metric);
+                continue;
+            }
+            pb_report_pair_stats(sb->v, sb->n, sv->v, sv->n, d->metric, p);
+        }
+    }
+    *out = res;
+    return n;
+}
+
+void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
+{
+    if (n == 0)
+        return;
+    fprintf(f, "\npairs: ratio = median(variant) / median(baseline) over repetitions, 95%% "
+               "bootstrap CI, two-sided Mann-Whitney U p-value\n");
+    fprintf(f, "%-58s %-12s %10s %10s  %-22s %8s  %s\n", "baseline -> variant", "metric",
+            "baseline", "variant", "ratio [95% CI]", "p", "verdict");
+    for (size_t i = 0; i < n; i++) {
+        char pair[160], b[32], v[32], r[48], pv[16];
+        snprintf(pair, sizeof pair, "%s: %s -> %s", p[i].experiment, p[i].baseline,
+                 p[i].variant);
+        pb_report_fmt(p[i].metric, p[i].base_median, b, sizeof b);
+        pb_report_fmt(p[i].metric, p[i].var_median, v, sizeof v);
+        if (isfinite(p[i].ci_low))
+            snprintf(r, sizeof r, "%.3f [%.3f, %.3f]", p[i].ratio, p[i].ci_low, p[i].ci_high);
+        else if (isfinite(p[i].ratio))
+            snprintf(r, sizeof r, "%.3f", p[i].ratio);
+        else
+            snprintf(r, sizeof r, "-");
+        if (isfinite(p[i].p_value))
+            snprintf(pv, sizeof pv, "%.2g", p[i].p_value);
+        else
+            snprintf(pv, sizeof pv, "-");
+        fprintf(f, "%-58s %-12s %10s %10s  %-22s %8s  %s%s%s\n", pair, p[i].metric, b, v, r, pv,
+                p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
+    }
+}
+
+/* ---- files ---- */
+
+static void file_stem(const char *vname, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", vname);
+    for (char *c = buf; *c; c++)
+        if (*c == '/')
+            *c = '.';
+}
+
+static int report_hist_files(struct pb_results *res, struct pb_vreg *vr)
+{
+    char stem[200], rel[300];
+    file_stem(vr->name, stem, sizeof stem);
+    for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++) {
+        if (!vr->merged[m] || vr->merged[m]->count == 0)
+            continue;
+        snprintf(rel, sizeof rel, "hist/%s.%s.csv", stem, pb_vreg_metric_name(vr, m));
+        FILE *f = pb_results_open(res, rel);
+        if (!f)
+            return -1;
+        pb_hist_write_csv(vr->merged[m], f);
+        if (pb_results_close(f, rel) < 0)
+            return -1;
+        snprintf(rel, sizeof rel, "hist/%s.%s.percentiles.csv", stem, pb_vreg_metric_name(vr, m));
+        f = pb_results_open(res, rel);
+        if (!f)
+            return -1;
+        pb_hist_write_percentiles(vr->merged[m], f);
+        if (pb_results_close(f, rel) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static const char *vreg_status(const struct pb_vreg *vr)
+{
+    if (vr->skip_reason[0])
+        return "skipped";
+    if (vr->invalid_reason[0])
+        return "invalid";
+    if (!vr->reps_reported && !vr->reps_errored)
+        return "not selected";
+    return "ok";
+}
+
+static void report_overheads_json(struct pb_jw *w, const struct pb_overheads *ov)
+{
+    pb_jw_obj_begin(w, "harness_overhead");
+    pb_jw_num(w, "rdtscp_pair_ns", ov->rdtscp_pair_ns);
+    pb_jw_num(w, "timestamp_read_ns", ov->timestamp_read_ns);
+    pb_jw_num(w, "start_stop_pair_ns", ov->start_stop_ns);
+    pb_jw_num(w, "hist_record_ns", ov->hist_record_ns);
+    pb_jw_num(w, "sample_path_ns", ov->sample_path_ns);
+    pb_jw_num(w, "sample_path_vs_rdtscp_pair_ratio", ov->sample_path_ratio);
+    pb_jw_num(w, "pin_check_ns", ov->pin_check_ns);
+    pb_jw_num(w, "clock_resolution_ns", pb_clock.resolution_ns);
+    pb_jw_obj_end(w);
+}
+
+static void report_pair_json(struct pb_jw *w, const struct pb_pair_result *p)
+{
+    pb_jw_obj_begin(w, NULL);
+    pb_jw_str(w, "experiment", p->experiment);
+    pb_jw_str(w, "baseline", p->baseline);
+    pb_jw_str(w, "variant", p->variant);
+    pb_jw_str(w, "metric", p->metric);
+    pb_jw_str(w, "unit", metric_unit(p->metric));
+    pb_jw_num(w, "baseline_median", p->base_median);
+    pb_jw_num(w, "variant_median", p->var_median);
+    pb_jw_num(w, "ratio", p->ratio);
+    pb_jw_num(w, "ci_low", p->ci_low);
+    pb_jw_num(w, "ci_high", p->ci_high);
+    pb_jw_num(w, "p_value", p->p_value);
+    pb_jw_str(w, "test", isfinite(p->p_value) ? (p->method == PB_MWU_EXACT
+                                                     ? "Mann-Whitney U, two-sided, exact"
+                                                     : "Mann-Whitney U, two-sided, normal "
+                                                       "approximation with tie correction")
+                                              : NULL);
+    pb_jw_int(w, "n_baseline", (long long)p->n_base);
+    pb_jw_int(w, "n_variant", (long long)p->n_var);
+    pb_jw_str(w, "verdict", p->verdict);
+    pb_jw_str(w, "note", p->note[0] ? p->note : NULL);
+    pb_jw_obj_end(w);
+}
+
+static void report_variant_json(struct pb_jw *w, const struct pb_vreg *vr)
+{
+    pb_jw_obj_begin(w, NULL);
+    pb_jw_str(w, "name", vr->name);
+    pb_jw_str(w, "family", vr->fam->name);
+    pb_jw_str(w, "summary", vr->v->summary);
+    pb_jw_str(w, "status", vreg_status(vr));
+    pb_jw_str(w, "reason", vr->skip_reason[0]     ? vr->skip_reason
+                           : vr->invalid_reason[0] ? vr->invalid_reason
+                                                   : NULL);
+    pb_jw_str(w, "placement", vr->placement);
+    pb_jw_int(w, "repetitions", vr->reps_reported);
+    pb_jw_int(w, "errored_repetitions", vr->reps_errored);
+    pb_jw_obj_begin(w, "medians");
+    for (size_t s = 0; s < vr->n_series; s++)
+        pb_jw_num(w, vr->series[s].name, pb_stats_median(vr->series[s].v, vr->series[s].n));
+    pb_jw_obj_end(w);
+    pb_jw_obj_begin(w, "cv");
+    for (size_t s = 0; s < vr->n_series; s++)
+        pb_jw_num(w, vr->series[s].name, pb_stats_cv(vr->series[s].v, vr->series[s].n));
+    pb_jw_obj_end(w);
+    pb_jw_obj_begin(w, "histogram_samples");
+    for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++)
+        pb_jw_int(w, pb_vreg_metric_name(vr, m), vr->merged[m] ? (long long)vr->merged[m]->count : 0);
+    pb_jw_obj_end(w);
+    pb_jw_int(w, "iterations_per_repetition", (long long)vr->merged_iters);
+    pb_jw_obj_end(w);
+}
+
+/* Warnings that come from the data rather than the box. */
+static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
+{
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vr = &R->vr[i];
+        if (!vr->reps_reported)
+            continue;
+        const struct pb_series *s = pb_vreg_series(vr, "real_time_ns");
+        double cv = s ? pb_stats_cv(s->v, s->n) : NAN;
+        if (isfinite(cv) && cv > 0.10)
+            pb_env_warn(env, "%s is unstable: time per op varies %.0f%% (CV) over %zu repetitions",
+                        vr->name, cv * 100, s->n);
+        if (vr->reps_reported < 5)
+            pb_env_warn(env, "%s has only %u repetitions: CIs and p-values are weak below 5",
+                        vr->name, vr->reps_reported);
+        const struct pb_series *p50 = pb_vreg_series(vr, "op_p50_ns");
+        double med = p50 ? pb_stats_median(p50->v, p50->n) : NAN;
+        if ((vr->v->batch <= 1) && isfinite(med) && med < 2 * pb_clock.resolution_ns)
+            pb_env_warn(env, "%s: median op %.1f ns is below twice the timer resolution (%.1f ns)",
+                        vr->name, med, pb_clock.resolution_ns);
+        if (vr->merged_calls != vr->reps_reported)
+            pb_env_warn(env, "%s: %u histogram calls merged for %u reported repetitions",
+                        vr->name, vr->merged_calls, vr->reps_reported);
+        if (pb_vreg_series(vr, "clock_negative_intervals"))
+            pb_env_warn(env, "%s: some cross-thread intervals were negative (TSC skew between "
+                             "CPUs) and were counted as 0", vr->name);
+    }
+}
+
+/* Data for one family's plots: medians with CIs of its headline metric, and CDFs of op. */
+static int report_plot_data(struct pb_results *res, struct pb_runner *R,
+                            const struct pb_family *fam, const char *metric, size_t *n_cdf)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "plots/%s.medians.dat", fam->name);
+    FILE *f = pb_results_open(res, rel);
+    if (!f)
+        return -1;
+    fprintf(f, "# %s: median over repetitions of %s with a 95%% bootstrap CI\n", fam->name, metric);
+    fprintf(f, "# index variant median_%s ci_low ci_high\n", metric_unit(metric));
+    int idx = 0;
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vr = &R->vr[i];
+        if (vr->fam != fam || !vr->reps_reported || vr->invalid_reason[0])
+            continue;
+        const struct pb_series *s = pb_vreg_series(vr, metric);
+        if (!s)
+            continue;
+        double lo, hi;
+        pb_stats_median_ci(s->v, s->n, 2000, 0xc1ULL, &lo, &hi);
+        double med = pb_stats_median(s->v, s->n);
+        fprintf(f, "%d \"%s\" %.6g %.6g %.6g\n", idx++, vr->v->name, med,
+                isfinite(lo) ? lo : med, isfinite(hi) ? hi : med);
+    }
+    if (pb_results_close(f, rel) < 0)
+        return -1;
+
+    snprintf(rel, sizeof rel, "plots/%s.cdf.dat", fam->name);
+    f = pb_results_open(res, rel);
+    if (!f)
+        return -1;
+    *n_cdf = 0;
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vr = &R->vr[i];
+        if (vr->fam != fam || !vr->merged[0] || !vr->merged[0]->count || vr->invalid_reason[0])
+            continue;
+        if (*n_cdf)
+            fprintf(f, "\n\n");
+        fprintf(f, "\"%s\"\n", vr->v->name);
+        const struct pb_hist *h = vr->merged[0];
+        uint64_t cum = 0;
+        for (unsigned b = 0; b < PB_HIST_BUCKETS; b++) {
+            if (!h->buckets[b])
+                continue;
+            cum += h->buckets[b];
+            uint64_t lo, hi;
+            pb_hist_bucket_bounds(b, &lo, &hi);
+            double v = ((double)lo + (double)hi) / 2;
+            if (v < 1)
+                v = 1; /* log axis */
+            fprintf(f, "%.1f %.9f\n", v, (double)cum / (double)h->count);
+        }
+        (*n_cdf)++;
+    }
+    return pb_results_close(f, rel);
+}
+
+static void report_scripts_dir(char *buf, size_t len)
+{
+    const char *e = getenv("PINBENCH_SCRIPTS");
+    if (e && *e) {
+        snprintf(buf, len, "%s", e);
+        return;
+    }
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(buf, len, "scripts");
+        return;
+    }
+    exe[n] = '\0';
+    /* build/pinbench or build/<flavour>/pinbench: the scripts sit at the repository root */
+    char *d = dirname(exe);
+    for (int up = 0; up < 3; up++) {
+        snprintf(buf, len, "%s/scripts/family.gp", d);
+        if (access(buf, R_OK) == 0) {
+            snprintf(buf, len, "%s/scripts", d);
+            return;
+        }
+        d = dirname(d);
+    }
+    snprintf(buf, len, "scripts");
+}
+
+static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, const char *metric,
+                          size_t n_cdf, struct pb_env *env)
+{
+    char scripts[1024], script[1100], dat[2048], cdf[2048], outp[2048], rel[256];
+    report_scripts_dir(scripts, sizeof scripts);
+    snprintf(script, sizeof script, "%s/family.gp", scripts);
+    snprintf(rel, sizeof rel, "plots/%s.medians.dat", fam->name);
+    pb_results_path(res, rel, dat, sizeof dat);
+    snprintf(rel, sizeof rel, "plots/%s.cdf.dat", fam->name);
+    pb_results_path(res, rel, cdf, sizeof cdf);
+    snprintf(rel, sizeof rel, "plots/%s", fam->name);
+    pb_results_path(res, rel, outp, sizeof outp);
+    char *expr = pb_xasprintf("medians='%s'; cdf='%s'; ncdf=%zu; out='%s'; family='%s'; "
+                              "metric='%s'; unit='%s'",
+                              dat, cdf, n_cdf, outp, fam->name, metric, metric_unit(metric));
+    snprintf(rel, sizeof rel, "plots/%s.gnuplot.log", fam->name);
+    char logp[2048];
+    pb_results_path(res, rel, logp, sizeof logp);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, logp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    char *argv[] = {"gnuplot", "-e", expr, script, NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    free(expr);
+    if (rc != 0) {
+        pb_env_warn(env, "plots for %s not drawn: cannot run gnuplot: %s", fam->name, strerror(rc));
+        return 0;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        pb_env_warn(env, "plots for %s: gnuplot failed (see plots/%s.gnuplot.log)", fam->name,
+                    fam->name);
+    else {
+        char lp[2048];
+        pb_results_path(res, rel, lp, sizeof lp);
+        unlink(lp); /* an empty log of a clean run is noise */
+    }
+    return 0;
+}
+
+static int report_env_json(struct pb_results *res, struct pb_env *env)
+{
+    FILE *f = pb_results_open(res, "env.json");
+    if (!f)
+        return -1;
+    struct pb_jw w;
+    pb_jw_init(&w, f);
+    pb_jw_obj_begin(&w, NULL);
+    pb_jw_str(&w, "schema", "pinbench-env-1");
+    for (size_t i = 0; i < env->n; i++)
+        pb_jw_str(&w, env->kv[i].key, env->kv[i].value);
+    pb_jw_arr_begin(&w, "warnings");
+    for (size_t i = 0; i < env->n_warnings; i++)
+        pb_jw_str(&w, NULL, env->warnings[i]);
+    pb_jw_arr_end(&w);
+    pb_jw_obj_end(&w);
+    if (pb_jw_finish(&w) < 0) {
+        fclose(f);
+        return -1;
+    }
+    return pb_results_close(f, "env.json");
+}
+
+int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb_pair_result *pairs,
+                    size_t n_pairs, struct pb_env *env, const struct pb_overheads *ov,
+                    const struct pb_run_meta *meta)
+{
+    report_data_warnings(R, env);
+    for (size_t i = 0; i < R->n; i++)
+        if (R->vr[i].reps_reported && report_hist_files(res, &R->vr[i]) < 0)
+            return -1;
+
+    /* Plots per family that ran: the headline metric is the family's first pair's. */
+    for (size_t i = 0; i < R->n; i++) {
+        const struct pb_family *fam = R->vr[i].fam;
+        if (i > 0 && R->vr[i - 1].fam == fam)
+            continue;
+        bool ran = false;
+        for (size_t k = i; k < R->n && R->vr[k].fam == fam; k++)
+            ran |= R->vr[k].reps_reported > 0;
+        if (!ran)
+            continue;
+        const char *metric = fam->n_pairs ? fam->pairs[0].metric : "real_time_ns";
+        size_t n_cdf = 0;
+        if (report_plot_data(res, R, fam, metric, &n_cdf) < 0)
+            return -1;
+        report_gnuplot(res, fam, metric, n_cdf, env);
+    }
+
+    bool valid = true;
+    for (size_t i = 0; i < R->n; i++)
+        valid &= R->vr[i].invalid_reason[0] == '\0';
+
+    FILE *f = pb_results_open(res, "summary.json");
+    if (!f)
+        return -1;
+    struct pb_jw w;
+    pb_jw_init(&w, f);
+    pb_jw_obj_begin(&w, NULL);
+    pb_jw_str(&w, "schema", "pinbench-summary-1");
+    pb_jw_obj_begin(&w, "run");
+    pb_jw_str(&w, "host", pb_env_value(env, "hostname"));
+    pb_jw_str(&w, "started_utc", meta->started_utc);
+    pb_jw_str(&w, "profile", meta->profile);
+    pb_jw_str(&w, "label", meta->label);
+    pb_jw_str(&w, "cpus", meta->cpus);
+    pb_jw_str(&w, "command_line", meta->command_line);
+    pb_jw_int(&w, "repetitions", meta->repetitions);
+    pb_jw_num(&w, "min_time_s", meta->min_time_s);
+    pb_jw_str(&w, "build_type", pb_env_build_type());
+    pb_jw_str(&w, "git_commit", pb_env_value(env, "git_commit"));
+    pb_jw_bool(&w, "valid", valid);
+    pb_jw_num(&w, "alpha", PB_ALPHA);
+    pb_jw_int(&w, "bootstrap_rounds", PB_BOOTSTRAP_ROUNDS);
+    pb_jw_obj_end(&w);
+    report_overheads_json(&w, ov);
+    pb_jw_arr_begin(&w, "pairs");
+    for (size_t i = 0; i < n_pairs; i++)
+        report_pair_json(&w, &pairs[i]);
+    pb_jw_arr_end(&w);
+    pb_jw_arr_begin(&w, "variants");
+    for (size_t i = 0; i < R->n; i++)
+        if (R->vr[i].skip_reason[0] || R->vr[i].reps_reported || R->vr[i].reps_errored)
+            report_variant_json(&w, &R->vr[i]);
+    pb_jw_arr_end(&w);
+    pb_jw_arr_begin(&w, "skipped");
+    for (size_t i = 0; i < R->n; i++) {
+        if (!R->vr[i].skip_reason[0])
+            continue;
+        pb_jw_obj_begin(&w, NULL);
+        pb_jw_str(&w, "variant", R->vr[i].name);
+        pb_jw_str(&w, "reason", R->vr[i].skip_reason);
+        pb_jw_obj_end(&w);
+    }
+    pb_jw_arr_end(&w);
+    pb_jw_arr_begin(&w, "invalid");
+    for (size_t i = 0; i < R->n; i++) {
+        if (!R->vr[i].invalid_reason[0])
+            continue;
+        pb_jw_obj_begin(&w, NULL);
+        pb_jw_str(&w, "variant", R->vr[i].name);
+        pb_jw_str(&w, "reason", R->vr[i].invalid_reason);
+        pb_jw_obj_end(&w);
+    }
+    pb_jw_arr_end(&w);
+    pb_jw_arr_begin(&w, "warnings");
+    for (size_t i = 0; i < env->n_warnings; i++)
+        pb_jw_str(&w, NULL, env->warnings[i]);
+    pb_jw_arr_end(&w);
+    pb_jw_obj_end(&w);
+    if (pb_jw_finish(&w) < 0) {
+        fclose(f);
+        return -1;
+    }
+    if (pb_results_close(f, "summary.json") < 0)
+        return -1;
+    return report_env_json(res, env);
+}

@@ -1,0 +1,56 @@
+/* report: from repetitions to pairs, verdicts and files.
+ *
+ * A pair compares a variant against its baseline on one metric, using one value per
+ * repetition of each (never per iteration). ratio = median(variant) / median(baseline), with a
+ * 95 % percentile-bootstrap CI; the p-value is the two-sided Mann-Whitney U test. The verdict is
+ * "faster"/"slower" (for time metrics; "lower"/"higher" otherwise) only when p < 0.05 and the
+ * CI excludes 1; otherwise "no significant difference". Fewer than 3 repetitions on either side
+ * give "too few repetitions". */
+#ifndef PB_REPORT_H
+#define PB_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "runner.h"
+#include "stats.h"
+
+#define PB_ALPHA 0.05
+#define PB_BOOTSTRAP_ROUNDS 4000
+
+struct pb_pair_result {
+    const char *experiment, *baseline, *variant, *metric;
+    double base_median, var_median;
+    double ratio, ci_low, ci_high, p_value;
+    enum pb_mwu_method method;
+    size_t n_base, n_var;
+    char verdict[48];
+    char note[300];
+};
+
+/* Computes every declared pair whose two variants were selected. Caller frees *out. */
+size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out);
+/* Computes one pair from two samples (the pure core of the above; used by tests). */
+void pb_report_pair_stats(const double *base, size_t nb, const double *var, size_t nv,
+                          const char *metric, struct pb_pair_result *p);
+/* Formats a value of `metric` with its unit ("25.3 us", "1.04 x", "12 KiB"). */
+const char *pb_report_fmt(const char *metric, double v, char *buf, size_t len);
+/* Prints the pair table. */
+void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n);
+
+struct pb_results;
+struct pb_env;
+struct pb_overheads;
+struct pb_run_meta {
+    const char *profile, *label, *cpus, *command_line, *started_utc;
+    int repetitions;
+    double min_time_s;
+};
+/* Writes summary.json, env.json, hist/ CSVs and the plot data into the results folder, and
+ * runs gnuplot (a missing gnuplot becomes a warning). Returns 0 or -1 with pb_err(). */
+int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb_pair_result *pairs,
+                    size_t n_pairs, struct pb_env *env, const struct pb_overheads *ov,
+                    const struct pb_run_meta *meta);
+
+#endif

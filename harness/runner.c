@@ -1,0 +1,515 @@
+/* runner: placement, the timed loop, invariants and counters for every variant call. */
+#include "runner.h"
+
+#include "clock.h"
+#include "cpuset.h"
+#include "pin.h"
+#include "topo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct pb_run {
+    struct pb_vreg *vr;
+    int home, other;
+    void *state;
+    uint64_t op_start;
+    struct pb_hist *h[1 + PB_MAX_METRICS];
+    double tally[PB_MAX_TALLIES];
+    uint64_t negative_intervals;
+    int live, peak_live;
+    uint64_t threads_start, vmsize_start_kib, vmrss_start_kib;
+    uint64_t peak_threads_sampled, peak_vmsize_kib, peak_vmrss_kib;
+    unsigned peak_alive;
+    bool sampled;
+    bool failed;
+    char reason[256];
+};
+
+/* ---- the API experiments call ---- */
+
+const void *pb_run_param(const struct pb_run *r) { return r->vr->v->param; }
+int pb_run_home_cpu(const struct pb_run *r) { return r->home; }
+int pb_run_other_cpu(const struct pb_run *r) { return r->other; }
+void *pb_run_state(const struct pb_run *r) { return r->state; }
+void pb_run_set_state(struct pb_run *r, void *state) { r->state = state; }
+pb_stamp_t pb_stamp(void) { return pb_ticks_end(); }
+pb_stamp_t pb_run_op_start(const struct pb_run *r) { return r->op_start; }
+
+void pb_run_record(struct pb_run *r, unsigned metric, pb_stamp_t from, pb_stamp_t to)
+{
+    PB_CHECK(metric >= 1 && metric <= r->vr->fam->n_metrics);
+    /* Stamps from two CPUs can be out of order by the TSC skew between them: count, never
+     * wrap around to a huge value. */
+    if (to < from) {
+        r->negative_intervals++;
+        to = from;
+    }
+    pb_hist_record(r->h[metric], pb_ticks_to_ns(to - from));
+}
+
+void pb_run_tally(struct pb_run *r, unsigned tally, double value)
+{
+    PB_CHECK(tally < r->vr->fam->n_tallies && tally < PB_MAX_TALLIES);
+    r->tally[tally] += value;
+}
+
+void pb_run_thread_started(struct pb_run *r)
+{
+    if (++r->live > r->peak_live)
+        r->peak_live = r->live;
+}
+
+void pb_run_thread_joined(struct pb_run *r) { r->live--; }
+
+static int run_read_status(uint64_t *threads, uint64_t *vmsize_kib, uint64_t *vmrss_kib)
+{
+    if (pb_read_keyed_u64("/proc/self/status", "Threads:", threads) < 0 ||
+        pb_read_keyed_u64("/proc/self/status", "VmSize:", vmsize_kib) < 0 ||
+        pb_read_keyed_u64("/proc/self/status", "VmRSS:", vmrss_kib) < 0)
+        return -1;
+    return 0;
+}
+
+void pb_run_sample_memory(struct pb_run *r, unsigned alive)
+{
+    uint64_t th, vs, rss;
+    if (run_read_status(&th, &vs, &rss) < 0)
+        return;
+    r->sampled = true;
+    if (th > r->peak_threads_sampled)
+        r->peak_threads_sampled = th;
+    if (vs > r->peak_vmsize_kib)
+        r->peak_vmsize_kib = vs;
+    if (rss > r->peak_vmrss_kib)
+        r->peak_vmrss_kib = rss;
+    if (alive > r->peak_alive)
+        r->peak_alive = alive;
+}
+
+int pb_run_fail(struct pb_run *r, const char *fmt, ...)
+{
+    if (r->failed)
+        return -1; /* keep the first reason: later ones are usually consequences */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+    r->failed = true;
+    return -1;
+}
+
+/* ---- variant registry ---- */
+
+const char *pb_vreg_metric_name(const struct pb_vreg *vr, unsigned i)
+{
+    return i == 0 ? "op" : vr->fam->metrics[i - 1];
+}
+
+unsigned pb_vreg_n_metrics(const struct pb_vreg *vr) { return 1u + (unsigned)vr->fam->n_metrics; }
+
+int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *families, size_t nf,
+                      const cpu_set_t *cpus, const struct pb_topo *topo)
+{
+    memset(R, 0, sizeof *R);
+    R->cpus = *cpus;
+    R->home_cpu = pb_cpuset_nth(cpus, 0);
+    if (R->home_cpu < 0)
+        return pb_errf("no CPU to run on: the CPU set is empty");
+    R->other_cpu = pb_plan_other_cpu(topo, cpus, R->home_cpu);
+    snprintf(R->other_rel, sizeof R->other_rel, "%s",
+             R->other_cpu >= 0 ? pb_rel_name(pb_topo_relation(topo, R->home_cpu, R->other_cpu))
+                               : "none");
+    size_t total = 0;
+    for (size_t f = 0; f < nf; f++)
+        total += families[f]->n_variants;
+    R->vr = pb_xcalloc(total, sizeof *R->vr, "variant registry");
+    for (size_t f = 0; f < nf; f++) {
+        const struct pb_family *fam = families[f];
+        PB_CHECK(fam->n_metrics <= PB_MAX_METRICS && fam->n_tallies <= PB_MAX_TALLIES);
+        for (size_t i = 0; i < fam->n_variants; i++) {
+            struct pb_vreg *vr = &R->vr[R->n++];
+            vr->fam = fam;
+            vr->v = &fam->variants[i];
+            vr->owner = R;
+            snprintf(vr->name, sizeof vr->name, "%s/%s", fam->name, vr->v->name);
+            if ((vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu < 0) {
+                char list[128];
+                snprintf(vr->skip_reason, sizeof vr->skip_reason,
+                         "needs a second CPU; this run may use only CPU %s",
+                         pb_cpuset_format(cpus, list, sizeof list));
+            }
+            if (vr->v->home == PB_HOME_PINNED || (vr->v->needs & PB_NEED_OTHER_CPU))
+                snprintf(vr->placement, sizeof vr->placement, "home cpu %d%s", R->home_cpu,
+                         (vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0 ? ", other cpu " : "");
+            if ((vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0) {
+                size_t l = strlen(vr->placement);
+                snprintf(vr->placement + l, sizeof vr->placement - l, "%d (%s)", R->other_cpu,
+                         R->other_rel);
+            }
+            if (!vr->placement[0])
+                snprintf(vr->placement, sizeof vr->placement, "unpinned");
+        }
+    }
+    return 0;
+}
+
+struct pb_vreg *pb_runner_find(struct pb_runner *R, const char *name)
+{
+    for (size_t i = 0; i < R->n; i++)
+        if (strcmp(R->vr[i].name, name) == 0)
+            return &R->vr[i];
+    return NULL;
+}
+
+static struct pb_series *vreg_series_mut(struct pb_vreg *vr, const char *name)
+{
+    for (size_t i = 0; i < vr->n_series; i++)
+        if (strcmp(vr->series[i].name, name) == 0)
+            return &vr->series[i];
+    if (vr->n_series == vr->cap_series) {
+        vr->cap_series = vr->cap_series ? vr->cap_series * 2 : 16;
+        vr->series = realloc(vr->series, vr->cap_series * sizeof *vr->series);
+        PB_CHECK(vr->series != NULL);
+    }
+    struct pb_series *s = &vr->series[vr->n_series++];
+    memset(s, 0, sizeof *s);
+    s->name = pb_xstrdup(name);
+    return s;
+}
+
+static void series_push(struct pb_series *s, double v)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+        PB_CHECK(s->v != NULL);
+    }
+    s->v[s->n++] = v;
+}
+
+const struct pb_series *pb_vreg_series(const struct pb_vreg *vr, const char *name)
+{
+    for (size_t i = 0; i < vr->n_series; i++)
+        if (strcmp(vr->series[i].name, name) == 0)
+            return &vr->series[i];
+    return NULL;
+}
+
+void pb_runner_free(struct pb_runner *R)
+{
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vr = &R->vr[i];
+        for (unsigned m = 0; m <= PB_MAX_METRICS; m++)
+            free(vr->merged[m]);
+        for (size_t s = 0; s < vr->n_series; s++) {
+            free(vr->series[s].name);
+            free(vr->series[s].v);
+        }
+        free(vr->series);
+        if (vr->run) {
+            for (unsigned m = 0; m <= PB_MAX_METRICS; m++)
+                free(vr->run->h[m]);
+            free(vr->run);
+        }
+    }
+    free(R->vr);
+    memset(R, 0, sizeof *R);
+}
+
+/* ---- one timed call ---- */
+
+static void run_counter_hist(const struct pb_driver *d, const char *metric,
+                             const struct pb_hist *h)
+{
+    if (h->count == 0)
+        return;
+    struct pb_hist_summary s;
+    pb_hist_summarize(h, &s);
+    char name[96];
+#define C(suffix, val)                                                                             \
+    do {                                                                                           \
+        snprintf(name, sizeof name, "%s_" suffix, metric);                                         \
+        d->counter(d->ctx, name, val);                                                             \
+    } while (0)
+    C("p50_ns", s.p50_ns);
+    C("p90_ns", s.p90_ns);
+    C("p99_ns", s.p99_ns);
+    C("p999_ns", s.p999_ns);
+    C("max_ns", s.max_ns);
+#undef C
+}
+
+/* Thread exit is asynchronous to pthread_join: the kernel drops the thread from the count a
+ * little after the joiner wakes. Poll briefly before calling a difference a leak. */
+static int run_threads_settle(uint64_t want, uint64_t *got)
+{
+    uint64_t vs, rss;
+    for (int i = 0; i < 200; i++) {
+        if (run_read_status(got, &vs, &rss) < 0)
+            return -1;
+        if (*got <= want)
+            return 0;
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* Folds this call's histograms into the variant's merged ones. Google Benchmark grows the
+ * iteration count over several trials in the first repetition and reports only the last; later
+ * repetitions reuse that count in a single trial. So the calls that were reported are exactly
+ * those with the largest iteration count seen: a larger count discards what was merged. */
+static void run_merge_call(struct pb_vreg *vr, uint64_t iters)
+{
+    unsigned nm = pb_vreg_n_metrics(vr);
+    if (iters > vr->merged_iters) {
+        for (unsigned m = 0; m < nm; m++)
+            pb_hist_reset(vr->merged[m]);
+        vr->merged_iters = iters;
+        vr->merged_calls = 0;
+    }
+    if (iters == vr->merged_iters) {
+        for (unsigned m = 0; m < nm; m++)
+            pb_hist_merge(vr->merged[m], vr->run->h[m]);
+        vr->merged_calls++;
+    }
+}
+
+static void run_init(struct pb_vreg *vr)
+{
+    if (!vr->run) {
+        vr->run = pb_xcalloc(1, sizeof *vr->run, "a variant run");
+        for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++) {
+            vr->run->h[m] = pb_xcalloc(1, sizeof(struct pb_hist), "a histogram");
+            vr->merged[m] = pb_xcalloc(1, sizeof(struct pb_hist), "a histogram");
+            pb_hist_reset(vr->merged[m]);
+        }
+    }
+    struct pb_run *r = vr->run;
+    struct pb_hist *h[1 + PB_MAX_METRICS];
+    memcpy(h, r->h, sizeof h);
+    memset(r, 0, sizeof *r);
+    memcpy(r->h, h, sizeof h);
+    r->vr = vr;
+    r->home = vr->owner->home_cpu;
+    r->other = vr->owner->other_cpu;
+    for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++)
+        pb_hist_reset(r->h[m]);
+}
+
+int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
+{
+    run_init(vr);
+    struct pb_run *r = vr->run;
+    const struct pb_variant *v = vr->v;
+    unsigned batch = v->batch > 1 ? v->batch : 1;
+
+    cpu_set_t saved;
+    bool have_saved = pb_affinity_get(&saved) == 0;
+    if (!have_saved)
+        pb_run_fail(r, "cannot save the measuring thread's affinity: %s", pb_err());
+    if (!r->failed && v->home == PB_HOME_PINNED && pb_pin_self(r->home) < 0)
+        pb_run_fail(r, "pin of the measuring thread failed: %s", pb_err());
+    uint64_t th_end = 0, vs_end = 0, rss_end = 0;
+    if (!r->failed && run_read_status(&r->threads_start, &r->vmsize_start_kib,
+                                      &r->vmrss_start_kib) < 0)
+        pb_run_fail(r, "cannot read /proc/self/status: %s", pb_err());
+    /* Teardown runs whenever setup was reached, failed or not: it frees what setup made. */
+    bool reached_setup = false;
+    if (!r->failed) {
+        reached_setup = true;
+        if (v->setup && v->setup(r) < 0)
+            pb_run_fail(r, "setup failed");
+    }
+
+    uint64_t ops = 0;
+    if (!r->failed) {
+        while (d->keep_running(d->ctx, batch)) {
+            uint64_t t0 = pb_ticks_begin();
+            r->op_start = t0;
+            int rc = v->op(r);
+            uint64_t t1 = pb_ticks_end();
+            if (rc < 0 || r->failed) {
+                pb_run_fail(r, "operation failed");
+                break;
+            }
+            uint64_t ns = pb_ticks_to_ns(t1 - t0);
+            pb_hist_record(r->h[0], batch > 1 ? (ns + batch / 2) / batch : ns);
+            d->set_time(d->ctx, (double)ns * 1e-9);
+            ops += batch;
+            if (v->verify && v->verify(r) < 0) {
+                pb_run_fail(r, "verification after an operation failed");
+                break;
+            }
+        }
+    }
+    if (reached_setup && v->teardown)
+        v->teardown(r);
+
+    /* Invariants: every thread the call created is gone, the counts add up. */
+    if (!r->failed && r->live != 0)
+        pb_run_fail(r, "%d thread(s) created during the call were not joined", r->live);
+    if (!r->failed) {
+        if (run_threads_settle(r->threads_start, &th_end) < 0 ||
+            run_read_status(&th_end, &vs_end, &rss_end) < 0)
+            pb_run_fail(r, "cannot read /proc/self/status: %s", pb_err());
+        else if (th_end != r->threads_start)
+            pb_run_fail(r, "thread count changed from %llu to %llu during the call (leak)",
+                        (unsigned long long)r->threads_start, (unsigned long long)th_end);
+    }
+    if (!r->failed && r->h[0]->count * batch != ops)
+        pb_run_fail(r, "op histogram holds %llu samples for %llu operations",
+                    (unsigned long long)r->h[0]->count, (unsigned long long)ops);
+    if (have_saved && pb_pin_self_mask(&saved) < 0 && !r->failed)
+        pb_run_fail(r, "cannot restore the measuring thread's affinity: %s", pb_err());
+
+    if (r->failed) {
+        if (!vr->invalid_reason[0])
+            snprintf(vr->invalid_reason, sizeof vr->invalid_reason, "%s", r->reason);
+        char msg[300];
+        snprintf(msg, sizeof msg, "invalid: %s", r->reason);
+        d->skip(d->ctx, msg);
+        return -1;
+    }
+
+    for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++)
+        run_counter_hist(d, pb_vreg_metric_name(vr, m), r->h[m]);
+    for (size_t t = 0; t < vr->fam->n_tallies; t++)
+        d->counter(d->ctx, vr->fam->tallies[t], ops ? r->tally[t] / (double)ops : NAN);
+    d->counter(d->ctx, "threads_start", (double)r->threads_start);
+    uint64_t peak = r->threads_start + (uint64_t)r->peak_live;
+    if (r->peak_threads_sampled > peak)
+        peak = r->peak_threads_sampled;
+    d->counter(d->ctx, "threads_peak", (double)peak);
+    d->counter(d->ctx, "vmsize_delta_kib", (double)vs_end - (double)r->vmsize_start_kib);
+    d->counter(d->ctx, "vmrss_delta_kib", (double)rss_end - (double)r->vmrss_start_kib);
+    if (r->sampled) {
+        d->counter(d->ctx, "vmsize_peak_delta_kib",
+                   (double)r->peak_vmsize_kib - (double)r->vmsize_start_kib);
+        d->counter(d->ctx, "vmrss_peak_delta_kib",
+                   (double)r->peak_vmrss_kib - (double)r->vmrss_start_kib);
+    }
+    if (r->negative_intervals)
+        d->counter(d->ctx, "clock_negative_intervals", (double)r->negative_intervals);
+    d->label(d->ctx, vr->placement);
+    run_merge_call(vr, ops);
+    return 0;
+}
+
+/* ---- Google Benchmark driver ---- */
+
+static bool gb_keep(void *c, uint64_t n) { return pb_gb_keep_running_batch(c, n); }
+static void gb_time(void *c, double s) { pb_gb_set_iteration_time(c, s); }
+static void gb_counter(void *c, const char *name, double v)
+{
+    pb_gb_counter(c, name, v, PB_GB_COUNTER_PLAIN);
+}
+static void gb_label(void *c, const char *l) { pb_gb_label(c, l); }
+static void gb_skip(void *c, const char *m) { pb_gb_skip_with_error(c, m); }
+
+static void runner_progress(struct pb_runner *R, const char *what)
+{
+    if (!R->progress)
+        return;
+    fprintf(stderr, "\r\033[K[%zu/%zu variants done] %s", R->reported, R->n, what);
+    fflush(stderr);
+}
+
+static void runner_gb_call(pb_gb_state *st, void *user)
+{
+    struct pb_vreg *vr = user;
+    runner_progress(vr->owner, vr->name);
+    struct pb_driver d = {gb_keep, gb_time, gb_counter, gb_label, gb_skip, st};
+    pb_runner_call(vr, &d);
+}
+
+int pb_runner_register(struct pb_runner *R)
+{
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vr = &R->vr[i];
+        if (vr->skip_reason[0])
+            continue;
+        struct pb_gb_opts o = {.manual_time = true};
+        if (pb_gb_register(vr->name, runner_gb_call, vr, &o) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void pb_runner_on_report(const struct pb_gb_report *run, void *user)
+{
+    struct pb_runner *R = user;
+    if (R->progress)
+        fprintf(stderr, "\r\033[K");
+    char base[256];
+    snprintf(base, sizeof base, "%s", run->name);
+    size_t bl = strlen(base);
+    const char *suffix = "/manual_time";
+    size_t sl = strlen(suffix);
+    if (bl > sl && strcmp(base + bl - sl, suffix) == 0)
+        base[bl - sl] = '\0';
+    struct pb_vreg *vr = pb_runner_find(R, base);
+    if (!vr || run->aggregate)
+        return;
+    if (run->error) {
+        vr->reps_errored++;
+    } else {
+        vr->reps_reported++;
+        series_push(vreg_series_mut(vr, "real_time_ns"), run->real_time_ns);
+        for (size_t c = 0; c < run->n_counters; c++)
+            series_push(vreg_series_mut(vr, run->counter_names[c]), run->counter_values[c]);
+    }
+    if (run->repetition_index + 1 >= run->repetitions)
+        R->reported++;
+}
+
+/* ---- direct driver (tests) ---- */
+
+struct fixed_ctx {
+    uint64_t left;
+    struct pb_counters *out;
+};
+
+static bool fixed_keep(void *c, uint64_t n)
+{
+    struct fixed_ctx *f = c;
+    if (f->left < n)
+        return false;
+    f->left -= n;
+    return true;
+}
+static void fixed_time(void *c, double s) { (void)c, (void)s; }
+static void fixed_counter(void *c, const char *name, double v)
+{
+    struct pb_counters *o = ((struct fixed_ctx *)c)->out;
+    if (o->n < PB_ARRAY_LEN(o->values)) {
+        snprintf(o->names[o->n], sizeof o->names[0], "%s", name);
+        o->values[o->n++] = v;
+    }
+}
+static void fixed_label(void *c, const char *l) { (void)c, (void)l; }
+static void fixed_skip(void *c, const char *m) { (void)c, (void)m; }
+
+int pb_runner_call_fixed(struct pb_vreg *vr, uint64_t iterations, struct pb_counters *out)
+{
+    memset(out, 0, sizeof *out);
+    struct fixed_ctx f = {iterations, out};
+    struct pb_driver d = {fixed_keep, fixed_time, fixed_counter, fixed_label, fixed_skip, &f};
+    return pb_runner_call(vr, &d);
+}
+
+double pb_counters_get(const struct pb_counters *c, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->names[i], name) == 0)
+            return c->values[i];
+    return NAN;
+}

@@ -1,0 +1,92 @@
+/* runner: turns experiment tables into Google Benchmark registrations and runs each timed call:
+ * placement (pin, verified, and restore), the timed op loop, histograms, thread and memory
+ * bookkeeping and invariants, counters. It also collects what Google Benchmark reports for each
+ * repetition, for the report step. */
+#ifndef PB_RUNNER_H
+#define PB_RUNNER_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "experiment.h"
+#include "gbench.h"
+#include "hist.h"
+
+struct pb_topo;
+
+/* Per-repetition values of one metric of one variant, in report order. */
+struct pb_series {
+    char *name; /* "real_time_ns", or a counter name such as "op_p50_ns" */
+    double *v;
+    size_t n, cap;
+};
+
+struct pb_vreg {
+    const struct pb_family *fam;
+    const struct pb_variant *v;
+    char name[192];           /* "churn/spawn/unpinned" */
+    char skip_reason[256];    /* set: not run here, and why */
+    char invalid_reason[256]; /* set: a call failed (failed pin, broken invariant...) */
+    char placement[96];       /* where it ran, e.g. "home cpu 0, other cpu 1 (other_l3)" */
+    /* Histograms of the final trial of every repetition, merged (see runner.c). */
+    struct pb_hist *merged[1 + PB_MAX_METRICS];
+    uint64_t merged_iters;
+    unsigned merged_calls;
+    struct pb_series *series;
+    size_t n_series, cap_series;
+    unsigned reps_reported, reps_errored;
+    struct pb_run *run; /* scratch for the call in progress */
+    struct pb_runner *owner;
+};
+
+struct pb_runner {
+    struct pb_vreg *vr;
+    size_t n;
+    cpu_set_t cpus; /* the run's CPUs */
+    int home_cpu, other_cpu;
+    char other_rel[32];
+    size_t reported; /* variants whose repetitions have all been reported */
+    bool progress;   /* draw a progress line on stderr */
+};
+
+/* Builds the variant list from `families` (filtered by Google Benchmark's filter later),
+ * decides skips from the CPU set, and plans the home and other CPU with `topo`. */
+int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *families, size_t nf,
+                      const cpu_set_t *cpus, const struct pb_topo *topo);
+/* Registers every runnable variant with Google Benchmark. */
+int pb_runner_register(struct pb_runner *R);
+/* The Google Benchmark report callback (user = the runner). */
+void pb_runner_on_report(const struct pb_gb_report *run, void *user);
+void pb_runner_free(struct pb_runner *R);
+
+const struct pb_series *pb_vreg_series(const struct pb_vreg *vr, const char *name);
+struct pb_vreg *pb_runner_find(struct pb_runner *R, const char *name);
+/* Metric name for histogram index i of a variant ("op" or the family's metric names). */
+const char *pb_vreg_metric_name(const struct pb_vreg *vr, unsigned i);
+unsigned pb_vreg_n_metrics(const struct pb_vreg *vr);
+
+/* The loop behind one timed call, with the benchmark framework abstracted so tests can drive
+ * a call directly (no Google Benchmark) under the thread sanitizer. */
+struct pb_driver {
+    bool (*keep_running)(void *ctx, uint64_t n);
+    void (*set_time)(void *ctx, double seconds);
+    void (*counter)(void *ctx, const char *name, double value);
+    void (*label)(void *ctx, const char *label);
+    void (*skip)(void *ctx, const char *msg);
+    void *ctx;
+};
+/* Runs one call of `vr`. Returns 0, or -1 if the call failed (reason in vr->invalid_reason). */
+int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *drv);
+
+/* Counters captured by the direct driver. */
+struct pb_counters {
+    char names[64][48];
+    double values[64];
+    size_t n;
+};
+double pb_counters_get(const struct pb_counters *c, const char *name);
+/* Runs one call of exactly `iterations` ops without Google Benchmark and keeps its counters. */
+int pb_runner_call_fixed(struct pb_vreg *vr, uint64_t iterations, struct pb_counters *out);
+
+#endif

@@ -1,0 +1,196 @@
+/* topo: hwloc topology reduced to placement facts, and the pair planner. */
+#include "topo.h"
+
+#include "util.h"
+
+#include <hwloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int topo_ancestor_index(hwloc_topology_t h, hwloc_obj_t pu, hwloc_obj_type_t type)
+{
+    hwloc_obj_t o = hwloc_get_ancestor_obj_by_type(h, type, pu);
+    return o ? (int)o->logical_index : -1;
+}
+
+static uint64_t topo_first_cache(hwloc_topology_t h, hwloc_obj_type_t type)
+{
+    hwloc_obj_t o = hwloc_get_obj_by_type(h, type, 0);
+    return o && o->attr ? o->attr->cache.size : 0;
+}
+
+static int cmp_pu(const void *a, const void *b)
+{
+    return ((const struct pb_pu *)a)->os - ((const struct pb_pu *)b)->os;
+}
+
+int pb_topo_load(struct pb_topo *t, const char *synthetic)
+{
+    memset(t, 0, sizeof *t);
+    hwloc_topology_t h;
+    if (hwloc_topology_init(&h) != 0)
+        return pb_errf("hwloc_topology_init failed");
+    if (synthetic && hwloc_topology_set_synthetic(h, synthetic) != 0) {
+        hwloc_topology_destroy(h);
+        return pb_errf("hwloc cannot parse synthetic topology '%s'", synthetic);
+    }
+    if (hwloc_topology_load(h) != 0) {
+        hwloc_topology_destroy(h);
+        return pb_errf("hwloc_topology_load failed%s%s", synthetic ? " for " : "",
+                       synthetic ? synthetic : "");
+    }
+    int n = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
+    if (n <= 0) {
+        hwloc_topology_destroy(h);
+        return pb_errf("hwloc reports no processing units");
+    }
+    t->n_pu = n;
+    t->pu = pb_xcalloc((size_t)n, sizeof *t->pu, "topology PUs");
+    for (int i = 0; i < n; i++) {
+        hwloc_obj_t pu = hwloc_get_obj_by_type(h, HWLOC_OBJ_PU, (unsigned)i);
+        struct pb_pu *p = &t->pu[i];
+        p->os = (int)pu->os_index;
+        p->core = topo_ancestor_index(h, pu, HWLOC_OBJ_CORE);
+        if (p->core < 0)
+            p->core = 100000 + i; /* no core level: every PU is its own core */
+        p->l2 = topo_ancestor_index(h, pu, HWLOC_OBJ_L2CACHE);
+        p->l3 = topo_ancestor_index(h, pu, HWLOC_OBJ_L3CACHE);
+        p->package = topo_ancestor_index(h, pu, HWLOC_OBJ_PACKAGE);
+        p->numa = pu->nodeset ? hwloc_bitmap_first(pu->nodeset) : -1;
+    }
+    qsort(t->pu, (size_t)n, sizeof *t->pu, cmp_pu);
+    t->n_cores = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_CORE);
+    t->n_l3 = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_L3CACHE);
+    t->n_packages = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PACKAGE);
+    t->n_numa = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
+    t->l1d_bytes = topo_first_cache(h, HWLOC_OBJ_L1CACHE);
+    t->l2_bytes = topo_first_cache(h, HWLOC_OBJ_L2CACHE);
+    t->l3_bytes = topo_first_cache(h, HWLOC_OBJ_L3CACHE);
+    for (int i = 0; i < n; i++) {
+        int smt = 0;
+        for (int j = 0; j < n; j++)
+            smt += t->pu[j].core == t->pu[i].core;
+        if (smt > t->max_smt)
+            t->max_smt = smt;
+    }
+    unsigned v = hwloc_get_api_version();
+    if (synthetic)
+        snprintf(t->source, sizeof t->source, "hwloc %u.%u.%u synthetic: %s", v >> 16,
+                 (v >> 8) & 0xff, v & 0xff, synthetic);
+    else
+        snprintf(t->source, sizeof t->source, "hwloc %u.%u.%u (this machine)", v >> 16,
+                 (v >> 8) & 0xff, v & 0xff);
+    hwloc_topology_destroy(h);
+    return 0;
+}
+
+void pb_topo_free(struct pb_topo *t)
+{
+    free(t->pu);
+    memset(t, 0, sizeof *t);
+}
+
+const struct pb_pu *pb_topo_pu(const struct pb_topo *t, int cpu)
+{
+    for (int i = 0; i < t->n_pu; i++)
+        if (t->pu[i].os == cpu)
+            return &t->pu[i];
+    return NULL;
+}
+
+const char *pb_rel_name(enum pb_rel r)
+{
+    static const char *const names[PB_REL_COUNT] = {
+        "same_cpu", "smt_sibling", "same_l3", "other_l3", "other_package", "other_numa",
+    };
+    return (unsigned)r < PB_REL_COUNT ? names[r] : "unknown";
+}
+
+static bool topo_rel_holds(const struct pb_pu *x, const struct pb_pu *y, enum pb_rel rel)
+{
+    switch (rel) {
+    case PB_REL_SAME_CPU: return x->os == y->os;
+    case PB_REL_SMT_SIBLING: return x->os != y->os && x->core == y->core;
+    case PB_REL_SAME_L3: return x->core != y->core && x->l3 >= 0 && x->l3 == y->l3;
+    case PB_REL_OTHER_L3:
+        return x->package == y->package && x->l3 >= 0 && y->l3 >= 0 && x->l3 != y->l3;
+    case PB_REL_OTHER_PACKAGE: return x->package != y->package;
+    case PB_REL_OTHER_NUMA: return x->numa >= 0 && y->numa >= 0 && x->numa != y->numa;
+    default: return false;
+    }
+}
+
+static const char *topo_missing_reason(enum pb_rel rel)
+{
+    switch (rel) {
+    case PB_REL_SAME_CPU: return "no allowed CPU";
+    case PB_REL_SMT_SIBLING: return "no core has two allowed PUs (no SMT, or siblings not allowed)";
+    case PB_REL_SAME_L3: return "no two allowed cores share an L3 cache (as hwloc reports caches)";
+    case PB_REL_OTHER_L3: return "no package has allowed CPUs under two different L3 caches";
+    case PB_REL_OTHER_PACKAGE: return "all allowed CPUs are in one package";
+    case PB_REL_OTHER_NUMA: return "all allowed CPUs are on one NUMA node";
+    default: return "unknown relation";
+    }
+}
+
+void pb_plan_pair(const struct pb_topo *t, const cpu_set_t *allowed, enum pb_rel rel,
+                  struct pb_pair *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rel = rel;
+    out->a = out->b = -1;
+    for (int i = 0; i < t->n_pu; i++) {
+        const struct pb_pu *x = &t->pu[i];
+        if (x->os >= CPU_SETSIZE || !CPU_ISSET(x->os, allowed))
+            continue;
+        for (int j = 0; j < t->n_pu; j++) {
+            const struct pb_pu *y = &t->pu[j];
+            if (y->os >= CPU_SETSIZE || !CPU_ISSET(y->os, allowed))
+                continue;
+            if (topo_rel_holds(x, y, rel)) {
+                out->exists = true;
+                out->a = x->os;
+                out->b = y->os;
+                return;
+            }
+        }
+    }
+    snprintf(out->reason, sizeof out->reason, "%s", topo_missing_reason(rel));
+}
+
+enum pb_rel pb_topo_relation(const struct pb_topo *t, int a, int b)
+{
+    const struct pb_pu *x = pb_topo_pu(t, a), *y = pb_topo_pu(t, b);
+    if (!x || !y)
+        return PB_REL_COUNT;
+    for (int r = 0; r < PB_REL_COUNT; r++)
+        if (topo_rel_holds(x, y, (enum pb_rel)r))
+            return (enum pb_rel)r;
+    /* Different packages always hold above; reaching here means the same package and no
+     * shared L3 known to hwloc. */
+    return PB_REL_OTHER_L3;
+}
+
+int pb_plan_other_cpu(const struct pb_topo *t, const cpu_set_t *allowed, int a)
+{
+    static const enum pb_rel order[] = {PB_REL_SAME_L3, PB_REL_OTHER_L3, PB_REL_OTHER_PACKAGE,
+                                        PB_REL_SMT_SIBLING};
+    const struct pb_pu *x = pb_topo_pu(t, a);
+    for (size_t k = 0; k < PB_ARRAY_LEN(order); k++) {
+        for (int j = 0; j < t->n_pu; j++) {
+            const struct pb_pu *y = &t->pu[j];
+            if (y->os == a || y->os >= CPU_SETSIZE || !CPU_ISSET(y->os, allowed))
+                continue;
+            if (!x || topo_rel_holds(x, y, order[k]))
+                return y->os;
+        }
+    }
+    /* Same package, different core, no L3 information: any other allowed core will do. */
+    for (int j = 0; j < t->n_pu; j++) {
+        const struct pb_pu *y = &t->pu[j];
+        if (y->os != a && y->os < CPU_SETSIZE && CPU_ISSET(y->os, allowed))
+            return y->os;
+    }
+    return -1;
+}

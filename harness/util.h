@@ -1,0 +1,48 @@
+/* util: error context, number parsing and small file helpers shared by the whole harness.
+ *
+ * Errors: harness functions return 0 on success and -1 (or a negative errno) on failure, and
+ * leave a one-line message saying what was attempted, on what, and why in a thread-local buffer
+ * read with pb_err(). The caller adds context by wrapping it, never by discarding it. */
+#ifndef PB_UTIL_H
+#define PB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define PB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Sets the thread's error message; always returns -1 so callers can `return pb_errf(...)`. */
+int pb_errf(const char *fmt, ...) PB_PRINTF(1, 2);
+/* The thread's last error message ("" if none). */
+const char *pb_err(void);
+
+/* Parses a whole string as an unsigned decimal in [min, max]. Returns 0, or -1 with pb_err()
+ * naming `what` and the bad text (empty, trailing junk, out of range). */
+int pb_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what, uint64_t *out);
+/* Same for a finite double in [min, max]; the C locale's '.' is the decimal point. */
+int pb_parse_double(const char *s, double min, double max, const char *what, double *out);
+
+/* Reads up to len-1 bytes of a small file (sysfs, procfs) into buf, NUL-terminated, with a
+ * trailing newline removed. Returns the length, or -1 with pb_err() set. */
+long pb_read_file(const char *path, char *buf, size_t len);
+/* Reads the first line of `path` beginning with `key` (e.g. "Threads:") and parses the
+ * unsigned number after it. Returns 0 or -1. */
+int pb_read_keyed_u64(const char *path, const char *key, uint64_t *out);
+
+/* Allocation that cannot fail silently: on OOM, prints what was being allocated and exits(1). */
+void *pb_xcalloc(size_t n, size_t size, const char *what);
+char *pb_xstrdup(const char *s);
+/* printf into a fresh heap string (exits on OOM). */
+char *pb_xasprintf(const char *fmt, ...) PB_PRINTF(1, 2);
+
+/* Always-on check: prints the expression and location and aborts. For internal invariants
+ * only; never wraps an expression with side effects that release builds rely on. */
+#define PB_CHECK(cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            pb_check_failed(#cond, __FILE__, __LINE__);                                            \
+    } while (0)
+_Noreturn void pb_check_failed(const char *expr, const char *file, int line);
+
+#endif

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Checks what pinbench needs to build (mode "bench") or to test (mode "test").
+# As root with apt-get, installs what is missing; otherwise prints the exact apt-get line and
+# fails, so a missing library is one clear message rather than a compiler error.
+set -u
+mode=${1:-bench}
+missing=()
+why=()
+
+need() { # need PACKAGE REASON: record a missing Debian package once
+  local p
+  for p in "${missing[@]+"${missing[@]}"}"; do [ "$p" = "$1" ] && return; done
+  missing+=("$1"); why+=("$2")
+}
+
+have_pc() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1"; }
+
+check_all() {
+  missing=(); why=()
+  command -v gcc >/dev/null 2>&1 || need gcc "C compiler (gcc)"
+  command -v g++ >/dev/null 2>&1 || need g++ "C++ compiler for the Google Benchmark shim"
+  command -v make >/dev/null 2>&1 || need make "make"
+  command -v pkg-config >/dev/null 2>&1 || need pkg-config "pkg-config, to locate libraries"
+  have_pc benchmark || need libbenchmark-dev "Google Benchmark (pkg-config benchmark)"
+  have_pc hwloc || need libhwloc-dev "hwloc topology library (pkg-config hwloc)"
+  # libpfm4 ships no .pc file: a compile-and-link probe is the only honest check.
+  local probe
+  probe=$(mktemp -d) || exit 1
+  printf '#include <perfmon/pfmlib_perf_event.h>\nint main(void){return pfm_initialize()==PFM_SUCCESS?0:0;}\n' >"$probe/p.c"
+  if ! command -v gcc >/dev/null 2>&1 || ! gcc "$probe/p.c" -o "$probe/p" -lpfm >/dev/null 2>&1; then
+    need libpfm4-dev "libpfm4 headers and library (compile probe with -lpfm failed)"
+  fi
+  rm -rf "$probe"
+  command -v gnuplot >/dev/null 2>&1 || need gnuplot-nox "gnuplot on PATH, for plots"
+  if [ "$mode" = test ]; then
+    have_pc cmocka || need libcmocka-dev "cmocka unit-test framework (pkg-config cmocka)"
+  fi
+}
+
+check_all
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+for i in "${!missing[@]}"; do echo "pinbench deps: missing ${missing[$i]}: ${why[$i]}" >&2; done
+line="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "pinbench deps: installing: $line" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # An install can fail on a stale package list; refresh it once and retry.
+  apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
+    { apt-get update >&2 && apt-get install -y --no-install-recommends "${missing[@]}" >&2; } || {
+      echo "pinbench deps: '$line' failed; see the apt-get output above" >&2; exit 1; }
+  check_all
+  if [ ${#missing[@]} -ne 0 ]; then
+    echo "pinbench deps: still missing after install: ${missing[*]}" >&2; exit 1
+  fi
+  exit 0
+fi
+echo "pinbench deps: run as root, or install them yourself:" >&2
+echo "  sudo $line" >&2
+exit 1
