@@ -4,14 +4,18 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
 extern "C" int pb_errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern "C" char *pb_json_null_nonfinite(const char *text, size_t len, size_t *replaced);
 
 struct pb_gb_state {
     benchmark::State st;
@@ -101,6 +105,15 @@ class TeeReporter : public benchmark::BenchmarkReporter {
 
 bool starts_with(const char *s, const char *p) { return std::strncmp(s, p, std::strlen(p)) == 0; }
 
+// Google Benchmark's JSON carries NaN where a counter's mean is 0 (its cv aggregate); JSON has
+// no NaN, so the text is buffered and written with null in those places.
+void write_strict_json(const std::string &text, std::ostream &out)
+{
+    char *clean = pb_json_null_nonfinite(text.data(), text.size(), nullptr);
+    out << clean;
+    std::free(clean);
+}
+
 } // namespace
 
 extern "C" {
@@ -184,8 +197,10 @@ bool pb_gb_display_is_machine_readable(void) { return g_format != "console"; }
 long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user)
 {
     std::unique_ptr<benchmark::BenchmarkReporter> display;
+    std::ostringstream display_json, file_json;
     if (g_format == "json") {
         display.reset(new benchmark::JSONReporter);
+        display->SetOutputStream(&display_json);
     } else if (g_format == "csv") {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -207,11 +222,15 @@ long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user)
         if (!json_out)
             return pb_errf("cannot open %s for writing", json_path);
         file.reset(new benchmark::JSONReporter);
-        file->SetOutputStream(&json_out);
+        file->SetOutputStream(&file_json);
     }
     TeeReporter tee(display.get(), file.get(), cb, user);
     size_t n = benchmark::RunSpecifiedBenchmarks(&tee);
+    if (g_format == "json")
+        write_strict_json(display_json.str(), std::cout);
+    std::cout.flush();
     if (json_path) {
+        write_strict_json(file_json.str(), json_out);
         json_out.flush();
         if (!json_out)
             return pb_errf("write error on %s", json_path);

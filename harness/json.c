@@ -538,3 +538,48 @@ const char *pb_json_str(const struct pb_json *obj, const char *key, const char *
     const struct pb_json *v = pb_json_get(obj, key);
     return (v && v->type == PB_JSON_STR) ? v->str : fallback;
 }
+
+char *pb_json_null_nonfinite(const char *text, size_t len, size_t *replaced)
+{
+    static const char *const words[] = {"-Infinity", "Infinity", "-NaN", "NaN", "-nan",
+                                        "nan",       "-inf",     "inf"};
+    /* "null" replaces words of 3 or more characters: at most 4/3 of the input */
+    char *out = pb_xcalloc(len / 3 * 4 + 8, 1, "sanitized JSON");
+    size_t o = 0, n = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len;) {
+        char c = text[i];
+        if (in_str) {
+            out[o++] = c;
+            i++;
+            if (c == '\\' && i < len)
+                out[o++] = text[i++];
+            else if (c == '"')
+                in_str = false;
+            continue;
+        }
+        if (c == '"') {
+            in_str = true;
+            out[o++] = c;
+            i++;
+            continue;
+        }
+        size_t k;
+        for (k = 0; k < PB_ARRAY_LEN(words); k++) {
+            size_t wl = strlen(words[k]);
+            if (len - i >= wl && memcmp(text + i, words[k], wl) == 0) {
+                memcpy(out + o, "null", 4);
+                o += 4;
+                i += wl;
+                n++;
+                break;
+            }
+        }
+        if (k == PB_ARRAY_LEN(words))
+            out[o++] = text[i++];
+    }
+    out[o] = '\0';
+    if (replaced)
+        *replaced = n;
+    return out;
+}

@@ -55,6 +55,12 @@ struct pb_json *pb_json_parse(const char *text, size_t len);
 struct pb_json *pb_json_load(const char *path);
 void pb_json_free(struct pb_json *j);
 
+/* Returns a copy of `text` (heap, NUL-terminated) in which the non-finite number spellings some
+ * writers emit (NaN, nan, Infinity, inf, with or without '-') outside strings are replaced by
+ * null, so that strict JSON parsers read it. Google Benchmark writes NaN for the coefficient of
+ * variation of a counter whose mean is 0. *replaced counts the replacements. */
+char *pb_json_null_nonfinite(const char *text, size_t len, size_t *replaced);
+
 /* Member lookup; NULL if `obj` is not an object or has no such key. */
 const struct pb_json *pb_json_get(const struct pb_json *obj, const char *key);
 /* Typed member access with a fallback when missing or of another type. */

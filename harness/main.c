@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +314,41 @@ static const struct profile *find_profile(const char *name)
     return NULL;
 }
 
+/* Google Benchmark's own "no match" message is not ours to control and comes after the
+ * results folder exists, so a filter is checked first, with the same POSIX extended regex
+ * semantics and the same leading '-' for negation. Returns 0, or a usage error. */
+static int check_filter(const struct pb_runner *R, const char *filter)
+{
+    if (!filter || !*filter || !strcmp(filter, "all") || !strcmp(filter, "."))
+        return 0;
+    bool negate = filter[0] == '-';
+    regex_t re;
+    int rc = regcomp(&re, filter + negate, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[200];
+        regerror(rc, &re, msg, sizeof msg);
+        return usage_error("--benchmark_filter=%s: bad regular expression: %s", filter, msg);
+    }
+    size_t runnable = 0, skipped = 0;
+    for (size_t i = 0; i < R->n; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s/manual_time", R->vr[i].name);
+        bool match = (regexec(&re, name, 0, NULL, 0) == 0) != negate;
+        if (match && R->vr[i].skip_reason[0])
+            skipped++;
+        else if (match)
+            runnable++;
+    }
+    regfree(&re);
+    if (runnable == 0 && skipped)
+        return usage_error("--benchmark_filter=%s matches only variants skipped here (see "
+                           "'pinbench list')", filter);
+    if (runnable == 0)
+        return usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
+                           filter);
+    return 0;
+}
+
 static char *join_args(int argc, char **argv)
 {
     size_t n = 1;
@@ -398,6 +434,8 @@ static int cmd_run(int argc, char **argv, struct opts *o)
         return 1;
     }
     R.progress = isatty(STDERR_FILENO);
+    if ((rc = check_filter(&R, gb_flag(o, "--benchmark_filter"))) != 0)
+        return rc;
 
     char host[256];
     snprintf(host, sizeof host, "%s", pb_env_value(&env, "hostname"));

@@ -73,7 +73,9 @@ int pb_results_begin(struct pb_results *res, const char *root, const char *host,
         snprintf(res->name, sizeof res->name, "%s", res->stamp);
     if (results_mkdir_p(res->dir) < 0)
         return pb_errf("results folder: %s", pb_err());
-    snprintf(res->tmp, sizeof res->tmp, "%s/.tmp-%s-%ld", res->dir, res->name, (long)getpid());
+    static unsigned seq; /* several folders begun by one process in one second stay apart */
+    snprintf(res->tmp, sizeof res->tmp, "%s/.tmp-%s-%ld-%u", res->dir, res->name, (long)getpid(),
+             seq++);
     if (mkdir(res->tmp, 0777) != 0)
         return pb_errf("results folder: cannot create %s: %s", res->tmp, strerror(errno));
     char sub[1700];

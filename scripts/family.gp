@@ -22,6 +22,7 @@ do for [t in "svg pngcairo"] {
 }
 
 # Latency CDFs of the op metric, log time axis.
+colors = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf #000000 #aec7e8 #ffbb78 #98df8a #ff9896 #c5b0d5"
 if (ncdf > 0) {
     reset
     set termoption noenhanced
@@ -35,6 +36,6 @@ if (ncdf > 0) {
     do for [t in "svg pngcairo"] {
         if (t eq "svg") { set terminal svg size 1000,600 dynamic background rgb "white" noenhanced; set output out.".cdf.svg" }
         else { set terminal pngcairo size 1000,600 noenhanced; set output out.".cdf.png" }
-        plot for [i=0:ncdf-1] cdf index i using 1:2 with steps lw 2 lc (i%8)+1 dt (i/8)+1 title columnheader(1)
+        plot for [i=0:ncdf-1] cdf index i using 1:2 with steps lw 2 lc rgb word(colors, i%16+1) title columnheader(1)
     }
 }

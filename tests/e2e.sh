@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# End-to-end checks, as a user meets pinbench: the CLI's answers to bad input, a quick run of
+# every experiment (release and ASan+UBSan builds), Google Benchmark's flags and formats, a run
+# confined to one CPU, and the results folders checked by the unit binary's "resultdir" group.
+# Usage: tests/e2e.sh build/pinbench build/asan/pinbench build/rel/unit
+set -u
+PB=$1 PB_ASAN=$2 UNIT=$3
+pass=0 fail=0
+tmp=$(mktemp -d /tmp/pinbench-e2e-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); echo "ok: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+
+# expect_usage DESCRIPTION ARGS...: exit status 2 and exactly one line on stderr.
+expect_usage() {
+  local desc=$1; shift
+  local err rc lines
+  err=$("$PB" "$@" 2>&1 >/dev/null); rc=$?
+  lines=$(printf '%s\n' "$err" | grep -c .)
+  if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ]; then ok "$desc -> exit 2: $err"
+  else bad "$desc: exit $rc, stderr: $err"; fi
+}
+
+expect_usage "unknown option" run --bogus
+expect_usage "unknown command" frobnicate
+expect_usage "CPU list outside the allowed set" run --cpus=1000 --out="$tmp/r"
+expect_usage "malformed CPU list" run --cpus=1-x --out="$tmp/r"
+expect_usage "option without its value" run --cpus
+expect_usage "unwritable --out" run --profile=quick --out=/proc/pinbench-results
+expect_usage "unknown profile" run --profile=turbo
+expect_usage "bad label" run --label=a/b
+expect_usage "bad --benchmark_repetitions" run --benchmark_repetitions=abc
+expect_usage "bad --benchmark_min_time" run --benchmark_min_time=0.2s
+expect_usage "bad --benchmark_format" run --benchmark_format=xml
+expect_usage "filter matching nothing" run --profile=quick --benchmark_filter=nomatch --out="$tmp/r"
+expect_usage "bad filter regex" run --profile=quick --benchmark_filter='(' --out="$tmp/r"
+[ -z "$(ls -A "$tmp/r" 2>/dev/null | grep -v '^vm$')" ] && ok "refused runs leave no results folder" \
+  || bad "refused runs left files in $tmp/r: $(ls -R "$tmp/r")"
+
+for sub in "" run list env; do
+  if "$PB" $sub --help >/dev/null 2>&1; then ok "pinbench $sub --help"; else bad "pinbench $sub --help"; fi
+done
+"$PB" list >"$tmp/list.txt" 2>&1 && grep -q "churn/spawn/unpinned" "$tmp/list.txt" \
+  && ok "list shows variants" || bad "list: $(cat "$tmp/list.txt")"
+"$PB" env >"$tmp/env.txt" 2>&1 && grep -q "placements" "$tmp/env.txt" && ok "env" || bad "env: $(cat "$tmp/env.txt")"
+"$PB" env --topology='package:2 [numa] l3:4 core:16 pu:2' >"$tmp/env2.txt" 2>&1 &&
+  grep -q "other_numa     CPU 0 -> CPU 128" "$tmp/env2.txt" && ok "env plans on a synthetic 256-PU topology" \
+  || bad "env --topology: $(grep -A7 placements "$tmp/env2.txt")"
+
+# check_run NAME LOG [ENV...]: the run's last line names its folder, which passes resultdir.
+check_run() {
+  local name=$1 log=$2; shift 2
+  local last dir
+  last=$(tail -n 1 "$log")
+  case "$last" in
+    "results: "*) dir=${last#results: } ;;
+    *) bad "$name: last line is not 'results: <folder>': $last"; return ;;
+  esac
+  if env "$@" PB_TEST_GROUPS=resultdir PB_RESULTS_DIR="$dir" "$UNIT" >"$tmp/check.txt" 2>&1; then
+    ok "$name: results folder passes its checks ($dir)"
+  else
+    bad "$name: $(grep -E 'ERROR|FAIL|LINE' "$tmp/check.txt" | head -5)"
+  fi
+}
+
+# Every experiment, quick, release build.
+if "$PB" run --profile=quick --out="$tmp/res" >"$tmp/quick.log" 2>&1; then ok "quick run of every experiment"
+else bad "quick run: exit $?: $(tail -5 "$tmp/quick.log")"; fi
+check_run "quick run" "$tmp/quick.log"
+
+# Every experiment under ASan+UBSan (tiny budget: this checks memory safety, not numbers).
+if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1 \
+   "$PB_ASAN" run --profile=quick --benchmark_min_time=0.002 --benchmark_repetitions=2 \
+   --out="$tmp/asan" >"$tmp/asan.log" 2>&1; then ok "every experiment under address,undefined sanitizers"
+else bad "sanitized run: $(grep -m3 -E 'ERROR|runtime error|SUMMARY' "$tmp/asan.log")"; fi
+
+# Google Benchmark's flags pass through: repetitions give aggregates; JSON to stdout parses.
+"$PB" run --profile=quick --benchmark_filter=churn --benchmark_repetitions=5 --out="$tmp/res" \
+  >"$tmp/reps.log" 2>&1
+if grep -q "churn/spawn/unpinned/manual_time_median" "$tmp/reps.log" &&
+   grep -q "churn/spawn/unpinned/manual_time_stddev" "$tmp/reps.log"; then ok "--benchmark_repetitions=5 gives aggregates"
+else bad "--benchmark_repetitions=5: $(tail -3 "$tmp/reps.log")"; fi
+if grep -q "harness/" "$tmp/reps.log"; then bad "--benchmark_filter=churn ran harness variants"
+else ok "--benchmark_filter selects"; fi
+"$PB" run --profile=quick --benchmark_filter=churn/pool --benchmark_format=json --out="$tmp/res" \
+  >"$tmp/stdout.json" 2>"$tmp/stderr.txt"
+if PB_TEST_GROUPS=jsonfile PB_JSON_FILE="$tmp/stdout.json" "$UNIT" >/dev/null 2>&1 &&
+   tail -n 1 "$tmp/stderr.txt" | grep -q '^results: '; then ok "--benchmark_format=json: stdout parses, results line on stderr"
+else bad "--benchmark_format=json: $(head -c 300 "$tmp/stdout.json")"; fi
+
+# Confined to one CPU: every cross-CPU variant is skipped with a reason, the rest pass.
+one=$("$PB" env 2>/dev/null | awk '$1 == "allowed_cpus" { print $2 }' | tr ',' '\n' | tail -n 1)
+one=${one##*-}
+if taskset -c "$one" "$PB" run --profile=quick --out="$tmp/one" >"$tmp/one.log" 2>&1; then
+  ok "taskset -c $one run"
+else bad "taskset -c $one run: $(tail -3 "$tmp/one.log")"; fi
+check_run "one CPU ($one)" "$tmp/one.log" PB_EXPECT_ONE_CPU=1
+grep -q "^skip: churn/pin_call/migrate: needs a second CPU" "$tmp/one.log" \
+  && ok "one CPU: skips are printed with their reason" || bad "one CPU: no skip line printed"
+
+echo
+echo "e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,81 @@
+/* cpuset: the one CPU-list parser. */
+#include "tests.h"
+
+#include "cpuset.h"
+#include "util.h"
+
+#include <string.h>
+
+static void test_cpuset_parse_valid(void **state)
+{
+    (void)state;
+    cpu_set_t s;
+    char buf[256];
+    assert_int_equal(pb_cpuset_parse("0-3,8,10-11", &s), 0);
+    assert_int_equal(pb_cpuset_count(&s), 7);
+    assert_string_equal(pb_cpuset_format(&s, buf, sizeof buf), "0-3,8,10-11");
+    assert_int_equal(pb_cpuset_parse("3,7", &s), 0);
+    assert_int_equal(pb_cpuset_nth(&s, 0), 3);
+    assert_int_equal(pb_cpuset_nth(&s, 1), 7);
+    assert_int_equal(pb_cpuset_nth(&s, 2), -1);
+    assert_int_equal(pb_cpuset_parse("1", &s), 0);
+    assert_string_equal(pb_cpuset_format(&s, buf, sizeof buf), "1");
+    assert_int_equal(pb_cpuset_parse("5,1-2,2", &s), 0); /* overlap and order are fine */
+    assert_string_equal(pb_cpuset_format(&s, buf, sizeof buf), "1-2,5");
+    assert_int_equal(pb_cpuset_parse("1023", &s), 0);
+}
+
+static void test_cpuset_parse_invalid(void **state)
+{
+    (void)state;
+    cpu_set_t s;
+    static const char *const bad[] = {"", ",", "1,", ",1", "a", "1-", "-1", "3-1", "1--2",
+                                      "1 2", "1024", "99999999999999999999", "0x1", "1;2", " 1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (pb_cpuset_parse(bad[i], &s) != -1)
+            fail_msg("'%s' was accepted", bad[i]);
+        assert_true(strlen(pb_err()) > 0);
+    }
+    pb_cpuset_parse("3-1", &s);
+    assert_non_null(strstr(pb_err(), "reversed"));
+}
+
+static void test_cpuset_subset(void **state)
+{
+    (void)state;
+    cpu_set_t allowed, want;
+    pb_cpuset_parse("3,7", &allowed);
+    pb_cpuset_parse("7", &want);
+    assert_int_equal(pb_cpuset_check_subset(&want, &allowed), 0);
+    pb_cpuset_parse("3-4", &want);
+    assert_int_equal(pb_cpuset_check_subset(&want, &allowed), -1);
+    assert_non_null(strstr(pb_err(), "CPU 4"));
+    assert_non_null(strstr(pb_err(), "3,7"));
+}
+
+static void test_parse_numbers(void **state)
+{
+    (void)state;
+    uint64_t v;
+    double d;
+    assert_int_equal(pb_parse_u64("42", 1, 100, "n", &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(pb_parse_u64("0", 1, 100, "n", &v), -1);
+    assert_int_equal(pb_parse_u64("101", 1, 100, "n", &v), -1);
+    assert_int_equal(pb_parse_u64("-1", 0, 100, "n", &v), -1);
+    assert_int_equal(pb_parse_u64("12abc", 0, 100, "n", &v), -1);
+    assert_int_equal(pb_parse_u64("", 0, 100, "n", &v), -1);
+    assert_int_equal(pb_parse_double("0.25", 0, 1, "t", &d), 0);
+    assert_near(d, 0.25, 0);
+    assert_int_equal(pb_parse_double("nan", 0, 1, "t", &d), -1);
+    assert_int_equal(pb_parse_double("0.2s", 0, 1, "t", &d), -1);
+    assert_non_null(strstr(pb_err(), "t:"));
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_cpuset_parse_valid),
+    cmocka_unit_test(test_cpuset_parse_invalid),
+    cmocka_unit_test(test_cpuset_subset),
+    cmocka_unit_test(test_parse_numbers),
+};
+const struct pb_test_group pb_group_cpuset = PB_GROUP("cpuset", tests);

@@ -1,0 +1,158 @@
+/* report: pairs from reported repetitions, and the summary.json / env.json it writes. */
+#include "tests.h"
+
+#include "clock.h"
+#include "env.h"
+#include "json.h"
+#include "pin.h"
+#include "report.h"
+#include "results.h"
+#include "selfbench.h"
+#include "topo.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int op_nop(struct pb_run *r)
+{
+    (void)r;
+    return 0;
+}
+
+static const struct pb_variant vars[] = {
+    {"base", "baseline", 0, PB_HOME_UNPINNED, NULL, op_nop, NULL, NULL, NULL, 0},
+    {"slow", "20 % slower", 0, PB_HOME_UNPINNED, NULL, op_nop, NULL, NULL, NULL, 0},
+    {"twin", "same as base", 0, PB_HOME_UNPINNED, NULL, op_nop, NULL, NULL, NULL, 0},
+    {"far", "needs another CPU", PB_NEED_OTHER_CPU, PB_HOME_UNPINNED, NULL, op_nop, NULL, NULL,
+     NULL, 0},
+};
+static const struct pb_pair_decl pairs[] = {
+    {"base", "slow", "op_p50_ns"},
+    {"base", "twin", "op_p50_ns"},
+    {"base", "far", "op_p50_ns"},
+};
+static const struct pb_family fam = {
+    .name = "syn", .summary = "synthetic", .variants = vars, .n_variants = 4, .pairs = pairs,
+    .n_pairs = 3,
+};
+
+/* Feeds the runner repetitions as Google Benchmark would report them. */
+static void feed(struct pb_runner *R, const char *name, const double *p50, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *names[] = {"op_p50_ns"};
+        double vals[] = {p50[i]};
+        struct pb_gb_report run = {.name = name, .repetition_index = (int64_t)i,
+                                   .repetitions = (int64_t)n, .iterations = 100,
+                                   .real_time_ns = p50[i], .cpu_time_ns = p50[i], .n_counters = 1,
+                                   .counter_names = names, .counter_values = vals};
+        pb_runner_on_report(&run, R);
+    }
+}
+
+static void test_report_pairs_and_files(void **state)
+{
+    (void)state;
+    assert_int_equal(pb_clock_init(PB_CLOCK_WANT_AUTO), 0);
+    struct pb_topo topo;
+    assert_int_equal(pb_topo_load(&topo, "package:1 l3:1 core:2 pu:1"), 0);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    const struct pb_family *fams[] = {&fam};
+    struct pb_runner R;
+    assert_int_equal(pb_runner_prepare(&R, fams, 1, &one, &topo), 0);
+    double base[] = {100, 102, 98, 101, 99, 100, 100};
+    double slow[] = {120, 122, 118, 121, 119, 120, 120};
+    double twin[] = {101, 99, 100, 98, 102, 100, 101};
+    feed(&R, "syn/base/manual_time", base, 7);
+    feed(&R, "syn/slow/manual_time", slow, 7);
+    feed(&R, "syn/twin/manual_time", twin, 7);
+    struct pb_pair_result *p = NULL;
+    size_t n = pb_report_pairs(&R, &p);
+    assert_int_equal(n, 3);
+    assert_string_equal(p[0].verdict, "slower");
+    assert_near(p[0].ratio, 1.2, 1e-12);
+    assert_string_equal(p[1].verdict, "no significant difference");
+    assert_string_equal(p[2].verdict, "skipped");
+    assert_non_null(strstr(p[2].note, "second CPU"));
+
+    char root[] = "/tmp/pinbench-test-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    struct pb_results res;
+    assert_int_equal(pb_results_begin(&res, root, "host", "t"), 0);
+    struct pb_env env = {0};
+    pb_env_capture(&env, &one, &topo);
+    struct pb_overheads ov;
+    memset(&ov, 0, sizeof ov);
+    ov.sample_path_ratio = 1.2;
+    struct pb_run_meta meta = {"quick", "t", "0", "pinbench run", "2026-01-01T00:00:00Z", 7, 0.01};
+    assert_int_equal(pb_report_write(&res, &R, p, n, &env, &ov, &meta), 0);
+    assert_int_equal(pb_results_finish(&res), 0);
+
+    char path[2048];
+    snprintf(path, sizeof path, "%s/summary.json", res.final);
+    struct pb_json *j = pb_json_load(path);
+    if (!j)
+        fail_msg("%s", pb_err());
+    assert_string_equal(pb_json_str(j, "schema", ""), "pinbench-summary-1");
+    const struct pb_json *run = pb_json_get(j, "run");
+    assert_string_equal(pb_json_str(run, "profile", ""), "quick");
+    assert_int_equal(pb_json_get(run, "valid")->type, PB_JSON_BOOL);
+    assert_true(pb_json_get(run, "valid")->b);
+    const struct pb_json *jp = pb_json_get(j, "pairs");
+    assert_int_equal(jp->n, 3);
+    static const char *const keys[] = {"experiment", "baseline", "variant", "metric", "unit",
+                                       "ratio", "ci_low", "ci_high", "p_value", "verdict"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (!pb_json_get(&jp->items[0], keys[k]))
+            fail_msg("pairs[0] lacks '%s'", keys[k]);
+    assert_near(pb_json_num(&jp->items[0], "ratio", 0), 1.2, 1e-9);
+    assert_string_equal(pb_json_str(&jp->items[0], "unit", ""), "ns");
+    assert_true(pb_json_num(&jp->items[0], "p_value", 1) < 0.01);
+    assert_int_equal(pb_json_get(&jp->items[2], "ratio")->type, PB_JSON_NULL);
+    const struct pb_json *sk = pb_json_get(j, "skipped");
+    assert_int_equal(sk->n, 1);
+    assert_string_equal(pb_json_str(&sk->items[0], "variant", ""), "syn/far");
+    assert_non_null(pb_json_get(j, "warnings"));
+    assert_near(pb_json_num(pb_json_get(j, "harness_overhead"), "sample_path_vs_rdtscp_pair_ratio", 0),
+                1.2, 1e-12);
+    pb_json_free(j);
+
+    snprintf(path, sizeof path, "%s/env.json", res.final);
+    j = pb_json_load(path);
+    assert_non_null(j);
+    assert_non_null(pb_json_str(j, "kernel_release", NULL));
+    assert_non_null(pb_json_str(j, "clock_source", NULL));
+    assert_non_null(pb_json_str(j, "perf_event_paranoid", NULL));
+    pb_json_free(j);
+
+    snprintf(path, sizeof path, "%s/plots/syn.medians.dat", res.final);
+    assert_int_equal(access(path, R_OK), 0);
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+    free(p);
+    pb_env_free(&env);
+    pb_runner_free(&R);
+    pb_topo_free(&topo);
+}
+
+static void test_report_format_units(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(pb_report_fmt("op_p50_ns", 25300, b, sizeof b), "25.3 us");
+    assert_string_equal(pb_report_fmt("op_p50_ns", 999, b, sizeof b), "999 ns");
+    assert_string_equal(pb_report_fmt("op_p50_ns", 1.5e6, b, sizeof b), "1.5 ms");
+    assert_string_equal(pb_report_fmt("vmrss_delta_kib", 12, b, sizeof b), "12 KiB");
+    assert_string_equal(pb_report_fmt("op_p50_ns", NAN, b, sizeof b), "-");
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_report_pairs_and_files),
+    cmocka_unit_test(test_report_format_units),
+};
+const struct pb_test_group pb_group_report = PB_GROUP("report", tests);

@@ -1,0 +1,264 @@
+/* results: atomic folders that are never overwritten; and ("resultdir") the checks a real run
+ * folder must pass, used by tests/e2e.sh on folders written by pinbench itself. */
+#include "tests.h"
+
+#include "json.h"
+#include "results.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void rm_rf(const char *p)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
+    if (system(cmd) != 0)
+        fail_msg("cannot remove %s", p);
+}
+
+static int count_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+static void test_results_atomic_never_overwritten(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/pinbench-res-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    struct pb_results a, b;
+    assert_int_equal(pb_results_begin(&a, root, "h", "same"), 0);
+    assert_int_equal(pb_results_begin(&b, root, "h", "same"), 0);
+    FILE *f = pb_results_open(&a, "summary.json");
+    fputs("{}\n", f);
+    assert_int_equal(pb_results_close(f, "summary.json"), 0);
+    char dir[1400];
+    snprintf(dir, sizeof dir, "%s/h", root);
+    assert_int_equal(count_entries(dir, ".tmp-"), 2); /* nothing final until finish */
+    assert_int_equal(pb_results_finish(&a), 0);
+    /* same second, same label: b gets another name, a stays untouched */
+    strcpy(b.name, a.name);
+    assert_int_equal(pb_results_finish(&b), 0);
+    assert_string_not_equal(a.final, b.final);
+    char p[2048];
+    snprintf(p, sizeof p, "%s/summary.json", a.final);
+    assert_int_equal(access(p, R_OK), 0);
+    assert_int_equal(count_entries(dir, ".tmp-"), 0);
+    /* abort leaves nothing behind */
+    struct pb_results c;
+    assert_int_equal(pb_results_begin(&c, root, "h", NULL), 0);
+    pb_results_abort(&c);
+    assert_int_equal(count_entries(dir, ".tmp-"), 0);
+    rm_rf(root);
+}
+
+static void test_results_unwritable_and_labels(void **state)
+{
+    (void)state;
+    struct pb_results r;
+    assert_int_equal(pb_results_begin(&r, "/proc/pinbench-cannot-exist", "h", NULL), -1);
+    assert_non_null(strstr(pb_err(), "/proc/pinbench-cannot-exist"));
+    assert_int_equal(pb_results_check_label("ok-1.2_x"), 0);
+    assert_int_equal(pb_results_check_label("a/b"), -1);
+    assert_int_equal(pb_results_check_label(".hidden"), -1);
+    assert_int_equal(pb_results_check_label(""), -1);
+    assert_int_equal(pb_results_check_label("sp ace"), -1);
+}
+
+/* ---- a real run folder (PB_RESULTS_DIR), checked by the end-to-end script ---- */
+
+static char *file_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Sum of the count column of a histogram CSV. */
+static double csv_total(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[256];
+    double total = 0;
+    if (!fgets(line, sizeof line, f) || strcmp(line, "value_ns,count,cumulative_fraction\n")) {
+        fclose(f);
+        return -2;
+    }
+    while (fgets(line, sizeof line, f)) {
+        double v, c, cum;
+        if (sscanf(line, "%lf,%lf,%lf", &v, &c, &cum) != 3) {
+            fclose(f);
+            return -3;
+        }
+        total += c;
+    }
+    fclose(f);
+    return total;
+}
+
+static void test_resultdir(void **state)
+{
+    (void)state;
+    const char *dir = getenv("PB_RESULTS_DIR");
+    if (!dir)
+        fail_msg("PB_RESULTS_DIR is not set");
+    bool one_cpu = getenv("PB_EXPECT_ONE_CPU") != NULL;
+    char p[2048];
+    static const char *const files[] = {"gbench.json", "summary.json", "env.json",
+                                        "plots/churn.medians.svg", "plots/churn.medians.png",
+                                        "plots/churn.cdf.svg", "plots/churn.cdf.png"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        if (access(p, R_OK) != 0)
+            fail_msg("missing %s", p);
+    }
+
+    snprintf(p, sizeof p, "%s/gbench.json", dir);
+    struct pb_json *gb = pb_json_load(p);
+    if (!gb)
+        fail_msg("%s", pb_err());
+    const struct pb_json *ctx = pb_json_get(gb, "context");
+    assert_non_null(ctx);
+    const struct pb_json *caches = pb_json_get(ctx, "caches");
+    assert_non_null(caches);
+    assert_int_equal(caches->type, PB_JSON_ARR);
+    static const char *const ctx_keys[] = {"kernel_release", "governor", "allowed_cpus",
+                                           "perf_event_paranoid", "clock_source",
+                                           "harness_sample_path_ns", "git_commit", "build_type"};
+    for (size_t i = 0; i < sizeof ctx_keys / sizeof ctx_keys[0]; i++)
+        if (!pb_json_str(ctx, ctx_keys[i], NULL))
+            fail_msg("gbench.json context lacks %s", ctx_keys[i]);
+    const struct pb_json *bms = pb_json_get(gb, "benchmarks");
+    assert_true(bms && bms->n > 0);
+    for (size_t i = 0; i < bms->n; i++) {
+        const char *name = pb_json_str(&bms->items[i], "name", "");
+        if (!strstr(name, "/manual_time"))
+            fail_msg("benchmark '%s' does not end in /manual_time", name);
+        assert_string_equal(pb_json_str(&bms->items[i], "time_unit", ""), "ns");
+    }
+    pb_json_free(gb);
+
+    snprintf(p, sizeof p, "%s/summary.json", dir);
+    struct pb_json *s = pb_json_load(p);
+    if (!s)
+        fail_msg("%s", pb_err());
+    const struct pb_json *inv = pb_json_get(s, "invalid");
+    if (inv->n)
+        fail_msg("invalid variant: %s: %s", pb_json_str(&inv->items[0], "variant", ""),
+                 pb_json_str(&inv->items[0], "reason", ""));
+    assert_true(pb_json_get(pb_json_get(s, "run"), "valid")->b);
+    const struct pb_json *vars = pb_json_get(s, "variants");
+    int skipped_other = 0, ran = 0;
+    for (size_t i = 0; i < vars->n; i++) {
+        const struct pb_json *v = &vars->items[i];
+        const char *name = pb_json_str(v, "name", "");
+        const char *status = pb_json_str(v, "status", "");
+        if (!strcmp(status, "skipped")) {
+            assert_non_null(strstr(pb_json_str(v, "reason", ""), "second CPU"));
+            skipped_other++;
+            continue;
+        }
+        assert_string_equal(status, "ok");
+        ran++;
+        /* counts add up: every repetition's ops are in the merged op histogram */
+        double reps = pb_json_num(v, "repetitions", 0);
+        double iters = pb_json_num(v, "iterations_per_repetition", 0);
+        double samples = pb_json_num(pb_json_get(v, "histogram_samples"), "op", -1);
+        bool batched = strncmp(name, "harness/", 8) == 0;
+        if (!batched && samples != reps * iters)
+            fail_msg("%s: %g op samples for %g repetitions x %g iterations", name, samples, reps,
+                     iters);
+        if (batched && fabs(samples * 1000 - reps * iters) > 0.5)
+            fail_msg("%s: %g batch samples for %g x %g iterations", name, samples, reps, iters);
+        if (!batched) {
+            char stem[256];
+            snprintf(stem, sizeof stem, "%s", name);
+            for (char *c = stem; *c; c++)
+                if (*c == '/')
+                    *c = '.';
+            snprintf(p, sizeof p, "%s/hist/%s.op.csv", dir, stem);
+            double total = csv_total(p);
+            if (total != samples)
+                fail_msg("%s: CSV holds %g samples, summary says %g", p, total, samples);
+        }
+        const struct pb_json *med = pb_json_get(v, "medians");
+        double start = pb_json_num(med, "threads_start", NAN);
+        double peak = pb_json_num(med, "threads_peak", NAN);
+        if (strstr(name, "churn/pool/") || strstr(name, "churn/spawn/"))
+            assert_near(peak, start + 1, 0); /* bounded: one worker, or one thread per op */
+        if (strstr(name, "pinned_same") && !strstr(name, "unpinned"))
+            assert_near(pb_json_num(med, "child_on_creator_cpu_ratio", NAN), 1, 0);
+        if (strstr(name, "pinned_other"))
+            assert_near(pb_json_num(med, "child_on_creator_cpu_ratio", NAN), 0, 0);
+        if (strstr(name, "churn/"))
+            assert_near(pb_json_num(med, "work_per_op", NAN), 1, 0);
+    }
+    assert_true(ran > 0);
+    if (one_cpu)
+        assert_int_equal(skipped_other, 4); /* every cross-CPU churn variant */
+    else
+        assert_int_equal(skipped_other, 0);
+    const struct pb_json *pairs = pb_json_get(s, "pairs");
+    assert_true(pairs->n > 0);
+    for (size_t i = 0; i < pairs->n; i++) {
+        const char *verdict = pb_json_str(&pairs->items[i], "verdict", "");
+        assert_true(strlen(verdict) > 0);
+        if (!strcmp(verdict, "skipped"))
+            assert_true(one_cpu);
+    }
+    pb_json_free(s);
+    assert_non_null(file_text(p));
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_results_atomic_never_overwritten),
+    cmocka_unit_test(test_results_unwritable_and_labels),
+};
+const struct pb_test_group pb_group_results = PB_GROUP("results", tests);
+
+static const struct CMUnitTest dir_tests[] = {
+    cmocka_unit_test(test_resultdir),
+};
+const struct pb_test_group pb_group_resultdir = PB_GROUP("resultdir", dir_tests);
+
+/* A file that must parse as Google Benchmark JSON (PB_JSON_FILE), e.g. captured stdout. */
+static void test_jsonfile(void **state)
+{
+    (void)state;
+    const char *path = getenv("PB_JSON_FILE");
+    if (!path)
+        fail_msg("PB_JSON_FILE is not set");
+    struct pb_json *j = pb_json_load(path);
+    if (!j)
+        fail_msg("%s", pb_err());
+    assert_non_null(pb_json_get(j, "context"));
+    const struct pb_json *b = pb_json_get(j, "benchmarks");
+    assert_true(b && b->type == PB_JSON_ARR && b->n > 0);
+    pb_json_free(j);
+}
+
+static const struct CMUnitTest file_tests[] = {
+    cmocka_unit_test(test_jsonfile),
+};
+const struct pb_test_group pb_group_jsonfile = PB_GROUP("jsonfile", file_tests);

@@ -1,0 +1,191 @@
+/* runner + churn: every churn variant runs a short call with its invariants checked, and the
+ * runner catches what it must (failed pins, unjoined threads, failed verification). Built
+ * under the thread sanitizer too ("threads" group). */
+#include "tests.h"
+
+#include "clock.h"
+#include "cpuset.h"
+#include "pin.h"
+#include "runner.h"
+#include "topo.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern const struct pb_family pb_family_churn;
+
+struct fixture {
+    struct pb_topo topo;
+    struct pb_runner R;
+    cpu_set_t allowed;
+};
+
+static void *nothing(void *p) { return p; }
+
+static int setup_runner(void **state, const struct pb_family *fam)
+{
+    /* The thread sanitizer starts a helper thread at the process's first pthread_create;
+     * start it now so the runner's thread-count invariant sees only the experiment's threads. */
+    pthread_t t;
+    if (pthread_create(&t, NULL, nothing, NULL) == 0)
+        pthread_join(t, NULL);
+    usleep(20000);
+    struct fixture *f = calloc(1, sizeof *f);
+    if (pb_clock_init(PB_CLOCK_WANT_AUTO) < 0 || pb_topo_load(&f->topo, NULL) < 0 ||
+        pb_affinity_get(&f->allowed) < 0)
+        return -1;
+    const struct pb_family *fams[] = {fam};
+    if (pb_runner_prepare(&f->R, fams, 1, &f->allowed, &f->topo) < 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown_runner(void **state)
+{
+    struct fixture *f = *state;
+    pb_runner_free(&f->R);
+    pb_topo_free(&f->topo);
+    free(f);
+    return 0;
+}
+
+static int setup_churn(void **state) { return setup_runner(state, &pb_family_churn); }
+
+static void test_churn_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    const uint64_t iters = 30;
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        if (vr->skip_reason[0]) {
+            /* only variants that need a second CPU may be skipped, and only on one CPU */
+            assert_true(vr->v->needs & PB_NEED_OTHER_CPU);
+            assert_int_equal(CPU_COUNT(&f->allowed), 1);
+            assert_non_null(strstr(vr->skip_reason, "second CPU"));
+            continue;
+        }
+        struct pb_counters c;
+        for (int call = 0; call < 2; call++)
+            if (pb_runner_call_fixed(vr, iters, &c) != 0)
+                fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        /* histogram counts equal iterations, for both calls merged */
+        assert_int_equal(vr->merged[0]->count, 2 * iters);
+        assert_int_equal(vr->merged_calls, 2);
+        assert_true(pb_counters_get(&c, "op_p50_ns") > 0);
+        assert_near(pb_counters_get(&c, "work_per_op"), 1, 0); /* work done == work assigned */
+        double start = pb_counters_get(&c, "threads_start");
+        double peak = pb_counters_get(&c, "threads_peak");
+        bool is_pin_call = strstr(vr->name, "pin_call/") != NULL;
+        if (is_pin_call) {
+            assert_near(peak, start, 0);
+        } else {
+            /* one thread per op, or one pooled worker: never more */
+            assert_near(peak, start + 1, 0);
+            assert_int_equal(vr->merged[1]->count, 2 * iters);
+            assert_true(pb_counters_get(&c, "first_instruction_p50_ns") > 0);
+        }
+        bool pinned_child = strstr(vr->name, "pinned") && !strstr(vr->name, "unpinned");
+        double on_creator = pb_counters_get(&c, "child_on_creator_cpu_ratio");
+        if (pinned_child && strstr(vr->name, "_same"))
+            assert_near(on_creator, 1, 0);
+        if (pinned_child && strstr(vr->name, "_other"))
+            assert_near(on_creator, 0, 0);
+        /* the measuring thread's mask is restored after every call */
+        cpu_set_t now;
+        pb_affinity_get(&now);
+        assert_true(CPU_EQUAL(&now, &f->allowed));
+    }
+}
+
+/* ---- fake variants that break the rules, to show the runner notices ---- */
+
+static void *exit_at_once(void *p) { return p; }
+
+static int op_unjoined(struct pb_run *r)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, exit_at_once, NULL) != 0)
+        return pb_run_fail(r, "pthread_create");
+    pb_run_thread_started(r);
+    pthread_join(t, NULL); /* joined, but never reported as joined */
+    return 0;
+}
+
+static void *sleeper(void *p)
+{
+    usleep(300 * 1000);
+    return p;
+}
+
+static int op_leak(struct pb_run *r)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, sleeper, NULL) != 0)
+        return pb_run_fail(r, "pthread_create");
+    pthread_detach(t); /* lives past the call without the runner being told */
+    return 0;
+}
+
+static int op_nop(struct pb_run *r)
+{
+    (void)r;
+    return 0;
+}
+
+static int verify_fails(struct pb_run *r) { return pb_run_fail(r, "pinned thread left CPU 99"); }
+
+static const struct pb_variant fake_variants[] = {
+    {"unjoined", "reports a thread started and never joined", 0, PB_HOME_UNPINNED, NULL,
+     op_unjoined, NULL, NULL, NULL, 0},
+    {"leak", "leaves a thread running past the call", 0, PB_HOME_UNPINNED, NULL, op_leak, NULL,
+     NULL, NULL, 0},
+    {"verify", "fails its post-op verification", 0, PB_HOME_UNPINNED, NULL, op_nop, verify_fails,
+     NULL, NULL, 0},
+    {"pinned", "needs the home CPU", 0, PB_HOME_PINNED, NULL, op_nop, NULL, NULL, NULL, 0},
+};
+static const struct pb_family fake_family = {
+    .name = "fake", .summary = "rule breakers", .variants = fake_variants,
+    .n_variants = sizeof fake_variants / sizeof fake_variants[0],
+};
+
+static int setup_fake(void **state) { return setup_runner(state, &fake_family); }
+
+static void test_runner_catches_broken_invariants(void **state)
+{
+    struct fixture *f = *state;
+    struct pb_counters c;
+    struct pb_vreg *v = pb_runner_find(&f->R, "fake/unjoined");
+    assert_int_equal(pb_runner_call_fixed(v, 3, &c), -1);
+    assert_non_null(strstr(v->invalid_reason, "not joined"));
+
+    v = pb_runner_find(&f->R, "fake/leak");
+    assert_int_equal(pb_runner_call_fixed(v, 1, &c), -1);
+    assert_non_null(strstr(v->invalid_reason, "thread count changed"));
+    usleep(400 * 1000); /* let the sleeper finish before other tests count threads */
+
+    v = pb_runner_find(&f->R, "fake/verify");
+    assert_int_equal(pb_runner_call_fixed(v, 3, &c), -1);
+    assert_non_null(strstr(v->invalid_reason, "left CPU 99"));
+
+    /* a pin that cannot be made invalidates the variant, with the kernel's reason */
+    v = pb_runner_find(&f->R, "fake/pinned");
+    int saved_home = f->R.home_cpu;
+    f->R.home_cpu = CPU_SETSIZE - 1;
+    assert_int_equal(pb_runner_call_fixed(v, 3, &c), -1);
+    assert_non_null(strstr(v->invalid_reason, "pin of the measuring thread failed"));
+    f->R.home_cpu = saved_home;
+    cpu_set_t now;
+    pb_affinity_get(&now);
+    assert_true(CPU_EQUAL(&now, &f->allowed));
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_churn_every_variant, setup_churn, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
+                                    teardown_runner),
+};
+const struct pb_test_group pb_group_threads = PB_GROUP("threads", tests);
