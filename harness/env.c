@@ -164,6 +164,8 @@ static void env_cgroup(struct pb_env *e)
     }
     p += 3;
     p[strcspn(p, "\n")] = '\0';
+    if (!strcmp(p, "/"))
+        p = ""; /* the root cgroup: no double slash in the paths below */
     char path[4352];
     snprintf(path, sizeof path, "/sys/fs/cgroup%s/cpuset.cpus.effective", p);
     if (env_file(e, "cgroup_cpuset", path) == 0 && !pb_env_value(e, "cgroup_cpuset")[0])
@@ -207,7 +209,9 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
         env_cmdline_param(e, copy, "cmdline_mitigations", "mitigations");
         free(copy);
     }
-    env_file(e, "isolated_cpus", "/sys/devices/system/cpu/isolated");
+    if (env_file(e, "isolated_cpus", "/sys/devices/system/cpu/isolated") == 0 &&
+        !pb_env_value(e, "isolated_cpus")[0])
+        pb_env_set(e, "isolated_cpus", "(none)");
     env_file(e, "online_cpus", "/sys/devices/system/cpu/online");
     pb_env_set(e, "allowed_cpus", "%s", pb_cpuset_format(allowed, buf, sizeof buf));
     pb_env_set(e, "allowed_cpu_count", "%d", CPU_COUNT(allowed));

@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <unistd.h>
 #include <vector>
 
@@ -28,6 +29,32 @@ const benchmark::State &S(const pb_gb_state *s)
 {
     return *reinterpret_cast<const benchmark::State *>(s);
 }
+
+// Google Benchmark 1.8 replaced Run::error_occurred/error_message with skipped/skip_message and
+// gave --benchmark_min_time units ("0.5s", "100x"). Both versions are in distributions (Debian 12
+// ships 1.7, Ubuntu 24.04 1.8), so the shim picks whichever member exists at compile time.
+template <typename R> auto run_failed(const R &r, int) -> decltype(r.skipped, bool())
+{
+    return r.skipped != 0;
+}
+template <typename R> auto run_failed(const R &r, long) -> decltype(r.error_occurred, bool())
+{
+    return r.error_occurred;
+}
+template <typename R> auto run_message(const R &r, int) -> decltype(r.skip_message, std::string())
+{
+    return r.skip_message;
+}
+template <typename R> auto run_message(const R &r, long) -> decltype(r.error_message, std::string())
+{
+    return r.error_message;
+}
+template <typename R> constexpr auto has_skipped(int) -> decltype(std::declval<R>().skipped, bool())
+{
+    return true;
+}
+template <typename R> constexpr bool has_skipped(long) { return false; }
+constexpr bool kMinTimeHasUnits = has_skipped<benchmark::BenchmarkReporter::Run>(0);
 
 std::string g_format = "console";
 bool g_color = true;
@@ -78,8 +105,9 @@ class TeeReporter : public benchmark::BenchmarkReporter {
             out.aggregate_name = r.aggregate_name.c_str();
             out.repetition_index = out.aggregate ? -1 : r.repetition_index;
             out.repetitions = r.repetitions;
-            out.error = r.error_occurred;
-            out.error_message = r.error_message.c_str();
+            std::string message = run_message(r, 0);
+            out.error = run_failed(r, 0);
+            out.error_message = message.c_str();
             out.iterations = static_cast<uint64_t>(r.iterations);
             double to_ns = 1e9 / benchmark::GetTimeUnitMultiplier(r.time_unit);
             out.real_time_ns = r.GetAdjustedRealTime() * to_ns;
@@ -193,6 +221,8 @@ int pb_gb_init(int *argc, char **argv)
 }
 
 bool pb_gb_display_is_machine_readable(void) { return g_format != "console"; }
+
+bool pb_gb_min_time_has_units(void) { return kMinTimeHasUnits; }
 
 long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user)
 {

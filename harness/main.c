@@ -90,6 +90,7 @@ static void help_run(FILE *f)
             "\n"
             "Google Benchmark's flags pass through and override the profile, e.g.\n"
             "  --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_min_time=SECONDS\n"
+            "  (with Google Benchmark 1.8+ also --benchmark_min_time=0.5s or =100x)\n"
             "  --benchmark_enable_random_interleaving=true|false  --benchmark_format=console|json|csv\n"
             "With json or csv format, stdout carries only Google Benchmark's output and\n"
             "pinbench's own lines go to stderr.\n");
@@ -373,6 +374,34 @@ static const char *gb_flag(const struct opts *o, const char *name)
     return v;
 }
 
+/* --benchmark_min_time as the linked Google Benchmark reads it: plain seconds, and with 1.8+
+ * also "<seconds>s" or "<iterations>x". */
+static int parse_min_time(const char *s, double *seconds, char *desc, size_t len)
+{
+    const char *what = pb_gb_min_time_has_units()
+                           ? "--benchmark_min_time (seconds, or e.g. 0.5s or 100x)"
+                           : "--benchmark_min_time (seconds)";
+    size_t n = strlen(s);
+    char num[64];
+    if (pb_gb_min_time_has_units() && n > 1 && n < sizeof num &&
+        (s[n - 1] == 's' || s[n - 1] == 'x')) {
+        snprintf(num, sizeof num, "%.*s", (int)(n - 1), s);
+        if (s[n - 1] == 'x') {
+            uint64_t iters;
+            if (pb_parse_u64(num, 1, 1000000000, what, &iters) < 0)
+                return -1;
+            *seconds = 0;
+            snprintf(desc, len, "%llu iterations", (unsigned long long)iters);
+            return 0;
+        }
+        s = num;
+    }
+    if (pb_parse_double(s, 1e-6, 3600, what, seconds) < 0)
+        return -1;
+    snprintf(desc, len, ">= %g s", *seconds);
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv, struct opts *o)
 {
     const struct profile *prof = find_profile(o->profile);
@@ -386,7 +415,9 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     double min_time = prof->min_time_s;
     if (reps_s && pb_parse_u64(reps_s, 1, 1000, "--benchmark_repetitions", &reps) < 0)
         return usage_error("%s", pb_err());
-    if (mt_s && pb_parse_double(mt_s, 1e-6, 3600, "--benchmark_min_time (seconds)", &min_time) < 0)
+    char min_time_desc[64];
+    snprintf(min_time_desc, sizeof min_time_desc, ">= %g s", min_time);
+    if (mt_s && parse_min_time(mt_s, &min_time, min_time_desc, sizeof min_time_desc) < 0)
         return usage_error("%s", pb_err());
 
     cpu_set_t cpus;
@@ -411,7 +442,8 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     /* Profile flags first, the user's after them: Google Benchmark keeps the last value. */
     char f_reps[64], f_min[64];
     snprintf(f_reps, sizeof f_reps, "--benchmark_repetitions=%d", prof->repetitions);
-    snprintf(f_min, sizeof f_min, "--benchmark_min_time=%g", prof->min_time_s);
+    snprintf(f_min, sizeof f_min, "--benchmark_min_time=%g%s", prof->min_time_s,
+             pb_gb_min_time_has_units() ? "s" : "");
     char **gb = pb_xcalloc((size_t)o->gb_argc + 8, sizeof(char *), "arguments");
     int gbc = 0;
     gb[gbc++] = o->gb_argv[0];
@@ -476,9 +508,9 @@ static int cmd_run(int argc, char **argv, struct opts *o)
             runnable++;
     }
     fprintf(out,
-            "pinbench: %zu variants x %llu repetitions x >= %g s, interleaved, on CPUs %s "
+            "pinbench: %zu variants x %llu repetitions x %s, interleaved, on CPUs %s "
             "(home %d, other %d%s%s%s); profile %s\n",
-            runnable, (unsigned long long)reps, min_time, list, R.home_cpu, R.other_cpu,
+            runnable, (unsigned long long)reps, min_time_desc, list, R.home_cpu, R.other_cpu,
             R.other_cpu >= 0 ? " " : "", R.other_cpu >= 0 ? R.other_rel : "",
             "", prof->name);
     for (size_t i = 0; i < env.n_warnings; i++)

@@ -76,10 +76,10 @@ int pb_topo_load(struct pb_topo *t, const char *synthetic)
     }
     unsigned v = hwloc_get_api_version();
     if (synthetic)
-        snprintf(t->source, sizeof t->source, "hwloc %u.%u.%u synthetic: %s", v >> 16,
+        snprintf(t->source, sizeof t->source, "hwloc (API %u.%u.%u) synthetic: %s", v >> 16,
                  (v >> 8) & 0xff, v & 0xff, synthetic);
     else
-        snprintf(t->source, sizeof t->source, "hwloc %u.%u.%u (this machine)", v >> 16,
+        snprintf(t->source, sizeof t->source, "hwloc (API %u.%u.%u), this machine", v >> 16,
                  (v >> 8) & 0xff, v & 0xff);
     hwloc_topology_destroy(h);
     return 0;

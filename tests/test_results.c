@@ -124,11 +124,15 @@ static void test_resultdir(void **state)
     if (!dir)
         fail_msg("PB_RESULTS_DIR is not set");
     bool one_cpu = getenv("PB_EXPECT_ONE_CPU") != NULL;
+    const char *ep = getenv("PB_EXPECT_PLOTS");
+    bool plots = !ep || strcmp(ep, "0") != 0;
     char p[2048];
-    static const char *const files[] = {"gbench.json", "summary.json", "env.json",
-                                        "plots/churn.medians.svg", "plots/churn.medians.png",
-                                        "plots/churn.cdf.svg", "plots/churn.cdf.png"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    static const char *const files[] = {"gbench.json",           "summary.json",
+                                        "env.json",              "plots/churn.medians.dat",
+                                        "plots/churn.cdf.dat",   "plots/churn.medians.svg",
+                                        "plots/churn.medians.png", "plots/churn.cdf.svg",
+                                        "plots/churn.cdf.png"};
+    for (size_t i = 0; i < (plots ? 9u : 5u); i++) {
         snprintf(p, sizeof p, "%s/%s", dir, files[i]);
         if (access(p, R_OK) != 0)
             fail_msg("missing %s", p);
@@ -163,6 +167,14 @@ static void test_resultdir(void **state)
     struct pb_json *s = pb_json_load(p);
     if (!s)
         fail_msg("%s", pb_err());
+    if (!plots) {
+        const struct pb_json *w = pb_json_get(s, "warnings");
+        bool said = false;
+        for (size_t i = 0; w && i < w->n; i++)
+            said |= w->items[i].str && strstr(w->items[i].str, "plots for churn") != NULL;
+        if (!said)
+            fail_msg("no plots, and no warning saying why");
+    }
     const struct pb_json *inv = pb_json_get(s, "invalid");
     if (inv->n)
         fail_msg("invalid variant: %s: %s", pb_json_str(&inv->items[0], "variant", ""),
