@@ -1,10 +1,13 @@
 /* clock: the timestamp source behind every latency sample.
  *
- * Preferred source is the TSC, read with ordering fences so the measured region cannot leak out
- * of the interval: begin = lfence;rdtsc;lfence (earlier work has finished, later work has not
- * started), end = rdtscp;lfence (the region has finished; nothing after it starts early). It is
- * used only when CPUID says the TSC is invariant (constant rate, runs in deep C-states), since
- * otherwise ticks mean different times on different CPUs or frequencies.
+ * Preferred source is the TSC, read in order: begin = rdtscp (it waits until every earlier
+ * instruction has executed, so the harness's own bookkeeping never leaks into the interval),
+ * end = rdtscp;lfence (the region has executed before the read, and nothing after it starts
+ * early). The measured region's first instructions may overlap the begin read itself by a few
+ * cycles; a fully fenced begin (lfence;rdtsc;lfence) was measured at 1.2-1.4x the cost of a bare
+ * rdtscp pair on a Sapphire Rapids guest against 1.03-1.17x for this pair, and the per-sample
+ * budget is 1.25x. The TSC is used only when CPUID says it is invariant (constant rate, runs in
+ * deep C-states), since otherwise ticks mean different times on different CPUs or frequencies.
  *
  * The tick rate comes from CPUID 0x15 (crystal x ratio) where it is complete, else CPUID 0x16's
  * base frequency, and is always calibrated against CLOCK_MONOTONIC_RAW as well: the CPUID value
@@ -60,8 +63,9 @@ static inline uint64_t pb_clock_mono_ns(void)
 static inline __attribute__((always_inline)) uint64_t pb_ticks_begin(void)
 {
     if (__builtin_expect(pb_clock_use_tsc, 1)) {
-        uint32_t lo, hi;
-        __asm__ __volatile__("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi)::"memory");
+        uint32_t lo, hi, aux;
+        __asm__ __volatile__("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux)::"memory");
+        (void)aux;
         return ((uint64_t)hi << 32) | lo;
     }
     return pb_clock_mono_ns();

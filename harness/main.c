@@ -223,10 +223,9 @@ static int cmd_list(struct opts *o)
             cur = vr->fam;
             printf("%s%s: %s\n", i ? "\n" : "", cur->name, cur->summary);
         }
-        printf("  %-40s %s%s%s\n", vr->name, vr->v->summary, vr->skip_reason[0] ? "  [skipped here: " : "",
-               vr->skip_reason[0] ? vr->skip_reason : "");
+        printf("  %-40s %s\n", vr->name, vr->v->summary);
         if (vr->skip_reason[0])
-            printf("  %-40s ]\n", "");
+            printf("  %-40s (skipped here: %s)\n", "", vr->skip_reason);
     }
     pb_runner_free(&R);
     pb_topo_free(&topo);
@@ -438,6 +437,10 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     pb_env_capture(&env, &cpus, &topo);
     struct pb_overheads ov;
     pb_selfbench_quick(&ov);
+    if (ov.sample_path_ratio > 1.25)
+        pb_env_warn(&env, "the per-sample timing path costs %.2fx a bare rdtscp pair here "
+                          "(budget 1.25x): %.1f ns per sample", ov.sample_path_ratio,
+                    ov.sample_path_ns);
 
     /* Profile flags first, the user's after them: Google Benchmark keeps the last value. */
     char f_reps[64], f_min[64];

@@ -180,7 +180,7 @@ static const enum sb_kind sb_k[] = {SB_RDTSCP, SB_READ,      SB_START_STOP, SB_R
 static const struct pb_variant sb_variants[] = {
     {"rdtscp_pair", "two bare rdtscp back to back: the yardstick", 0, PB_HOME_PINNED, sb_setup,
      sb_op, NULL, sb_teardown, &sb_k[0], SB_BATCH},
-    {"timestamp_read", "one ordered timestamp read (lfence;rdtsc;lfence)", 0, PB_HOME_PINNED,
+    {"timestamp_read", "one ordered timestamp read (the begin read, rdtscp)", 0, PB_HOME_PINNED,
      sb_setup, sb_op, NULL, sb_teardown, &sb_k[1], SB_BATCH},
     {"start_stop_pair", "ordered start and stop reads", 0, PB_HOME_PINNED, sb_setup, sb_op, NULL,
      sb_teardown, &sb_k[2], SB_BATCH},

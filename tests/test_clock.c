@@ -2,6 +2,7 @@
 #include "tests.h"
 
 #include "clock.h"
+#include "selfbench.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,28 @@ static void test_clock_conversion(void **state)
     }
 }
 
+/* The per-sample path (start, stop, conversion, record) stays near a bare rdtscp pair. The
+ * budget is 1.25x; the test allows 1.6x, best of five, so a loaded CI box does not fail it while
+ * a syscall or an allocation creeping into the path (several times the cost) still does. */
+static void test_sample_path_cost(void **state)
+{
+    (void)state;
+    assert_int_equal(pb_clock_init(PB_CLOCK_WANT_AUTO), 0);
+    if (!pb_clock_use_tsc)
+        skip();
+    double best = 1e9;
+    for (int i = 0; i < 5; i++) {
+        struct pb_overheads o;
+        pb_selfbench_quick(&o);
+        if (o.sample_path_ratio < best)
+            best = o.sample_path_ratio;
+    }
+    if (best > 1.6)
+        fail_msg("per-sample path costs %.2fx a bare rdtscp pair", best);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_sample_path_cost),
     cmocka_unit_test(test_clock_auto),
     cmocka_unit_test(test_clock_forced_fallback),
     cmocka_unit_test(test_clock_conversion),
