@@ -501,8 +501,12 @@ static int cmd_run(int argc, char **argv, struct opts *o)
 #undef CTX
     pb_gb_add_context("pinbench_profile", prof->name);
 
-    char list[512];
+    char list[512], other[64];
     pb_cpuset_format(&cpus, list, sizeof list);
+    if (R.other_cpu >= 0)
+        snprintf(other, sizeof other, "%d, %s", R.other_cpu, R.other_rel);
+    else
+        snprintf(other, sizeof other, "none");
     size_t runnable = 0;
     for (size_t i = 0; i < R.n; i++) {
         if (R.vr[i].skip_reason[0])
@@ -512,10 +516,9 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     }
     fprintf(out,
             "pinbench: %zu variants x %llu repetitions x %s, interleaved, on CPUs %s "
-            "(home %d, other %d%s%s%s); profile %s\n",
-            runnable, (unsigned long long)reps, min_time_desc, list, R.home_cpu, R.other_cpu,
-            R.other_cpu >= 0 ? " " : "", R.other_cpu >= 0 ? R.other_rel : "",
-            "", prof->name);
+            "(home %d, other %s); profile %s\n",
+            runnable, (unsigned long long)reps, min_time_desc, list, R.home_cpu, other,
+            prof->name);
     for (size_t i = 0; i < env.n_warnings; i++)
         fprintf(out, "warning: %s\n", env.warnings[i]);
     fflush(out);

@@ -50,7 +50,8 @@ check_all
 
 for i in "${!missing[@]}"; do echo "pinbench deps: missing ${missing[$i]}: ${why[$i]}" >&2; done
 line="apt-get install -y --no-install-recommends ${missing[*]}"
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+# PINBENCH_DEPS_DRY_RUN=1 reports as a user without root would, and installs nothing (tests).
+if [ "$(id -u)" = 0 ] && [ -z "${PINBENCH_DEPS_DRY_RUN:-}" ] && command -v apt-get >/dev/null 2>&1; then
   echo "pinbench deps: installing: $line" >&2
   export DEBIAN_FRONTEND=noninteractive
   # An install can fail on a stale package list; refresh it once and retry.

@@ -38,6 +38,17 @@ expect_usage "bad filter regex" run --profile=quick --benchmark_filter='(' --out
 [ -z "$(ls -A "$tmp/r" 2>/dev/null | grep -v '^vm$')" ] && ok "refused runs leave no results folder" \
   || bad "refused runs left files in $tmp/r: $(ls -R "$tmp/r")"
 
+# The deps step names what is missing and the exact apt-get line (here: a gnuplot that exists
+# but cannot run, the case a presence check would miss).
+mkdir -p "$tmp/fakebin"
+printf '#!/bin/sh\nexit 127\n' >"$tmp/fakebin/gnuplot"
+chmod +x "$tmp/fakebin/gnuplot"
+deps_out=$(PATH="$tmp/fakebin:$PATH" PINBENCH_DEPS_DRY_RUN=1 scripts/deps.sh bench 2>&1); rc=$?
+if [ "$rc" -ne 0 ] && printf '%s' "$deps_out" | grep -q "missing gnuplot-nox" &&
+   printf '%s' "$deps_out" | grep -q "apt-get install -y --no-install-recommends gnuplot-nox"; then
+  ok "deps: a gnuplot that cannot run is reported with the apt-get line"
+else bad "deps: exit $rc: $deps_out"; fi
+
 for sub in "" run list env; do
   if "$PB" $sub --help >/dev/null 2>&1; then ok "pinbench $sub --help"; else bad "pinbench $sub --help"; fi
 done
