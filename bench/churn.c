@@ -40,9 +40,9 @@ enum { TALLY_ON_HOME = 0, TALLY_WORK = 1 };
 
 struct child {
     pb_stamp_t first;
-    int pin_cpu;         /* -1: unpinned */
-    bool pin_self;       /* pin on entry, verified */
-    bool full_verify;    /* read the mask back too (once per call, it costs a syscall) */
+    int pin_cpu;      /* -1: unpinned */
+    bool pin_self;    /* pin on entry, verified */
+    bool full_verify; /* read the mask back too (once per call, it costs a syscall) */
     int cpu_seen;
     int work;
     char err[240];
@@ -136,7 +136,7 @@ struct pool_state {
     pthread_cond_t cv;
     unsigned long posted, done; /* requests posted / completed */
     bool quit;
-    pb_stamp_t started;         /* when the worker began the latest request */
+    pb_stamp_t started; /* when the worker began the latest request */
     int cpu_seen, pin_cpu, work;
     char err[240];
     pthread_t thread;
@@ -288,45 +288,51 @@ static void pin_teardown(struct pb_run *r)
 
 /* ---- the table ---- */
 
-#define SPAWN(pin_, tgt_, stack_) \
-    &(const struct churn_param) { CHURN_SPAWN, pin_, tgt_, stack_ }
-#define POOL(pin_, tgt_) \
-    &(const struct churn_param) { CHURN_POOL, pin_, tgt_, 0 }
-#define PINCALL(tgt_) \
-    &(const struct churn_param) { CHURN_PIN_CALL, PIN_NONE, tgt_, 0 }
+static const struct churn_param spawn_unpinned = {CHURN_SPAWN, PIN_NONE, TARGET_HOME, 0};
+static const struct churn_param spawn_unpinned_64k = {CHURN_SPAWN, PIN_NONE, TARGET_HOME, 64 << 10};
+static const struct churn_param spawn_attr_same = {CHURN_SPAWN, PIN_ATTR, TARGET_HOME, 0};
+static const struct churn_param spawn_attr_other = {CHURN_SPAWN, PIN_ATTR, TARGET_OTHER, 0};
+static const struct churn_param spawn_self_same = {CHURN_SPAWN, PIN_SELF, TARGET_HOME, 0};
+static const struct churn_param spawn_self_other = {CHURN_SPAWN, PIN_SELF, TARGET_OTHER, 0};
+static const struct churn_param spawn_attr_same_64k = {CHURN_SPAWN, PIN_ATTR, TARGET_HOME,
+                                                       64 << 10};
+static const struct churn_param pool_unpinned = {CHURN_POOL, PIN_NONE, TARGET_HOME, 0};
+static const struct churn_param pool_same = {CHURN_POOL, PIN_ATTR, TARGET_HOME, 0};
+static const struct churn_param pool_other = {CHURN_POOL, PIN_ATTR, TARGET_OTHER, 0};
+static const struct churn_param pin_same = {CHURN_PIN_CALL, PIN_NONE, TARGET_HOME, 0};
+static const struct churn_param pin_other = {CHURN_PIN_CALL, PIN_NONE, TARGET_OTHER, 0};
+
+#define SPAWN .setup = spawn_setup, .op = spawn_op, .teardown = spawn_teardown
+#define POOL .setup = pool_setup, .op = pool_op, .teardown = pool_teardown
+#define PIN_CALL .setup = pin_setup, .op = pin_op, .verify = pin_verify, .teardown = pin_teardown
+#define OTHER .needs = PB_NEED_OTHER_CPU
+#define PINNED .home = PB_HOME_PINNED
 
 static const struct pb_variant churn_variants[] = {
-    {"spawn/unpinned", "pthread_create+join, creator and child unpinned", 0, PB_HOME_UNPINNED,
-     spawn_setup, spawn_op, NULL, spawn_teardown, SPAWN(PIN_NONE, TARGET_HOME, 0), 0},
-    {"spawn/unpinned_stack64k", "the same with a 64 KiB stack", 0, PB_HOME_UNPINNED,
-     spawn_setup, spawn_op, NULL, spawn_teardown, SPAWN(PIN_NONE, TARGET_HOME, 64 << 10), 0},
-    {"spawn/attr_pinned_same", "child pinned at creation (attr) to the creator's CPU", 0,
-     PB_HOME_PINNED, spawn_setup, spawn_op, NULL, spawn_teardown,
-     SPAWN(PIN_ATTR, TARGET_HOME, 0), 0},
-    {"spawn/attr_pinned_other", "child pinned at creation (attr) to another CPU",
-     PB_NEED_OTHER_CPU, PB_HOME_PINNED, spawn_setup, spawn_op, NULL, spawn_teardown,
-     SPAWN(PIN_ATTR, TARGET_OTHER, 0), 0},
-    {"spawn/self_pinned_same", "child pins itself on entry (sched_setaffinity) to the creator's CPU",
-     0, PB_HOME_PINNED, spawn_setup, spawn_op, NULL, spawn_teardown,
-     SPAWN(PIN_SELF, TARGET_HOME, 0), 0},
-    {"spawn/self_pinned_other", "child pins itself on entry to another CPU", PB_NEED_OTHER_CPU,
-     PB_HOME_PINNED, spawn_setup, spawn_op, NULL, spawn_teardown,
-     SPAWN(PIN_SELF, TARGET_OTHER, 0), 0},
+    {"spawn/unpinned", "pthread_create+join, creator and child unpinned", SPAWN,
+     .param = &spawn_unpinned},
+    {"spawn/unpinned_stack64k", "the same with a 64 KiB stack", SPAWN,
+     .param = &spawn_unpinned_64k},
+    {"spawn/attr_pinned_same", "child pinned at creation (attr) to the creator's CPU", PINNED,
+     SPAWN, .param = &spawn_attr_same},
+    {"spawn/attr_pinned_other", "child pinned at creation (attr) to another CPU", PINNED, OTHER,
+     SPAWN, .param = &spawn_attr_other},
+    {"spawn/self_pinned_same", "child pins itself on entry (sched_setaffinity), creator's CPU",
+     PINNED, SPAWN, .param = &spawn_self_same},
+    {"spawn/self_pinned_other", "child pins itself on entry to another CPU", PINNED, OTHER, SPAWN,
+     .param = &spawn_self_other},
     {"spawn/attr_pinned_same_stack64k", "pinned at creation to the creator's CPU, 64 KiB stack",
-     0, PB_HOME_PINNED, spawn_setup, spawn_op, NULL, spawn_teardown,
-     SPAWN(PIN_ATTR, TARGET_HOME, 64 << 10), 0},
-    {"pool/unpinned", "the same work handed to one long-lived unpinned worker", 0,
-     PB_HOME_UNPINNED, pool_setup, pool_op, NULL, pool_teardown, POOL(PIN_NONE, TARGET_HOME), 0},
-    {"pool/pinned_same", "handed to one long-lived worker pinned to the submitter's CPU", 0,
-     PB_HOME_PINNED, pool_setup, pool_op, NULL, pool_teardown, POOL(PIN_ATTR, TARGET_HOME), 0},
-    {"pool/pinned_other", "handed to one long-lived worker pinned to another CPU",
-     PB_NEED_OTHER_CPU, PB_HOME_PINNED, pool_setup, pool_op, NULL, pool_teardown,
-     POOL(PIN_ATTR, TARGET_OTHER), 0},
-    {"pin_call/same_cpu", "sched_setaffinity to the CPU already running on", 0, PB_HOME_PINNED,
-     pin_setup, pin_op, pin_verify, pin_teardown, PINCALL(TARGET_HOME), 0},
-    {"pin_call/migrate", "sched_setaffinity to another CPU, until running there",
-     PB_NEED_OTHER_CPU, PB_HOME_PINNED, pin_setup, pin_op, pin_verify, pin_teardown,
-     PINCALL(TARGET_OTHER), 0},
+     PINNED, SPAWN, .param = &spawn_attr_same_64k},
+    {"pool/unpinned", "the same work handed to one long-lived unpinned worker", POOL,
+     .param = &pool_unpinned},
+    {"pool/pinned_same", "handed to one long-lived worker pinned to the submitter's CPU", PINNED,
+     POOL, .param = &pool_same},
+    {"pool/pinned_other", "handed to one long-lived worker pinned to another CPU", PINNED, OTHER,
+     POOL, .param = &pool_other},
+    {"pin_call/same_cpu", "sched_setaffinity to the CPU already running on", PINNED, PIN_CALL,
+     .param = &pin_same},
+    {"pin_call/migrate", "sched_setaffinity to another CPU, until running there", PINNED, OTHER,
+     PIN_CALL, .param = &pin_other},
 };
 
 static const struct pb_pair_decl churn_pairs[] = {
@@ -356,5 +362,6 @@ const struct pb_family pb_family_churn = {
     .n_metrics = PB_ARRAY_LEN(churn_metrics),
     .tallies = churn_tallies,
     .n_tallies = PB_ARRAY_LEN(churn_tallies),
-    .op_meaning = "create -> join (spawn), submit -> done (pool), call -> running on target (pin_call)",
+    .op_meaning =
+        "create -> join (spawn), submit -> done (pool), call -> running on target (pin_call)",
 };

@@ -152,7 +152,10 @@ static void clock_measure_overheads(void)
     (void)sink;
 }
 
-double pb_ticks_to_ns_f(uint64_t ticks) { return (double)ticks * 1e9 / pb_clock.tick_hz; }
+double pb_ticks_to_ns_f(uint64_t ticks)
+{
+    return (double)ticks * 1e9 / pb_clock.tick_hz;
+}
 
 int pb_clock_init(enum pb_clock_want want)
 {

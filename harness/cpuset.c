@@ -75,7 +75,10 @@ char *pb_cpuset_format(const cpu_set_t *set, char *buf, size_t len)
     return buf;
 }
 
-int pb_cpuset_count(const cpu_set_t *set) { return CPU_COUNT(set); }
+int pb_cpuset_count(const cpu_set_t *set)
+{
+    return CPU_COUNT(set);
+}
 
 int pb_cpuset_nth(const cpu_set_t *set, int k)
 {

@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "cpuset.h"
+#include "json.h"
 #include "topo.h"
 
 #include <errno.h>
@@ -20,20 +21,32 @@
 #endif
 extern const char pb_version_commit[];
 
-const char *pb_env_build_type(void) { return PB_BUILD_TYPE; }
+const char *pb_env_build_type(void)
+{
+    return PB_BUILD_TYPE;
+}
+
+/* vasprintf that exits on allocation failure, like every other allocation here. */
+static char *env_vformat(const char *fmt, va_list ap)
+{
+    char *v = NULL;
+    if (vasprintf(&v, fmt, ap) < 0) {
+        fprintf(stderr, "pinbench: out of memory formatting an environment value\n");
+        exit(1);
+    }
+    return v;
+}
 
 void pb_env_set(struct pb_env *e, const char *key, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *v = NULL;
-    if (vasprintf(&v, fmt, ap) < 0)
-        v = NULL;
+    char *v = env_vformat(fmt, ap);
     va_end(ap);
     for (size_t i = 0; i < e->n; i++) {
         if (strcmp(e->kv[i].key, key) == 0) {
             free(e->kv[i].value);
-            e->kv[i].value = v ? v : pb_xstrdup("");
+            e->kv[i].value = v;
             return;
         }
     }
@@ -43,7 +56,7 @@ void pb_env_set(struct pb_env *e, const char *key, const char *fmt, ...)
         PB_CHECK(e->kv != NULL);
     }
     e->kv[e->n].key = pb_xstrdup(key);
-    e->kv[e->n].value = v ? v : pb_xstrdup("");
+    e->kv[e->n].value = v;
     e->n++;
 }
 
@@ -59,18 +72,35 @@ void pb_env_warn(struct pb_env *e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *v = NULL;
-    if (vasprintf(&v, fmt, ap) < 0)
-        v = NULL;
+    char *v = env_vformat(fmt, ap);
     va_end(ap);
-    if (!v)
-        return;
     if (e->n_warnings == e->cap_warnings) {
         e->cap_warnings = e->cap_warnings ? e->cap_warnings * 2 : 16;
         e->warnings = realloc(e->warnings, e->cap_warnings * sizeof *e->warnings);
         PB_CHECK(e->warnings != NULL);
     }
     e->warnings[e->n_warnings++] = v;
+}
+
+void pb_env_warnings_json(struct pb_jw *w, const struct pb_env *e)
+{
+    pb_jw_arr_begin(w, "warnings");
+    for (size_t i = 0; i < e->n_warnings; i++)
+        pb_jw_str(w, NULL, e->warnings[i]);
+    pb_jw_arr_end(w);
+}
+
+int pb_env_write_json(const struct pb_env *e, FILE *f)
+{
+    struct pb_jw w;
+    pb_jw_init(&w, f);
+    pb_jw_obj_begin(&w, NULL);
+    pb_jw_str(&w, "schema", "pinbench-env-1");
+    for (size_t i = 0; i < e->n; i++)
+        pb_jw_str(&w, e->kv[i].key, e->kv[i].value);
+    pb_env_warnings_json(&w, e);
+    pb_jw_obj_end(&w);
+    return pb_jw_finish(&w);
 }
 
 void pb_env_free(struct pb_env *e)
@@ -115,8 +145,8 @@ static void env_cpuinfo(struct pb_env *e, const char *key, const char *field)
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
         if (len == 0)
             break; /* end of the first processor block */
-        if (strncmp(line, field, flen) == 0 && (line[flen] == ' ' || line[flen] == '\t' ||
-                                                line[flen] == ':')) {
+        if (strncmp(line, field, flen) == 0 &&
+            (line[flen] == ' ' || line[flen] == '\t' || line[flen] == ':')) {
             char *colon = memchr(line, ':', len);
             if (colon) {
                 char *v = colon + 1;
@@ -282,23 +312,30 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
     /* Noise warnings: each says what was seen and why it matters. */
     const char *gov = pb_env_value(e, "governor");
     if (strncmp(gov, "unavailable", 11) != 0 && strcmp(gov, "performance") != 0)
-        pb_env_warn(e, "CPU frequency governor is '%s', not 'performance': clock speed varies "
-                       "between and within runs", gov);
+        pb_env_warn(e,
+                    "CPU frequency governor is '%s', not 'performance': clock speed varies "
+                    "between and within runs",
+                    gov);
     if (strcmp(pb_env_value(e, "turbo"), "on") == 0)
-        pb_env_warn(e, "turbo/boost is on: frequency depends on temperature and load of other cores");
+        pb_env_warn(e,
+                    "turbo/boost is on: frequency depends on temperature and load of other cores");
     const char *la = pb_env_value(e, "loadavg_1min");
     double load = la ? strtod(la, NULL) : 0;
     int ncpu = CPU_COUNT(allowed);
     double limit = ncpu / 4.0 > 0.5 ? ncpu / 4.0 : 0.5;
     if (load > limit)
-        pb_env_warn(e, "1-minute load average is %.2f on %d allowed CPUs: other work competes "
-                       "for the CPUs being measured", load, ncpu);
+        pb_env_warn(e,
+                    "1-minute load average is %.2f on %d allowed CPUs: other work competes "
+                    "for the CPUs being measured",
+                    load, ncpu);
     if (strcmp(pb_env_value(e, "smt_active"), "1") == 0)
         pb_env_warn(e, "SMT is active: a sibling thread shares the core's execution resources");
     const char *cs = pb_env_value(e, "clocksource");
     if (strncmp(cs, "unavailable", 11) != 0 && strcmp(cs, "tsc") != 0)
-        pb_env_warn(e, "kernel clocksource is '%s', not 'tsc': the kernel does not trust the TSC "
-                       "here (pinbench still uses it when CPUID reports it invariant)", cs);
+        pb_env_warn(e,
+                    "kernel clocksource is '%s', not 'tsc': the kernel does not trust the TSC "
+                    "here (pinbench still uses it when CPUID reports it invariant)",
+                    cs);
     if (strcmp(PB_BUILD_TYPE, "release") != 0)
         pb_env_warn(e, "this is a '%s' build: its numbers are not publishable", PB_BUILD_TYPE);
     if (strstr(PB_BUILD_CFLAGS, "-O0") || !strstr(PB_BUILD_CFLAGS, "-O"))

@@ -1,6 +1,7 @@
 /* env: what the box is, captured once per run into env.json and Google Benchmark's context, and
  * the noise warnings that follow from it (governor, turbo, load, SMT, clocksource, build type).
- * Every value is a string as read, or "unavailable: <why>"; keys carry units where they have one. */
+ * Every value is a string as read, or "unavailable: <why>"; keys carry units where they have one.
+ */
 #ifndef PB_ENV_H
 #define PB_ENV_H
 
@@ -30,6 +31,11 @@ void pb_env_free(struct pb_env *e);
 void pb_env_set(struct pb_env *e, const char *key, const char *fmt, ...) PB_PRINTF(3, 4);
 const char *pb_env_value(const struct pb_env *e, const char *key);
 void pb_env_warn(struct pb_env *e, const char *fmt, ...) PB_PRINTF(2, 3);
+struct pb_jw;
+/* Writes env.json's content: {"schema", every key, "warnings": [...]}. Returns 0 or -1. */
+int pb_env_write_json(const struct pb_env *e, FILE *f);
+/* Writes the "warnings" array into an open JSON object. */
+void pb_env_warnings_json(struct pb_jw *w, const struct pb_env *e);
 /* The build this binary came from: "release", "asan", "tsan". */
 const char *pb_env_build_type(void);
 

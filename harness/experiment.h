@@ -38,11 +38,11 @@ struct pb_variant {
     const char *summary; /* one line for `pinbench list` */
     unsigned needs;      /* PB_NEED_* */
     enum pb_home home;
-    int (*setup)(struct pb_run *r);    /* untimed, before the timed loop of each call */
-    int (*op)(struct pb_run *r);       /* one timed operation: 0, or pb_run_fail() */
-    int (*verify)(struct pb_run *r);   /* untimed, after each op: 0, or pb_run_fail() */
+    int (*setup)(struct pb_run *r);     /* untimed, before the timed loop of each call */
+    int (*op)(struct pb_run *r);        /* one timed operation: 0, or pb_run_fail() */
+    int (*verify)(struct pb_run *r);    /* untimed, after each op: 0, or pb_run_fail() */
     void (*teardown)(struct pb_run *r); /* untimed, after the loop, also after a failure */
-    const void *param;                 /* the variant's row data, read with pb_run_param() */
+    const void *param;                  /* the variant's row data, read with pb_run_param() */
     unsigned batch; /* operations one op call performs (0 or 1: one); for operations too short
                        to time one by one, the op histogram then holds per-op batch averages */
 };

@@ -22,9 +22,13 @@ struct pb_gb_state {
     benchmark::State st;
 };
 
-namespace {
+namespace
+{
 
-benchmark::State &S(pb_gb_state *s) { return *reinterpret_cast<benchmark::State *>(s); }
+benchmark::State &S(pb_gb_state *s)
+{
+    return *reinterpret_cast<benchmark::State *>(s);
+}
 const benchmark::State &S(const pb_gb_state *s)
 {
     return *reinterpret_cast<const benchmark::State *>(s);
@@ -53,16 +57,28 @@ template <typename R> constexpr auto has_skipped(int) -> decltype(std::declval<R
 {
     return true;
 }
-template <typename R> constexpr bool has_skipped(long) { return false; }
+template <typename R> constexpr bool has_skipped(long)
+{
+    return false;
+}
 constexpr bool kMinTimeHasUnits = has_skipped<benchmark::BenchmarkReporter::Run>(0);
 
 std::string g_format = "console";
+std::vector<std::pair<std::string, std::string>> g_context; // added to reports lazily
+
+void flush_context()
+{
+    for (const auto &kv : g_context)
+        benchmark::AddCustomContext(kv.first, kv.second);
+    g_context.clear();
+}
 bool g_color = true;
 bool g_tabular = false;
 
 // Forwards everything to the display reporter and the JSON file reporter, and hands each run to
 // the C callback, so the harness sees exactly what Google Benchmark reported.
-class TeeReporter : public benchmark::BenchmarkReporter {
+class TeeReporter : public benchmark::BenchmarkReporter
+{
   public:
     TeeReporter(benchmark::BenchmarkReporter *display, benchmark::BenchmarkReporter *file,
                 pb_gb_report_fn cb, void *user)
@@ -71,7 +87,12 @@ class TeeReporter : public benchmark::BenchmarkReporter {
     }
     bool ReportContext(const Context &c) override
     {
+        // The console shows Google Benchmark's short banner; the environment (60-odd entries)
+        // goes into the JSON, where tools read it, rather than in front of every run's table.
+        if (g_format == "json")
+            flush_context();
         bool ok = display_->ReportContext(c);
+        flush_context();
         if (file_)
             ok = file_->ReportContext(c) && ok;
         return ok;
@@ -131,7 +152,10 @@ class TeeReporter : public benchmark::BenchmarkReporter {
     void *user_;
 };
 
-bool starts_with(const char *s, const char *p) { return std::strncmp(s, p, std::strlen(p)) == 0; }
+bool starts_with(const char *s, const char *p)
+{
+    return std::strncmp(s, p, std::strlen(p)) == 0;
+}
 
 // Google Benchmark's JSON carries NaN where a counter's mean is 0 (its cv aggregate); JSON has
 // no NaN, so the text is buffered and written with null in those places.
@@ -150,9 +174,8 @@ int pb_gb_register(const char *name, pb_gb_fn fn, void *user, const struct pb_gb
 {
     if (!name || !*name || !fn)
         return pb_errf("pb_gb_register: a benchmark needs a name and a function");
-    auto *b = benchmark::RegisterBenchmark(name, [fn, user](benchmark::State &st) {
-        fn(reinterpret_cast<pb_gb_state *>(&st), user);
-    });
+    auto *b = benchmark::RegisterBenchmark(
+        name, [fn, user](benchmark::State &st) { fn(reinterpret_cast<pb_gb_state *>(&st), user); });
     if (opts) {
         if (opts->manual_time)
             b->UseManualTime();
@@ -177,7 +200,10 @@ uint64_t pb_gb_max_iterations(const pb_gb_state *st)
     return static_cast<uint64_t>(S(st).max_iterations);
 }
 
-void pb_gb_set_iteration_time(pb_gb_state *st, double seconds) { S(st).SetIterationTime(seconds); }
+void pb_gb_set_iteration_time(pb_gb_state *st, double seconds)
+{
+    S(st).SetIterationTime(seconds);
+}
 
 void pb_gb_counter(pb_gb_state *st, const char *name, double value, unsigned flags)
 {
@@ -189,14 +215,26 @@ void pb_gb_counter(pb_gb_state *st, const char *name, double value, unsigned fla
     S(st).counters[name] = benchmark::Counter(value, static_cast<benchmark::Counter::Flags>(f));
 }
 
-void pb_gb_label(pb_gb_state *st, const char *label) { S(st).SetLabel(label); }
-void pb_gb_skip_with_error(pb_gb_state *st, const char *msg) { S(st).SkipWithError(msg); }
-bool pb_gb_error_occurred(const pb_gb_state *st) { return S(st).error_occurred(); }
-int64_t pb_gb_arg(const pb_gb_state *st, size_t i) { return S(st).range(i); }
+void pb_gb_label(pb_gb_state *st, const char *label)
+{
+    S(st).SetLabel(label);
+}
+void pb_gb_skip_with_error(pb_gb_state *st, const char *msg)
+{
+    S(st).SkipWithError(msg);
+}
+bool pb_gb_error_occurred(const pb_gb_state *st)
+{
+    return S(st).error_occurred();
+}
+int64_t pb_gb_arg(const pb_gb_state *st, size_t i)
+{
+    return S(st).range(i);
+}
 
 void pb_gb_add_context(const char *key, const char *value)
 {
-    benchmark::AddCustomContext(key, value);
+    g_context.emplace_back(key, value);
 }
 
 int pb_gb_init(int *argc, char **argv)
@@ -220,9 +258,15 @@ int pb_gb_init(int *argc, char **argv)
     return 0;
 }
 
-bool pb_gb_display_is_machine_readable(void) { return g_format != "console"; }
+bool pb_gb_display_is_machine_readable(void)
+{
+    return g_format != "console";
+}
 
-bool pb_gb_min_time_has_units(void) { return kMinTimeHasUnits; }
+bool pb_gb_min_time_has_units(void)
+{
+    return kMinTimeHasUnits;
+}
 
 long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user)
 {
@@ -242,8 +286,8 @@ long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user)
             o |= benchmark::ConsoleReporter::OO_Color;
         if (g_tabular)
             o |= benchmark::ConsoleReporter::OO_Tabular;
-        display.reset(
-            new benchmark::ConsoleReporter(static_cast<benchmark::ConsoleReporter::OutputOptions>(o)));
+        display.reset(new benchmark::ConsoleReporter(
+            static_cast<benchmark::ConsoleReporter::OutputOptions>(o)));
     }
     std::ofstream json_out;
     std::unique_ptr<benchmark::JSONReporter> file;
@@ -268,6 +312,9 @@ long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user)
     return static_cast<long>(n);
 }
 
-void pb_gb_shutdown(void) { benchmark::Shutdown(); }
+void pb_gb_shutdown(void)
+{
+    benchmark::Shutdown();
+}
 
 } // extern "C"

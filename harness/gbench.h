@@ -20,9 +20,9 @@ typedef struct pb_gb_state pb_gb_state; /* a benchmark::State */
 typedef void (*pb_gb_fn)(pb_gb_state *st, void *user);
 
 struct pb_gb_opts {
-    bool manual_time;      /* time comes from pb_gb_set_iteration_time (names end /manual_time) */
-    int64_t iterations;    /* fixed iterations per repetition; 0 lets Google Benchmark choose */
-    const int64_t *args;   /* arguments readable with pb_gb_arg, appended to the name */
+    bool manual_time;    /* time comes from pb_gb_set_iteration_time (names end /manual_time) */
+    int64_t iterations;  /* fixed iterations per repetition; 0 lets Google Benchmark choose */
+    const int64_t *args; /* arguments readable with pb_gb_arg, appended to the name */
     size_t n_args;
 };
 
@@ -53,7 +53,7 @@ void pb_gb_add_context(const char *key, const char *value);
 
 /* One reported run: a repetition (aggregate == false) or an aggregate (mean, median...). */
 struct pb_gb_report {
-    const char *name;           /* full benchmark name, e.g. "churn/spawn/unpinned/manual_time" */
+    const char *name; /* full benchmark name, e.g. "churn/spawn/unpinned/manual_time" */
     bool aggregate;
     const char *aggregate_name; /* "" for repetitions */
     int64_t repetition_index;   /* -1 for aggregates */
@@ -61,8 +61,8 @@ struct pb_gb_report {
     bool error;
     const char *error_message;
     uint64_t iterations;
-    double real_time_ns;        /* per iteration */
-    double cpu_time_ns;         /* per iteration */
+    double real_time_ns; /* per iteration */
+    double cpu_time_ns;  /* per iteration */
     size_t n_counters;
     const char *const *counter_names;
     const double *counter_values; /* after Google Benchmark's flag processing */

@@ -17,9 +17,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PB_HIST_LINEAR 256u       /* values below this are exact */
-#define PB_HIST_SUB 128u          /* sub-buckets per power of two above it */
-#define PB_HIST_MAX_SHIFT 28u     /* 2^(7+28+1) = 2^36 ns upper bound */
+#define PB_HIST_LINEAR 256u   /* values below this are exact */
+#define PB_HIST_SUB 128u      /* sub-buckets per power of two above it */
+#define PB_HIST_MAX_SHIFT 28u /* 2^(7+28+1) = 2^36 ns upper bound */
 #define PB_HIST_BUCKETS (PB_HIST_LINEAR + PB_HIST_MAX_SHIFT * PB_HIST_SUB)
 #define PB_HIST_MAX_NS ((1ull << 36) - 1)
 

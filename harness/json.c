@@ -21,13 +21,27 @@ static void jw_string(FILE *f, const char *s)
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        case '\b':
+            fputs("\\b", f);
+            break;
+        case '\f':
+            fputs("\\f", f);
+            break;
         default:
             if (*p < 0x20)
                 fprintf(f, "\\u%04x", *p);
@@ -80,10 +94,22 @@ static void jw_close(struct pb_jw *w, char c)
     fputc(c, w->f);
 }
 
-void pb_jw_obj_begin(struct pb_jw *w, const char *key) { jw_open(w, key, '{'); }
-void pb_jw_obj_end(struct pb_jw *w) { jw_close(w, '}'); }
-void pb_jw_arr_begin(struct pb_jw *w, const char *key) { jw_open(w, key, '['); }
-void pb_jw_arr_end(struct pb_jw *w) { jw_close(w, ']'); }
+void pb_jw_obj_begin(struct pb_jw *w, const char *key)
+{
+    jw_open(w, key, '{');
+}
+void pb_jw_obj_end(struct pb_jw *w)
+{
+    jw_close(w, '}');
+}
+void pb_jw_arr_begin(struct pb_jw *w, const char *key)
+{
+    jw_open(w, key, '[');
+}
+void pb_jw_arr_end(struct pb_jw *w)
+{
+    jw_close(w, ']');
+}
 
 void pb_jw_str(struct pb_jw *w, const char *key, const char *val)
 {
@@ -240,14 +266,30 @@ static int jr_string(struct jr *r, char **out)
         r->p++;
         char e = *r->p++;
         switch (e) {
-        case '"': buf[n++] = '"'; break;
-        case '\\': buf[n++] = '\\'; break;
-        case '/': buf[n++] = '/'; break;
-        case 'b': buf[n++] = '\b'; break;
-        case 'f': buf[n++] = '\f'; break;
-        case 'n': buf[n++] = '\n'; break;
-        case 'r': buf[n++] = '\r'; break;
-        case 't': buf[n++] = '\t'; break;
+        case '"':
+            buf[n++] = '"';
+            break;
+        case '\\':
+            buf[n++] = '\\';
+            break;
+        case '/':
+            buf[n++] = '/';
+            break;
+        case 'b':
+            buf[n++] = '\b';
+            break;
+        case 'f':
+            buf[n++] = '\f';
+            break;
+        case 'n':
+            buf[n++] = '\n';
+            break;
+        case 'r':
+            buf[n++] = '\r';
+            break;
+        case 't':
+            buf[n++] = '\t';
+            break;
         case 'u': {
             unsigned cp;
             if (jr_hex4(r, &cp) < 0)
@@ -413,8 +455,10 @@ static int jr_value(struct jr *r, struct pb_json *out)
     if (r->p >= r->end)
         return jr_fail(r, "unexpected end of input");
     switch (*r->p) {
-    case '{': return jr_container(r, out, 1);
-    case '[': return jr_container(r, out, 0);
+    case '{':
+        return jr_container(r, out, 1);
+    case '[':
+        return jr_container(r, out, 0);
     case '"':
         out->type = PB_JSON_STR;
         return jr_string(r, &out->str);
@@ -428,7 +472,8 @@ static int jr_value(struct jr *r, struct pb_json *out)
     case 'n':
         out->type = PB_JSON_NULL;
         return jr_literal(r, "null");
-    default: return jr_number(r, out);
+    default:
+        return jr_number(r, out);
     }
 }
 
@@ -541,8 +586,8 @@ const char *pb_json_str(const struct pb_json *obj, const char *key, const char *
 
 char *pb_json_null_nonfinite(const char *text, size_t len, size_t *replaced)
 {
-    static const char *const words[] = {"-Infinity", "Infinity", "-NaN", "NaN", "-nan",
-                                        "nan",       "-inf",     "inf"};
+    static const char *const words[] = {"-Infinity", "Infinity", "-NaN", "NaN",
+                                        "-nan",      "nan",      "-inf", "inf"};
     /* "null" replaces words of 3 or more characters: at most 4/3 of the input */
     char *out = pb_xcalloc(len / 3 * 4 + 8, 1, "sanitized JSON");
     size_t o = 0, n = 0;

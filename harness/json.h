@@ -36,16 +36,23 @@ void pb_jw_null(struct pb_jw *w, const char *key);
 /* 0 if everything was written and balanced, -1 otherwise (write error, bad nesting). */
 int pb_jw_finish(struct pb_jw *w);
 
-enum pb_json_type { PB_JSON_NULL, PB_JSON_BOOL, PB_JSON_NUM, PB_JSON_STR, PB_JSON_ARR, PB_JSON_OBJ };
+enum pb_json_type {
+    PB_JSON_NULL,
+    PB_JSON_BOOL,
+    PB_JSON_NUM,
+    PB_JSON_STR,
+    PB_JSON_ARR,
+    PB_JSON_OBJ
+};
 
 struct pb_json {
     enum pb_json_type type;
     bool b;
     double num;
-    char *str;              /* PB_JSON_STR, NUL-terminated (embedded NULs are rejected) */
-    size_t n;               /* members of an array or object */
-    struct pb_json *items;  /* array elements or object values */
-    char **keys;            /* object member names, parallel to items */
+    char *str;             /* PB_JSON_STR, NUL-terminated (embedded NULs are rejected) */
+    size_t n;              /* members of an array or object */
+    struct pb_json *items; /* array elements or object values */
+    char **keys;           /* object member names, parallel to items */
 };
 
 /* Parses `len` bytes. Returns a tree to free with pb_json_free(), or NULL with pb_err() saying

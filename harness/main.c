@@ -54,63 +54,64 @@ static int usage_error(const char *fmt, ...)
 
 static void help_main(FILE *f)
 {
-    fprintf(f,
-            "usage: pinbench <command> [options]\n"
-            "\n"
-            "Measures what pinning a thread to a CPU costs and what it buys, on this box.\n"
-            "\n"
-            "commands:\n"
-            "  run    run experiments and write a results folder (pinbench run --help)\n"
-            "  list   list experiment families and variants\n"
-            "  env    show what pinbench sees: CPUs, topology, placements, clock, noise\n"
-            "\n"
-            "exit status: 0 ok, 1 invalid results or runtime failure, 2 bad usage or input\n");
+    fprintf(f, "usage: pinbench <command> [options]\n"
+               "\n"
+               "Measures what pinning a thread to a CPU costs and what it buys, on this box.\n"
+               "\n"
+               "commands:\n"
+               "  run    run experiments and write a results folder (pinbench run --help)\n"
+               "  list   list experiment families and variants\n"
+               "  env    show what pinbench sees: CPUs, topology, placements, clock, noise\n"
+               "\n"
+               "exit status: 0 ok, 1 invalid results or runtime failure, 2 bad usage or input\n");
 }
 
 static void help_run(FILE *f)
 {
-    fprintf(f,
-            "usage: pinbench run [options] [--benchmark_* flags]\n"
-            "\n"
-            "Runs the selected variants, interleaving repetitions, and writes\n"
-            "<out>/<host>/<UTC stamp>[-label]/ with gbench.json, summary.json, env.json, hist/\n"
-            "and plots/. The last line printed is 'results: <folder>'.\n"
-            "\n"
-            "options:\n"
-            "  --cpus=LIST        CPUs to use, e.g. 0-3,8 (must be allowed to this process);\n"
-            "                     the first is the home CPU, pinned variants run there\n"
-            "  --profile=NAME     quick | default | full (repetitions x min time):\n");
+    fprintf(f, "usage: pinbench run [options] [--benchmark_* flags]\n"
+               "\n"
+               "Runs the selected variants, interleaving repetitions, and writes\n"
+               "<out>/<host>/<UTC stamp>[-label]/ with gbench.json, summary.json, env.json, hist/\n"
+               "and plots/. The last line printed is 'results: <folder>'.\n"
+               "\n"
+               "options:\n"
+               "  --cpus=LIST        CPUs to use, e.g. 0-3,8 (must be allowed to this process);\n"
+               "                     the first is the home CPU, pinned variants run there\n"
+               "  --profile=NAME     quick | default | full (repetitions x min time):\n");
     for (size_t i = 0; i < PB_ARRAY_LEN(profiles); i++)
         fprintf(f, "                       %-8s %s\n", profiles[i].name, profiles[i].what);
-    fprintf(f,
-            "  --out=DIR          results root (default: results)\n"
-            "  --label=NAME       appended to the folder name ([A-Za-z0-9._-], up to 64)\n"
-            "  --clock=auto|monotonic  timestamp source; monotonic forces clock_gettime\n"
-            "  -h, --help         this text\n"
-            "\n"
-            "Google Benchmark's flags pass through and override the profile, e.g.\n"
-            "  --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_min_time=SECONDS\n"
-            "  (with Google Benchmark 1.8+ also --benchmark_min_time=0.5s or =100x)\n"
-            "  --benchmark_enable_random_interleaving=true|false  --benchmark_format=console|json|csv\n"
-            "With json or csv format, stdout carries only Google Benchmark's output and\n"
-            "pinbench's own lines go to stderr.\n");
+    fprintf(
+        f,
+        "  --out=DIR          results root (default: results)\n"
+        "  --label=NAME       appended to the folder name ([A-Za-z0-9._-], up to 64)\n"
+        "  --clock=auto|monotonic  timestamp source; monotonic forces clock_gettime\n"
+        "  -h, --help         this text\n"
+        "\n"
+        "Google Benchmark's flags pass through and override the profile, e.g.\n"
+        "  --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_min_time=SECONDS\n"
+        "  (with Google Benchmark 1.8+ also --benchmark_min_time=0.5s or =100x)\n"
+        "  --benchmark_enable_random_interleaving=true|false  --benchmark_format=console|json|csv\n"
+        "With json or csv format, stdout carries only Google Benchmark's output and\n"
+        "pinbench's own lines go to stderr.\n");
 }
 
 static void help_list(FILE *f)
 {
-    fprintf(f, "usage: pinbench list [--cpus=LIST]\n\n"
-               "Lists experiment families and their variants with one-line summaries, and marks\n"
-               "the variants that would be skipped on this box (or with --cpus), with the reason.\n");
+    fprintf(f,
+            "usage: pinbench list [--cpus=LIST]\n\n"
+            "Lists experiment families and their variants with one-line summaries, and marks\n"
+            "the variants that would be skipped on this box (or with --cpus), with the reason.\n");
 }
 
 static void help_env(FILE *f)
 {
-    fprintf(f, "usage: pinbench env [--cpus=LIST] [--json] [--topology=SYNTHETIC]\n\n"
-               "Shows what pinbench sees: allowed CPUs, topology and the CPU pairs it would use for\n"
-               "each placement relation (or why one does not exist), the clock and its measured\n"
-               "overheads, and the environment with noise warnings. --json prints env.json's\n"
-               "content. --topology plans placements on an hwloc synthetic topology instead, e.g.\n"
-               "'package:2 l3:4 core:16 pu:2'. Changes nothing on the box.\n");
+    fprintf(f,
+            "usage: pinbench env [--cpus=LIST] [--json] [--topology=SYNTHETIC]\n\n"
+            "Shows what pinbench sees: allowed CPUs, topology and the CPU pairs it would use for\n"
+            "each placement relation (or why one does not exist), the clock and its measured\n"
+            "overheads, and the environment with noise warnings. --json prints env.json's\n"
+            "content. --topology plans placements on an hwloc synthetic topology instead, e.g.\n"
+            "'package:2 l3:4 core:16 pu:2'. Changes nothing on the box.\n");
 }
 
 /* Options shared by the subcommands. */
@@ -272,18 +273,7 @@ static int cmd_env(struct opts *o)
     struct pb_overheads ov;
     pb_selfbench_quick(&ov);
     if (o->json) {
-        struct pb_jw w;
-        pb_jw_init(&w, stdout);
-        pb_jw_obj_begin(&w, NULL);
-        pb_jw_str(&w, "schema", "pinbench-env-1");
-        for (size_t i = 0; i < env.n; i++)
-            pb_jw_str(&w, env.kv[i].key, env.kv[i].value);
-        pb_jw_arr_begin(&w, "warnings");
-        for (size_t i = 0; i < env.n_warnings; i++)
-            pb_jw_str(&w, NULL, env.warnings[i]);
-        pb_jw_arr_end(&w);
-        pb_jw_obj_end(&w);
-        rc = pb_jw_finish(&w) < 0 ? 1 : 0;
+        rc = pb_env_write_json(&env, stdout) < 0 ? 1 : 0;
     } else {
         for (size_t i = 0; i < env.n; i++)
             printf("%-28s %s\n", env.kv[i].key, env.kv[i].value);
@@ -317,8 +307,11 @@ static const struct profile *find_profile(const char *name)
 /* Google Benchmark's own "no match" message is not ours to control and comes after the
  * results folder exists, so a filter is checked first, with the same POSIX extended regex
  * semantics and the same leading '-' for negation. Returns 0, or a usage error. */
-static int check_filter(const struct pb_runner *R, const char *filter)
+static int check_filter(const struct pb_runner *R, const char *filter, size_t *selected)
 {
+    *selected = 0;
+    for (size_t i = 0; i < R->n; i++)
+        *selected += R->vr[i].skip_reason[0] == '\0';
     if (!filter || !*filter || !strcmp(filter, "all") || !strcmp(filter, "."))
         return 0;
     bool negate = filter[0] == '-';
@@ -340,9 +333,11 @@ static int check_filter(const struct pb_runner *R, const char *filter)
             runnable++;
     }
     regfree(&re);
+    *selected = runnable;
     if (runnable == 0 && skipped)
         return usage_error("--benchmark_filter=%s matches only variants skipped here (see "
-                           "'pinbench list')", filter);
+                           "'pinbench list')",
+                           filter);
     if (runnable == 0)
         return usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
                            filter);
@@ -424,7 +419,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     if (rc)
         return rc;
     if (pb_clock_init(strcmp(o->clock, "monotonic") ? PB_CLOCK_WANT_AUTO
-                                                     : PB_CLOCK_WANT_MONOTONIC) < 0) {
+                                                    : PB_CLOCK_WANT_MONOTONIC) < 0) {
         fprintf(stderr, "pinbench: %s\n", pb_err());
         return 1;
     }
@@ -438,9 +433,10 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     struct pb_overheads ov;
     pb_selfbench_quick(&ov);
     if (ov.sample_path_ratio > 1.25)
-        pb_env_warn(&env, "the per-sample timing path costs %.2fx a bare rdtscp pair here "
-                          "(budget 1.25x): %.1f ns per sample", ov.sample_path_ratio,
-                    ov.sample_path_ns);
+        pb_env_warn(&env,
+                    "the per-sample timing path costs %.2fx a bare rdtscp pair here "
+                    "(budget 1.25x): %.1f ns per sample",
+                    ov.sample_path_ratio, ov.sample_path_ns);
 
     /* Profile flags first, the user's after them: Google Benchmark keeps the last value. */
     char f_reps[64], f_min[64];
@@ -469,7 +465,8 @@ static int cmd_run(int argc, char **argv, struct opts *o)
         return 1;
     }
     R.progress = isatty(STDERR_FILENO);
-    if ((rc = check_filter(&R, gb_flag(o, "--benchmark_filter"))) != 0)
+    size_t runnable = 0;
+    if ((rc = check_filter(&R, gb_flag(o, "--benchmark_filter"), &runnable)) != 0)
         return rc;
 
     char host[256];
@@ -507,18 +504,13 @@ static int cmd_run(int argc, char **argv, struct opts *o)
         snprintf(other, sizeof other, "%d, %s", R.other_cpu, R.other_rel);
     else
         snprintf(other, sizeof other, "none");
-    size_t runnable = 0;
-    for (size_t i = 0; i < R.n; i++) {
+    for (size_t i = 0; i < R.n; i++)
         if (R.vr[i].skip_reason[0])
             fprintf(out, "skip: %s: %s\n", R.vr[i].name, R.vr[i].skip_reason);
-        else
-            runnable++;
-    }
     fprintf(out,
             "pinbench: %zu variants x %llu repetitions x %s, interleaved, on CPUs %s "
             "(home %d, other %s); profile %s\n",
-            runnable, (unsigned long long)reps, min_time_desc, list, R.home_cpu, other,
-            prof->name);
+            runnable, (unsigned long long)reps, min_time_desc, list, R.home_cpu, other, prof->name);
     for (size_t i = 0; i < env.n_warnings; i++)
         fprintf(out, "warning: %s\n", env.warnings[i]);
     fflush(out);

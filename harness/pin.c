@@ -9,7 +9,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static long pin_tid(void) { return (long)syscall(SYS_gettid); }
+static long pin_tid(void)
+{
+    return (long)syscall(SYS_gettid);
+}
 
 int pb_affinity_get(cpu_set_t *out)
 {

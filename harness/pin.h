@@ -22,7 +22,10 @@ int pb_pin_self(int cpu);
 int pb_pin_verify(int cpu);
 /* Cheap per-operation check: the thread runs on `cpu` right now (sched_getcpu, no syscall on
  * kernels with rseq). */
-static inline bool pb_pin_on(int cpu) { return sched_getcpu() == cpu; }
+static inline bool pb_pin_on(int cpu)
+{
+    return sched_getcpu() == cpu;
+}
 /* The bare sched_setaffinity to one CPU, for experiments that measure the pin call itself.
  * Unverified by design: the caller verifies outside the timed region (pb_pin_verify). 0 or -1. */
 int pb_pin_self_unchecked(int cpu);

@@ -13,6 +13,7 @@
 #include <libgen.h>
 #include <math.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -85,8 +86,8 @@ void pb_report_pair_stats(const double *base, size_t nb, const double *var, size
     pb_stats_mann_whitney(var, nv, base, nb, &u);
     p->p_value = u.p_value;
     p->method = u.method;
-    bool significant = p->p_value < PB_ALPHA && isfinite(p->ci_low) &&
-                       (p->ci_high < 1.0 || p->ci_low > 1.0);
+    bool significant =
+        p->p_value < PB_ALPHA && isfinite(p->ci_low) && (p->ci_high < 1.0 || p->ci_low > 1.0);
     if (!isfinite(p->ratio))
         snprintf(p->verdict, sizeof p->verdict, "undefined (zero baseline)");
     else if (!significant)
@@ -168,8 +169,7 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
             "baseline", "variant", "ratio [95% CI]", "p", "verdict");
     for (size_t i = 0; i < n; i++) {
         char pair[160], b[32], v[32], r[48], pv[16];
-        snprintf(pair, sizeof pair, "%s: %s -> %s", p[i].experiment, p[i].baseline,
-                 p[i].variant);
+        snprintf(pair, sizeof pair, "%s: %s -> %s", p[i].experiment, p[i].baseline, p[i].variant);
         pb_report_fmt(p[i].metric, p[i].base_median, b, sizeof b);
         pb_report_fmt(p[i].metric, p[i].var_median, v, sizeof v);
         if (isfinite(p[i].ci_low))
@@ -261,11 +261,12 @@ static void report_pair_json(struct pb_jw *w, const struct pb_pair_result *p)
     pb_jw_num(w, "ci_low", p->ci_low);
     pb_jw_num(w, "ci_high", p->ci_high);
     pb_jw_num(w, "p_value", p->p_value);
-    pb_jw_str(w, "test", isfinite(p->p_value) ? (p->method == PB_MWU_EXACT
-                                                     ? "Mann-Whitney U, two-sided, exact"
-                                                     : "Mann-Whitney U, two-sided, normal "
-                                                       "approximation with tie correction")
-                                              : NULL);
+    pb_jw_str(w, "test",
+              isfinite(p->p_value)
+                  ? (p->method == PB_MWU_EXACT ? "Mann-Whitney U, two-sided, exact"
+                                               : "Mann-Whitney U, two-sided, normal "
+                                                 "approximation with tie correction")
+                  : NULL);
     pb_jw_int(w, "n_baseline", (long long)p->n_base);
     pb_jw_int(w, "n_variant", (long long)p->n_var);
     pb_jw_str(w, "verdict", p->verdict);
@@ -280,9 +281,10 @@ static void report_variant_json(struct pb_jw *w, const struct pb_vreg *vr)
     pb_jw_str(w, "family", vr->fam->name);
     pb_jw_str(w, "summary", vr->v->summary);
     pb_jw_str(w, "status", vreg_status(vr));
-    pb_jw_str(w, "reason", vr->skip_reason[0]     ? vr->skip_reason
-                           : vr->invalid_reason[0] ? vr->invalid_reason
-                                                   : NULL);
+    pb_jw_str(w, "reason",
+              vr->skip_reason[0]      ? vr->skip_reason
+              : vr->invalid_reason[0] ? vr->invalid_reason
+                                      : NULL);
     pb_jw_str(w, "placement", vr->placement);
     pb_jw_int(w, "repetitions", vr->reps_reported);
     pb_jw_int(w, "errored_repetitions", vr->reps_errored);
@@ -296,7 +298,8 @@ static void report_variant_json(struct pb_jw *w, const struct pb_vreg *vr)
     pb_jw_obj_end(w);
     pb_jw_obj_begin(w, "histogram_samples");
     for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++)
-        pb_jw_int(w, pb_vreg_metric_name(vr, m), vr->merged[m] ? (long long)vr->merged[m]->count : 0);
+        pb_jw_int(w, pb_vreg_metric_name(vr, m),
+                  vr->merged[m] ? (long long)vr->merged[m]->count : 0);
     pb_jw_obj_end(w);
     pb_jw_int(w, "iterations_per_repetition", (long long)vr->merged_iters);
     pb_jw_obj_end(w);
@@ -323,11 +326,13 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
             pb_env_warn(env, "%s: median op %.1f ns is below twice the timer resolution (%.1f ns)",
                         vr->name, med, pb_clock.resolution_ns);
         if (vr->merged_calls != vr->reps_reported)
-            pb_env_warn(env, "%s: %u histogram calls merged for %u reported repetitions",
-                        vr->name, vr->merged_calls, vr->reps_reported);
+            pb_env_warn(env, "%s: %u histogram calls merged for %u reported repetitions", vr->name,
+                        vr->merged_calls, vr->reps_reported);
         if (pb_vreg_series(vr, "clock_negative_intervals"))
-            pb_env_warn(env, "%s: some cross-thread intervals were negative (TSC skew between "
-                             "CPUs) and were counted as 0", vr->name);
+            pb_env_warn(env,
+                        "%s: some cross-thread intervals were negative (TSC skew between "
+                        "CPUs) and were counted as 0",
+                        vr->name);
     }
 }
 
@@ -353,8 +358,8 @@ static int report_plot_data(struct pb_results *res, struct pb_runner *R,
         double lo, hi;
         pb_stats_median_ci(s->v, s->n, 2000, 0xc1ULL, &lo, &hi);
         double med = pb_stats_median(s->v, s->n);
-        fprintf(f, "%d \"%s\" %.6g %.6g %.6g\n", idx++, vr->v->name, med,
-                isfinite(lo) ? lo : med, isfinite(hi) ? hi : med);
+        fprintf(f, "%d \"%s\" %.6g %.6g %.6g\n", idx++, vr->v->name, med, isfinite(lo) ? lo : med,
+                isfinite(hi) ? hi : med);
     }
     if (pb_results_close(f, rel) < 0)
         return -1;
@@ -461,23 +466,29 @@ static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, c
     return 0;
 }
 
+/* `key`: [{variant, reason}] for every variant whose reason field (at `off`) is set. */
+static void report_reasons_json(struct pb_jw *w, const char *key, const struct pb_runner *R,
+                                size_t off)
+{
+    pb_jw_arr_begin(w, key);
+    for (size_t i = 0; i < R->n; i++) {
+        const char *reason = (const char *)&R->vr[i] + off;
+        if (!reason[0])
+            continue;
+        pb_jw_obj_begin(w, NULL);
+        pb_jw_str(w, "variant", R->vr[i].name);
+        pb_jw_str(w, "reason", reason);
+        pb_jw_obj_end(w);
+    }
+    pb_jw_arr_end(w);
+}
+
 static int report_env_json(struct pb_results *res, struct pb_env *env)
 {
     FILE *f = pb_results_open(res, "env.json");
     if (!f)
         return -1;
-    struct pb_jw w;
-    pb_jw_init(&w, f);
-    pb_jw_obj_begin(&w, NULL);
-    pb_jw_str(&w, "schema", "pinbench-env-1");
-    for (size_t i = 0; i < env->n; i++)
-        pb_jw_str(&w, env->kv[i].key, env->kv[i].value);
-    pb_jw_arr_begin(&w, "warnings");
-    for (size_t i = 0; i < env->n_warnings; i++)
-        pb_jw_str(&w, NULL, env->warnings[i]);
-    pb_jw_arr_end(&w);
-    pb_jw_obj_end(&w);
-    if (pb_jw_finish(&w) < 0) {
+    if (pb_env_write_json(env, f) < 0) {
         fclose(f);
         return -1;
     }
@@ -546,30 +557,9 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
         if (R->vr[i].skip_reason[0] || R->vr[i].reps_reported || R->vr[i].reps_errored)
             report_variant_json(&w, &R->vr[i]);
     pb_jw_arr_end(&w);
-    pb_jw_arr_begin(&w, "skipped");
-    for (size_t i = 0; i < R->n; i++) {
-        if (!R->vr[i].skip_reason[0])
-            continue;
-        pb_jw_obj_begin(&w, NULL);
-        pb_jw_str(&w, "variant", R->vr[i].name);
-        pb_jw_str(&w, "reason", R->vr[i].skip_reason);
-        pb_jw_obj_end(&w);
-    }
-    pb_jw_arr_end(&w);
-    pb_jw_arr_begin(&w, "invalid");
-    for (size_t i = 0; i < R->n; i++) {
-        if (!R->vr[i].invalid_reason[0])
-            continue;
-        pb_jw_obj_begin(&w, NULL);
-        pb_jw_str(&w, "variant", R->vr[i].name);
-        pb_jw_str(&w, "reason", R->vr[i].invalid_reason);
-        pb_jw_obj_end(&w);
-    }
-    pb_jw_arr_end(&w);
-    pb_jw_arr_begin(&w, "warnings");
-    for (size_t i = 0; i < env->n_warnings; i++)
-        pb_jw_str(&w, NULL, env->warnings[i]);
-    pb_jw_arr_end(&w);
+    report_reasons_json(&w, "skipped", R, offsetof(struct pb_vreg, skip_reason));
+    report_reasons_json(&w, "invalid", R, offsetof(struct pb_vreg, invalid_reason));
+    pb_env_warnings_json(&w, env);
     pb_jw_obj_end(&w);
     if (pb_jw_finish(&w) < 0) {
         fclose(f);

@@ -35,13 +35,34 @@ struct pb_run {
 
 /* ---- the API experiments call ---- */
 
-const void *pb_run_param(const struct pb_run *r) { return r->vr->v->param; }
-int pb_run_home_cpu(const struct pb_run *r) { return r->home; }
-int pb_run_other_cpu(const struct pb_run *r) { return r->other; }
-void *pb_run_state(const struct pb_run *r) { return r->state; }
-void pb_run_set_state(struct pb_run *r, void *state) { r->state = state; }
-pb_stamp_t pb_stamp(void) { return pb_ticks_end(); }
-pb_stamp_t pb_run_op_start(const struct pb_run *r) { return r->op_start; }
+const void *pb_run_param(const struct pb_run *r)
+{
+    return r->vr->v->param;
+}
+int pb_run_home_cpu(const struct pb_run *r)
+{
+    return r->home;
+}
+int pb_run_other_cpu(const struct pb_run *r)
+{
+    return r->other;
+}
+void *pb_run_state(const struct pb_run *r)
+{
+    return r->state;
+}
+void pb_run_set_state(struct pb_run *r, void *state)
+{
+    r->state = state;
+}
+pb_stamp_t pb_stamp(void)
+{
+    return pb_ticks_end();
+}
+pb_stamp_t pb_run_op_start(const struct pb_run *r)
+{
+    return r->op_start;
+}
 
 void pb_run_record(struct pb_run *r, unsigned metric, pb_stamp_t from, pb_stamp_t to)
 {
@@ -67,7 +88,10 @@ void pb_run_thread_started(struct pb_run *r)
         r->peak_live = r->live;
 }
 
-void pb_run_thread_joined(struct pb_run *r) { r->live--; }
+void pb_run_thread_joined(struct pb_run *r)
+{
+    r->live--;
+}
 
 static int run_read_status(uint64_t *threads, uint64_t *vmsize_kib, uint64_t *vmrss_kib)
 {
@@ -113,7 +137,10 @@ const char *pb_vreg_metric_name(const struct pb_vreg *vr, unsigned i)
     return i == 0 ? "op" : vr->fam->metrics[i - 1];
 }
 
-unsigned pb_vreg_n_metrics(const struct pb_vreg *vr) { return 1u + (unsigned)vr->fam->n_metrics; }
+unsigned pb_vreg_n_metrics(const struct pb_vreg *vr)
+{
+    return 1u + (unsigned)vr->fam->n_metrics;
+}
 
 int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *families, size_t nf,
                       const cpu_set_t *cpus, const struct pb_topo *topo)
@@ -148,7 +175,8 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
             }
             if (vr->v->home == PB_HOME_PINNED || (vr->v->needs & PB_NEED_OTHER_CPU))
                 snprintf(vr->placement, sizeof vr->placement, "home cpu %d%s", R->home_cpu,
-                         (vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0 ? ", other cpu " : "");
+                         (vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0 ? ", other cpu "
+                                                                                 : "");
             if ((vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0) {
                 size_t l = strlen(vr->placement);
                 snprintf(vr->placement + l, sizeof vr->placement - l, "%d (%s)", R->other_cpu,
@@ -226,8 +254,7 @@ void pb_runner_free(struct pb_runner *R)
 
 /* ---- one timed call ---- */
 
-static void run_counter_hist(const struct pb_driver *d, const char *metric,
-                             const struct pb_hist *h)
+static void run_counter_hist(const struct pb_driver *d, const char *metric, const struct pb_hist *h)
 {
     if (h->count == 0)
         return;
@@ -319,8 +346,8 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
     if (!r->failed && v->home == PB_HOME_PINNED && pb_pin_self(r->home) < 0)
         pb_run_fail(r, "pin of the measuring thread failed: %s", pb_err());
     uint64_t th_end = 0, vs_end = 0, rss_end = 0;
-    if (!r->failed && run_read_status(&r->threads_start, &r->vmsize_start_kib,
-                                      &r->vmrss_start_kib) < 0)
+    if (!r->failed &&
+        run_read_status(&r->threads_start, &r->vmsize_start_kib, &r->vmrss_start_kib) < 0)
         pb_run_fail(r, "cannot read /proc/self/status: %s", pb_err());
     /* Teardown runs whenever setup was reached, failed or not: it frees what setup made. */
     bool reached_setup = false;
@@ -406,14 +433,26 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
 
 /* ---- Google Benchmark driver ---- */
 
-static bool gb_keep(void *c, uint64_t n) { return pb_gb_keep_running_batch(c, n); }
-static void gb_time(void *c, double s) { pb_gb_set_iteration_time(c, s); }
+static bool gb_keep(void *c, uint64_t n)
+{
+    return pb_gb_keep_running_batch(c, n);
+}
+static void gb_time(void *c, double s)
+{
+    pb_gb_set_iteration_time(c, s);
+}
 static void gb_counter(void *c, const char *name, double v)
 {
     pb_gb_counter(c, name, v, PB_GB_COUNTER_PLAIN);
 }
-static void gb_label(void *c, const char *l) { pb_gb_label(c, l); }
-static void gb_skip(void *c, const char *m) { pb_gb_skip_with_error(c, m); }
+static void gb_label(void *c, const char *l)
+{
+    pb_gb_label(c, l);
+}
+static void gb_skip(void *c, const char *m)
+{
+    pb_gb_skip_with_error(c, m);
+}
 
 static void runner_progress(struct pb_runner *R, const char *what)
 {
@@ -486,7 +525,10 @@ static bool fixed_keep(void *c, uint64_t n)
     f->left -= n;
     return true;
 }
-static void fixed_time(void *c, double s) { (void)c, (void)s; }
+static void fixed_time(void *c, double s)
+{
+    (void)c, (void)s;
+}
 static void fixed_counter(void *c, const char *name, double v)
 {
     struct pb_counters *o = ((struct fixed_ctx *)c)->out;
@@ -495,8 +537,14 @@ static void fixed_counter(void *c, const char *name, double v)
         o->values[o->n++] = v;
     }
 }
-static void fixed_label(void *c, const char *l) { (void)c, (void)l; }
-static void fixed_skip(void *c, const char *m) { (void)c, (void)m; }
+static void fixed_label(void *c, const char *l)
+{
+    (void)c, (void)l;
+}
+static void fixed_skip(void *c, const char *m)
+{
+    (void)c, (void)m;
+}
 
 int pb_runner_call_fixed(struct pb_vreg *vr, uint64_t iterations, struct pb_counters *out)
 {

@@ -97,12 +97,24 @@ static double sb_time_loop(int which, struct pb_hist *h)
     for (int b = 0; b < SB_QUICK_BATCHES; b++) {
         uint64_t t0 = pb_clock_mono_ns();
         switch (which) {
-        case 0: sb_loop_rdtscp_pair(SB_QUICK_N); break;
-        case 1: sb_loop_read(SB_QUICK_N); break;
-        case 2: sb_loop_start_stop(SB_QUICK_N); break;
-        case 3: sb_loop_record(SB_QUICK_N, h); break;
-        case 4: sb_loop_sample_path(SB_QUICK_N, h); break;
-        default: (void)sb_loop_pin_check(SB_QUICK_N, sched_getcpu()); break;
+        case 0:
+            sb_loop_rdtscp_pair(SB_QUICK_N);
+            break;
+        case 1:
+            sb_loop_read(SB_QUICK_N);
+            break;
+        case 2:
+            sb_loop_start_stop(SB_QUICK_N);
+            break;
+        case 3:
+            sb_loop_record(SB_QUICK_N, h);
+            break;
+        case 4:
+            sb_loop_sample_path(SB_QUICK_N, h);
+            break;
+        default:
+            (void)sb_loop_pin_check(SB_QUICK_N, sched_getcpu());
+            break;
         }
         v[b] = (double)(pb_clock_mono_ns() - t0) / SB_QUICK_N;
     }
@@ -131,7 +143,15 @@ void pb_selfbench_quick(struct pb_overheads *o)
 
 /* ---- the "harness" family ---- */
 
-enum sb_kind { SB_RDTSCP, SB_READ, SB_START_STOP, SB_RECORD, SB_SAMPLE, SB_PIN_CHECK, SB_PIN_VERIFY };
+enum sb_kind {
+    SB_RDTSCP,
+    SB_READ,
+    SB_START_STOP,
+    SB_RECORD,
+    SB_SAMPLE,
+    SB_PIN_CHECK,
+    SB_PIN_VERIFY
+};
 #define SB_BATCH 1000u
 
 static int sb_setup(struct pb_run *r)
@@ -156,11 +176,21 @@ static int sb_op(struct pb_run *r)
     const enum sb_kind *k = pb_run_param(r);
     struct pb_hist *h = pb_run_state(r);
     switch (*k) {
-    case SB_RDTSCP: sb_loop_rdtscp_pair(SB_BATCH); break;
-    case SB_READ: sb_loop_read(SB_BATCH); break;
-    case SB_START_STOP: sb_loop_start_stop(SB_BATCH); break;
-    case SB_RECORD: sb_loop_record(SB_BATCH, h); break;
-    case SB_SAMPLE: sb_loop_sample_path(SB_BATCH, h); break;
+    case SB_RDTSCP:
+        sb_loop_rdtscp_pair(SB_BATCH);
+        break;
+    case SB_READ:
+        sb_loop_read(SB_BATCH);
+        break;
+    case SB_START_STOP:
+        sb_loop_start_stop(SB_BATCH);
+        break;
+    case SB_RECORD:
+        sb_loop_record(SB_BATCH, h);
+        break;
+    case SB_SAMPLE:
+        sb_loop_sample_path(SB_BATCH, h);
+        break;
     case SB_PIN_CHECK:
         if (sb_loop_pin_check(SB_BATCH, pb_run_home_cpu(r)) < 0)
             return pb_run_fail(r, "pinned thread left CPU %d", pb_run_home_cpu(r));
@@ -177,21 +207,19 @@ static int sb_op(struct pb_run *r)
 static const enum sb_kind sb_k[] = {SB_RDTSCP, SB_READ,      SB_START_STOP, SB_RECORD,
                                     SB_SAMPLE, SB_PIN_CHECK, SB_PIN_VERIFY};
 
+#define SB(kind)                                                                                   \
+    .home = PB_HOME_PINNED, .setup = sb_setup, .op = sb_op, .teardown = sb_teardown,               \
+    .param = &sb_k[kind], .batch = SB_BATCH
+
 static const struct pb_variant sb_variants[] = {
-    {"rdtscp_pair", "two bare rdtscp back to back: the yardstick", 0, PB_HOME_PINNED, sb_setup,
-     sb_op, NULL, sb_teardown, &sb_k[0], SB_BATCH},
-    {"timestamp_read", "one ordered timestamp read (the begin read, rdtscp)", 0, PB_HOME_PINNED,
-     sb_setup, sb_op, NULL, sb_teardown, &sb_k[1], SB_BATCH},
-    {"start_stop_pair", "ordered start and stop reads", 0, PB_HOME_PINNED, sb_setup, sb_op, NULL,
-     sb_teardown, &sb_k[2], SB_BATCH},
-    {"hist_record", "one histogram record", 0, PB_HOME_PINNED, sb_setup, sb_op, NULL, sb_teardown,
-     &sb_k[3], SB_BATCH},
-    {"sample_path", "start + stop + conversion + record: the cost of every latency sample", 0,
-     PB_HOME_PINNED, sb_setup, sb_op, NULL, sb_teardown, &sb_k[4], SB_BATCH},
-    {"pin_check", "sched_getcpu() == cpu, the per-operation pin check", 0, PB_HOME_PINNED,
-     sb_setup, sb_op, NULL, sb_teardown, &sb_k[5], SB_BATCH},
-    {"pin_verify", "full pin verification: mask read back + sched_getcpu", 0, PB_HOME_PINNED,
-     sb_setup, sb_op, NULL, sb_teardown, &sb_k[6], SB_BATCH},
+    {"rdtscp_pair", "two bare rdtscp back to back: the yardstick", SB(SB_RDTSCP)},
+    {"timestamp_read", "one ordered timestamp read (the begin read, rdtscp)", SB(SB_READ)},
+    {"start_stop_pair", "ordered start and stop reads", SB(SB_START_STOP)},
+    {"hist_record", "one histogram record", SB(SB_RECORD)},
+    {"sample_path", "start + stop + conversion + record: the cost of every latency sample",
+     SB(SB_SAMPLE)},
+    {"pin_check", "sched_getcpu() == cpu, the per-operation pin check", SB(SB_PIN_CHECK)},
+    {"pin_verify", "full pin verification: mask read back + sched_getcpu", SB(SB_PIN_VERIFY)},
 };
 
 static const struct pb_pair_decl sb_pairs[] = {

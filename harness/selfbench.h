@@ -8,13 +8,13 @@
 #include "experiment.h"
 
 struct pb_overheads {
-    double rdtscp_pair_ns;     /* two back-to-back rdtscp, no fences, no conversion */
-    double timestamp_read_ns;  /* pb_ticks_begin */
-    double start_stop_ns;      /* pb_ticks_begin + pb_ticks_end */
-    double hist_record_ns;     /* pb_hist_record */
-    double sample_path_ns;     /* start + stop + conversion + record: what every sample costs */
-    double sample_path_ratio;  /* sample_path_ns / rdtscp_pair_ns */
-    double pin_check_ns;       /* sched_getcpu() == cpu */
+    double rdtscp_pair_ns;    /* two back-to-back rdtscp, no fences, no conversion */
+    double timestamp_read_ns; /* pb_ticks_begin */
+    double start_stop_ns;     /* pb_ticks_begin + pb_ticks_end */
+    double hist_record_ns;    /* pb_hist_record */
+    double sample_path_ns;    /* start + stop + conversion + record: what every sample costs */
+    double sample_path_ratio; /* sample_path_ns / rdtscp_pair_ns */
+    double pin_check_ns;      /* sched_getcpu() == cpu */
 };
 
 /* Median of 15 short batches of each loop (~20 ms in all), on the calling thread. */

@@ -110,27 +110,40 @@ const char *pb_rel_name(enum pb_rel r)
 static bool topo_rel_holds(const struct pb_pu *x, const struct pb_pu *y, enum pb_rel rel)
 {
     switch (rel) {
-    case PB_REL_SAME_CPU: return x->os == y->os;
-    case PB_REL_SMT_SIBLING: return x->os != y->os && x->core == y->core;
-    case PB_REL_SAME_L3: return x->core != y->core && x->l3 >= 0 && x->l3 == y->l3;
+    case PB_REL_SAME_CPU:
+        return x->os == y->os;
+    case PB_REL_SMT_SIBLING:
+        return x->os != y->os && x->core == y->core;
+    case PB_REL_SAME_L3:
+        return x->core != y->core && x->l3 >= 0 && x->l3 == y->l3;
     case PB_REL_OTHER_L3:
         return x->package == y->package && x->l3 >= 0 && y->l3 >= 0 && x->l3 != y->l3;
-    case PB_REL_OTHER_PACKAGE: return x->package != y->package;
-    case PB_REL_OTHER_NUMA: return x->numa >= 0 && y->numa >= 0 && x->numa != y->numa;
-    default: return false;
+    case PB_REL_OTHER_PACKAGE:
+        return x->package != y->package;
+    case PB_REL_OTHER_NUMA:
+        return x->numa >= 0 && y->numa >= 0 && x->numa != y->numa;
+    default:
+        return false;
     }
 }
 
 static const char *topo_missing_reason(enum pb_rel rel)
 {
     switch (rel) {
-    case PB_REL_SAME_CPU: return "no allowed CPU";
-    case PB_REL_SMT_SIBLING: return "no core has two allowed PUs (no SMT, or siblings not allowed)";
-    case PB_REL_SAME_L3: return "no two allowed cores share an L3 cache (as hwloc reports caches)";
-    case PB_REL_OTHER_L3: return "no package has allowed CPUs under two different L3 caches";
-    case PB_REL_OTHER_PACKAGE: return "all allowed CPUs are in one package";
-    case PB_REL_OTHER_NUMA: return "all allowed CPUs are on one NUMA node";
-    default: return "unknown relation";
+    case PB_REL_SAME_CPU:
+        return "no allowed CPU";
+    case PB_REL_SMT_SIBLING:
+        return "no core has two allowed PUs (no SMT, or siblings not allowed)";
+    case PB_REL_SAME_L3:
+        return "no two allowed cores share an L3 cache (as hwloc reports caches)";
+    case PB_REL_OTHER_L3:
+        return "no package has allowed CPUs under two different L3 caches";
+    case PB_REL_OTHER_PACKAGE:
+        return "all allowed CPUs are in one package";
+    case PB_REL_OTHER_NUMA:
+        return "all allowed CPUs are on one NUMA node";
+    default:
+        return "unknown relation";
     }
 }
 

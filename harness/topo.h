@@ -27,7 +27,7 @@ struct pb_topo {
     int n_pu;
     struct pb_pu *pu; /* sorted by os */
     int n_cores, n_l3, n_packages, n_numa;
-    int max_smt;      /* most PUs on one core */
+    int max_smt;                            /* most PUs on one core */
     uint64_t l1d_bytes, l2_bytes, l3_bytes; /* first cache of each level, 0 if unknown */
     char source[160]; /* "hwloc 2.9.0 (this machine)" or "hwloc synthetic: ..." */
 };
@@ -52,8 +52,8 @@ const char *pb_rel_name(enum pb_rel r);
 struct pb_pair {
     enum pb_rel rel;
     bool exists;
-    int a, b;          /* OS CPU numbers when exists */
-    char reason[200];  /* why not, when !exists */
+    int a, b;         /* OS CPU numbers when exists */
+    char reason[200]; /* why not, when !exists */
 };
 
 /* Picks the lowest-numbered allowed pair with relation `rel`. Always returns a filled pair;

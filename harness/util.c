@@ -24,7 +24,10 @@ int pb_errf(const char *fmt, ...)
     return -1;
 }
 
-const char *pb_err(void) { return pb_err_buf; }
+const char *pb_err(void)
+{
+    return pb_err_buf;
+}
 
 int pb_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what, uint64_t *out)
 {
@@ -37,8 +40,8 @@ int pb_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what, ui
     char *end = NULL;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno == ERANGE || end == s || *end != '\0')
-        return pb_errf("%s: '%s' is not an integer in %llu..%llu", what, s,
-                       (unsigned long long)min, (unsigned long long)max);
+        return pb_errf("%s: '%s' is not an integer in %llu..%llu", what, s, (unsigned long long)min,
+                       (unsigned long long)max);
     if (v < min || v > max)
         return pb_errf("%s: %llu is out of range %llu..%llu", what, v, (unsigned long long)min,
                        (unsigned long long)max);

@@ -29,8 +29,9 @@ static void test_cpuset_parse_invalid(void **state)
 {
     (void)state;
     cpu_set_t s;
-    static const char *const bad[] = {"", ",", "1,", ",1", "a", "1-", "-1", "3-1", "1--2",
-                                      "1 2", "1024", "99999999999999999999", "0x1", "1;2", " 1"};
+    static const char *const bad[] = {"",    ",",   "1,",   ",1",  "a",    "1-",
+                                      "-1",  "3-1", "1--2", "1 2", "1024", "99999999999999999999",
+                                      "0x1", "1;2", " 1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (pb_cpuset_parse(bad[i], &s) != -1)
             fail_msg("'%s' was accepted", bad[i]);

@@ -91,11 +91,11 @@ static void test_gbench_shim(void **state)
     assert_int_equal(s.reps_ok, 3);
     assert_int_equal(s.reps_err, 3);
     assert_non_null(strstr(s.err, "on purpose"));
-    assert_true(s.aggregates >= 4); /* mean, median, stddev (and cv from 1.7) */
-    assert_near(s.manual_ns, 1000, 1e-6);  /* manual time: 1 us per iteration */
+    assert_true(s.aggregates >= 4);       /* mean, median, stddev (and cv from 1.7) */
+    assert_near(s.manual_ns, 1000, 1e-6); /* manual time: 1 us per iteration */
     assert_near(s.plain, 7, 0);
-    assert_near(s.avg, 3, 1e-9);           /* value / iterations */
-    assert_near(s.rate, 1e6, 1e-3);        /* value / manual seconds: 1000 per 1 ms */
+    assert_near(s.avg, 3, 1e-9);    /* value / iterations */
+    assert_near(s.rate, 1e6, 1e-3); /* value / manual seconds: 1000 per 1 ms */
     assert_near(s.arg, 42, 0);
 
     struct pb_json *j = pb_json_load(path);
@@ -107,7 +107,8 @@ static void test_gbench_shim(void **state)
     assert_true(b->n >= 6);
     int found = 0;
     for (size_t i = 0; i < b->n; i++) {
-        if (strcmp(pb_json_str(&b->items[i], "name", ""), "shim/counters/42/iterations:1000/manual_time"))
+        if (strcmp(pb_json_str(&b->items[i], "name", ""),
+                   "shim/counters/42/iterations:1000/manual_time"))
             continue;
         assert_string_equal(pb_json_str(&b->items[i], "label", ""), "label-from-c");
         found++;

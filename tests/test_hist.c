@@ -147,7 +147,8 @@ static void test_hist_adversarial_ranks(void **state)
 static void test_hist_merge_equals_single(void **state)
 {
     (void)state;
-    struct pb_hist *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b), *all = calloc(1, sizeof *all);
+    struct pb_hist *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b),
+                   *all = calloc(1, sizeof *all);
     pb_hist_reset(a);
     pb_hist_reset(b);
     pb_hist_reset(all);
@@ -225,10 +226,14 @@ static void test_hist_csv(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_hist_random_log_uniform), cmocka_unit_test(test_hist_bucket_edges),
-    cmocka_unit_test(test_hist_powers_of_two),      cmocka_unit_test(test_hist_extremes),
-    cmocka_unit_test(test_hist_adversarial_ranks),  cmocka_unit_test(test_hist_merge_equals_single),
-    cmocka_unit_test(test_hist_overflow_and_empty), cmocka_unit_test(test_hist_mean_stddev),
+    cmocka_unit_test(test_hist_random_log_uniform),
+    cmocka_unit_test(test_hist_bucket_edges),
+    cmocka_unit_test(test_hist_powers_of_two),
+    cmocka_unit_test(test_hist_extremes),
+    cmocka_unit_test(test_hist_adversarial_ranks),
+    cmocka_unit_test(test_hist_merge_equals_single),
+    cmocka_unit_test(test_hist_overflow_and_empty),
+    cmocka_unit_test(test_hist_mean_stddev),
     cmocka_unit_test(test_hist_csv),
 };
 const struct pb_test_group pb_group_hist = PB_GROUP("hist", tests);

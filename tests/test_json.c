@@ -73,10 +73,30 @@ static void test_json_rejects_malformed(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "",          "{",          "}",         "[1,]",         "{\"a\":1,}", "{\"a\" 1}",
-        "{a:1}",     "[01]",       "[1.]",      "[.5]",         "[1e]",       "[-]",
-        "NaN",       "[Infinity]", "\"abc",     "\"a\\qb\"",    "[\"\\u12\"]", "[\"\\ud800\"]",
-        "[\"\\udc00\"]", "[\"a\nb\"]", "[true false]", "[nul]", "{} {}",     "[\"\\u0000\"]",
+        "",
+        "{",
+        "}",
+        "[1,]",
+        "{\"a\":1,}",
+        "{\"a\" 1}",
+        "{a:1}",
+        "[01]",
+        "[1.]",
+        "[.5]",
+        "[1e]",
+        "[-]",
+        "NaN",
+        "[Infinity]",
+        "\"abc",
+        "\"a\\qb\"",
+        "[\"\\u12\"]",
+        "[\"\\ud800\"]",
+        "[\"\\udc00\"]",
+        "[\"a\nb\"]",
+        "[true false]",
+        "[nul]",
+        "{} {}",
+        "[\"\\u0000\"]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct pb_json *j = pb_json_parse(bad[i], strlen(bad[i]));
@@ -131,7 +151,8 @@ static void test_json_null_nonfinite(void **state)
     size_t n = 0;
     char *out = pb_json_null_nonfinite(in, strlen(in), &n);
     assert_int_equal(n, 4);
-    assert_string_equal(out, "{\"cv\": null, \"a\": null, \"b\": [null, null, 1.5], \"s\": \"NaN inf\"}");
+    assert_string_equal(
+        out, "{\"cv\": null, \"a\": null, \"b\": [null, null, 1.5], \"s\": \"NaN inf\"}");
     struct pb_json *j = pb_json_parse(out, strlen(out));
     assert_non_null(j);
     pb_json_free(j);
@@ -145,9 +166,8 @@ static void test_json_null_nonfinite(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_json_null_nonfinite),
-    cmocka_unit_test(test_json_round_trip),        cmocka_unit_test(test_json_unicode_escapes),
-    cmocka_unit_test(test_json_rejects_malformed), cmocka_unit_test(test_json_depth_limit),
-    cmocka_unit_test(test_json_truncated_everywhere),
+    cmocka_unit_test(test_json_null_nonfinite),  cmocka_unit_test(test_json_round_trip),
+    cmocka_unit_test(test_json_unicode_escapes), cmocka_unit_test(test_json_rejects_malformed),
+    cmocka_unit_test(test_json_depth_limit),     cmocka_unit_test(test_json_truncated_everywhere),
 };
 const struct pb_test_group pb_group_json = PB_GROUP("json", tests);

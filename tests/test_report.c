@@ -34,7 +34,11 @@ static const struct pb_pair_decl pairs[] = {
     {"base", "far", "op_p50_ns"},
 };
 static const struct pb_family fam = {
-    .name = "syn", .summary = "synthetic", .variants = vars, .n_variants = 4, .pairs = pairs,
+    .name = "syn",
+    .summary = "synthetic",
+    .variants = vars,
+    .n_variants = 4,
+    .pairs = pairs,
     .n_pairs = 3,
 };
 
@@ -44,10 +48,15 @@ static void feed(struct pb_runner *R, const char *name, const double *p50, size_
     for (size_t i = 0; i < n; i++) {
         const char *names[] = {"op_p50_ns"};
         double vals[] = {p50[i]};
-        struct pb_gb_report run = {.name = name, .repetition_index = (int64_t)i,
-                                   .repetitions = (int64_t)n, .iterations = 100,
-                                   .real_time_ns = p50[i], .cpu_time_ns = p50[i], .n_counters = 1,
-                                   .counter_names = names, .counter_values = vals};
+        struct pb_gb_report run = {.name = name,
+                                   .repetition_index = (int64_t)i,
+                                   .repetitions = (int64_t)n,
+                                   .iterations = 100,
+                                   .real_time_ns = p50[i],
+                                   .cpu_time_ns = p50[i],
+                                   .n_counters = 1,
+                                   .counter_names = names,
+                                   .counter_values = vals};
         pb_runner_on_report(&run, R);
     }
 }
@@ -104,8 +113,8 @@ static void test_report_pairs_and_files(void **state)
     assert_true(pb_json_get(run, "valid")->b);
     const struct pb_json *jp = pb_json_get(j, "pairs");
     assert_int_equal(jp->n, 3);
-    static const char *const keys[] = {"experiment", "baseline", "variant", "metric", "unit",
-                                       "ratio", "ci_low", "ci_high", "p_value", "verdict"};
+    static const char *const keys[] = {"experiment", "baseline", "variant", "metric",  "unit",
+                                       "ratio",      "ci_low",   "ci_high", "p_value", "verdict"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (!pb_json_get(&jp->items[0], keys[k]))
             fail_msg("pairs[0] lacks '%s'", keys[k]);
@@ -117,8 +126,9 @@ static void test_report_pairs_and_files(void **state)
     assert_int_equal(sk->n, 1);
     assert_string_equal(pb_json_str(&sk->items[0], "variant", ""), "syn/far");
     assert_non_null(pb_json_get(j, "warnings"));
-    assert_near(pb_json_num(pb_json_get(j, "harness_overhead"), "sample_path_vs_rdtscp_pair_ratio", 0),
-                1.2, 1e-12);
+    assert_near(
+        pb_json_num(pb_json_get(j, "harness_overhead"), "sample_path_vs_rdtscp_pair_ratio", 0), 1.2,
+        1e-12);
     pb_json_free(j);
 
     snprintf(path, sizeof path, "%s/env.json", res.final);

@@ -127,10 +127,14 @@ static void test_resultdir(void **state)
     const char *ep = getenv("PB_EXPECT_PLOTS");
     bool plots = !ep || strcmp(ep, "0") != 0;
     char p[2048];
-    static const char *const files[] = {"gbench.json",           "summary.json",
-                                        "env.json",              "plots/churn.medians.dat",
-                                        "plots/churn.cdf.dat",   "plots/churn.medians.svg",
-                                        "plots/churn.medians.png", "plots/churn.cdf.svg",
+    static const char *const files[] = {"gbench.json",
+                                        "summary.json",
+                                        "env.json",
+                                        "plots/churn.medians.dat",
+                                        "plots/churn.cdf.dat",
+                                        "plots/churn.medians.svg",
+                                        "plots/churn.medians.png",
+                                        "plots/churn.cdf.svg",
                                         "plots/churn.cdf.png"};
     for (size_t i = 0; i < (plots ? 9u : 5u); i++) {
         snprintf(p, sizeof p, "%s/%s", dir, files[i]);
@@ -147,9 +151,10 @@ static void test_resultdir(void **state)
     const struct pb_json *caches = pb_json_get(ctx, "caches");
     assert_non_null(caches);
     assert_int_equal(caches->type, PB_JSON_ARR);
-    static const char *const ctx_keys[] = {"kernel_release", "governor", "allowed_cpus",
-                                           "perf_event_paranoid", "clock_source",
-                                           "harness_sample_path_ns", "git_commit", "build_type"};
+    static const char *const ctx_keys[] = {"kernel_release", "governor",
+                                           "allowed_cpus",   "perf_event_paranoid",
+                                           "clock_source",   "harness_sample_path_ns",
+                                           "git_commit",     "build_type"};
     for (size_t i = 0; i < sizeof ctx_keys / sizeof ctx_keys[0]; i++)
         if (!pb_json_str(ctx, ctx_keys[i], NULL))
             fail_msg("gbench.json context lacks %s", ctx_keys[i]);

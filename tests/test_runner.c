@@ -23,7 +23,10 @@ struct fixture {
     cpu_set_t allowed;
 };
 
-static void *nothing(void *p) { return p; }
+static void *nothing(void *p)
+{
+    return p;
+}
 
 static int setup_runner(void **state, const struct pb_family *fam)
 {
@@ -53,7 +56,10 @@ static int teardown_runner(void **state)
     return 0;
 }
 
-static int setup_churn(void **state) { return setup_runner(state, &pb_family_churn); }
+static int setup_churn(void **state)
+{
+    return setup_runner(state, &pb_family_churn);
+}
 
 static void test_churn_every_variant(void **state)
 {
@@ -103,7 +109,10 @@ static void test_churn_every_variant(void **state)
 
 /* ---- fake variants that break the rules, to show the runner notices ---- */
 
-static void *exit_at_once(void *p) { return p; }
+static void *exit_at_once(void *p)
+{
+    return p;
+}
 
 static int op_unjoined(struct pb_run *r)
 {
@@ -136,7 +145,10 @@ static int op_nop(struct pb_run *r)
     return 0;
 }
 
-static int verify_fails(struct pb_run *r) { return pb_run_fail(r, "pinned thread left CPU 99"); }
+static int verify_fails(struct pb_run *r)
+{
+    return pb_run_fail(r, "pinned thread left CPU 99");
+}
 
 static const struct pb_variant fake_variants[] = {
     {"unjoined", "reports a thread started and never joined", 0, PB_HOME_UNPINNED, NULL,
@@ -148,11 +160,16 @@ static const struct pb_variant fake_variants[] = {
     {"pinned", "needs the home CPU", 0, PB_HOME_PINNED, NULL, op_nop, NULL, NULL, NULL, 0},
 };
 static const struct pb_family fake_family = {
-    .name = "fake", .summary = "rule breakers", .variants = fake_variants,
+    .name = "fake",
+    .summary = "rule breakers",
+    .variants = fake_variants,
     .n_variants = sizeof fake_variants / sizeof fake_variants[0],
 };
 
-static int setup_fake(void **state) { return setup_runner(state, &fake_family); }
+static int setup_fake(void **state)
+{
+    return setup_runner(state, &fake_family);
+}
 
 static void test_runner_catches_broken_invariants(void **state)
 {

@@ -179,8 +179,11 @@ static void test_pair_verdicts(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_median_mad_quantile),     cmocka_unit_test(test_mwu_exact_known),
-    cmocka_unit_test(test_mwu_exact_vs_enumeration), cmocka_unit_test(test_mwu_ties_normal),
-    cmocka_unit_test(test_ratio_ci),                cmocka_unit_test(test_pair_verdicts),
+    cmocka_unit_test(test_median_mad_quantile),
+    cmocka_unit_test(test_mwu_exact_known),
+    cmocka_unit_test(test_mwu_exact_vs_enumeration),
+    cmocka_unit_test(test_mwu_ties_normal),
+    cmocka_unit_test(test_ratio_ci),
+    cmocka_unit_test(test_pair_verdicts),
 };
 const struct pb_test_group pb_group_stats = PB_GROUP("stats", tests);

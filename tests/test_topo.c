@@ -22,7 +22,8 @@ static void expect_pair(const struct pb_topo *t, const cpu_set_t *allowed, enum 
     if (!p.exists || p.a != a || p.b != b)
         fail_msg("%s: got %s %d->%d (%s), expected %d->%d", pb_rel_name(rel),
                  p.exists ? "pair" : "none", p.a, p.b, p.reason, a, b);
-    assert_int_equal(pb_topo_relation(t, a, b), rel == PB_REL_OTHER_NUMA ? PB_REL_OTHER_PACKAGE : rel);
+    assert_int_equal(pb_topo_relation(t, a, b),
+                     rel == PB_REL_OTHER_NUMA ? PB_REL_OTHER_PACKAGE : rel);
 }
 
 static void expect_none(const struct pb_topo *t, const cpu_set_t *allowed, enum pb_rel rel,

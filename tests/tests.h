@@ -14,8 +14,10 @@ struct pb_test_group {
     size_t n;
 };
 
-#define PB_GROUP(name, arr) \
-    { name, arr, sizeof(arr) / sizeof((arr)[0]) }
+#define PB_GROUP(name, arr)                                                                        \
+    {                                                                                              \
+        name, arr, sizeof(arr) / sizeof((arr)[0])                                                  \
+    }
 
 extern const struct pb_test_group pb_group_hist, pb_group_stats, pb_group_cpuset, pb_group_topo,
     pb_group_json, pb_group_clock, pb_group_pin, pb_group_threads, pb_group_report,
