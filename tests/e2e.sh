@@ -43,7 +43,7 @@ expect_usage "bad filter regex" run --profile=quick --benchmark_filter='(' --out
 mkdir -p "$tmp/fakebin"
 printf '#!/bin/sh\nexit 127\n' >"$tmp/fakebin/gnuplot"
 chmod +x "$tmp/fakebin/gnuplot"
-deps_out=$(PATH="$tmp/fakebin:$PATH" PINBENCH_DEPS_DRY_RUN=1 scripts/deps.sh bench 2>&1); rc=$?
+deps_out=$(env -u PINBENCH_SKIP_DEPS PATH="$tmp/fakebin:$PATH" PINBENCH_DEPS_DRY_RUN=1 scripts/deps.sh bench 2>&1); rc=$?
 if [ "$rc" -ne 0 ] && printf '%s' "$deps_out" | grep -q "missing gnuplot-nox" &&
    printf '%s' "$deps_out" | grep -q "apt-get install -y --no-install-recommends gnuplot-nox"; then
   ok "deps: a gnuplot that cannot run is reported with the apt-get line"
