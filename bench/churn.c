@@ -190,7 +190,7 @@ static int pool_setup(struct pb_run *r)
     s->running = true;
     pb_run_thread_started(r);
     /* The real thread count, read while the worker lives: the pool's bound is checked on it. */
-    pb_run_sample_memory(r, 1);
+    pb_run_sample_memory(r);
     return 0;
 }
 
@@ -222,7 +222,7 @@ static void pool_teardown(struct pb_run *r)
     if (!s)
         return;
     if (s->running) {
-        pb_run_sample_memory(r, 1);
+        pb_run_sample_memory(r);
         pthread_mutex_lock(&s->mu);
         s->quit = true;
         pthread_cond_broadcast(&s->cv);

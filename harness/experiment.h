@@ -96,10 +96,10 @@ void pb_run_tally(struct pb_run *r, unsigned tally, double value);
  * its end, and publishes the peak number alive. */
 void pb_run_thread_started(struct pb_run *r);
 void pb_run_thread_joined(struct pb_run *r);
-/* Reads /proc/self/status now (Threads, VmSize, VmRSS) and keeps the peak; `alive` is how many
- * of the experiment's threads exist at this moment. Costs a file read: call it outside the
- * latencies that matter. */
-void pb_run_sample_memory(struct pb_run *r, unsigned alive);
+/* Reads /proc/self/status now (Threads, VmSize, VmRSS) and keeps the peaks, published as
+ * threads_peak and vm*_peak_delta_kib. Costs a file read: call it outside the latencies that
+ * matter, while the threads whose cost is of interest are alive. */
+void pb_run_sample_memory(struct pb_run *r);
 
 /* Marks the variant failed for this call with a reason; returns -1 for `return`. */
 int pb_run_fail(struct pb_run *r, const char *fmt, ...) PB_PRINTF(2, 3);

@@ -27,7 +27,6 @@ struct pb_run {
     int live, peak_live;
     uint64_t threads_start, vmsize_start_kib, vmrss_start_kib;
     uint64_t peak_threads_sampled, peak_vmsize_kib, peak_vmrss_kib;
-    unsigned peak_alive;
     bool sampled;
     bool failed;
     char reason[256];
@@ -102,7 +101,7 @@ static int run_read_status(uint64_t *threads, uint64_t *vmsize_kib, uint64_t *vm
     return 0;
 }
 
-void pb_run_sample_memory(struct pb_run *r, unsigned alive)
+void pb_run_sample_memory(struct pb_run *r)
 {
     uint64_t th, vs, rss;
     if (run_read_status(&th, &vs, &rss) < 0)
@@ -114,8 +113,6 @@ void pb_run_sample_memory(struct pb_run *r, unsigned alive)
         r->peak_vmsize_kib = vs;
     if (rss > r->peak_vmrss_kib)
         r->peak_vmrss_kib = rss;
-    if (alive > r->peak_alive)
-        r->peak_alive = alive;
 }
 
 int pb_run_fail(struct pb_run *r, const char *fmt, ...)
