@@ -11,6 +11,7 @@
 #define PB_EXPERIMENT_H
 
 #include <stdbool.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,15 @@ enum pb_home {
 #define PB_MAX_METRICS 4
 #define PB_MAX_TALLIES 4
 
+/* What a counter must read per operation for the variant to be valid (validation experiments):
+ * NAN leaves a bound open. Checked by the harness after each call when the counter was counted;
+ * when it was not, the check is reported as not made, with the reason. */
+struct pb_expect {
+    const char *counter; /* counter key, e.g. "migrations", "ctx_switches" */
+    double min_per_op, max_per_op;
+};
+#define PB_MAX_EXPECT 4
+
 struct pb_variant {
     const char *name;    /* "spawn/unpinned"; the family name is prefixed */
     const char *summary; /* one line for `pinbench list` */
@@ -45,6 +55,7 @@ struct pb_variant {
     const void *param;                  /* the variant's row data, read with pb_run_param() */
     unsigned batch; /* operations one op call performs (0 or 1: one); for operations too short
                        to time one by one, the op histogram then holds per-op batch averages */
+    struct pb_expect expect[PB_MAX_EXPECT]; /* counter checks; unused entries have no counter */
 };
 
 /* A comparison the report makes: variant against baseline on one metric (a counter name such

@@ -7,6 +7,7 @@
 #include "gbench.h"
 #include "json.h"
 #include "pin.h"
+#include "pmu.h"
 #include "registry.h"
 #include "report.h"
 #include "results.h"
@@ -85,6 +86,9 @@ static void help_run(FILE *f)
         "  --out=DIR          results root (default: results)\n"
         "  --label=NAME       appended to the folder name ([A-Za-z0-9._-], up to 64)\n"
         "  --clock=auto|monotonic  timestamp source; monotonic forces clock_gettime\n"
+        "  --counters=LIST    perf counters instead of the default set: libpfm4 names\n"
+        "                     (cycles, context-switches, or PMU-specific events such as a\n"
+        "                     Zen or Intel core event), comma-separated; 'none' for none\n"
         "  -h, --help         this text\n"
         "\n"
         "Google Benchmark's flags pass through and override the profile, e.g.\n"
@@ -105,18 +109,20 @@ static void help_list(FILE *f)
 
 static void help_env(FILE *f)
 {
-    fprintf(f,
-            "usage: pinbench env [--cpus=LIST] [--json] [--topology=SYNTHETIC]\n\n"
-            "Shows what pinbench sees: allowed CPUs, topology and the CPU pairs it would use for\n"
-            "each placement relation (or why one does not exist), the clock and its measured\n"
-            "overheads, and the environment with noise warnings. --json prints env.json's\n"
-            "content. --topology plans placements on an hwloc synthetic topology instead, e.g.\n"
-            "'package:2 l3:4 core:16 pu:2'. Changes nothing on the box.\n");
+    fprintf(
+        f, "usage: pinbench env [--cpus=LIST] [--counters=LIST] [--json] [--topology=SYNTHETIC]\n\n"
+           "Shows what pinbench sees: allowed CPUs, topology and the CPU pairs it would use for\n"
+           "each placement relation (or why one does not exist), the perf counters usable here\n"
+           "with libpfm4's full event strings (and why each unusable one is not), the clock and\n"
+           "its measured overheads, and the environment with noise warnings. --json prints\n"
+           "env.json's\n"
+           "content. --topology plans placements on an hwloc synthetic topology instead, e.g.\n"
+           "'package:2 l3:4 core:16 pu:2'. Changes nothing on the box.\n");
 }
 
 /* Options shared by the subcommands. */
 struct opts {
-    const char *cpus, *profile, *out, *label, *clock, *topology;
+    const char *cpus, *profile, *out, *label, *clock, *topology, *counters;
     bool json, help;
     int gb_argc;
     char **gb_argv;
@@ -146,6 +152,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
             o->help = true;
         else if (opt_value(a, "--cpus", &v))
             o->cpus = v;
+        else if ((is_run || is_env) && opt_value(a, "--counters", &v))
+            o->counters = v;
         else if (is_run && opt_value(a, "--profile", &v))
             o->profile = v;
         else if (is_run && opt_value(a, "--out", &v))
@@ -161,7 +169,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
         else if (is_run && !strncmp(a, "--benchmark_", 12))
             o->gb_argv[o->gb_argc++] = argv[i];
         else if (!strcmp(a, "--cpus") || !strcmp(a, "--profile") || !strcmp(a, "--out") ||
-                 !strcmp(a, "--label") || !strcmp(a, "--clock") || !strcmp(a, "--topology"))
+                 !strcmp(a, "--label") || !strcmp(a, "--clock") || !strcmp(a, "--topology") ||
+                 !strcmp(a, "--counters"))
             return usage_error("%s needs a value: %s=VALUE", a, a);
         else
             return usage_error("%s: unknown option '%s' (see 'pinbench %s --help')", cmd, a, cmd);
@@ -233,6 +242,49 @@ static int cmd_list(struct opts *o)
     return 0;
 }
 
+/* Each counter's state goes into the environment (so comparisons see what was countable), and
+ * one warning sums up what is missing. */
+static void env_add_counters(struct pb_env *env, const struct pb_pmu *p)
+{
+    pb_env_set(env, "pmu_counters", "%zu of %zu available", pb_pmu_available(p), p->n);
+    char missing[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct pb_pmu_event *e = &p->ev[i];
+        char key[96];
+        snprintf(key, sizeof key, "pmu_event_%s", e->key);
+        if (e->available) {
+            pb_env_set(env, key, "%s: %s", pb_pmu_plm_name(e->plm), e->fstr);
+        } else {
+            pb_env_set(env, key, "unavailable: %s", e->reason);
+            int n =
+                snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "", e->key);
+            if (n > 0 && (size_t)n < sizeof missing - used)
+                used += (size_t)n;
+        }
+    }
+    if (used)
+        pb_env_warn(env,
+                    "counters not available here, so not reported: %s (see env.json "
+                    "pmu_event_* for each reason)",
+                    missing);
+}
+
+static void print_counters(FILE *f, const struct pb_pmu *p)
+{
+    fprintf(f, "counters (libpfm4 names; probed on this thread, perf_event_paranoid=%d):\n",
+            p->paranoid);
+    if (p->n == 0)
+        fprintf(f, "  none requested\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct pb_pmu_event *e = &p->ev[i];
+        if (e->available)
+            fprintf(f, "  %-18s %-12s %s\n", e->key, pb_pmu_plm_name(e->plm), e->fstr);
+        else
+            fprintf(f, "  %-18s unavailable: %s\n", e->key, e->reason);
+    }
+}
+
 static void print_placements(FILE *f, const struct pb_topo *topo, const cpu_set_t *cpus)
 {
     fprintf(f, "placements (CPU pairs by relation, from the allowed CPUs):\n");
@@ -268,8 +320,14 @@ static int cmd_env(struct opts *o)
         for (int i = 0; i < topo.n_pu && topo.pu[i].os < CPU_SETSIZE; i++)
             CPU_SET(topo.pu[i].os, &cpus);
     }
+    struct pb_pmu pmu;
+    if (pb_pmu_init(&pmu, o->counters, &pb_perf_kernel) < 0) {
+        pb_topo_free(&topo);
+        return usage_error("%s", pb_err());
+    }
     struct pb_env env = {0};
     pb_env_capture(&env, &cpus, &topo);
+    env_add_counters(&env, &pmu);
     struct pb_overheads ov;
     pb_selfbench_quick(&ov);
     if (o->json) {
@@ -279,6 +337,8 @@ static int cmd_env(struct opts *o)
             printf("%-28s %s\n", env.kv[i].key, env.kv[i].value);
         printf("\n");
         print_placements(stdout, &topo, &cpus);
+        printf("\n");
+        print_counters(stdout, &pmu);
         printf("\nharness overheads (median of batches, this box):\n"
                "  rdtscp pair %.1f ns, timestamp read %.1f ns, start/stop pair %.1f ns,\n"
                "  histogram record %.1f ns, per-sample path %.1f ns (%.2fx an rdtscp pair),\n"
@@ -423,6 +483,9 @@ static int cmd_run(int argc, char **argv, struct opts *o)
         fprintf(stderr, "pinbench: %s\n", pb_err());
         return 1;
     }
+    struct pb_pmu pmu;
+    if (pb_pmu_init(&pmu, o->counters, &pb_perf_kernel) < 0)
+        return usage_error("%s", pb_err());
     struct pb_topo topo;
     if (pb_topo_load(&topo, NULL) < 0) {
         fprintf(stderr, "pinbench: topology: %s\n", pb_err());
@@ -430,6 +493,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     }
     struct pb_env env = {0};
     pb_env_capture(&env, &cpus, &topo);
+    env_add_counters(&env, &pmu);
     struct pb_overheads ov;
     pb_selfbench_quick(&ov);
     if (ov.sample_path_ratio > 1.25)
@@ -465,6 +529,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
         return 1;
     }
     R.progress = isatty(STDERR_FILENO);
+    R.pmu = &pmu;
     size_t runnable = 0;
     if ((rc = check_filter(&R, gb_flag(o, "--benchmark_filter"), &runnable)) != 0)
         return rc;

@@ -88,3 +88,16 @@ int pb_pin_self_unchecked(int cpu)
                        strerror(errno));
     return 0;
 }
+
+int pb_pin_move(int cpu)
+{
+    if (pb_pin_self_unchecked(cpu) < 0)
+        return -1;
+    /* The kernel migrates before sched_setaffinity returns, so this normally passes at once; the
+     * bound turns a broken kernel promise into an error instead of a hang. */
+    for (long spins = 0; !pb_pin_on(cpu); spins++)
+        if (spins > 10000000)
+            return pb_errf("thread %ld never reached CPU %d after sched_setaffinity", pin_tid(),
+                           cpu);
+    return 0;
+}

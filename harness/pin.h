@@ -29,6 +29,10 @@ static inline bool pb_pin_on(int cpu)
 /* The bare sched_setaffinity to one CPU, for experiments that measure the pin call itself.
  * Unverified by design: the caller verifies outside the timed region (pb_pin_verify). 0 or -1. */
 int pb_pin_self_unchecked(int cpu);
+/* Moves the calling thread to `cpu` with the bare sched_setaffinity and returns once
+ * sched_getcpu() reports it there: the whole cost of a pin that forces a migration. Unverified
+ * beyond the CPU it lands on (verify the mask outside the timed region). 0 or -1. */
+int pb_pin_move(int cpu);
 /* Sets a pthread attribute so the new thread starts pinned to `cpu`. Returns 0 or -1. */
 int pb_pin_attr(pthread_attr_t *attr, int cpu);
 

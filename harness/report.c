@@ -98,6 +98,31 @@ void pb_report_pair_stats(const double *base, size_t nb, const double *var, size
         snprintf(p->verdict, sizeof p->verdict, "%s", p->ratio < 1 ? "lower" : "higher");
 }
 
+static bool is_counter_series(const char *name)
+{
+    size_t n = strlen(name);
+    return !strcmp(name, "ipc") || (n > 7 && !strcmp(name + n - 7, "_per_op") &&
+                                    strcmp(name, "work_per_op") != 0);
+}
+
+static void report_pair_deltas(const struct pb_vreg *b, const struct pb_vreg *v,
+                               struct pb_pair_result *p)
+{
+    p->n_deltas = 0;
+    for (size_t i = 0; i < b->n_series && p->n_deltas < PB_ARRAY_LEN(p->deltas); i++) {
+        const struct pb_series *sb = &b->series[i];
+        if (!is_counter_series(sb->name))
+            continue;
+        const struct pb_series *sv = pb_vreg_series(v, sb->name);
+        if (!sv)
+            continue;
+        struct pb_counter_delta *d = &p->deltas[p->n_deltas++];
+        snprintf(d->counter, sizeof d->counter, "%s", sb->name);
+        d->baseline = pb_stats_median(sb->v, sb->n);
+        d->variant = pb_stats_median(sv->v, sv->n);
+    }
+}
+
 size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out)
 {
     size_t cap = 0, n = 0;
@@ -153,6 +178,7 @@ size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out)
                 continue;
             }
             pb_report_pair_stats(sb->v, sb->n, sv->v, sv->n, d->metric, p);
+            report_pair_deltas(b, v, p);
         }
     }
     *out = res;
@@ -184,6 +210,13 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
             snprintf(pv, sizeof pv, "-");
         fprintf(f, "%-58s %-12s %10s %10s  %-22s %8s  %s%s%s\n", pair, p[i].metric, b, v, r, pv,
                 p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
+        if (p[i].n_deltas) {
+            fprintf(f, "    counters per op, baseline -> variant:");
+            for (size_t k = 0; k < p[i].n_deltas; k++)
+                fprintf(f, "%s %s %.3g -> %.3g", k ? "," : "", p[i].deltas[k].counter,
+                        p[i].deltas[k].baseline, p[i].deltas[k].variant);
+            fprintf(f, "\n");
+        }
     }
 }
 
@@ -271,7 +304,56 @@ static void report_pair_json(struct pb_jw *w, const struct pb_pair_result *p)
     pb_jw_int(w, "n_variant", (long long)p->n_var);
     pb_jw_str(w, "verdict", p->verdict);
     pb_jw_str(w, "note", p->note[0] ? p->note : NULL);
+    pb_jw_arr_begin(w, "counter_deltas");
+    for (size_t k = 0; k < p->n_deltas; k++) {
+        pb_jw_obj_begin(w, NULL);
+        pb_jw_str(w, "counter", p->deltas[k].counter);
+        pb_jw_num(w, "baseline_median", p->deltas[k].baseline);
+        pb_jw_num(w, "variant_median", p->deltas[k].variant);
+        pb_jw_num(w, "delta", p->deltas[k].variant - p->deltas[k].baseline);
+        pb_jw_obj_end(w);
+    }
+    pb_jw_arr_end(w);
     pb_jw_obj_end(w);
+}
+
+/* Raw totals with their scaling data, over the reported repetitions; uncounted events say why. */
+static void report_counters_json(struct pb_jw *w, const struct pb_vreg *vr)
+{
+    const struct pb_pmu *p = vr->owner->pmu;
+    pb_jw_obj_begin(w, "counters");
+    for (size_t i = 0; p && i < p->n; i++) {
+        const struct pb_pmu_event *e = &p->ev[i];
+        const struct pb_pmu_total *t = &vr->pmu_tot[i];
+        pb_jw_obj_begin(w, e->key);
+        pb_jw_str(w, "event", e->name);
+        if (!e->available || t->calls == 0) {
+            char why[260];
+            snprintf(why, sizeof why, "unavailable: %s",
+                     !e->available ? e->reason : t->reason[0] ? t->reason : "not counted");
+            pb_jw_str(w, "status", why);
+            pb_jw_obj_end(w);
+            continue;
+        }
+        pb_jw_str(w, "status", t->uncounted_calls ? "partly counted" : "counted");
+        pb_jw_str(w, "event_string", e->fstr);
+        pb_jw_str(w, "privilege", pb_pmu_plm_name(e->plm));
+        pb_jw_num(w, "total_scaled", t->scaled);
+        pb_jw_int(w, "total_raw", (long long)t->raw);
+        pb_jw_int(w, "time_enabled_ns", (long long)t->enabled_ns);
+        pb_jw_int(w, "time_running_ns", (long long)t->running_ns);
+        pb_jw_num(w, "running_ratio", t->enabled_ns ? (double)t->running_ns / (double)t->enabled_ns
+                                                    : NAN);
+        pb_jw_int(w, "counted_repetitions", t->calls);
+        pb_jw_int(w, "uncounted_repetitions", t->uncounted_calls);
+        pb_jw_obj_end(w);
+    }
+    pb_jw_obj_end(w);
+    pb_jw_arr_begin(w, "counter_checks");
+    for (size_t k = 0; k < PB_MAX_EXPECT; k++)
+        if (vr->expect_result[k][0])
+            pb_jw_str(w, NULL, vr->expect_result[k]);
+    pb_jw_arr_end(w);
 }
 
 static void report_variant_json(struct pb_jw *w, const struct pb_vreg *vr)
@@ -302,6 +384,7 @@ static void report_variant_json(struct pb_jw *w, const struct pb_vreg *vr)
                   vr->merged[m] ? (long long)vr->merged[m]->count : 0);
     pb_jw_obj_end(w);
     pb_jw_int(w, "iterations_per_repetition", (long long)vr->merged_iters);
+    report_counters_json(w, vr);
     pb_jw_obj_end(w);
 }
 
@@ -328,6 +411,17 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
         if (vr->merged_calls != vr->reps_reported)
             pb_env_warn(env, "%s: %u histogram calls merged for %u reported repetitions", vr->name,
                         vr->merged_calls, vr->reps_reported);
+        const struct pb_series *mux = pb_vreg_series(vr, "pmu_running_ratio_min");
+        double mux_min = mux ? pb_stats_quantile(mux->v, mux->n, 0) : NAN;
+        if (isfinite(mux_min) && mux_min < 1)
+            pb_env_warn(env, "%s: counters were multiplexed (ran %.0f%% of the time at worst): "
+                             "their counts are scaled estimates",
+                        vr->name, mux_min * 100);
+        for (size_t k = 0; R->pmu && k < R->pmu->n; k++)
+            if (R->pmu->ev[k].available && vr->pmu_tot[k].uncounted_calls)
+                pb_env_warn(env, "%s: %s not counted in %u repetition(s): %s", vr->name,
+                            R->pmu->ev[k].key, vr->pmu_tot[k].uncounted_calls,
+                            vr->pmu_tot[k].reason);
         if (pb_vreg_series(vr, "clock_negative_intervals"))
             pb_env_warn(env,
                         "%s: some cross-thread intervals were negative (TSC skew between "
@@ -548,6 +642,19 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
     pb_jw_int(&w, "bootstrap_rounds", PB_BOOTSTRAP_ROUNDS);
     pb_jw_obj_end(&w);
     report_overheads_json(&w, ov);
+    pb_jw_arr_begin(&w, "counters");
+    for (size_t i = 0; R->pmu && i < R->pmu->n; i++) {
+        const struct pb_pmu_event *e = &R->pmu->ev[i];
+        pb_jw_obj_begin(&w, NULL);
+        pb_jw_str(&w, "counter", e->key);
+        pb_jw_str(&w, "event", e->name);
+        pb_jw_bool(&w, "available", e->available);
+        pb_jw_str(&w, "privilege", e->available ? pb_pmu_plm_name(e->plm) : NULL);
+        pb_jw_str(&w, "event_string", e->fstr);
+        pb_jw_str(&w, "reason", e->available ? NULL : e->reason);
+        pb_jw_obj_end(&w);
+    }
+    pb_jw_arr_end(&w);
     pb_jw_arr_begin(&w, "pairs");
     for (size_t i = 0; i < n_pairs; i++)
         report_pair_json(&w, &pairs[i]);

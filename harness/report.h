@@ -27,6 +27,13 @@ struct pb_pair_result {
     size_t n_base, n_var;
     char verdict[48];
     char note[300];
+    /* Counters per operation on both sides (medians over repetitions): what pinning changed in
+     * the kernel's and the CPU's own accounting. */
+    struct pb_counter_delta {
+        char counter[80];
+        double baseline, variant;
+    } deltas[PB_PMU_MAX + 1];
+    size_t n_deltas;
 };
 
 /* Computes every declared pair whose two variants were selected. Caller frees *out. */

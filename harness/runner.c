@@ -28,6 +28,8 @@ struct pb_run {
     uint64_t threads_start, vmsize_start_kib, vmrss_start_kib;
     uint64_t peak_threads_sampled, peak_vmsize_kib, peak_vmrss_kib;
     bool sampled;
+    bool pmu_counted;
+    struct pb_pmu_count pmu[PB_PMU_MAX];
     bool failed;
     char reason[256];
 };
@@ -297,6 +299,7 @@ static void run_merge_call(struct pb_vreg *vr, uint64_t iters)
     if (iters > vr->merged_iters) {
         for (unsigned m = 0; m < nm; m++)
             pb_hist_reset(vr->merged[m]);
+        memset(vr->pmu_tot, 0, sizeof vr->pmu_tot);
         vr->merged_iters = iters;
         vr->merged_calls = 0;
     }
@@ -304,7 +307,82 @@ static void run_merge_call(struct pb_vreg *vr, uint64_t iters)
         for (unsigned m = 0; m < nm; m++)
             pb_hist_merge(vr->merged[m], vr->run->h[m]);
         vr->merged_calls++;
+        for (size_t i = 0; vr->run->pmu_counted && i < PB_PMU_MAX; i++) {
+            const struct pb_pmu_count *c = &vr->run->pmu[i];
+            struct pb_pmu_total *t = &vr->pmu_tot[i];
+            if (!c->valid) {
+                t->uncounted_calls++;
+                snprintf(t->reason, sizeof t->reason, "%s", c->reason);
+                continue;
+            }
+            t->scaled += c->scaled;
+            t->raw += c->raw;
+            t->enabled_ns += c->enabled_ns;
+            t->running_ns += c->running_ns;
+            t->calls++;
+        }
     }
+}
+
+/* Per-op counters, and the variant's counter checks. Returns -1 if a check failed. */
+static int run_publish_counters(struct pb_vreg *vr, const struct pb_driver *d, uint64_t ops)
+{
+    const struct pb_pmu *p = vr->owner->pmu;
+    struct pb_run *r = vr->run;
+    double per_op[PB_PMU_MAX];
+    double min_ratio = 2;
+    for (size_t i = 0; i < p->n; i++) {
+        per_op[i] = NAN;
+        if (!r->pmu[i].valid || ops == 0)
+            continue;
+        per_op[i] = r->pmu[i].scaled / (double)ops;
+        char name[96];
+        snprintf(name, sizeof name, "%s_per_op", p->ev[i].key);
+        d->counter(d->ctx, name, per_op[i]);
+        double ratio = (double)r->pmu[i].running_ns / (double)r->pmu[i].enabled_ns;
+        if (ratio < min_ratio)
+            min_ratio = ratio;
+    }
+    int ins = pb_pmu_find(p, "instructions"), cyc = pb_pmu_find(p, "cycles");
+    if (ins >= 0 && cyc >= 0 && isfinite(per_op[ins]) && isfinite(per_op[cyc]) && per_op[cyc] > 0)
+        d->counter(d->ctx, "ipc", per_op[ins] / per_op[cyc]);
+    if (min_ratio <= 1)
+        d->counter(d->ctx, "pmu_running_ratio_min", min_ratio);
+
+    int rc = 0;
+    for (size_t k = 0; k < PB_MAX_EXPECT; k++) {
+        const struct pb_expect *x = &vr->v->expect[k];
+        char *out = vr->expect_result[k];
+        size_t len = sizeof vr->expect_result[k];
+        if (!x->counter) {
+            out[0] = '\0';
+            continue;
+        }
+        int i = pb_pmu_find(p, x->counter);
+        if (i < 0) {
+            snprintf(out, len, "%s: not checked: not among the counters of this run", x->counter);
+            continue;
+        }
+        if (!r->pmu[i].valid) {
+            snprintf(out, len, "%s: not checked: %s", x->counter, r->pmu[i].reason);
+            continue;
+        }
+        bool low = isfinite(x->min_per_op) && per_op[i] < x->min_per_op;
+        bool high = isfinite(x->max_per_op) && per_op[i] > x->max_per_op;
+        char bounds[64];
+        if (isfinite(x->min_per_op) && isfinite(x->max_per_op))
+            snprintf(bounds, sizeof bounds, "%g..%g", x->min_per_op, x->max_per_op);
+        else if (isfinite(x->min_per_op))
+            snprintf(bounds, sizeof bounds, ">= %g", x->min_per_op);
+        else
+            snprintf(bounds, sizeof bounds, "<= %g", x->max_per_op);
+        snprintf(out, len, "%s: %s: %.3f per op, expected %s (%s)", x->counter,
+                 low || high ? "FAIL" : "pass", per_op[i], bounds, pb_pmu_plm_name(p->ev[i].plm));
+        if (low || high)
+            rc = pb_run_fail(r, "counter check failed: %s_per_op = %.3f, expected %s", x->counter,
+                             per_op[i], bounds);
+    }
+    return rc;
 }
 
 static void run_init(struct pb_vreg *vr)
@@ -346,6 +424,13 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
     if (!r->failed &&
         run_read_status(&r->threads_start, &r->vmsize_start_kib, &r->vmrss_start_kib) < 0)
         pb_run_fail(r, "cannot read /proc/self/status: %s", pb_err());
+    /* Counters open before setup, so threads setup creates inherit them; they count only
+     * while the operation loop runs. */
+    const struct pb_pmu *pmu = vr->owner->pmu;
+    struct pb_pmu_session ps;
+    bool pmu_open = !r->failed && pmu && pmu->n > 0;
+    if (pmu_open)
+        pb_pmu_open(pmu, &ps);
     /* Teardown runs whenever setup was reached, failed or not: it frees what setup made. */
     bool reached_setup = false;
     if (!r->failed) {
@@ -356,6 +441,8 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
 
     uint64_t ops = 0;
     if (!r->failed) {
+        if (pmu_open)
+            pb_pmu_enable(pmu, &ps);
         while (d->keep_running(d->ctx, batch)) {
             uint64_t t0 = pb_ticks_begin();
             r->op_start = t0;
@@ -375,8 +462,15 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
             }
         }
     }
+    if (pmu_open)
+        pb_pmu_disable(pmu, &ps);
     if (reached_setup && v->teardown)
         v->teardown(r);
+    /* After teardown: threads the call created have exited and folded their counts in. */
+    if (pmu_open) {
+        pb_pmu_read_close(pmu, &ps, r->pmu);
+        r->pmu_counted = true;
+    }
 
     /* Invariants: every thread the call created is gone, the counts add up. */
     if (!r->failed && r->live != 0)
@@ -394,6 +488,8 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
                     (unsigned long long)r->h[0]->count, (unsigned long long)ops);
     if (have_saved && pb_pin_self_mask(&saved) < 0 && !r->failed)
         pb_run_fail(r, "cannot restore the measuring thread's affinity: %s", pb_err());
+    if (!r->failed && r->pmu_counted)
+        run_publish_counters(vr, d, ops);
 
     if (r->failed) {
         if (!vr->invalid_reason[0])

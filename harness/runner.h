@@ -12,6 +12,7 @@
 #include "experiment.h"
 #include "gbench.h"
 #include "hist.h"
+#include "pmu.h"
 
 struct pb_topo;
 
@@ -36,6 +37,15 @@ struct pb_vreg {
     struct pb_series *series;
     size_t n_series, cap_series;
     unsigned reps_reported, reps_errored;
+    /* Counter totals over the same calls as the merged histograms. */
+    struct pb_pmu_total {
+        double scaled;
+        uint64_t raw, enabled_ns, running_ns;
+        unsigned calls, uncounted_calls;
+        char reason[200]; /* the last reason a call was not counted */
+    } pmu_tot[PB_PMU_MAX];
+    /* Result of each counter check of the last call: "pass ...", "FAIL ..." or "not checked: ..." */
+    char expect_result[PB_MAX_EXPECT][240];
     struct pb_run *run; /* scratch for the call in progress */
     struct pb_runner *owner;
 };
@@ -46,7 +56,8 @@ struct pb_runner {
     cpu_set_t cpus; /* the run's CPUs */
     int home_cpu, other_cpu;
     char other_rel[32];
-    size_t reported; /* variants whose repetitions have all been reported */
+    const struct pb_pmu *pmu; /* counters to take per call, or NULL */
+    size_t reported;          /* variants whose repetitions have all been reported */
     bool progress;   /* draw a progress line on stderr */
 };
 

@@ -22,11 +22,10 @@ static int op_nop(struct pb_run *r)
 }
 
 static const struct pb_variant vars[] = {
-    {"base", "baseline", 0, PB_HOME_UNPINNED, NULL, op_nop, NULL, NULL, NULL, 0},
-    {"slow", "20 % slower", 0, PB_HOME_UNPINNED, NULL, op_nop, NULL, NULL, NULL, 0},
-    {"twin", "same as base", 0, PB_HOME_UNPINNED, NULL, op_nop, NULL, NULL, NULL, 0},
-    {"far", "needs another CPU", PB_NEED_OTHER_CPU, PB_HOME_UNPINNED, NULL, op_nop, NULL, NULL,
-     NULL, 0},
+    {"base", "baseline", .op = op_nop},
+    {"slow", "20 % slower", .op = op_nop},
+    {"twin", "same as base", .op = op_nop},
+    {"far", "needs another CPU", .needs = PB_NEED_OTHER_CPU, .op = op_nop},
 };
 static const struct pb_pair_decl pairs[] = {
     {"base", "slow", "op_p50_ns"},

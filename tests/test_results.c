@@ -127,20 +127,31 @@ static void test_resultdir(void **state)
     const char *ep = getenv("PB_EXPECT_PLOTS");
     bool plots = !ep || strcmp(ep, "0") != 0;
     char p[2048];
-    static const char *const files[] = {"gbench.json",
-                                        "summary.json",
-                                        "env.json",
-                                        "plots/churn.medians.dat",
-                                        "plots/churn.cdf.dat",
-                                        "plots/churn.medians.svg",
-                                        "plots/churn.medians.png",
-                                        "plots/churn.cdf.svg",
-                                        "plots/churn.cdf.png"};
-    for (size_t i = 0; i < (plots ? 9u : 5u); i++) {
+    static const char *const files[] = {"gbench.json", "summary.json", "env.json"};
+    for (size_t i = 0; i < 3; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, files[i]);
         if (access(p, R_OK) != 0)
             fail_msg("missing %s", p);
     }
+    /* every family that ran has its plot data, and its plots where gnuplot runs */
+    snprintf(p, sizeof p, "%s/summary.json", dir);
+    struct pb_json *sj = pb_json_load(p);
+    if (!sj)
+        fail_msg("%s", pb_err());
+    const struct pb_json *vs = pb_json_get(sj, "variants");
+    for (size_t i = 0; vs && i < vs->n; i++) {
+        if (strcmp(pb_json_str(&vs->items[i], "status", ""), "ok"))
+            continue;
+        const char *fam = pb_json_str(&vs->items[i], "family", "");
+        static const char *const kinds[] = {"medians.dat", "cdf.dat", "medians.svg",
+                                            "medians.png", "cdf.svg", "cdf.png"};
+        for (size_t k = 0; k < (plots ? 6u : 2u); k++) {
+            snprintf(p, sizeof p, "%s/plots/%s.%s", dir, fam, kinds[k]);
+            if (access(p, R_OK) != 0)
+                fail_msg("missing %s", p);
+        }
+    }
+    pb_json_free(sj);
 
     snprintf(p, sizeof p, "%s/gbench.json", dir);
     struct pb_json *gb = pb_json_load(p);
@@ -160,6 +171,33 @@ static void test_resultdir(void **state)
             fail_msg("gbench.json context lacks %s", ctx_keys[i]);
     const struct pb_json *bms = pb_json_get(gb, "benchmarks");
     assert_true(bms && bms->n > 0);
+    /* Counters: an event that was not counted never appears, as 0 or otherwise. */
+    snprintf(p, sizeof p, "%s/summary.json", dir);
+    struct pb_json *sum = pb_json_load(p);
+    if (!sum)
+        fail_msg("%s", pb_err());
+    const struct pb_json *ctr = pb_json_get(sum, "counters");
+    assert_true(ctr && ctr->type == PB_JSON_ARR);
+    bool user_only = getenv("PB_EXPECT_USER_ONLY") != NULL;
+    for (size_t k = 0; k < ctr->n; k++) {
+        const struct pb_json *e = &ctr->items[k];
+        const char *key = pb_json_str(e, "counter", "");
+        bool avail = pb_json_get(e, "available")->b;
+        if (avail && user_only)
+            assert_string_equal(pb_json_str(e, "privilege", ""), "user");
+        if (user_only && (!strcmp(key, "ctx_switches") || !strcmp(key, "migrations")))
+            assert_false(avail); /* kernel-only events: unavailable, not zero */
+        if (avail)
+            continue;
+        assert_true(strlen(pb_json_str(e, "reason", "")) > 0);
+        char per_op[96];
+        snprintf(per_op, sizeof per_op, "%s_per_op", key);
+        for (size_t i = 0; i < bms->n; i++)
+            if (pb_json_get(&bms->items[i], per_op))
+                fail_msg("%s reports %s, which was not counted",
+                         pb_json_str(&bms->items[i], "name", ""), per_op);
+    }
+    pb_json_free(sum);
     for (size_t i = 0; i < bms->n; i++) {
         const char *name = pb_json_str(&bms->items[i], "name", "");
         if (!strstr(name, "/manual_time"))
@@ -176,7 +214,7 @@ static void test_resultdir(void **state)
         const struct pb_json *w = pb_json_get(s, "warnings");
         bool said = false;
         for (size_t i = 0; w && i < w->n; i++)
-            said |= w->items[i].str && strstr(w->items[i].str, "plots for churn") != NULL;
+            said |= w->items[i].str && strstr(w->items[i].str, "plots for ") != NULL;
         if (!said)
             fail_msg("no plots, and no warning saying why");
     }
@@ -230,17 +268,36 @@ static void test_resultdir(void **state)
             assert_near(pb_json_num(med, "child_on_creator_cpu_ratio", NAN), 0, 0);
         if (strstr(name, "churn/"))
             assert_near(pb_json_num(med, "work_per_op", NAN), 1, 0);
+        /* counter checks pass, or say why they were not made */
+        const struct pb_json *checks = pb_json_get(v, "counter_checks");
+        for (size_t k = 0; checks && k < checks->n; k++) {
+            const char *c = checks->items[k].str;
+            if (!strstr(c, ": pass: ") && !strstr(c, ": not checked: "))
+                fail_msg("%s: counter check '%s'", name, c);
+            if (user_only && (strstr(c, "ctx_switches") || strstr(c, "migrations: ")))
+                assert_non_null(strstr(c, "not checked"));
+        }
     }
     assert_true(ran > 0);
-    if (one_cpu)
-        assert_int_equal(skipped_other, 4); /* every cross-CPU churn variant */
-    else
-        assert_int_equal(skipped_other, 0);
+    /* as many as `pinbench list` says would be skipped with these CPUs (0 with two or more) */
+    const char *want = getenv("PB_EXPECT_SKIPPED");
+    int expect_skipped = want ? (int)strtol(want, NULL, 10) : 0;
+    assert_int_equal(skipped_other, expect_skipped);
+    assert_true(!one_cpu || expect_skipped > 0);
     const struct pb_json *pairs = pb_json_get(s, "pairs");
-    assert_true(pairs->n > 0);
+    assert_true(pairs && pairs->type == PB_JSON_ARR);
     for (size_t i = 0; i < pairs->n; i++) {
         const char *verdict = pb_json_str(&pairs->items[i], "verdict", "");
         assert_true(strlen(verdict) > 0);
+        const struct pb_json *deltas = pb_json_get(&pairs->items[i], "counter_deltas");
+        assert_true(deltas && deltas->type == PB_JSON_ARR);
+        bool counted = strcmp(verdict, "skipped") && strcmp(verdict, "invalid");
+        bool has_clock = false;
+        for (size_t k = 0; deltas && k < deltas->n; k++)
+            has_clock |=
+                !strcmp(pb_json_str(&deltas->items[k], "counter", ""), "task_clock_ns_per_op");
+        if (counted && getenv("PB_EXPECT_TASK_CLOCK"))
+            assert_true(has_clock); /* the pair table carries the counter deltas */
         if (!strcmp(verdict, "skipped"))
             assert_true(one_cpu);
     }

@@ -151,13 +151,10 @@ static int verify_fails(struct pb_run *r)
 }
 
 static const struct pb_variant fake_variants[] = {
-    {"unjoined", "reports a thread started and never joined", 0, PB_HOME_UNPINNED, NULL,
-     op_unjoined, NULL, NULL, NULL, 0},
-    {"leak", "leaves a thread running past the call", 0, PB_HOME_UNPINNED, NULL, op_leak, NULL,
-     NULL, NULL, 0},
-    {"verify", "fails its post-op verification", 0, PB_HOME_UNPINNED, NULL, op_nop, verify_fails,
-     NULL, NULL, 0},
-    {"pinned", "needs the home CPU", 0, PB_HOME_PINNED, NULL, op_nop, NULL, NULL, NULL, 0},
+    {"unjoined", "reports a thread started and never joined", .op = op_unjoined},
+    {"leak", "leaves a thread running past the call", .op = op_leak},
+    {"verify", "fails its post-op verification", .op = op_nop, .verify = verify_fails},
+    {"pinned", "needs the home CPU", .home = PB_HOME_PINNED, .op = op_nop},
 };
 static const struct pb_family fake_family = {
     .name = "fake",
