@@ -18,6 +18,7 @@
 extern const struct pb_family pb_family_churn;
 
 struct fixture {
+    struct pb_pmu pmu;
     struct pb_topo topo;
     struct pb_runner R;
     cpu_set_t allowed;
@@ -43,6 +44,9 @@ static int setup_runner(void **state, const struct pb_family *fam)
     const struct pb_family *fams[] = {fam};
     if (pb_runner_prepare(&f->R, fams, 1, &f->allowed, &f->topo) < 0)
         return -1;
+    /* the real counters, inherited by every thread the variants create */
+    if (pb_pmu_init(&f->pmu, NULL, &pb_perf_kernel) == 0)
+        f->R.pmu = &f->pmu;
     *state = f;
     return 0;
 }
@@ -100,6 +104,10 @@ static void test_churn_every_variant(void **state)
             assert_near(on_creator, 1, 0);
         if (pinned_child && strstr(vr->name, "_other"))
             assert_near(on_creator, 0, 0);
+        /* counted software events appear per op; pool handoffs block, so they switch */
+        if (f->R.pmu && f->pmu.ev[pb_pmu_find(&f->pmu, "ctx_switches")].available &&
+            strstr(vr->name, "pool/"))
+            assert_true(pb_counters_get(&c, "ctx_switches_per_op") >= 1);
         /* the measuring thread's mask is restored after every call */
         cpu_set_t now;
         pb_affinity_get(&now);
