@@ -56,6 +56,7 @@ struct pb_variant {
     unsigned batch; /* operations one op call performs (0 or 1: one); for operations too short
                        to time one by one, the op histogram then holds per-op batch averages */
     struct pb_expect expect[PB_MAX_EXPECT]; /* counter checks; unused entries have no counter */
+    bool sample_threads; /* sample Threads/VmRSS every 2 ms during each call (harness thread) */
 };
 
 /* A comparison the report makes: variant against baseline on one metric (a counter name such
@@ -111,6 +112,20 @@ void pb_run_thread_joined(struct pb_run *r);
  * threads_peak and vm*_peak_delta_kib. Costs a file read: call it outside the latencies that
  * matter, while the threads whose cost is of interest are alive. */
 void pb_run_sample_memory(struct pb_run *r);
+
+/* Checks that the process has exactly its threads at the start of the call plus `extra` now
+ * (the harness's own sampler is accounted for): a pool's size is an invariant. 0, or
+ * pb_run_fail(). */
+int pb_run_expect_threads(struct pb_run *r, unsigned extra);
+
+/* Per-thread latency recording. A recorder is a histogram owned by one thread of the
+ * experiment's (a client, a worker): get it in setup on the measuring thread, record from its
+ * owner without locks, and the harness merges every recorder of a metric after teardown, when
+ * its owner has been joined. slot < PB_MAX_RECORDERS; metric 1..n_metrics. */
+#define PB_MAX_RECORDERS 64
+struct pb_recorder;
+struct pb_recorder *pb_run_recorder(struct pb_run *r, unsigned metric, unsigned slot);
+void pb_recorder_add(struct pb_recorder *rec, pb_stamp_t from, pb_stamp_t to);
 
 /* Marks the variant failed for this call with a reason; returns -1 for `return`. */
 int pb_run_fail(struct pb_run *r, const char *fmt, ...) PB_PRINTF(2, 3);

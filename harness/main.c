@@ -15,6 +15,7 @@
 #include "selfbench.h"
 #include "topo.h"
 #include "util.h"
+#include "work.h"
 
 #include <errno.h>
 #include <math.h>
@@ -486,6 +487,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     struct pb_pmu pmu;
     if (pb_pmu_init(&pmu, o->counters, &pb_perf_kernel) < 0)
         return usage_error("%s", pb_err());
+    pb_work_calibrate();
     struct pb_topo topo;
     if (pb_topo_load(&topo, NULL) < 0) {
         fprintf(stderr, "pinbench: topology: %s\n", pb_err());

@@ -8,6 +8,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,8 +18,26 @@
 #include <time.h>
 #include <unistd.h>
 
+struct pb_recorder {
+    struct pb_hist h;
+    uint64_t negative_intervals;
+    bool used;
+};
+
+/* Samples the process's thread count and memory while a call runs. */
+struct run_sampler {
+    pthread_t thread;
+    atomic_bool stop;
+    bool running;
+    uint64_t max_threads, max_vmsize_kib, max_vmrss_kib;
+    uint32_t *series;
+    size_t n, cap;
+};
+
 struct pb_run {
     struct pb_vreg *vr;
+    struct pb_recorder *rec[1 + PB_MAX_METRICS][PB_MAX_RECORDERS];
+    struct run_sampler sampler;
     int home, other;
     void *state;
     uint64_t op_start;
@@ -83,6 +103,42 @@ void pb_run_tally(struct pb_run *r, unsigned tally, double value)
     r->tally[tally] += value;
 }
 
+struct pb_recorder *pb_run_recorder(struct pb_run *r, unsigned metric, unsigned slot)
+{
+    PB_CHECK(metric >= 1 && metric <= r->vr->fam->n_metrics && slot < PB_MAX_RECORDERS);
+    struct pb_recorder **p = &r->rec[metric][slot];
+    if (!*p)
+        *p = pb_xcalloc(1, sizeof **p, "a recorder");
+    pb_hist_reset(&(*p)->h);
+    (*p)->negative_intervals = 0;
+    (*p)->used = true;
+    return *p;
+}
+
+void pb_recorder_add(struct pb_recorder *rec, pb_stamp_t from, pb_stamp_t to)
+{
+    if (to < from) {
+        rec->negative_intervals++;
+        to = from;
+    }
+    pb_hist_record(&rec->h, pb_ticks_to_ns(to - from));
+}
+
+/* Folds every recorder used in this call into its metric; owners have been joined. */
+static void run_merge_recorders(struct pb_run *r)
+{
+    for (unsigned m = 1; m <= PB_MAX_METRICS; m++) {
+        for (unsigned k = 0; k < PB_MAX_RECORDERS; k++) {
+            struct pb_recorder *rec = r->rec[m][k];
+            if (!rec || !rec->used)
+                continue;
+            pb_hist_merge(r->h[m], &rec->h);
+            r->negative_intervals += rec->negative_intervals;
+            rec->used = false;
+        }
+    }
+}
+
 void pb_run_thread_started(struct pb_run *r)
 {
     if (++r->live > r->peak_live)
@@ -115,6 +171,77 @@ void pb_run_sample_memory(struct pb_run *r)
         r->peak_vmsize_kib = vs;
     if (rss > r->peak_vmrss_kib)
         r->peak_vmrss_kib = rss;
+}
+
+int pb_run_expect_threads(struct pb_run *r, unsigned extra)
+{
+    uint64_t th, vs, rss;
+    if (run_read_status(&th, &vs, &rss) < 0)
+        return pb_run_fail(r, "cannot read /proc/self/status: %s", pb_err());
+    uint64_t want = r->threads_start + extra + (r->sampler.running ? 1 : 0);
+    if (th != want)
+        return pb_run_fail(r,
+                           "the process has %llu threads, expected %llu (%llu at the start "
+                           "of the call + %u)",
+                           (unsigned long long)th, (unsigned long long)want,
+                           (unsigned long long)r->threads_start, extra);
+    return 0;
+}
+
+static void *sampler_main(void *arg)
+{
+    struct run_sampler *s = arg;
+    while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
+        uint64_t th, vs, rss;
+        if (run_read_status(&th, &vs, &rss) == 0) {
+            if (th > s->max_threads)
+                s->max_threads = th;
+            if (vs > s->max_vmsize_kib)
+                s->max_vmsize_kib = vs;
+            if (rss > s->max_vmrss_kib)
+                s->max_vmrss_kib = rss;
+            if (s->n == s->cap) { /* full: keep every other sample, halve the rate of keeping */
+                for (size_t i = 0; i < s->n / 2; i++)
+                    s->series[i] = s->series[2 * i];
+                s->n /= 2;
+            }
+            s->series[s->n++] = (uint32_t)th;
+        }
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+/* The sampler starts before the counters open, so they do not count its reads. */
+static int run_sampler_start(struct pb_run *r, const cpu_set_t *cpus)
+{
+    struct run_sampler *s = &r->sampler;
+    uint32_t *series = s->series;
+    memset(s, 0, sizeof *s);
+    s->cap = 4096;
+    s->series = series ? series : pb_xcalloc(s->cap, sizeof *s->series, "thread samples");
+    atomic_init(&s->stop, false);
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    /* off the home CPU's mask if the measuring thread is pinned: it inherits the run's CPUs */
+    pthread_attr_setaffinity_np(&a, sizeof *cpus, cpus);
+    int rc = pthread_create(&s->thread, &a, sampler_main, s);
+    pthread_attr_destroy(&a);
+    if (rc != 0)
+        return pb_run_fail(r, "cannot start the thread-count sampler: %s", strerror(rc));
+    s->running = true;
+    return 0;
+}
+
+static void run_sampler_stop(struct pb_run *r)
+{
+    struct run_sampler *s = &r->sampler;
+    if (!s->running)
+        return;
+    atomic_store_explicit(&s->stop, true, memory_order_release);
+    pthread_join(s->thread, NULL);
+    s->running = false;
 }
 
 int pb_run_fail(struct pb_run *r, const char *fmt, ...)
@@ -242,10 +369,15 @@ void pb_runner_free(struct pb_runner *R)
         }
         free(vr->series);
         if (vr->run) {
-            for (unsigned m = 0; m <= PB_MAX_METRICS; m++)
+            for (unsigned m = 0; m <= PB_MAX_METRICS; m++) {
                 free(vr->run->h[m]);
+                for (unsigned k = 0; k < PB_MAX_RECORDERS; k++)
+                    free(vr->run->rec[m][k]);
+            }
+            free(vr->run->sampler.series);
             free(vr->run);
         }
+        free(vr->thread_series);
     }
     free(R->vr);
     memset(R, 0, sizeof *R);
@@ -385,6 +517,22 @@ static int run_publish_counters(struct pb_vreg *vr, const struct pb_driver *d, u
     return rc;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static double run_series_median(const uint32_t *v, size_t n)
+{
+    uint32_t *c = pb_xcalloc(n, sizeof *c, "samples");
+    memcpy(c, v, n * sizeof *c);
+    qsort(c, n, sizeof *c, cmp_u32);
+    double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2.0;
+    free(c);
+    return m;
+}
+
 static void run_init(struct pb_vreg *vr)
 {
     if (!vr->run) {
@@ -396,10 +544,16 @@ static void run_init(struct pb_vreg *vr)
         }
     }
     struct pb_run *r = vr->run;
+    /* Keep what is allocated (histograms, recorders, the sample buffer); reset the rest. */
     struct pb_hist *h[1 + PB_MAX_METRICS];
+    struct pb_recorder *rec[1 + PB_MAX_METRICS][PB_MAX_RECORDERS];
+    uint32_t *series = r->sampler.series;
     memcpy(h, r->h, sizeof h);
+    memcpy(rec, r->rec, sizeof rec);
     memset(r, 0, sizeof *r);
     memcpy(r->h, h, sizeof h);
+    memcpy(r->rec, rec, sizeof rec);
+    r->sampler.series = series;
     r->vr = vr;
     r->home = vr->owner->home_cpu;
     r->other = vr->owner->other_cpu;
@@ -424,6 +578,8 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
     if (!r->failed &&
         run_read_status(&r->threads_start, &r->vmsize_start_kib, &r->vmrss_start_kib) < 0)
         pb_run_fail(r, "cannot read /proc/self/status: %s", pb_err());
+    if (!r->failed && v->sample_threads)
+        run_sampler_start(r, &vr->owner->cpus);
     /* Counters open before setup, so threads setup creates inherit them; they count only
      * while the operation loop runs. */
     const struct pb_pmu *pmu = vr->owner->pmu;
@@ -466,6 +622,8 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         pb_pmu_disable(pmu, &ps);
     if (reached_setup && v->teardown)
         v->teardown(r);
+    run_sampler_stop(r);
+    run_merge_recorders(r);
     /* After teardown: threads the call created have exited and folded their counts in. */
     if (pmu_open) {
         pb_pmu_read_close(pmu, &ps, r->pmu);
@@ -508,9 +666,28 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
     uint64_t peak = r->threads_start + (uint64_t)r->peak_live;
     if (r->peak_threads_sampled > peak)
         peak = r->peak_threads_sampled;
-    d->counter(d->ctx, "threads_peak", (double)peak);
     d->counter(d->ctx, "vmsize_delta_kib", (double)vs_end - (double)r->vmsize_start_kib);
     d->counter(d->ctx, "vmrss_delta_kib", (double)rss_end - (double)r->vmrss_start_kib);
+    if (v->sample_threads && r->sampler.n) {
+        /* the sampler counted itself in every reading */
+        struct run_sampler *s = &r->sampler;
+        double steady = run_series_median(s->series, s->n) - 1;
+        if (s->max_threads - 1 > peak)
+            peak = s->max_threads - 1;
+        d->counter(d->ctx, "threads_peak_sampled", (double)s->max_threads - 1);
+        d->counter(d->ctx, "threads_steady", steady);
+        if (s->max_vmsize_kib > r->peak_vmsize_kib)
+            r->peak_vmsize_kib = s->max_vmsize_kib;
+        if (s->max_vmrss_kib > r->peak_vmrss_kib)
+            r->peak_vmrss_kib = s->max_vmrss_kib;
+        r->sampled = true;
+        free(vr->thread_series);
+        vr->thread_series = pb_xcalloc(s->n, sizeof *s->series, "thread samples");
+        for (size_t i = 0; i < s->n; i++)
+            vr->thread_series[i] = s->series[i] - 1;
+        vr->n_thread_series = s->n;
+    }
+    d->counter(d->ctx, "threads_peak", (double)peak);
     if (r->sampled) {
         d->counter(d->ctx, "vmsize_peak_delta_kib",
                    (double)r->peak_vmsize_kib - (double)r->vmsize_start_kib);

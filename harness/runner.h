@@ -46,6 +46,9 @@ struct pb_vreg {
     } pmu_tot[PB_PMU_MAX];
     /* Result of each counter check of the last call: "pass ...", "FAIL ..." or "not checked: ..." */
     char expect_result[PB_MAX_EXPECT][240];
+    /* Threads: in /proc/self/status every 2 ms during the last call (sample_threads variants) */
+    uint32_t *thread_series;
+    size_t n_thread_series;
     struct pb_run *run; /* scratch for the call in progress */
     struct pb_runner *owner;
 };
