@@ -80,6 +80,9 @@ struct pb_family {
     /* Tallies the ops add with pb_run_tally, published per op under these counter names. */
     const char *const *tallies;
     size_t n_tallies;
+    /* Index+1 of a tally that is also published per second of measured time, as
+     * "<name without _per_op>_per_s" (e.g. requests answered: throughput); 0 for none. */
+    unsigned rate_tally;
     /* The op metric's meaning, for reports ("create -> join"). */
     const char *op_meaning;
 };
@@ -90,6 +93,9 @@ const void *pb_run_param(const struct pb_run *r);
 /* The home CPU (pinned variants run there) and the planned other CPU (-1 if none). */
 int pb_run_home_cpu(const struct pb_run *r);
 int pb_run_other_cpu(const struct pb_run *r);
+/* The run's CPUs (the allowed set, narrowed by --cpus): how many, and the k-th in order. */
+int pb_run_ncpus(const struct pb_run *r);
+int pb_run_cpu(const struct pb_run *r, int k);
 /* Per-call state owned by the experiment (set in setup, freed in teardown). */
 void *pb_run_state(const struct pb_run *r);
 void pb_run_set_state(struct pb_run *r, void *state);

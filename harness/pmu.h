@@ -85,7 +85,7 @@ size_t pb_pmu_available(const struct pb_pmu *p);
 /* One timed call's counters. */
 struct pb_pmu_session {
     int fd[PB_PMU_MAX];
-    bool leader[PB_PMU_MAX]; /* enabled and disabled for its whole group */
+    bool leader[PB_PMU_MAX];      /* enabled and disabled for its whole group */
     char reason[PB_PMU_MAX][160]; /* per-call failure (open, read), "" if fine */
 };
 

@@ -98,11 +98,17 @@ void pb_report_pair_stats(const double *base, size_t nb, const double *var, size
         snprintf(p->verdict, sizeof p->verdict, "%s", p->ratio < 1 ? "lower" : "higher");
 }
 
-static bool is_counter_series(const char *name)
+/* A perf counter's per-op series (or ipc); the family's own tallies are not counters. */
+static bool is_counter_series(const struct pb_pmu *p, const char *name)
 {
-    size_t n = strlen(name);
-    return !strcmp(name, "ipc") || (n > 7 && !strcmp(name + n - 7, "_per_op") &&
-                                    strcmp(name, "work_per_op") != 0);
+    if (!strcmp(name, "ipc"))
+        return true;
+    for (size_t i = 0; p && i < p->n; i++) {
+        size_t k = strlen(p->ev[i].key);
+        if (!strncmp(name, p->ev[i].key, k) && !strcmp(name + k, "_per_op"))
+            return true;
+    }
+    return false;
 }
 
 static void report_pair_deltas(const struct pb_vreg *b, const struct pb_vreg *v,
@@ -111,7 +117,7 @@ static void report_pair_deltas(const struct pb_vreg *b, const struct pb_vreg *v,
     p->n_deltas = 0;
     for (size_t i = 0; i < b->n_series && p->n_deltas < PB_ARRAY_LEN(p->deltas); i++) {
         const struct pb_series *sb = &b->series[i];
-        if (!is_counter_series(sb->name))
+        if (!is_counter_series(b->owner->pmu, sb->name))
             continue;
         const struct pb_series *sv = pb_vreg_series(v, sb->name);
         if (!sv)
@@ -255,6 +261,23 @@ static int report_hist_files(struct pb_results *res, struct pb_vreg *vr)
     return 0;
 }
 
+/* Threads: over the last call, as the sampler saw it. */
+static int report_thread_series(struct pb_results *res, const struct pb_vreg *vr)
+{
+    if (!vr->n_thread_series)
+        return 0;
+    char stem[200], rel[300];
+    file_stem(vr->name, stem, sizeof stem);
+    snprintf(rel, sizeof rel, "hist/%s.threads.csv", stem);
+    FILE *f = pb_results_open(res, rel);
+    if (!f)
+        return -1;
+    fprintf(f, "t_ms,threads\n");
+    for (size_t i = 0; i < vr->n_thread_series; i++)
+        fprintf(f, "%.1f,%u\n", (double)i * vr->thread_series_interval_ms, vr->thread_series[i]);
+    return pb_results_close(f, rel);
+}
+
 static const char *vreg_status(const struct pb_vreg *vr)
 {
     if (vr->skip_reason[0])
@@ -330,7 +353,9 @@ static void report_counters_json(struct pb_jw *w, const struct pb_vreg *vr)
         if (!e->available || t->calls == 0) {
             char why[260];
             snprintf(why, sizeof why, "unavailable: %s",
-                     !e->available ? e->reason : t->reason[0] ? t->reason : "not counted");
+                     !e->available  ? e->reason
+                     : t->reason[0] ? t->reason
+                                    : "not counted");
             pb_jw_str(w, "status", why);
             pb_jw_obj_end(w);
             continue;
@@ -342,8 +367,8 @@ static void report_counters_json(struct pb_jw *w, const struct pb_vreg *vr)
         pb_jw_int(w, "total_raw", (long long)t->raw);
         pb_jw_int(w, "time_enabled_ns", (long long)t->enabled_ns);
         pb_jw_int(w, "time_running_ns", (long long)t->running_ns);
-        pb_jw_num(w, "running_ratio", t->enabled_ns ? (double)t->running_ns / (double)t->enabled_ns
-                                                    : NAN);
+        pb_jw_num(w, "running_ratio",
+                  t->enabled_ns ? (double)t->running_ns / (double)t->enabled_ns : NAN);
         pb_jw_int(w, "counted_repetitions", t->calls);
         pb_jw_int(w, "uncounted_repetitions", t->uncounted_calls);
         pb_jw_obj_end(w);
@@ -414,8 +439,9 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
         const struct pb_series *mux = pb_vreg_series(vr, "pmu_running_ratio_min");
         double mux_min = mux ? pb_stats_quantile(mux->v, mux->n, 0) : NAN;
         if (isfinite(mux_min) && mux_min < 1)
-            pb_env_warn(env, "%s: counters were multiplexed (ran %.0f%% of the time at worst): "
-                             "their counts are scaled estimates",
+            pb_env_warn(env,
+                        "%s: counters were multiplexed (ran %.0f%% of the time at worst): "
+                        "their counts are scaled estimates",
                         vr->name, mux_min * 100);
         for (size_t k = 0; R->pmu && k < R->pmu->n; k++)
             if (R->pmu->ev[k].available && vr->pmu_tot[k].uncounted_calls)
@@ -595,7 +621,8 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
 {
     report_data_warnings(R, env);
     for (size_t i = 0; i < R->n; i++)
-        if (R->vr[i].reps_reported && report_hist_files(res, &R->vr[i]) < 0)
+        if (R->vr[i].reps_reported &&
+            (report_hist_files(res, &R->vr[i]) < 0 || report_thread_series(res, &R->vr[i]) < 0))
             return -1;
 
     /* Plots per family that ran: the headline metric is the family's first pair's. */

@@ -32,6 +32,8 @@ struct run_sampler {
     uint64_t max_threads, max_vmsize_kib, max_vmrss_kib;
     uint32_t *series;
     size_t n, cap;
+    double interval_ms;             /* between kept samples */
+    unsigned long keep_every, tick; /* keep one sample in keep_every */
 };
 
 struct pb_run {
@@ -64,6 +66,16 @@ int pb_run_home_cpu(const struct pb_run *r)
 {
     return r->home;
 }
+int pb_run_ncpus(const struct pb_run *r)
+{
+    return CPU_COUNT(&r->vr->owner->cpus);
+}
+
+int pb_run_cpu(const struct pb_run *r, int k)
+{
+    return pb_cpuset_nth(&r->vr->owner->cpus, k);
+}
+
 int pb_run_other_cpu(const struct pb_run *r)
 {
     return r->other;
@@ -204,8 +216,11 @@ static void *sampler_main(void *arg)
                 for (size_t i = 0; i < s->n / 2; i++)
                     s->series[i] = s->series[2 * i];
                 s->n /= 2;
+                s->interval_ms *= 2;
+                s->keep_every *= 2;
             }
-            s->series[s->n++] = (uint32_t)th;
+            if (s->tick++ % s->keep_every == 0)
+                s->series[s->n++] = (uint32_t)th;
         }
         struct timespec ts = {0, 2000000};
         nanosleep(&ts, NULL);
@@ -220,6 +235,8 @@ static int run_sampler_start(struct pb_run *r, const cpu_set_t *cpus)
     uint32_t *series = s->series;
     memset(s, 0, sizeof *s);
     s->cap = 4096;
+    s->interval_ms = 2;
+    s->keep_every = 1;
     s->series = series ? series : pb_xcalloc(s->cap, sizeof *s->series, "thread samples");
     atomic_init(&s->stop, false);
     pthread_attr_t a;
@@ -595,7 +612,7 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
             pb_run_fail(r, "setup failed");
     }
 
-    uint64_t ops = 0;
+    uint64_t ops = 0, total_ns = 0;
     if (!r->failed) {
         if (pmu_open)
             pb_pmu_enable(pmu, &ps);
@@ -612,6 +629,7 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
             pb_hist_record(r->h[0], batch > 1 ? (ns + batch / 2) / batch : ns);
             d->set_time(d->ctx, (double)ns * 1e-9);
             ops += batch;
+            total_ns += ns;
             if (v->verify && v->verify(r) < 0) {
                 pb_run_fail(r, "verification after an operation failed");
                 break;
@@ -662,6 +680,16 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         run_counter_hist(d, pb_vreg_metric_name(vr, m), r->h[m]);
     for (size_t t = 0; t < vr->fam->n_tallies; t++)
         d->counter(d->ctx, vr->fam->tallies[t], ops ? r->tally[t] / (double)ops : NAN);
+    if (vr->fam->rate_tally && total_ns) {
+        unsigned t = vr->fam->rate_tally - 1;
+        char name[96];
+        snprintf(name, sizeof name, "%s", vr->fam->tallies[t]);
+        char *suffix = strstr(name, "_per_op");
+        if (suffix)
+            *suffix = '\0';
+        strncat(name, "_per_s", sizeof name - strlen(name) - 1);
+        d->counter(d->ctx, name, r->tally[t] / ((double)total_ns * 1e-9));
+    }
     d->counter(d->ctx, "threads_start", (double)r->threads_start);
     uint64_t peak = r->threads_start + (uint64_t)r->peak_live;
     if (r->peak_threads_sampled > peak)
@@ -686,6 +714,7 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         for (size_t i = 0; i < s->n; i++)
             vr->thread_series[i] = s->series[i] - 1;
         vr->n_thread_series = s->n;
+        vr->thread_series_interval_ms = s->interval_ms;
     }
     d->counter(d->ctx, "threads_peak", (double)peak);
     if (r->sampled) {

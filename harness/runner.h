@@ -44,12 +44,14 @@ struct pb_vreg {
         unsigned calls, uncounted_calls;
         char reason[200]; /* the last reason a call was not counted */
     } pmu_tot[PB_PMU_MAX];
-    /* Result of each counter check of the last call: "pass ...", "FAIL ..." or "not checked: ..." */
+    /* Result of each counter check of the last call: "pass ...", "FAIL ..." or "not checked: ..."
+     */
     char expect_result[PB_MAX_EXPECT][240];
     /* Threads: in /proc/self/status every 2 ms during the last call (sample_threads variants) */
     uint32_t *thread_series;
     size_t n_thread_series;
-    struct pb_run *run; /* scratch for the call in progress */
+    double thread_series_interval_ms; /* 2 ms, doubled each time a long call was thinned */
+    struct pb_run *run;               /* scratch for the call in progress */
     struct pb_runner *owner;
 };
 
@@ -61,7 +63,7 @@ struct pb_runner {
     char other_rel[32];
     const struct pb_pmu *pmu; /* counters to take per call, or NULL */
     size_t reported;          /* variants whose repetitions have all been reported */
-    bool progress;   /* draw a progress line on stderr */
+    bool progress;            /* draw a progress line on stderr */
 };
 
 /* Builds the variant list from `families` (filtered by Google Benchmark's filter later),

@@ -8,6 +8,7 @@
 #include "pin.h"
 #include "runner.h"
 #include "topo.h"
+#include "work.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -15,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-extern const struct pb_family pb_family_churn;
+extern const struct pb_family pb_family_churn, pb_family_dispatch;
 
 struct fixture {
     struct pb_pmu pmu;
@@ -41,6 +42,7 @@ static int setup_runner(void **state, const struct pb_family *fam)
     if (pb_clock_init(PB_CLOCK_WANT_AUTO) < 0 || pb_topo_load(&f->topo, NULL) < 0 ||
         pb_affinity_get(&f->allowed) < 0)
         return -1;
+    pb_work_calibrate(); /* after the clock it is measured with */
     const struct pb_family *fams[] = {fam};
     if (pb_runner_prepare(&f->R, fams, 1, &f->allowed, &f->topo) < 0)
         return -1;
@@ -115,6 +117,45 @@ static void test_churn_every_variant(void **state)
     }
 }
 
+static int setup_dispatch(void **state)
+{
+    return setup_runner(state, &pb_family_dispatch);
+}
+
+/* Every dispatch variant: each request answered once, counts adding up, the process holding
+ * exactly the threads the design says (pools: N workers + the clients). */
+static void test_dispatch_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    const uint64_t rounds = 20;
+    int ncpu = CPU_COUNT(&f->allowed);
+    double clients = ncpu < 2 ? 2 : ncpu;
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        struct pb_counters c;
+        if (pb_runner_call_fixed(vr, rounds, &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        assert_near(pb_counters_get(&c, "requests_answered_per_op"), clients, 0);
+        assert_int_equal(vr->merged[1]->count, rounds * (uint64_t)clients);
+        assert_true(pb_counters_get(&c, "requests_answered_per_s") > 0);
+        double start = pb_counters_get(&c, "threads_start");
+        double peak = pb_counters_get(&c, "threads_peak");
+        double inits = pb_counters_get(&c, "context_inits_per_op") * (double)rounds;
+        const char *n = vr->v->name;
+        if (!strncmp(n, "pool/", 5)) {
+            double workers = strstr(n, "_over") ? 2.0 * ncpu : ncpu;
+            assert_near(peak, start + workers + clients, 0);
+            assert_true(inits <= workers); /* a worker initialises its context once */
+        } else if (!strncmp(n, "tpr/", 4)) {
+            assert_true(peak >= start + clients && peak <= start + 2 * clients);
+            assert_near(inits, rounds * clients, 0); /* every request pays it */
+        } else {
+            assert_near(peak, start + clients, 0);
+            assert_true(inits <= clients);
+        }
+    }
+}
+
 /* ---- fake variants that break the rules, to show the runner notices ---- */
 
 static void *exit_at_once(void *p)
@@ -153,6 +194,11 @@ static int op_nop(struct pb_run *r)
     return 0;
 }
 
+static int setup_claims_threads(struct pb_run *r)
+{
+    return pb_run_expect_threads(r, 3);
+}
+
 static int verify_fails(struct pb_run *r)
 {
     return pb_run_fail(r, "pinned thread left CPU 99");
@@ -163,6 +209,8 @@ static const struct pb_variant fake_variants[] = {
     {"leak", "leaves a thread running past the call", .op = op_leak},
     {"verify", "fails its post-op verification", .op = op_nop, .verify = verify_fails},
     {"pinned", "needs the home CPU", .home = PB_HOME_PINNED, .op = op_nop},
+    {"pool_size", "claims three threads it never made", .setup = setup_claims_threads,
+     .op = op_nop},
 };
 static const struct pb_family fake_family = {
     .name = "fake",
@@ -193,6 +241,10 @@ static void test_runner_catches_broken_invariants(void **state)
     assert_int_equal(pb_runner_call_fixed(v, 3, &c), -1);
     assert_non_null(strstr(v->invalid_reason, "left CPU 99"));
 
+    v = pb_runner_find(&f->R, "fake/pool_size");
+    assert_int_equal(pb_runner_call_fixed(v, 3, &c), -1);
+    assert_non_null(strstr(v->invalid_reason, "expected"));
+
     /* a pin that cannot be made invalidates the variant, with the kernel's reason */
     v = pb_runner_find(&f->R, "fake/pinned");
     int saved_home = f->R.home_cpu;
@@ -207,6 +259,7 @@ static void test_runner_catches_broken_invariants(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_churn_every_variant, setup_churn, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_dispatch_every_variant, setup_dispatch, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
 };

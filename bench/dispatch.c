@@ -1,0 +1,576 @@
+/* dispatch: is it cheaper to pin per request, or to hand requests to a pool of long-lived
+ * pinned owner threads? The request-serving model at the OS level.
+ *
+ * Load is closed-loop: C client threads (C = the run's CPUs, at least 2) each issue one request
+ * per round and wait for its answer; an operation is one round, so every client has exactly one
+ * request in flight at a time. Each request carries W of CPU work (nominal, calibrated) and uses
+ * a thread-affine context whose first use on a thread costs I (default 50 µs of work: a model of
+ * a GPU/GL context or per-thread library state), so a thread per request pays I every time and a
+ * long-lived thread once.
+ *
+ * Ways to serve a request:
+ *   tpr/...            a new thread per request (pthread_create + join), unpinned or pinned at
+ *                      creation round-robin over the run's CPUs;
+ *   inline/unpinned    the client does the work itself, no pinning: the baseline for
+ *   pin_per_request/.. the client pins itself per request (sched_setaffinity, to the next CPU
+ *                      round-robin, or to the one it runs on: the bare syscall), does the work
+ *                      and restores its mask: the per-request LockOSThread analog;
+ *   pool/...           N long-lived workers: unpinned on one shared queue, or pinned owners with
+ *                      a queue each, fed round-robin or least-loaded; N = CPUs, or 2 x CPUs
+ *                      (oversubscribed);
+ *   bounded/semaphore  the client does the work itself, at most max(1, CPUs/2) at a time.
+ *
+ * Invariants, checked every call: pinned threads run on their CPU; a pool has exactly N workers
+ * plus the clients (the process's thread count is checked); every request is answered exactly
+ * once; at shutdown every queue is empty and answers equal requests. */
+#include "experiment.h"
+#include "pin.h"
+#include "work.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum mode {
+    TPR,
+    TPR_PINNED,
+    INLINE,
+    PIN_MOVE,
+    PIN_SAME,
+    POOL_SHARED,
+    POOL_PINNED_RR,
+    POOL_PINNED_LEAST,
+    BOUNDED,
+};
+
+struct dparam {
+    enum mode mode;
+    unsigned workers_per_cpu; /* pools */
+    uint64_t work_ns;
+    uint64_t init_ns;
+};
+
+enum { METRIC_REQUEST = 1 };
+enum { TALLY_ANSWERED, TALLY_INITS };
+
+#define MAX_CLIENTS 64
+#define MAX_WORKERS 1024
+
+struct dstate;
+
+struct request {
+    struct client *owner;
+    int pin_cpu;         /* tpr pinned: where its thread must run; -1 otherwise */
+    atomic_int answered; /* must end at exactly 1 */
+    bool done;           /* under the owner's mutex */
+    char err[160];
+};
+
+struct client {
+    struct dstate *d;
+    unsigned idx;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct pb_recorder *rec;
+    unsigned long issued, gen_seen;
+    char err[200];
+};
+
+/* A bounded ring of requests; at most one request per client is ever queued. */
+struct queue {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct request *slot[MAX_CLIENTS + 1];
+    unsigned head, len;
+    atomic_uint depth; /* read without the lock by least-loaded dispatch */
+    bool quit;
+};
+
+struct worker {
+    struct dstate *d;
+    unsigned idx;
+    int cpu; /* -1: unpinned */
+    struct queue *q;
+    pthread_t thread;
+    char err[200];
+};
+
+struct dstate {
+    const struct dparam *p;
+    unsigned ncpu, n_clients, n_workers;
+    int cpu[MAX_CLIENTS * 16];
+    /* rounds */
+    pthread_mutex_t mu;
+    pthread_cond_t start, finish;
+    unsigned long gen;
+    unsigned finished;
+    bool quit;
+    /* serving */
+    struct queue shared;
+    struct queue *queues;
+    struct worker *workers;
+    struct client *clients;
+    unsigned clients_started, workers_started;
+    sem_t sem;
+    bool sem_ok;
+    atomic_ulong rr, answered, inits;
+    unsigned long answered_seen, inits_seen;
+};
+
+/* ---- the request itself ---- */
+
+static _Thread_local bool ctx_ready; /* the thread-affine context, per thread */
+
+static void serve(struct dstate *d, struct request *q)
+{
+    if (!ctx_ready) {
+        pb_work_ns(d->p->init_ns);
+        ctx_ready = true;
+        atomic_fetch_add(&d->inits, 1);
+    }
+    pb_work_ns(d->p->work_ns);
+    if (atomic_fetch_add(&q->answered, 1) == 0)
+        atomic_fetch_add(&d->answered, 1);
+}
+
+static void respond(struct request *q)
+{
+    struct client *c = q->owner;
+    pthread_mutex_lock(&c->mu);
+    q->done = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void await(struct request *q)
+{
+    struct client *c = q->owner;
+    pthread_mutex_lock(&c->mu);
+    while (!q->done)
+        pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- queues and workers ---- */
+
+static void queue_init(struct queue *q)
+{
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    atomic_init(&q->depth, 0);
+}
+
+static void queue_push(struct queue *q, struct request *r)
+{
+    pthread_mutex_lock(&q->mu);
+    q->slot[(q->head + q->len) % (MAX_CLIENTS + 1)] = r;
+    q->len++;
+    atomic_fetch_add(&q->depth, 1);
+    pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* NULL once the queue is closed and drained. */
+static struct request *queue_pop(struct queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->len == 0 && !q->quit)
+        pthread_cond_wait(&q->cv, &q->mu);
+    struct request *r = NULL;
+    if (q->len) {
+        r = q->slot[q->head];
+        q->head = (q->head + 1) % (MAX_CLIENTS + 1);
+        q->len--;
+        atomic_fetch_sub(&q->depth, 1);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return r;
+}
+
+static void queue_close(struct queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->quit = true;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct request *q;
+    while ((q = queue_pop(w->q)) != NULL) {
+        if (w->cpu >= 0 && !pb_pin_on(w->cpu))
+            snprintf(q->err, sizeof q->err, "worker %u pinned to CPU %d ran on CPU %d", w->idx,
+                     w->cpu, sched_getcpu());
+        serve(w->d, q);
+        respond(q);
+    }
+    return NULL;
+}
+
+/* ---- one request, as each mode serves it ---- */
+
+static void *request_thread(void *arg)
+{
+    struct request *q = arg;
+    if (q->pin_cpu >= 0 && !pb_pin_on(q->pin_cpu))
+        snprintf(q->err, sizeof q->err, "request thread pinned to CPU %d ran on CPU %d", q->pin_cpu,
+                 sched_getcpu());
+    serve(q->owner->d, q);
+    return NULL;
+}
+
+static void serve_pinned_here(struct client *c, struct request *q, int target)
+{
+    cpu_set_t saved;
+    if (pb_affinity_get(&saved) < 0 || pb_pin_move(target) < 0) {
+        snprintf(q->err, sizeof q->err, "%s", pb_err());
+        return;
+    }
+    serve(c->d, q);
+    if (!pb_pin_on(target))
+        snprintf(q->err, sizeof q->err, "client pinned to CPU %d ran on CPU %d", target,
+                 sched_getcpu());
+    if (pb_pin_self_mask(&saved) < 0) /* the unlock: verified, it is part of the cost */
+        snprintf(q->err, sizeof q->err, "restoring the client's mask: %s", pb_err());
+}
+
+static struct queue *least_loaded(struct dstate *d)
+{
+    unsigned start = (unsigned)(atomic_fetch_add(&d->rr, 1) % d->n_workers), best = start;
+    unsigned best_depth = atomic_load(&d->queues[start].depth);
+    for (unsigned k = 1; k < d->n_workers && best_depth > 0; k++) {
+        unsigned i = (start + k) % d->n_workers;
+        unsigned depth = atomic_load(&d->queues[i].depth);
+        if (depth < best_depth)
+            best = i, best_depth = depth;
+    }
+    return &d->queues[best];
+}
+
+static void issue(struct client *c, struct request *q)
+{
+    struct dstate *d = c->d;
+    const struct dparam *p = d->p;
+    unsigned next = (unsigned)((c->idx + c->issued) % d->ncpu);
+    switch (p->mode) {
+    case TPR:
+    case TPR_PINNED: {
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        if (p->mode == TPR_PINNED) {
+            q->pin_cpu = d->cpu[next];
+            pb_pin_attr(&a, q->pin_cpu);
+        }
+        pthread_t t;
+        int rc = pthread_create(&t, &a, request_thread, q);
+        pthread_attr_destroy(&a);
+        if (rc != 0) {
+            snprintf(q->err, sizeof q->err, "pthread_create: %s", strerror(rc));
+            return;
+        }
+        pthread_join(t, NULL);
+        return;
+    }
+    case INLINE:
+        serve(d, q);
+        return;
+    case PIN_MOVE:
+        serve_pinned_here(c, q, d->cpu[next]);
+        return;
+    case PIN_SAME:
+        serve_pinned_here(c, q, sched_getcpu());
+        return;
+    case BOUNDED:
+        while (sem_wait(&d->sem) != 0 && errno == EINTR)
+            ;
+        serve(d, q);
+        sem_post(&d->sem);
+        return;
+    case POOL_SHARED:
+        queue_push(&d->shared, q);
+        break;
+    case POOL_PINNED_RR:
+        queue_push(&d->queues[atomic_fetch_add(&d->rr, 1) % d->n_workers], q);
+        break;
+    case POOL_PINNED_LEAST:
+        queue_push(least_loaded(d), q);
+        break;
+    }
+    await(q);
+}
+
+static void *client_main(void *arg)
+{
+    struct client *c = arg;
+    struct dstate *d = c->d;
+    for (;;) {
+        pthread_mutex_lock(&d->mu);
+        while (c->gen_seen == d->gen && !d->quit)
+            pthread_cond_wait(&d->start, &d->mu);
+        bool quit = d->quit;
+        c->gen_seen = d->gen;
+        pthread_mutex_unlock(&d->mu);
+        if (quit)
+            break;
+        struct request q = {.owner = c, .pin_cpu = -1};
+        atomic_init(&q.answered, 0);
+        pb_stamp_t t0 = pb_stamp();
+        issue(c, &q);
+        pb_stamp_t t1 = pb_stamp();
+        pb_recorder_add(c->rec, t0, t1);
+        c->issued++;
+        int answers = atomic_load(&q.answered);
+        if (q.err[0] && !c->err[0])
+            snprintf(c->err, sizeof c->err, "%s", q.err);
+        else if (answers != 1 && !c->err[0])
+            snprintf(c->err, sizeof c->err, "request %lu of client %u answered %d times", c->issued,
+                     c->idx, answers);
+        pthread_mutex_lock(&d->mu);
+        if (++d->finished == d->n_clients)
+            pthread_cond_signal(&d->finish);
+        pthread_mutex_unlock(&d->mu);
+    }
+    return NULL;
+}
+
+/* ---- the variant's life ---- */
+
+static bool is_pool(enum mode m)
+{
+    return m == POOL_SHARED || m == POOL_PINNED_RR || m == POOL_PINNED_LEAST;
+}
+
+static int dispatch_setup(struct pb_run *r)
+{
+    const struct dparam *p = pb_run_param(r);
+    struct dstate *d = calloc(1, sizeof *d);
+    if (!d)
+        return pb_run_fail(r, "out of memory");
+    pb_run_set_state(r, d);
+    d->p = p;
+    d->ncpu = (unsigned)pb_run_ncpus(r);
+    if (d->ncpu > PB_ARRAY_LEN(d->cpu))
+        d->ncpu = PB_ARRAY_LEN(d->cpu);
+    for (unsigned i = 0; i < d->ncpu; i++)
+        d->cpu[i] = pb_run_cpu(r, (int)i);
+    d->n_clients = d->ncpu < 2 ? 2 : d->ncpu > MAX_CLIENTS ? MAX_CLIENTS : d->ncpu;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->start, NULL);
+    pthread_cond_init(&d->finish, NULL);
+    queue_init(&d->shared);
+    atomic_init(&d->rr, 0);
+    atomic_init(&d->answered, 0);
+    atomic_init(&d->inits, 0);
+    if (p->mode == BOUNDED) {
+        unsigned permits = d->ncpu / 2 ? d->ncpu / 2 : 1;
+        if (sem_init(&d->sem, 0, permits) != 0)
+            return pb_run_fail(r, "sem_init: %s", strerror(errno));
+        d->sem_ok = true;
+    }
+    if (is_pool(p->mode)) {
+        d->n_workers = p->workers_per_cpu * d->ncpu;
+        if (d->n_workers > MAX_WORKERS)
+            d->n_workers = MAX_WORKERS;
+        d->workers = calloc(d->n_workers, sizeof *d->workers);
+        d->queues = calloc(d->n_workers, sizeof *d->queues);
+        if (!d->workers || !d->queues)
+            return pb_run_fail(r, "out of memory for %u workers", d->n_workers);
+        for (unsigned i = 0; i < d->n_workers; i++) {
+            struct worker *w = &d->workers[i];
+            queue_init(&d->queues[i]);
+            w->d = d;
+            w->idx = i;
+            w->cpu = p->mode == POOL_SHARED ? -1 : d->cpu[i % d->ncpu];
+            w->q = p->mode == POOL_SHARED ? &d->shared : &d->queues[i];
+            pthread_attr_t a;
+            pthread_attr_init(&a);
+            if (w->cpu >= 0)
+                pb_pin_attr(&a, w->cpu);
+            int rc = pthread_create(&w->thread, &a, worker_main, w);
+            pthread_attr_destroy(&a);
+            if (rc != 0)
+                return pb_run_fail(r, "starting worker %u of %u: %s", i, d->n_workers,
+                                   strerror(rc));
+            d->workers_started++;
+            pb_run_thread_started(r);
+        }
+    }
+    d->clients = calloc(d->n_clients, sizeof *d->clients);
+    if (!d->clients)
+        return pb_run_fail(r, "out of memory");
+    for (unsigned i = 0; i < d->n_clients; i++) {
+        struct client *c = &d->clients[i];
+        c->d = d;
+        c->idx = i;
+        pthread_mutex_init(&c->mu, NULL);
+        pthread_cond_init(&c->cv, NULL);
+        c->rec = pb_run_recorder(r, METRIC_REQUEST, i);
+        int rc = pthread_create(&c->thread, NULL, client_main, c);
+        if (rc != 0)
+            return pb_run_fail(r, "starting client %u of %u: %s", i, d->n_clients, strerror(rc));
+        d->clients_started++;
+        pb_run_thread_started(r);
+    }
+    /* the pool's size, as the kernel sees it: N workers and the clients, nothing else */
+    return pb_run_expect_threads(r, d->n_workers + d->n_clients);
+}
+
+static int dispatch_op(struct pb_run *r)
+{
+    struct dstate *d = pb_run_state(r);
+    pthread_mutex_lock(&d->mu);
+    d->gen++;
+    d->finished = 0;
+    pthread_cond_broadcast(&d->start);
+    while (d->finished < d->n_clients)
+        pthread_cond_wait(&d->finish, &d->mu);
+    pthread_mutex_unlock(&d->mu);
+    /* every request of the round has been answered: the counts are settled */
+    unsigned long answered = atomic_load(&d->answered), inits = atomic_load(&d->inits);
+    pb_run_tally(r, TALLY_ANSWERED, (double)(answered - d->answered_seen));
+    pb_run_tally(r, TALLY_INITS, (double)(inits - d->inits_seen));
+    d->answered_seen = answered;
+    d->inits_seen = inits;
+    for (unsigned i = 0; i < d->n_clients; i++)
+        if (d->clients[i].err[0])
+            return pb_run_fail(r, "%s", d->clients[i].err);
+    return 0;
+}
+
+static void dispatch_teardown(struct pb_run *r)
+{
+    struct dstate *d = pb_run_state(r);
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    d->quit = true;
+    pthread_cond_broadcast(&d->start);
+    pthread_mutex_unlock(&d->mu);
+    unsigned long issued = 0;
+    for (unsigned i = 0; i < d->clients_started; i++) {
+        pthread_join(d->clients[i].thread, NULL);
+        pb_run_thread_joined(r);
+        issued += d->clients[i].issued;
+    }
+    queue_close(&d->shared);
+    for (unsigned i = 0; d->queues && i < d->n_workers; i++)
+        queue_close(&d->queues[i]);
+    for (unsigned i = 0; i < d->workers_started; i++) {
+        pthread_join(d->workers[i].thread, NULL);
+        pb_run_thread_joined(r);
+    }
+    /* nothing lost at shutdown: every queue drained, every request answered once */
+    unsigned left = d->shared.len;
+    for (unsigned i = 0; d->queues && i < d->n_workers; i++)
+        left += d->queues[i].len;
+    if (left)
+        pb_run_fail(r, "%u request(s) still queued at shutdown", left);
+    else if (atomic_load(&d->answered) != issued)
+        pb_run_fail(r, "%lu requests issued, %lu answered", issued, atomic_load(&d->answered));
+    for (unsigned i = 0; i < d->clients_started; i++) {
+        pthread_cond_destroy(&d->clients[i].cv);
+        pthread_mutex_destroy(&d->clients[i].mu);
+    }
+    if (d->sem_ok)
+        sem_destroy(&d->sem);
+    free(d->clients);
+    free(d->workers);
+    free(d->queues);
+    free(d);
+    pb_run_set_state(r, NULL);
+}
+
+/* ---- the table ---- */
+
+#define US 1000u
+#define INIT (50 * US)
+static const struct dparam tpr = {TPR, 0, 10 * US, INIT};
+static const struct dparam tpr_pinned = {TPR_PINNED, 0, 10 * US, INIT};
+static const struct dparam inline_unpinned = {INLINE, 0, 10 * US, INIT};
+static const struct dparam pin_move = {PIN_MOVE, 0, 10 * US, INIT};
+static const struct dparam pin_same = {PIN_SAME, 0, 10 * US, INIT};
+static const struct dparam pool_shared = {POOL_SHARED, 1, 10 * US, INIT};
+static const struct dparam pool_rr = {POOL_PINNED_RR, 1, 10 * US, INIT};
+static const struct dparam pool_least = {POOL_PINNED_LEAST, 1, 10 * US, INIT};
+static const struct dparam pool_shared_over = {POOL_SHARED, 2, 10 * US, INIT};
+static const struct dparam pool_rr_over = {POOL_PINNED_RR, 2, 10 * US, INIT};
+static const struct dparam bounded = {BOUNDED, 0, 10 * US, INIT};
+static const struct dparam tpr_w0 = {TPR, 0, 0, INIT};
+static const struct dparam pool_rr_w0 = {POOL_PINNED_RR, 1, 0, INIT};
+static const struct dparam tpr_w1 = {TPR, 0, 1 * US, INIT};
+static const struct dparam pool_rr_w1 = {POOL_PINNED_RR, 1, 1 * US, INIT};
+static const struct dparam tpr_w100 = {TPR, 0, 100 * US, INIT};
+static const struct dparam pool_rr_w100 = {POOL_PINNED_RR, 1, 100 * US, INIT};
+
+#define D                                                                                          \
+    .setup = dispatch_setup, .op = dispatch_op, .teardown = dispatch_teardown,                     \
+    .sample_threads = true
+
+static const struct pb_variant dispatch_variants[] = {
+    {"tpr/unpinned", "a new unpinned thread per request", D, .param = &tpr},
+    {"tpr/pinned", "a new thread per request, pinned at creation round-robin", D,
+     .param = &tpr_pinned},
+    {"inline/unpinned", "the client does the work itself, no pinning", D,
+     .param = &inline_unpinned},
+    {"pin_per_request/move", "the client pins itself to the next CPU per request and restores", D,
+     .param = &pin_move},
+    {"pin_per_request/same_cpu", "the client pins itself to the CPU it is on, and restores", D,
+     .param = &pin_same},
+    {"pool/unpinned_shared", "N = CPUs unpinned workers on one shared queue", D,
+     .param = &pool_shared},
+    {"pool/pinned_rr", "N = CPUs pinned owners, a queue each, round-robin", D, .param = &pool_rr},
+    {"pool/pinned_least", "N = CPUs pinned owners, least-loaded dispatch", D, .param = &pool_least},
+    {"pool/unpinned_shared_over", "N = 2 x CPUs unpinned workers (oversubscribed)", D,
+     .param = &pool_shared_over},
+    {"pool/pinned_rr_over", "N = 2 x CPUs pinned owners (oversubscribed)", D,
+     .param = &pool_rr_over},
+    {"bounded/semaphore", "the client does the work, at most CPUs/2 at a time, no pinning", D,
+     .param = &bounded},
+    {"tpr/unpinned_w0", "thread per request, no work", D, .param = &tpr_w0},
+    {"pool/pinned_rr_w0", "pinned pool, no work", D, .param = &pool_rr_w0},
+    {"tpr/unpinned_w1us", "thread per request, 1 us of work", D, .param = &tpr_w1},
+    {"pool/pinned_rr_w1us", "pinned pool, 1 us of work", D, .param = &pool_rr_w1},
+    {"tpr/unpinned_w100us", "thread per request, 100 us of work", D, .param = &tpr_w100},
+    {"pool/pinned_rr_w100us", "pinned pool, 100 us of work", D, .param = &pool_rr_w100},
+};
+
+static const struct pb_pair_decl dispatch_pairs[] = {
+    {"tpr/unpinned", "pool/pinned_rr", "request_p50_ns"},
+    {"tpr/unpinned", "pool/pinned_rr", "requests_answered_per_op"},
+    {"tpr/unpinned", "tpr/pinned", "request_p50_ns"},
+    {"inline/unpinned", "pin_per_request/move", "request_p50_ns"},
+    {"inline/unpinned", "pin_per_request/same_cpu", "request_p50_ns"},
+    {"pool/unpinned_shared", "pool/pinned_rr", "request_p50_ns"},
+    {"pool/pinned_rr", "pool/pinned_least", "request_p50_ns"},
+    {"pool/pinned_rr", "pool/pinned_rr_over", "request_p50_ns"},
+    {"pool/unpinned_shared", "pool/unpinned_shared_over", "request_p50_ns"},
+    {"inline/unpinned", "bounded/semaphore", "request_p50_ns"},
+    {"tpr/unpinned_w0", "pool/pinned_rr_w0", "request_p50_ns"},
+    {"tpr/unpinned_w1us", "pool/pinned_rr_w1us", "request_p50_ns"},
+    {"tpr/unpinned_w100us", "pool/pinned_rr_w100us", "request_p50_ns"},
+};
+
+static const char *const dispatch_metrics[] = {"request"};
+static const char *const dispatch_tallies[] = {"requests_answered_per_op", "context_inits_per_op"};
+
+const struct pb_family pb_family_dispatch = {
+    .name = "dispatch",
+    .summary = "per-request pinning vs pinned pools: closed-loop requests, threads, tail latency",
+    .variants = dispatch_variants,
+    .n_variants = PB_ARRAY_LEN(dispatch_variants),
+    .pairs = dispatch_pairs,
+    .n_pairs = PB_ARRAY_LEN(dispatch_pairs),
+    .metrics = dispatch_metrics,
+    .n_metrics = PB_ARRAY_LEN(dispatch_metrics),
+    .tallies = dispatch_tallies,
+    .n_tallies = PB_ARRAY_LEN(dispatch_tallies),
+    .rate_tally = TALLY_ANSWERED + 1,
+    .op_meaning = "one round: every client issues one request and gets its answer",
+};
