@@ -1,12 +1,16 @@
 /* dispatch: is it cheaper to pin per request, or to hand requests to a pool of long-lived
  * pinned owner threads? The request-serving model at the OS level.
  *
- * Load is closed-loop: C client threads (C = the run's CPUs, at least 2) each issue one request
- * per round and wait for its answer; an operation is one round, so every client has exactly one
- * request in flight at a time. Each request carries W of CPU work (nominal, calibrated) and uses
- * a thread-affine context whose first use on a thread costs I (default 50 µs of work: a model of
- * a GPU/GL context or per-thread library state), so a thread per request pays I every time and a
- * long-lived thread once.
+ * Closed loop: C client threads (C = the run's CPUs, at least 2) each issue one request per
+ * round and wait for its answer; an operation is one round, so every client has exactly one
+ * request in flight at a time. Open loop (open/...): the measuring thread issues one request
+ * per operation at a fixed rate, load x CPUs / W per second, whether or not earlier ones are
+ * done, and each request's latency runs from its intended start, so a stalled server is charged
+ * for every request queued behind it (coordinated omission corrected); at most RING requests are
+ * in flight, after which issuing waits for the oldest (and the lateness is charged too). Each
+ * request carries W of CPU work (nominal, calibrated) and uses a thread-affine context whose first
+ * use on a thread costs I (default 50 µs of work: a model of a GPU/GL context or per-thread library
+ * state), so a thread per request pays I every time and a long-lived thread once.
  *
  * Ways to serve a request:
  *   tpr/...            a new thread per request (pthread_create + join), unpinned or pinned at
@@ -52,18 +56,27 @@ struct dparam {
     unsigned workers_per_cpu; /* pools */
     uint64_t work_ns;
     uint64_t init_ns;
+    double load; /* open loop at load x CPUs / W requests per second; absent: closed loop */
 };
 
 enum { METRIC_REQUEST = 1 };
 enum { TALLY_ANSWERED, TALLY_INITS };
 
 #define MAX_CLIENTS 64
+#define RING 256 /* open loop: requests in flight at most */
 #define MAX_WORKERS 1024
 
 struct dstate;
 
+enum { REQ_FREE, REQ_INFLIGHT, REQ_DONE };
+
 struct request {
-    struct client *owner;
+    struct dstate *d;
+    struct client *owner;         /* closed loop; NULL in the open loop */
+    pb_stamp_t intended, done_at; /* open loop */
+    atomic_int state;             /* open loop: REQ_* */
+    pthread_t thread;
+    bool has_thread;
     int pin_cpu;         /* tpr pinned: where its thread must run; -1 otherwise */
     atomic_int answered; /* must end at exactly 1 */
     bool done;           /* under the owner's mutex */
@@ -85,7 +98,7 @@ struct client {
 struct queue {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct request *slot[MAX_CLIENTS + 1];
+    struct request *slot[RING + 1];
     unsigned head, len;
     atomic_uint depth; /* read without the lock by least-loaded dispatch */
     bool quit;
@@ -97,7 +110,6 @@ struct worker {
     int cpu; /* -1: unpinned */
     struct queue *q;
     pthread_t thread;
-    char err[200];
 };
 
 struct dstate {
@@ -120,6 +132,9 @@ struct dstate {
     bool sem_ok;
     atomic_ulong rr, answered, inits;
     unsigned long answered_seen, inits_seen;
+    /* open loop */
+    struct request *ring;
+    unsigned long issued, reaped;
 };
 
 /* ---- the request itself ---- */
@@ -140,6 +155,11 @@ static void serve(struct dstate *d, struct request *q)
 
 static void respond(struct request *q)
 {
+    if (!q->owner) {
+        q->done_at = pb_stamp();
+        atomic_store_explicit(&q->state, REQ_DONE, memory_order_release);
+        return;
+    }
     struct client *c = q->owner;
     pthread_mutex_lock(&c->mu);
     q->done = true;
@@ -168,7 +188,7 @@ static void queue_init(struct queue *q)
 static void queue_push(struct queue *q, struct request *r)
 {
     pthread_mutex_lock(&q->mu);
-    q->slot[(q->head + q->len) % (MAX_CLIENTS + 1)] = r;
+    q->slot[(q->head + q->len) % (RING + 1)] = r;
     q->len++;
     atomic_fetch_add(&q->depth, 1);
     pthread_cond_signal(&q->cv);
@@ -184,7 +204,7 @@ static struct request *queue_pop(struct queue *q)
     struct request *r = NULL;
     if (q->len) {
         r = q->slot[q->head];
-        q->head = (q->head + 1) % (MAX_CLIENTS + 1);
+        q->head = (q->head + 1) % (RING + 1);
         q->len--;
         atomic_fetch_sub(&q->depth, 1);
     }
@@ -208,7 +228,7 @@ static void *worker_main(void *arg)
         if (w->cpu >= 0 && !pb_pin_on(w->cpu))
             snprintf(q->err, sizeof q->err, "worker %u pinned to CPU %d ran on CPU %d", w->idx,
                      w->cpu, sched_getcpu());
-        serve(w->d, q);
+        serve(q->d, q);
         respond(q);
     }
     return NULL;
@@ -222,7 +242,9 @@ static void *request_thread(void *arg)
     if (q->pin_cpu >= 0 && !pb_pin_on(q->pin_cpu))
         snprintf(q->err, sizeof q->err, "request thread pinned to CPU %d ran on CPU %d", q->pin_cpu,
                  sched_getcpu());
-    serve(q->owner->d, q);
+    serve(q->d, q);
+    if (!q->owner)
+        respond(q);
     return NULL;
 }
 
@@ -319,7 +341,7 @@ static void *client_main(void *arg)
         pthread_mutex_unlock(&d->mu);
         if (quit)
             break;
-        struct request q = {.owner = c, .pin_cpu = -1};
+        struct request q = {.d = d, .owner = c, .pin_cpu = -1};
         atomic_init(&q.answered, 0);
         pb_stamp_t t0 = pb_stamp();
         issue(c, &q);
@@ -360,7 +382,19 @@ static int dispatch_setup(struct pb_run *r)
         d->ncpu = PB_ARRAY_LEN(d->cpu);
     for (unsigned i = 0; i < d->ncpu; i++)
         d->cpu[i] = pb_run_cpu(r, (int)i);
-    d->n_clients = d->ncpu < 2 ? 2 : d->ncpu > MAX_CLIENTS ? MAX_CLIENTS : d->ncpu;
+    d->n_clients = p->load > 0             ? 0
+                   : d->ncpu < 2           ? 2
+                   : d->ncpu > MAX_CLIENTS ? MAX_CLIENTS
+                                           : d->ncpu;
+    if (p->load > 0) {
+        d->ring = calloc(RING, sizeof *d->ring);
+        if (!d->ring)
+            return pb_run_fail(r, "out of memory");
+        for (unsigned i = 0; i < RING; i++)
+            atomic_init(&d->ring[i].state, REQ_FREE);
+        uint64_t w = p->work_ns ? p->work_ns : 1000;
+        pb_run_open_loop(r, p->load * d->ncpu * 1e9 / (double)w);
+    }
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->start, NULL);
     pthread_cond_init(&d->finish, NULL);
@@ -402,7 +436,7 @@ static int dispatch_setup(struct pb_run *r)
             pb_run_thread_started(r);
         }
     }
-    d->clients = calloc(d->n_clients, sizeof *d->clients);
+    d->clients = calloc(d->n_clients ? d->n_clients : 1, sizeof *d->clients);
     if (!d->clients)
         return pb_run_fail(r, "out of memory");
     for (unsigned i = 0; i < d->n_clients; i++) {
@@ -422,9 +456,86 @@ static int dispatch_setup(struct pb_run *r)
     return pb_run_expect_threads(r, d->n_workers + d->n_clients);
 }
 
+/* Open loop: waits for a request to finish, charges its latency from its intended start. */
+static int reap(struct pb_run *r, struct dstate *d, struct request *q)
+{
+    while (atomic_load_explicit(&q->state, memory_order_acquire) != REQ_DONE)
+        sched_yield();
+    if (q->has_thread)
+        pthread_join(q->thread, NULL);
+    q->has_thread = false;
+    pb_run_record(r, METRIC_REQUEST, q->intended, q->done_at);
+    atomic_store(&q->state, REQ_FREE);
+    d->reaped++;
+    int answers = atomic_load(&q->answered);
+    if (q->err[0])
+        return pb_run_fail(r, "%s", q->err);
+    if (answers != 1)
+        return pb_run_fail(r, "a request was answered %d times", answers);
+    return 0;
+}
+
+static int dispatch_open_op(struct pb_run *r, struct dstate *d)
+{
+    const struct dparam *p = d->p;
+    struct request *q = &d->ring[d->issued % RING];
+    unsigned long reaped_before = d->reaped;
+    if (atomic_load(&q->state) != REQ_FREE && reap(r, d, q) < 0)
+        return -1;
+    q->d = d;
+    q->owner = NULL;
+    q->pin_cpu = -1;
+    q->err[0] = '\0';
+    atomic_store(&q->answered, 0);
+    q->intended = pb_run_op_start(r);
+    atomic_store(&q->state, REQ_INFLIGHT);
+    unsigned next = (unsigned)(d->issued % d->ncpu);
+    d->issued++;
+    switch (p->mode) {
+    case TPR:
+    case TPR_PINNED: {
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        if (p->mode == TPR_PINNED) {
+            q->pin_cpu = d->cpu[next];
+            pb_pin_attr(&a, q->pin_cpu);
+        }
+        int rc = pthread_create(&q->thread, &a, request_thread, q);
+        pthread_attr_destroy(&a);
+        if (rc != 0) {
+            atomic_store(&q->state, REQ_FREE);
+            return pb_run_fail(r, "pthread_create with %lu requests in flight: %s",
+                               d->issued - d->reaped, strerror(rc));
+        }
+        q->has_thread = true;
+        break;
+    }
+    case POOL_SHARED:
+        queue_push(&d->shared, q);
+        break;
+    case POOL_PINNED_RR:
+        queue_push(&d->queues[next % d->n_workers], q);
+        break;
+    case POOL_PINNED_LEAST:
+        queue_push(least_loaded(d), q);
+        break;
+    default: /* the generator serves it itself: a single-threaded server */
+        serve(d, q);
+        respond(q);
+        break;
+    }
+    pb_run_tally(r, TALLY_ANSWERED, (double)(d->reaped - reaped_before));
+    unsigned long inits = atomic_load(&d->inits);
+    pb_run_tally(r, TALLY_INITS, (double)(inits - d->inits_seen));
+    d->inits_seen = inits;
+    return 0;
+}
+
 static int dispatch_op(struct pb_run *r)
 {
     struct dstate *d = pb_run_state(r);
+    if (d->ring)
+        return dispatch_open_op(r, d);
     pthread_mutex_lock(&d->mu);
     d->gen++;
     d->finished = 0;
@@ -453,7 +564,13 @@ static void dispatch_teardown(struct pb_run *r)
     d->quit = true;
     pthread_cond_broadcast(&d->start);
     pthread_mutex_unlock(&d->mu);
-    unsigned long issued = 0;
+    unsigned long issued = d->issued;
+    /* open loop: everything still in flight is answered and charged, oldest first */
+    for (unsigned long k = d->reaped; d->ring && k < d->issued; k++) {
+        struct request *q = &d->ring[k % RING];
+        if (atomic_load(&q->state) != REQ_FREE)
+            reap(r, d, q);
+    }
     for (unsigned i = 0; i < d->clients_started; i++) {
         pthread_join(d->clients[i].thread, NULL);
         pb_run_thread_joined(r);
@@ -481,6 +598,7 @@ static void dispatch_teardown(struct pb_run *r)
     if (d->sem_ok)
         sem_destroy(&d->sem);
     free(d->clients);
+    free(d->ring);
     free(d->workers);
     free(d->queues);
     free(d);
@@ -491,23 +609,29 @@ static void dispatch_teardown(struct pb_run *r)
 
 #define US 1000u
 #define INIT (50 * US)
-static const struct dparam tpr = {TPR, 0, 10 * US, INIT};
-static const struct dparam tpr_pinned = {TPR_PINNED, 0, 10 * US, INIT};
-static const struct dparam inline_unpinned = {INLINE, 0, 10 * US, INIT};
-static const struct dparam pin_move = {PIN_MOVE, 0, 10 * US, INIT};
-static const struct dparam pin_same = {PIN_SAME, 0, 10 * US, INIT};
-static const struct dparam pool_shared = {POOL_SHARED, 1, 10 * US, INIT};
-static const struct dparam pool_rr = {POOL_PINNED_RR, 1, 10 * US, INIT};
-static const struct dparam pool_least = {POOL_PINNED_LEAST, 1, 10 * US, INIT};
-static const struct dparam pool_shared_over = {POOL_SHARED, 2, 10 * US, INIT};
-static const struct dparam pool_rr_over = {POOL_PINNED_RR, 2, 10 * US, INIT};
-static const struct dparam bounded = {BOUNDED, 0, 10 * US, INIT};
-static const struct dparam tpr_w0 = {TPR, 0, 0, INIT};
-static const struct dparam pool_rr_w0 = {POOL_PINNED_RR, 1, 0, INIT};
-static const struct dparam tpr_w1 = {TPR, 0, 1 * US, INIT};
-static const struct dparam pool_rr_w1 = {POOL_PINNED_RR, 1, 1 * US, INIT};
-static const struct dparam tpr_w100 = {TPR, 0, 100 * US, INIT};
-static const struct dparam pool_rr_w100 = {POOL_PINNED_RR, 1, 100 * US, INIT};
+static const struct dparam tpr = {TPR, 0, 10 * US, INIT, 0};
+static const struct dparam tpr_pinned = {TPR_PINNED, 0, 10 * US, INIT, 0};
+static const struct dparam inline_unpinned = {INLINE, 0, 10 * US, INIT, 0};
+static const struct dparam pin_move = {PIN_MOVE, 0, 10 * US, INIT, 0};
+static const struct dparam pin_same = {PIN_SAME, 0, 10 * US, INIT, 0};
+static const struct dparam pool_shared = {POOL_SHARED, 1, 10 * US, INIT, 0};
+static const struct dparam pool_rr = {POOL_PINNED_RR, 1, 10 * US, INIT, 0};
+static const struct dparam pool_least = {POOL_PINNED_LEAST, 1, 10 * US, INIT, 0};
+static const struct dparam pool_shared_over = {POOL_SHARED, 2, 10 * US, INIT, 0};
+static const struct dparam pool_rr_over = {POOL_PINNED_RR, 2, 10 * US, INIT, 0};
+static const struct dparam bounded = {BOUNDED, 0, 10 * US, INIT, 0};
+static const struct dparam tpr_w0 = {TPR, 0, 0, INIT, 0};
+static const struct dparam pool_rr_w0 = {POOL_PINNED_RR, 1, 0, INIT, 0};
+static const struct dparam tpr_w1 = {TPR, 0, 1 * US, INIT, 0};
+static const struct dparam pool_rr_w1 = {POOL_PINNED_RR, 1, 1 * US, INIT, 0};
+static const struct dparam tpr_w100 = {TPR, 0, 100 * US, INIT, 0};
+static const struct dparam pool_rr_w100 = {POOL_PINNED_RR, 1, 100 * US, INIT, 0};
+static const struct dparam open_pool_rr_l10 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.1};
+static const struct dparam open_pool_rr_l40 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.4};
+static const struct dparam open_pool_shared_l40 = {POOL_SHARED, 1, 10 * US, INIT, 0.4};
+static const struct dparam open_tpr_l10 = {TPR, 0, 10 * US, INIT, 0.1};
+static const struct dparam open_tpr_l40 = {TPR, 0, 10 * US, INIT, 0.4};
+static const struct dparam open_inline_l10 = {INLINE, 0, 10 * US, INIT, 0.1};
 
 #define D                                                                                          \
     .setup = dispatch_setup, .op = dispatch_op, .teardown = dispatch_teardown,                     \
@@ -539,6 +663,18 @@ static const struct pb_variant dispatch_variants[] = {
     {"pool/pinned_rr_w1us", "pinned pool, 1 us of work", D, .param = &pool_rr_w1},
     {"tpr/unpinned_w100us", "thread per request, 100 us of work", D, .param = &tpr_w100},
     {"pool/pinned_rr_w100us", "pinned pool, 100 us of work", D, .param = &pool_rr_w100},
+    {"open/pool_pinned_rr_load10", "open loop at 10% of CPUs/W: pinned pool, round-robin", D,
+     .param = &open_pool_rr_l10},
+    {"open/pool_pinned_rr_load40", "open loop at 40%: pinned pool, round-robin", D,
+     .param = &open_pool_rr_l40},
+    {"open/pool_unpinned_shared_load40", "open loop at 40%: unpinned pool, shared queue", D,
+     .param = &open_pool_shared_l40},
+    {"open/tpr_unpinned_load10", "open loop at 10%: a thread per request", D,
+     .param = &open_tpr_l10},
+    {"open/tpr_unpinned_load40", "open loop at 40%: a thread per request", D,
+     .param = &open_tpr_l40},
+    {"open/inline_load10", "open loop at 10%: the generator serves each request itself", D,
+     .param = &open_inline_l10},
 };
 
 static const struct pb_pair_decl dispatch_pairs[] = {
@@ -555,6 +691,10 @@ static const struct pb_pair_decl dispatch_pairs[] = {
     {"tpr/unpinned_w0", "pool/pinned_rr_w0", "request_p50_ns"},
     {"tpr/unpinned_w1us", "pool/pinned_rr_w1us", "request_p50_ns"},
     {"tpr/unpinned_w100us", "pool/pinned_rr_w100us", "request_p50_ns"},
+    {"open/tpr_unpinned_load10", "open/pool_pinned_rr_load10", "request_p99_ns"},
+    {"open/tpr_unpinned_load40", "open/pool_pinned_rr_load40", "request_p99_ns"},
+    {"open/pool_unpinned_shared_load40", "open/pool_pinned_rr_load40", "request_p99_ns"},
+    {"open/pool_pinned_rr_load10", "open/pool_pinned_rr_load40", "request_p99_ns"},
 };
 
 static const char *const dispatch_metrics[] = {"request"};

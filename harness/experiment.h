@@ -102,8 +102,19 @@ void pb_run_set_state(struct pb_run *r, void *state);
 
 /* An opaque timestamp, usable from any thread. */
 pb_stamp_t pb_stamp(void);
-/* When the harness started timing the current op. */
+/* When the harness started timing the current op (in an open loop: its intended start). */
 pb_stamp_t pb_run_op_start(const struct pb_run *r);
+
+/* Open loop: called in setup, makes the harness start op i at its intended time
+ * t0 + i / rate_hz instead of back to back. An op that cannot start on time starts late, and
+ * latencies measured from pb_run_op_start() — the intended time — include the lateness: a
+ * stalled server shows up in every request queued behind it, not as one slow sample
+ * (coordinated omission corrected). The harness sleeps until each intended time (it never
+ * spins, so the generator leaves the CPUs to the servers); a sleep ends late by the timer
+ * slack, and arrivals due meanwhile go out back to back. The op's Google Benchmark time is then wall time, so
+ * time per op is the achieved inter-arrival time; offered_rate_per_s and achieved_rate_per_s
+ * are published. */
+void pb_run_open_loop(struct pb_run *r, double rate_hz);
 /* Records to - from into metric `metric` (1..n_metrics). Thread-compatible: call it from the
  * measuring thread only, after the other thread has published its stamp. */
 void pb_run_record(struct pb_run *r, unsigned metric, pb_stamp_t from, pb_stamp_t to);

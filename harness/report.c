@@ -448,6 +448,13 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
                 pb_env_warn(env, "%s: %s not counted in %u repetition(s): %s", vr->name,
                             R->pmu->ev[k].key, vr->pmu_tot[k].uncounted_calls,
                             vr->pmu_tot[k].reason);
+        const struct pb_series *late = pb_vreg_series(vr, "issue_late_p50_ns");
+        double late_med = late ? pb_stats_median(late->v, late->n) : NAN;
+        if (isfinite(late_med) && late_med > 10000)
+            pb_env_warn(env, "%s: open-loop arrivals went out %.0f us late (median): the "
+                             "generator's sleeps wake that late here, and request latencies "
+                             "include it",
+                        vr->name, late_med / 1000);
         if (pb_vreg_series(vr, "clock_negative_intervals"))
             pb_env_warn(env,
                         "%s: some cross-thread intervals were negative (TSC skew between "

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/prctl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,8 @@ struct pb_run {
     int home, other;
     void *state;
     uint64_t op_start;
+    double rate_hz;      /* open loop when > 0 */
+    struct pb_hist *late; /* open loop: how late each op started (the generator's own error) */
     struct pb_hist *h[1 + PB_MAX_METRICS];
     double tally[PB_MAX_TALLIES];
     uint64_t negative_intervals;
@@ -92,6 +95,27 @@ pb_stamp_t pb_stamp(void)
 {
     return pb_ticks_end();
 }
+void pb_run_open_loop(struct pb_run *r, double rate_hz)
+{
+    PB_CHECK(rate_hz > 0);
+    r->rate_hz = rate_hz;
+}
+
+/* Waits until `when` (ticks) by sleeping, never spinning: a spinning generator would take a
+ * CPU from the servers it loads. Sleeps end late by the timer slack (tens of µs), so arrivals
+ * due meanwhile go out back to back; their latency still runs from their intended times. */
+static void run_wait_until(uint64_t when)
+{
+    for (;;) {
+        uint64_t now = pb_ticks_begin();
+        if (now >= when)
+            return;
+        uint64_t left_ns = pb_ticks_to_ns(when - now);
+        struct timespec ts = {(time_t)(left_ns / 1000000000u), (long)(left_ns % 1000000000u)};
+        nanosleep(&ts, NULL);
+    }
+}
+
 pb_stamp_t pb_run_op_start(const struct pb_run *r)
 {
     return r->op_start;
@@ -392,6 +416,7 @@ void pb_runner_free(struct pb_runner *R)
                     free(vr->run->rec[m][k]);
             }
             free(vr->run->sampler.series);
+            free(vr->run->late);
             free(vr->run);
         }
         free(vr->thread_series);
@@ -565,12 +590,14 @@ static void run_init(struct pb_vreg *vr)
     struct pb_hist *h[1 + PB_MAX_METRICS];
     struct pb_recorder *rec[1 + PB_MAX_METRICS][PB_MAX_RECORDERS];
     uint32_t *series = r->sampler.series;
+    struct pb_hist *late = r->late;
     memcpy(h, r->h, sizeof h);
     memcpy(rec, r->rec, sizeof rec);
     memset(r, 0, sizeof *r);
     memcpy(r->h, h, sizeof h);
     memcpy(r->rec, rec, sizeof rec);
     r->sampler.series = series;
+    r->late = late;
     r->vr = vr;
     r->home = vr->owner->home_cpu;
     r->other = vr->owner->other_cpu;
@@ -616,17 +643,43 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
     if (!r->failed) {
         if (pmu_open)
             pb_pmu_enable(pmu, &ps);
+        double period_ticks = r->rate_hz > 0 ? pb_clock.tick_hz / r->rate_hz : 0;
+        long slack = -1;
+        if (period_ticks > 0) {
+            /* precise wake-ups: the default 50 µs timer slack would all be charged as latency */
+            slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+            prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
+            if (!r->late)
+                r->late = pb_xcalloc(1, sizeof *r->late, "a histogram");
+            pb_hist_reset(r->late);
+        }
+        uint64_t loop_start = pb_ticks_begin(), prev_end = loop_start;
         while (d->keep_running(d->ctx, batch)) {
-            uint64_t t0 = pb_ticks_begin();
-            r->op_start = t0;
+            uint64_t t0;
+            if (period_ticks > 0) {
+                /* open loop: the op's time is wall time since the previous one ended */
+                uint64_t intended = loop_start + (uint64_t)((double)ops * period_ticks);
+                run_wait_until(intended);
+                r->op_start = intended;
+                t0 = prev_end;
+            } else {
+                t0 = pb_ticks_begin();
+                r->op_start = t0;
+            }
+            uint64_t actual = period_ticks > 0 ? pb_ticks_begin() : t0;
+            if (period_ticks > 0)
+                pb_hist_record(r->late, pb_ticks_to_ns(actual - r->op_start));
             int rc = v->op(r);
             uint64_t t1 = pb_ticks_end();
+            prev_end = t1;
             if (rc < 0 || r->failed) {
                 pb_run_fail(r, "operation failed");
                 break;
             }
             uint64_t ns = pb_ticks_to_ns(t1 - t0);
-            pb_hist_record(r->h[0], batch > 1 ? (ns + batch / 2) / batch : ns);
+            /* the op histogram holds the op's own duration, in both loops */
+            uint64_t own_ns = period_ticks > 0 ? pb_ticks_to_ns(t1 - actual) : ns;
+            pb_hist_record(r->h[0], batch > 1 ? (own_ns + batch / 2) / batch : own_ns);
             d->set_time(d->ctx, (double)ns * 1e-9);
             ops += batch;
             total_ns += ns;
@@ -635,9 +688,12 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
                 break;
             }
         }
+        if (slack >= 0)
+            prctl(PR_SET_TIMERSLACK, (unsigned long)slack, 0, 0, 0);
     }
     if (pmu_open)
         pb_pmu_disable(pmu, &ps);
+
     if (reached_setup && v->teardown)
         v->teardown(r);
     run_sampler_stop(r);
@@ -680,6 +736,12 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         run_counter_hist(d, pb_vreg_metric_name(vr, m), r->h[m]);
     for (size_t t = 0; t < vr->fam->n_tallies; t++)
         d->counter(d->ctx, vr->fam->tallies[t], ops ? r->tally[t] / (double)ops : NAN);
+    if (r->rate_hz > 0 && total_ns) {
+        d->counter(d->ctx, "offered_rate_per_s", r->rate_hz);
+        d->counter(d->ctx, "achieved_rate_per_s", (double)ops / ((double)total_ns * 1e-9));
+        d->counter(d->ctx, "issue_late_p50_ns", pb_hist_percentile(r->late, 50));
+        d->counter(d->ctx, "issue_late_p99_ns", pb_hist_percentile(r->late, 99));
+    }
     if (vr->fam->rate_tally && total_ns) {
         unsigned t = vr->fam->rate_tally - 1;
         char name[96];
