@@ -632,6 +632,18 @@ static const struct dparam open_pool_shared_l40 = {POOL_SHARED, 1, 10 * US, INIT
 static const struct dparam open_tpr_l10 = {TPR, 0, 10 * US, INIT, 0.1};
 static const struct dparam open_tpr_l40 = {TPR, 0, 10 * US, INIT, 0.4};
 static const struct dparam open_inline_l10 = {INLINE, 0, 10 * US, INIT, 0.1};
+/* the rest of the sweep, full profile only */
+static const struct dparam open_pool_rr_l05 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.05};
+static const struct dparam open_pool_rr_l20 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.2};
+static const struct dparam open_pool_rr_l60 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.6};
+static const struct dparam open_pool_rr_l80 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.8};
+static const struct dparam open_pool_shared_l05 = {POOL_SHARED, 1, 10 * US, INIT, 0.05};
+static const struct dparam open_pool_shared_l10 = {POOL_SHARED, 1, 10 * US, INIT, 0.1};
+static const struct dparam open_pool_shared_l20 = {POOL_SHARED, 1, 10 * US, INIT, 0.2};
+static const struct dparam open_pool_shared_l60 = {POOL_SHARED, 1, 10 * US, INIT, 0.6};
+static const struct dparam open_pool_shared_l80 = {POOL_SHARED, 1, 10 * US, INIT, 0.8};
+static const struct dparam open_tpr_l05 = {TPR, 0, 10 * US, INIT, 0.05};
+static const struct dparam open_tpr_l20 = {TPR, 0, 10 * US, INIT, 0.2};
 
 #define D                                                                                          \
     .setup = dispatch_setup, .op = dispatch_op, .teardown = dispatch_teardown,                     \
@@ -675,6 +687,26 @@ static const struct pb_variant dispatch_variants[] = {
      .param = &open_tpr_l40},
     {"open/inline_load10", "open loop at 10%: the generator serves each request itself", D,
      .param = &open_inline_l10},
+#define SWEEP(name_, what_, param_)                                                                \
+    {                                                                                              \
+        name_, what_, D, .param = param_, .full_profile_only = true                                \
+    }
+    SWEEP("open/pool_pinned_rr_load05", "open loop at 5%: pinned pool", &open_pool_rr_l05),
+    SWEEP("open/pool_pinned_rr_load20", "open loop at 20%: pinned pool", &open_pool_rr_l20),
+    SWEEP("open/pool_pinned_rr_load60", "open loop at 60%: pinned pool", &open_pool_rr_l60),
+    SWEEP("open/pool_pinned_rr_load80", "open loop at 80%: pinned pool", &open_pool_rr_l80),
+    SWEEP("open/pool_unpinned_shared_load05", "open loop at 5%: unpinned pool",
+          &open_pool_shared_l05),
+    SWEEP("open/pool_unpinned_shared_load10", "open loop at 10%: unpinned pool",
+          &open_pool_shared_l10),
+    SWEEP("open/pool_unpinned_shared_load20", "open loop at 20%: unpinned pool",
+          &open_pool_shared_l20),
+    SWEEP("open/pool_unpinned_shared_load60", "open loop at 60%: unpinned pool",
+          &open_pool_shared_l60),
+    SWEEP("open/pool_unpinned_shared_load80", "open loop at 80%: unpinned pool",
+          &open_pool_shared_l80),
+    SWEEP("open/tpr_unpinned_load05", "open loop at 5%: a thread per request", &open_tpr_l05),
+    SWEEP("open/tpr_unpinned_load20", "open loop at 20%: a thread per request", &open_tpr_l20),
 };
 
 static const struct pb_pair_decl dispatch_pairs[] = {

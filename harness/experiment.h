@@ -56,7 +56,8 @@ struct pb_variant {
     unsigned batch; /* operations one op call performs (0 or 1: one); for operations too short
                        to time one by one, the op histogram then holds per-op batch averages */
     struct pb_expect expect[PB_MAX_EXPECT]; /* counter checks; unused entries have no counter */
-    bool sample_threads; /* sample Threads/VmRSS every 2 ms during each call (harness thread) */
+    bool sample_threads;    /* sample Threads/VmRSS every 2 ms during each call (harness thread) */
+    bool full_profile_only; /* run only with --profile=full (sweeps that would lengthen the rest) */
 };
 
 /* A comparison the report makes: variant against baseline on one metric (a counter name such
@@ -111,9 +112,9 @@ pb_stamp_t pb_run_op_start(const struct pb_run *r);
  * stalled server shows up in every request queued behind it, not as one slow sample
  * (coordinated omission corrected). The harness sleeps until each intended time (it never
  * spins, so the generator leaves the CPUs to the servers); a sleep ends late by the timer
- * slack, and arrivals due meanwhile go out back to back. The op's Google Benchmark time is then wall time, so
- * time per op is the achieved inter-arrival time; offered_rate_per_s and achieved_rate_per_s
- * are published. */
+ * slack, and arrivals due meanwhile go out back to back. The op's Google Benchmark time is then
+ * wall time, so time per op is the achieved inter-arrival time; offered_rate_per_s and
+ * achieved_rate_per_s are published. */
 void pb_run_open_loop(struct pb_run *r, double rate_hz);
 /* Records to - from into metric `metric` (1..n_metrics). Thread-compatible: call it from the
  * measuring thread only, after the other thread has published its stamp. */

@@ -234,7 +234,8 @@ static int cmd_list(struct opts *o)
             cur = vr->fam;
             printf("%s%s: %s\n", i ? "\n" : "", cur->name, cur->summary);
         }
-        printf("  %-40s %s\n", vr->name, vr->v->summary);
+        printf("  %-40s %s%s\n", vr->name, vr->v->summary,
+               vr->v->full_profile_only ? " (full profile only)" : "");
         if (vr->skip_reason[0])
             printf("  %-40s (skipped here: %s)\n", "", vr->skip_reason);
     }
@@ -372,7 +373,8 @@ static int check_filter(const struct pb_runner *R, const char *filter, size_t *s
 {
     *selected = 0;
     for (size_t i = 0; i < R->n; i++)
-        *selected += R->vr[i].skip_reason[0] == '\0';
+        *selected +=
+            R->vr[i].skip_reason[0] == '\0' && (R->full_profile || !R->vr[i].v->full_profile_only);
     if (!filter || !*filter || !strcmp(filter, "all") || !strcmp(filter, "."))
         return 0;
     bool negate = filter[0] == '-';
@@ -390,7 +392,7 @@ static int check_filter(const struct pb_runner *R, const char *filter, size_t *s
         bool match = (regexec(&re, name, 0, NULL, 0) == 0) != negate;
         if (match && R->vr[i].skip_reason[0])
             skipped++;
-        else if (match)
+        else if (match && (R->full_profile || !R->vr[i].v->full_profile_only))
             runnable++;
     }
     regfree(&re);
@@ -525,8 +527,12 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     FILE *out = pb_gb_display_is_machine_readable() ? stderr : stdout;
 
     struct pb_runner R;
-    if (pb_runner_prepare(&R, pb_families, pb_n_families, &cpus, &topo) < 0 ||
-        pb_runner_register(&R) < 0) {
+    if (pb_runner_prepare(&R, pb_families, pb_n_families, &cpus, &topo) < 0) {
+        fprintf(stderr, "pinbench: %s\n", pb_err());
+        return 1;
+    }
+    R.full_profile = !strcmp(prof->name, "full");
+    if (pb_runner_register(&R) < 0) {
         fprintf(stderr, "pinbench: %s\n", pb_err());
         return 1;
     }

@@ -451,9 +451,10 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
         const struct pb_series *late = pb_vreg_series(vr, "issue_late_p50_ns");
         double late_med = late ? pb_stats_median(late->v, late->n) : NAN;
         if (isfinite(late_med) && late_med > 10000)
-            pb_env_warn(env, "%s: open-loop arrivals went out %.0f us late (median): the "
-                             "generator's sleeps wake that late here, and request latencies "
-                             "include it",
+            pb_env_warn(env,
+                        "%s: open-loop arrivals went out %.0f us late (median): the "
+                        "generator's sleeps wake that late here, and request latencies "
+                        "include it",
                         vr->name, late_med / 1000);
         if (pb_vreg_series(vr, "clock_negative_intervals"))
             pb_env_warn(env,
@@ -464,9 +465,125 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
 }
 
 /* Data for one family's plots: medians with CIs of its headline metric, and CDFs of op. */
-static int report_plot_data(struct pb_results *res, struct pb_runner *R,
-                            const struct pb_family *fam, const char *metric, size_t *n_cdf)
+struct plot_counts {
+    size_t cdf, pct, sweep, threads;
+};
+
+/* Percentiles of the family's first own metric, per variant (bars). */
+static int report_plot_percentiles(struct pb_results *res, struct pb_runner *R,
+                                   const struct pb_family *fam, size_t *n)
 {
+    *n = 0;
+    if (fam->n_metrics == 0)
+        return 0;
+    char rel[256];
+    snprintf(rel, sizeof rel, "plots/%s.percentiles.dat", fam->name);
+    FILE *f = pb_results_open(res, rel);
+    if (!f)
+        return -1;
+    fprintf(f, "# %s: percentiles of %s over every reported repetition, ns\n", fam->name,
+            fam->metrics[0]);
+    fprintf(f, "# index variant p50_ns p90_ns p99_ns p999_ns\n");
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vr = &R->vr[i];
+        if (vr->fam != fam || !vr->merged[1] || !vr->merged[1]->count || vr->invalid_reason[0])
+            continue;
+        struct pb_hist_summary s;
+        pb_hist_summarize(vr->merged[1], &s);
+        fprintf(f, "%zu \"%s\" %.1f %.1f %.1f %.1f\n", (*n)++, vr->v->name, s.p50_ns, s.p90_ns,
+                s.p99_ns, s.p999_ns);
+    }
+    return pb_results_close(f, rel);
+}
+
+/* Open-loop sweeps: variants reporting achieved rates, grouped into series by the name before
+ * "_load"; one block per series, sorted by offered rate. */
+static int report_plot_sweep(struct pb_results *res, struct pb_runner *R,
+                             const struct pb_family *fam, size_t *n)
+{
+    *n = 0;
+    char rel[256];
+    snprintf(rel, sizeof rel, "plots/%s.sweep.dat", fam->name);
+    FILE *f = NULL;
+    bool done[4096] = {false};
+    for (size_t i = 0; i < R->n && i < 4096; i++) {
+        struct pb_vreg *a = &R->vr[i];
+        if (done[i] || a->fam != fam || a->invalid_reason[0] ||
+            !pb_vreg_series(a, "achieved_rate_per_s") || !pb_vreg_series(a, "request_p99_ns"))
+            continue;
+        const char *cut = strstr(a->v->name, "_load");
+        size_t klen = cut ? (size_t)(cut - a->v->name) : strlen(a->v->name);
+        if (!f && !(f = pb_results_open(res, rel)))
+            return -1;
+        fprintf(f, "%s\"%.*s\"\n", *n ? "\n\n" : "", (int)klen, a->v->name);
+        (*n)++;
+        /* the series' members, by offered rate (insertion sort over a handful) */
+        size_t idx[64], m = 0;
+        for (size_t j = i; j < R->n && j < 4096 && m < 64; j++) {
+            struct pb_vreg *b = &R->vr[j];
+            if (b->fam != fam || b->invalid_reason[0] ||
+                !pb_vreg_series(b, "achieved_rate_per_s") || !pb_vreg_series(b, "request_p99_ns") ||
+                strncmp(b->v->name, a->v->name, klen) ||
+                (b->v->name[klen] != '\0' && strncmp(b->v->name + klen, "_load", 5)))
+                continue;
+            done[j] = true;
+            idx[m++] = j;
+        }
+        double off[64];
+        for (size_t k = 0; k < m; k++) {
+            const struct pb_series *o = pb_vreg_series(&R->vr[idx[k]], "offered_rate_per_s");
+            off[k] = o ? pb_stats_median(o->v, o->n) : 0;
+        }
+        for (size_t k = 1; k < m; k++)
+            for (size_t q = k; q > 0 && off[q - 1] > off[q]; q--) {
+                double t = off[q];
+                off[q] = off[q - 1], off[q - 1] = t;
+                size_t u = idx[q];
+                idx[q] = idx[q - 1], idx[q - 1] = u;
+            }
+        for (size_t k = 0; k < m; k++) {
+            const struct pb_vreg *b = &R->vr[idx[k]];
+            const struct pb_series *ach = pb_vreg_series(b, "achieved_rate_per_s");
+            const struct pb_series *p50 = pb_vreg_series(b, "request_p50_ns");
+            const struct pb_series *p99 = pb_vreg_series(b, "request_p99_ns");
+            fprintf(f, "%.1f %.1f %.1f %.1f\n", off[k], pb_stats_median(ach->v, ach->n),
+                    p50 ? pb_stats_median(p50->v, p50->n) : NAN, pb_stats_median(p99->v, p99->n));
+        }
+    }
+    return f ? pb_results_close(f, rel) : 0;
+}
+
+/* Thread count over the last call of each sampled variant. */
+static int report_plot_threads(struct pb_results *res, struct pb_runner *R,
+                               const struct pb_family *fam, size_t *n)
+{
+    *n = 0;
+    char rel[256];
+    snprintf(rel, sizeof rel, "plots/%s.threads.dat", fam->name);
+    FILE *f = NULL;
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vr = &R->vr[i];
+        if (vr->fam != fam || !vr->n_thread_series || vr->invalid_reason[0])
+            continue;
+        if (!f && !(f = pb_results_open(res, rel)))
+            return -1;
+        fprintf(f, "%s\"%s\"\n", *n ? "\n\n" : "", vr->v->name);
+        for (size_t k = 0; k < vr->n_thread_series; k++)
+            fprintf(f, "%.1f %u\n", (double)k * vr->thread_series_interval_ms,
+                    vr->thread_series[k]);
+        (*n)++;
+    }
+    return f ? pb_results_close(f, rel) : 0;
+}
+
+static int report_plot_data(struct pb_results *res, struct pb_runner *R,
+                            const struct pb_family *fam, const char *metric, struct plot_counts *pc)
+{
+    if (report_plot_percentiles(res, R, fam, &pc->pct) < 0 ||
+        report_plot_sweep(res, R, fam, &pc->sweep) < 0 ||
+        report_plot_threads(res, R, fam, &pc->threads) < 0)
+        return -1;
+    size_t *n_cdf = &pc->cdf;
     char rel[256];
     snprintf(rel, sizeof rel, "plots/%s.medians.dat", fam->name);
     FILE *f = pb_results_open(res, rel);
@@ -549,7 +666,7 @@ static void report_scripts_dir(char *buf, size_t len)
 }
 
 static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, const char *metric,
-                          size_t n_cdf, struct pb_env *env)
+                          const struct plot_counts *pc, struct pb_env *env)
 {
     char scripts[1024], script[1100], dat[2048], cdf[2048], outp[2048], rel[256];
     report_scripts_dir(scripts, sizeof scripts);
@@ -560,9 +677,11 @@ static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, c
     pb_results_path(res, rel, cdf, sizeof cdf);
     snprintf(rel, sizeof rel, "plots/%s", fam->name);
     pb_results_path(res, rel, outp, sizeof outp);
-    char *expr = pb_xasprintf("medians='%s'; cdf='%s'; ncdf=%zu; out='%s'; family='%s'; "
-                              "metric='%s'; unit='%s'",
-                              dat, cdf, n_cdf, outp, fam->name, metric, metric_unit(metric));
+    char *expr = pb_xasprintf("medians='%s'; cdf='%s'; ncdf=%zu; npct=%zu; nsweep=%zu; "
+                              "nthreads=%zu; out='%s'; family='%s'; metric='%s'; unit='%s'; "
+                              "submetric='%s'",
+                              dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, outp, fam->name,
+                              metric, metric_unit(metric), fam->n_metrics ? fam->metrics[0] : "");
     snprintf(rel, sizeof rel, "plots/%s.gnuplot.log", fam->name);
     char logp[2048];
     pb_results_path(res, rel, logp, sizeof logp);
@@ -643,10 +762,10 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
         if (!ran)
             continue;
         const char *metric = fam->n_pairs ? fam->pairs[0].metric : "real_time_ns";
-        size_t n_cdf = 0;
-        if (report_plot_data(res, R, fam, metric, &n_cdf) < 0)
+        struct plot_counts pc = {0};
+        if (report_plot_data(res, R, fam, metric, &pc) < 0)
             return -1;
-        report_gnuplot(res, fam, metric, n_cdf, env);
+        report_gnuplot(res, fam, metric, &pc, env);
     }
 
     bool valid = true;

@@ -44,7 +44,7 @@ struct pb_run {
     int home, other;
     void *state;
     uint64_t op_start;
-    double rate_hz;      /* open loop when > 0 */
+    double rate_hz;       /* open loop when > 0 */
     struct pb_hist *late; /* open loop: how late each op started (the generator's own error) */
     struct pb_hist *h[1 + PB_MAX_METRICS];
     double tally[PB_MAX_TALLIES];
@@ -835,7 +835,7 @@ int pb_runner_register(struct pb_runner *R)
 {
     for (size_t i = 0; i < R->n; i++) {
         struct pb_vreg *vr = &R->vr[i];
-        if (vr->skip_reason[0])
+        if (vr->skip_reason[0] || (vr->v->full_profile_only && !R->full_profile))
             continue;
         struct pb_gb_opts o = {.manual_time = true};
         if (pb_gb_register(vr->name, runner_gb_call, vr, &o) < 0)

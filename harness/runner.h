@@ -64,6 +64,7 @@ struct pb_runner {
     const struct pb_pmu *pmu; /* counters to take per call, or NULL */
     size_t reported;          /* variants whose repetitions have all been reported */
     bool progress;            /* draw a progress line on stderr */
+    bool full_profile;        /* register full_profile_only variants too */
 };
 
 /* Builds the variant list from `families` (filtered by Google Benchmark's filter later),

@@ -39,3 +39,59 @@ if (ncdf > 0) {
         plot for [i=0:ncdf-1] cdf index i using 1:2 with steps lw 2 lc rgb word(colors, i%16+1) title columnheader(1)
     }
 }
+
+# Percentiles of the family's own latency metric per variant (log scale: they span decades).
+if (npct > 0) {
+    reset
+    set style data histograms
+    set style histogram clustered gap 1
+    set style fill solid 0.6 border
+    set logscale y
+    set grid ytics
+    set xtics rotate by -35 left font ",8"
+    set bmargin 10
+    set ylabel sprintf("%s latency (ns, log scale)", submetric)
+    set title sprintf("%s: %s latency percentiles per variant", family, submetric)
+    set key top left
+    do for [t in "svg pngcairo"] {
+        if (t eq "svg") { set terminal svg size 1200,650 dynamic background rgb "white" noenhanced; set output out.".percentiles.svg" }
+        else { set terminal pngcairo size 1200,650 noenhanced; set output out.".percentiles.png" }
+        plot out.".percentiles.dat" using 3:xtic(2) title "p50", '' using 4 title "p90", \
+             '' using 5 title "p99", '' using 6 title "p99.9"
+    }
+}
+
+# Open-loop sweeps: request latency against the throughput reached, one line per series.
+if (nsweep > 0) {
+    reset
+    set logscale y
+    set grid
+    set xlabel "achieved throughput (requests/s)"
+    set ylabel "request latency from intended start (ns, log scale)"
+    set title sprintf("%s: open loop, latency vs throughput (p50 dashed, p99 solid)", family)
+    set key top left font ",9"
+    do for [t in "svg pngcairo"] {
+        if (t eq "svg") { set terminal svg size 1000,600 dynamic background rgb "white" noenhanced; set output out.".sweep.svg" }
+        else { set terminal pngcairo size 1000,600 noenhanced; set output out.".sweep.png" }
+        plot for [i=0:nsweep-1] out.".sweep.dat" index i using 2:4 with linespoints lw 2 \
+                 lc rgb word(colors, i%16+1) title columnheader(1), \
+             for [i=0:nsweep-1] out.".sweep.dat" index i using 2:3 with linespoints dt 2 \
+                 lc rgb word(colors, i%16+1) notitle
+    }
+}
+
+# The process's thread count during the last repetition of each sampled variant.
+if (nthreads > 0) {
+    reset
+    set grid
+    set xlabel "time in the repetition (ms)"
+    set ylabel "threads in the process"
+    set title sprintf("%s: thread count over time", family)
+    set key outside right font ",8"
+    do for [t in "svg pngcairo"] {
+        if (t eq "svg") { set terminal svg size 1200,600 dynamic background rgb "white" noenhanced; set output out.".threads.svg" }
+        else { set terminal pngcairo size 1200,600 noenhanced; set output out.".threads.png" }
+        plot for [i=0:nthreads-1] out.".threads.dat" index i using 1:2 with steps lw 2 \
+             lc rgb word(colors, i%16+1) title columnheader(1)
+    }
+}
