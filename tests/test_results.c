@@ -145,6 +145,15 @@ static void test_resultdir(void **state)
         const char *fam = pb_json_str(&vs->items[i], "family", "");
         static const char *const kinds[] = {"medians.dat", "cdf.dat", "medians.svg",
                                             "medians.png", "cdf.svg", "cdf.png"};
+        if (!strcmp(fam, "dispatch")) {
+            static const char *const more[] = {"percentiles.dat", "sweep.dat", "threads.dat",
+                                               "percentiles.png", "sweep.png", "threads.png"};
+            for (size_t k = 0; k < (plots ? 6u : 3u); k++) {
+                snprintf(p, sizeof p, "%s/plots/%s.%s", dir, fam, more[k]);
+                if (access(p, R_OK) != 0)
+                    fail_msg("missing %s", p);
+            }
+        }
         for (size_t k = 0; k < (plots ? 6u : 2u); k++) {
             snprintf(p, sizeof p, "%s/plots/%s.%s", dir, fam, kinds[k]);
             if (access(p, R_OK) != 0)
@@ -268,6 +277,18 @@ static void test_resultdir(void **state)
             assert_near(pb_json_num(med, "child_on_creator_cpu_ratio", NAN), 0, 0);
         if (strstr(name, "churn/"))
             assert_near(pb_json_num(med, "work_per_op", NAN), 1, 0);
+        if (!strncmp(name, "dispatch/", 9)) {
+            /* every request answered; closed loop: all C clients every round */
+            if (strstr(name, "/open/")) {
+                assert_true(pb_json_num(med, "offered_rate_per_s", 0) > 0);
+                assert_true(pb_json_num(med, "achieved_rate_per_s", 0) > 0);
+            } else {
+                double answered = pb_json_num(med, "requests_answered_per_op", 0);
+                assert_true(answered >= 2 && answered == (double)(long)answered);
+            }
+            assert_true(pb_json_num(med, "threads_peak_sampled", 0) >= 1);
+            assert_true(pb_json_num(med, "request_p50_ns", 0) > 0);
+        }
         /* counter checks pass, or say why they were not made */
         const struct pb_json *checks = pb_json_get(v, "counter_checks");
         for (size_t k = 0; checks && k < checks->n; k++) {
