@@ -448,6 +448,16 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
                 pb_env_warn(env, "%s: %s not counted in %u repetition(s): %s", vr->name,
                             R->pmu->ev[k].key, vr->pmu_tot[k].uncounted_calls,
                             vr->pmu_tot[k].reason);
+        const struct pb_series *off = pb_vreg_series(vr, "offered_rate_per_s");
+        const struct pb_series *ach = pb_vreg_series(vr, "achieved_rate_per_s");
+        if (off && ach) {
+            double o = pb_stats_median(off->v, off->n), a = pb_stats_median(ach->v, ach->n);
+            if (a < 0.9 * o)
+                pb_env_warn(env, "%s: the offered rate was not reached (%.0f of %.0f /s): the "
+                                 "servers or the one generator thread saturated, and latencies "
+                                 "grow with the length of the run",
+                            vr->name, a, o);
+        }
         const struct pb_series *late = pb_vreg_series(vr, "issue_late_p50_ns");
         double late_med = late ? pb_stats_median(late->v, late->n) : NAN;
         if (isfinite(late_med) && late_med > 10000)
