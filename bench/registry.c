@@ -4,12 +4,11 @@
 
 #include "selfbench.h"
 
-extern const struct pb_family pb_family_churn, pb_family_counters, pb_family_dispatch;
+extern const struct pb_family pb_family_churn, pb_family_counters, pb_family_dispatch,
+    pb_family_serialize;
 
 const struct pb_family *const pb_families[] = {
-    &pb_family_harness,
-    &pb_family_counters,
-    &pb_family_churn,
-    &pb_family_dispatch,
+    &pb_family_harness,  &pb_family_counters,  &pb_family_churn,
+    &pb_family_dispatch, &pb_family_serialize,
 };
 const size_t pb_n_families = PB_ARRAY_LEN(pb_families);

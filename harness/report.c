@@ -409,6 +409,7 @@ static void report_variant_json(struct pb_jw *w, const struct pb_vreg *vr)
                   vr->merged[m] ? (long long)vr->merged[m]->count : 0);
     pb_jw_obj_end(w);
     pb_jw_int(w, "iterations_per_repetition", (long long)vr->merged_iters);
+    pb_jw_int(w, "operations_per_sample", vr->v->batch > 1 ? vr->v->batch : 1);
     report_counters_json(w, vr);
     pb_jw_obj_end(w);
 }

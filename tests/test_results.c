@@ -249,12 +249,11 @@ static void test_resultdir(void **state)
         double reps = pb_json_num(v, "repetitions", 0);
         double iters = pb_json_num(v, "iterations_per_repetition", 0);
         double samples = pb_json_num(pb_json_get(v, "histogram_samples"), "op", -1);
-        bool batched = strncmp(name, "harness/", 8) == 0;
-        if (!batched && samples != reps * iters)
-            fail_msg("%s: %g op samples for %g repetitions x %g iterations", name, samples, reps,
-                     iters);
-        if (batched && fabs(samples * 1000 - reps * iters) > 0.5)
-            fail_msg("%s: %g batch samples for %g x %g iterations", name, samples, reps, iters);
+        double per_sample = pb_json_num(v, "operations_per_sample", 0);
+        bool batched = per_sample > 1;
+        if (fabs(samples * per_sample - reps * iters) > 0.5)
+            fail_msg("%s: %g op samples of %g operations for %g repetitions x %g iterations",
+                     name, samples, per_sample, reps, iters);
         if (!batched) {
             char stem[256];
             snprintf(stem, sizeof stem, "%s", name);

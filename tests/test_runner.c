@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-extern const struct pb_family pb_family_churn, pb_family_dispatch;
+extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize;
 
 struct fixture {
     struct pb_pmu pmu;
@@ -169,6 +169,31 @@ static void test_dispatch_every_variant(void **state)
     }
 }
 
+static int setup_serialize(void **state)
+{
+    return setup_runner(state, &pb_family_serialize);
+}
+
+/* Every serialize variant: the counter equals the increments assigned (checked by the variant
+ * every batch, and here through the published tally), the thread count is the producers plus
+ * the owner, and pinned producers stay put (else the call fails). */
+static void test_serialize_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        struct pb_counters c;
+        if (pb_runner_call_fixed(vr, 3 * vr->v->batch, &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        assert_near(pb_counters_get(&c, "increments_per_op"), 1, 0);
+        assert_true(pb_counters_get(&c, "increments_per_s") > 0);
+        double extra = strstr(vr->v->name, "owner/") ? 9 : 8;
+        assert_near(pb_counters_get(&c, "threads_peak"),
+                    pb_counters_get(&c, "threads_start") + extra, 0);
+        assert_int_equal(vr->merged[0]->count, 3); /* three batches, one sample each */
+    }
+}
+
 /* ---- fake variants that break the rules, to show the runner notices ---- */
 
 static void *exit_at_once(void *p)
@@ -317,6 +342,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_open_loop_charges_stalls, setup_fake, teardown_runner),
     cmocka_unit_test_setup_teardown(test_churn_every_variant, setup_churn, teardown_runner),
     cmocka_unit_test_setup_teardown(test_dispatch_every_variant, setup_dispatch, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_serialize_every_variant, setup_serialize, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
 };

@@ -1,0 +1,353 @@
+/* serialize: "pinning is not a lock". T producer threads increment one shared counter, and the
+ * ways to serialise them are compared: an atomic fetch_add, a mutex, a spinlock, a single owner
+ * thread pinned to one CPU and fed through a queue (the single-owner pattern: a channel send to a
+ * pinned goroutine), and a per-call pin+restore around an atomic increment (a vestigial
+ * LockOSThread around trivial work). Producers run unpinned or pinned round-robin over the run's
+ * CPUs.
+ *
+ * One operation is one increment; the harness times batches of T x K increments (all producers,
+ * K each, released together), so time per op is the cost of one increment under contention and
+ * 1/time is the throughput. After every batch the counter must equal everything assigned.
+ *
+ * The spinlock spins with pause and yields after 100 failed attempts: with more producers than
+ * CPUs a pure spinlock burns whole time slices behind a preempted holder, which measures the
+ * scheduler's time slice rather than the lock. */
+#include "experiment.h"
+#include "pin.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ser_kind { SER_ATOMIC, SER_MUTEX, SER_SPIN, SER_OWNER, SER_PIN_CALL };
+
+struct ser_param {
+    enum ser_kind kind;
+    bool pinned_producers;
+};
+
+#define PRODUCERS 8 /* as in the figures quoted for the single-owner pattern */
+#define PER_PRODUCER 1000
+#define BATCH (PRODUCERS * PER_PRODUCER)
+#define QUEUE_CAP 1024
+
+struct ser_state;
+
+struct producer {
+    struct ser_state *s;
+    unsigned idx;
+    int cpu; /* pinned, or -1 */
+    pthread_t thread;
+    unsigned long gen_seen;
+    char err[200];
+};
+
+struct ser_state {
+    const struct ser_param *p;
+    /* the counter, in its own cache line, and the ways to reach it */
+    _Alignas(64) atomic_ulong counter;
+    _Alignas(64) pthread_mutex_t mu;
+    unsigned long plain; /* under mu, or owned by the owner thread */
+    _Alignas(64) atomic_flag spin;
+    /* the owner's queue: increments sent, not yet applied */
+    _Alignas(64) pthread_mutex_t qmu;
+    pthread_cond_t q_nonempty, q_nonfull, q_drained;
+    unsigned qlen;
+    unsigned long applied;
+    bool owner_quit, owner_running;
+    int owner_cpu;
+    pthread_t owner;
+    char owner_err[200];
+    /* rounds */
+    pthread_mutex_t rmu;
+    pthread_cond_t start, finish;
+    unsigned long gen;
+    unsigned finished, started;
+    bool quit;
+    int pin_target; /* pin_call: where each call pins */
+    struct producer prod[PRODUCERS];
+};
+
+static void spin_lock(atomic_flag *f)
+{
+    for (unsigned tries = 0; atomic_flag_test_and_set_explicit(f, memory_order_acquire);) {
+        __builtin_ia32_pause();
+        if (++tries % 100 == 0)
+            sched_yield();
+    }
+}
+
+static void *owner_main(void *arg)
+{
+    struct ser_state *s = arg;
+    if (!pb_pin_on(s->owner_cpu))
+        snprintf(s->owner_err, sizeof s->owner_err, "owner pinned to CPU %d ran on CPU %d",
+                 s->owner_cpu, sched_getcpu());
+    pthread_mutex_lock(&s->qmu);
+    for (;;) {
+        while (s->qlen == 0 && !s->owner_quit)
+            pthread_cond_wait(&s->q_nonempty, &s->qmu);
+        if (s->qlen == 0 && s->owner_quit)
+            break;
+        /* take everything queued: the owner applies increments it alone may touch */
+        unsigned n = s->qlen;
+        s->qlen = 0;
+        pthread_cond_broadcast(&s->q_nonfull);
+        pthread_mutex_unlock(&s->qmu);
+        s->plain += n;
+        pthread_mutex_lock(&s->qmu);
+        s->applied += n;
+        pthread_cond_broadcast(&s->q_drained);
+    }
+    pthread_mutex_unlock(&s->qmu);
+    return NULL;
+}
+
+static void owner_send(struct ser_state *s)
+{
+    pthread_mutex_lock(&s->qmu);
+    while (s->qlen == QUEUE_CAP)
+        pthread_cond_wait(&s->q_nonfull, &s->qmu);
+    if (s->qlen++ == 0)
+        pthread_cond_signal(&s->q_nonempty);
+    pthread_mutex_unlock(&s->qmu);
+}
+
+static void increment(struct producer *pr)
+{
+    struct ser_state *s = pr->s;
+    switch (s->p->kind) {
+    case SER_ATOMIC:
+        atomic_fetch_add_explicit(&s->counter, 1, memory_order_relaxed);
+        break;
+    case SER_MUTEX:
+        pthread_mutex_lock(&s->mu);
+        s->plain++;
+        pthread_mutex_unlock(&s->mu);
+        break;
+    case SER_SPIN:
+        spin_lock(&s->spin);
+        s->plain++;
+        atomic_flag_clear_explicit(&s->spin, memory_order_release);
+        break;
+    case SER_OWNER:
+        owner_send(s);
+        break;
+    case SER_PIN_CALL: {
+        cpu_set_t saved;
+        if (pb_affinity_get(&saved) < 0 || pb_pin_self_unchecked(s->pin_target) < 0) {
+            snprintf(pr->err, sizeof pr->err, "%s", pb_err());
+            return;
+        }
+        atomic_fetch_add_explicit(&s->counter, 1, memory_order_relaxed);
+        if (sched_setaffinity(0, sizeof saved, &saved) != 0)
+            snprintf(pr->err, sizeof pr->err, "restoring the producer's mask failed");
+        break;
+    }
+    }
+}
+
+static void *producer_main(void *arg)
+{
+    struct producer *pr = arg;
+    struct ser_state *s = pr->s;
+    for (;;) {
+        pthread_mutex_lock(&s->rmu);
+        while (pr->gen_seen == s->gen && !s->quit)
+            pthread_cond_wait(&s->start, &s->rmu);
+        bool quit = s->quit;
+        pr->gen_seen = s->gen;
+        pthread_mutex_unlock(&s->rmu);
+        if (quit)
+            break;
+        for (unsigned k = 0; k < PER_PRODUCER && !pr->err[0]; k++)
+            increment(pr);
+        if (pr->cpu >= 0 && !pb_pin_on(pr->cpu) && !pr->err[0])
+            snprintf(pr->err, sizeof pr->err, "producer pinned to CPU %d ran on CPU %d", pr->cpu,
+                     sched_getcpu());
+        pthread_mutex_lock(&s->rmu);
+        if (++s->finished == PRODUCERS)
+            pthread_cond_signal(&s->finish);
+        pthread_mutex_unlock(&s->rmu);
+    }
+    return NULL;
+}
+
+static int ser_setup(struct pb_run *r)
+{
+    struct ser_state *s = aligned_alloc(64, sizeof *s);
+    if (!s)
+        return pb_run_fail(r, "out of memory");
+    memset(s, 0, sizeof *s);
+    pb_run_set_state(r, s);
+    s->p = pb_run_param(r);
+    atomic_init(&s->counter, 0);
+    atomic_flag_clear(&s->spin);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->qmu, NULL);
+    pthread_cond_init(&s->q_nonempty, NULL);
+    pthread_cond_init(&s->q_nonfull, NULL);
+    pthread_cond_init(&s->q_drained, NULL);
+    pthread_mutex_init(&s->rmu, NULL);
+    pthread_cond_init(&s->start, NULL);
+    pthread_cond_init(&s->finish, NULL);
+    int ncpu = pb_run_ncpus(r);
+    s->pin_target = pb_run_home_cpu(r);
+    unsigned extra = 0;
+    if (s->p->kind == SER_OWNER) {
+        s->owner_cpu = pb_run_home_cpu(r);
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pb_pin_attr(&a, s->owner_cpu);
+        int rc = pthread_create(&s->owner, &a, owner_main, s);
+        pthread_attr_destroy(&a);
+        if (rc != 0)
+            return pb_run_fail(r, "starting the owner thread: %s", strerror(rc));
+        s->owner_running = true;
+        pb_run_thread_started(r);
+        extra++;
+    }
+    for (unsigned i = 0; i < PRODUCERS; i++) {
+        struct producer *pr = &s->prod[i];
+        pr->s = s;
+        pr->idx = i;
+        pr->cpu = s->p->pinned_producers ? pb_run_cpu(r, (int)i % ncpu) : -1;
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        if (pr->cpu >= 0)
+            pb_pin_attr(&a, pr->cpu);
+        int rc = pthread_create(&pr->thread, &a, producer_main, pr);
+        pthread_attr_destroy(&a);
+        if (rc != 0)
+            return pb_run_fail(r, "starting producer %u: %s", i, strerror(rc));
+        s->started++;
+        pb_run_thread_started(r);
+        extra++;
+    }
+    return pb_run_expect_threads(r, extra);
+}
+
+static unsigned long ser_value(struct ser_state *s)
+{
+    switch (s->p->kind) {
+    case SER_ATOMIC:
+    case SER_PIN_CALL:
+        return atomic_load(&s->counter);
+    case SER_OWNER: {
+        pthread_mutex_lock(&s->qmu);
+        unsigned long v = s->applied;
+        pthread_mutex_unlock(&s->qmu);
+        return v;
+    }
+    default:
+        /* the producers' last increments happen before they report done under rmu */
+        return s->plain;
+    }
+}
+
+static int ser_op(struct pb_run *r)
+{
+    struct ser_state *s = pb_run_state(r);
+    pthread_mutex_lock(&s->rmu);
+    s->gen++;
+    s->finished = 0;
+    pthread_cond_broadcast(&s->start);
+    while (s->finished < PRODUCERS)
+        pthread_cond_wait(&s->finish, &s->rmu);
+    pthread_mutex_unlock(&s->rmu);
+    if (s->p->kind == SER_OWNER) { /* sent is not done: wait until the owner applied them all */
+        pthread_mutex_lock(&s->qmu);
+        while (s->applied < s->gen * BATCH && !s->owner_err[0])
+            pthread_cond_wait(&s->q_drained, &s->qmu);
+        pthread_mutex_unlock(&s->qmu);
+        if (s->owner_err[0])
+            return pb_run_fail(r, "%s", s->owner_err);
+    }
+    for (unsigned i = 0; i < PRODUCERS; i++)
+        if (s->prod[i].err[0])
+            return pb_run_fail(r, "%s", s->prod[i].err);
+    /* work done equals work assigned */
+    unsigned long v = ser_value(s);
+    if (v != s->gen * BATCH)
+        return pb_run_fail(r, "counter is %lu after %lu batches of %u increments", v, s->gen,
+                           BATCH);
+    pb_run_tally(r, 0, BATCH);
+    return 0;
+}
+
+static void ser_teardown(struct pb_run *r)
+{
+    struct ser_state *s = pb_run_state(r);
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->rmu);
+    s->quit = true;
+    pthread_cond_broadcast(&s->start);
+    pthread_mutex_unlock(&s->rmu);
+    for (unsigned i = 0; i < s->started; i++) {
+        pthread_join(s->prod[i].thread, NULL);
+        pb_run_thread_joined(r);
+    }
+    if (s->owner_running) {
+        pthread_mutex_lock(&s->qmu);
+        s->owner_quit = true;
+        pthread_cond_broadcast(&s->q_nonempty);
+        pthread_mutex_unlock(&s->qmu);
+        pthread_join(s->owner, NULL);
+        pb_run_thread_joined(r);
+    }
+    free(s);
+    pb_run_set_state(r, NULL);
+}
+
+static const struct ser_param atomic_u = {SER_ATOMIC, false}, atomic_p = {SER_ATOMIC, true};
+static const struct ser_param mutex_u = {SER_MUTEX, false}, mutex_p = {SER_MUTEX, true};
+static const struct ser_param spin_u = {SER_SPIN, false}, spin_p = {SER_SPIN, true};
+static const struct ser_param owner_u = {SER_OWNER, false}, owner_p = {SER_OWNER, true};
+static const struct ser_param pin_call = {SER_PIN_CALL, false};
+
+#define S .setup = ser_setup, .op = ser_op, .teardown = ser_teardown, .batch = BATCH
+
+static const struct pb_variant ser_variants[] = {
+    {"atomic/unpinned", "8 producers, atomic fetch_add", S, .param = &atomic_u},
+    {"atomic/pinned", "the same, producers pinned round-robin", S, .param = &atomic_p},
+    {"mutex/unpinned", "8 producers, a pthread mutex around ++", S, .param = &mutex_u},
+    {"mutex/pinned", "the same, producers pinned", S, .param = &mutex_p},
+    {"spinlock/unpinned", "8 producers, a spinlock (yields after 100 spins)", S, .param = &spin_u},
+    {"spinlock/pinned", "the same, producers pinned", S, .param = &spin_p},
+    {"owner/unpinned_producers",
+     "8 producers send each increment to one owner thread pinned to the home CPU", S,
+     .param = &owner_u},
+    {"owner/pinned_producers", "the same, producers pinned", S, .param = &owner_p},
+    {"pin_per_call/atomic", "each increment wrapped in sched_setaffinity pin + restore", S,
+     .param = &pin_call},
+};
+
+static const struct pb_pair_decl ser_pairs[] = {
+    {"atomic/unpinned", "mutex/unpinned", "real_time_ns"},
+    {"atomic/unpinned", "spinlock/unpinned", "real_time_ns"},
+    {"atomic/unpinned", "owner/unpinned_producers", "real_time_ns"},
+    {"atomic/unpinned", "pin_per_call/atomic", "real_time_ns"},
+    {"atomic/unpinned", "atomic/pinned", "real_time_ns"},
+    {"mutex/unpinned", "mutex/pinned", "real_time_ns"},
+    {"spinlock/unpinned", "spinlock/pinned", "real_time_ns"},
+    {"owner/unpinned_producers", "owner/pinned_producers", "real_time_ns"},
+};
+
+static const char *const ser_tallies[] = {"increments_per_op"};
+
+const struct pb_family pb_family_serialize = {
+    .name = "serialize",
+    .summary = "pinning is not a lock: atomic vs mutex vs spinlock vs a pinned owner thread",
+    .variants = ser_variants,
+    .n_variants = PB_ARRAY_LEN(ser_variants),
+    .pairs = ser_pairs,
+    .n_pairs = PB_ARRAY_LEN(ser_pairs),
+    .tallies = ser_tallies,
+    .n_tallies = PB_ARRAY_LEN(ser_tallies),
+    .rate_tally = 1,
+    .op_meaning = "one increment (timed in batches of 8 producers x 1000)",
+};
