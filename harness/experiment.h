@@ -32,7 +32,7 @@ enum pb_home {
 };
 
 #define PB_MAX_METRICS 4
-#define PB_MAX_TALLIES 4
+#define PB_MAX_TALLIES 8
 
 /* What a counter must read per operation for the variant to be valid (validation experiments):
  * NAN leaves a bound open. Checked by the harness after each call when the counter was counted;
@@ -48,7 +48,10 @@ struct pb_variant {
     const char *summary; /* one line for `pinbench list` */
     unsigned needs;      /* PB_NEED_* */
     enum pb_home home;
-    int (*setup)(struct pb_run *r);     /* untimed, before the timed loop of each call */
+    /* untimed, before the timed loop of each call. Threads it creates should have run once
+     * before it returns: the kernel counts the migration that placed a pinned thread on its CPU
+     * when the thread first runs, which could otherwise land inside the counted loop. */
+    int (*setup)(struct pb_run *r);
     int (*op)(struct pb_run *r);        /* one timed operation: 0, or pb_run_fail() */
     int (*verify)(struct pb_run *r);    /* untimed, after each op: 0, or pb_run_fail() */
     void (*teardown)(struct pb_run *r); /* untimed, after the loop, also after a failure */

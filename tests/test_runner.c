@@ -16,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize;
+extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize,
+    pb_family_hotloop;
 
 struct fixture {
     struct pb_pmu pmu;
@@ -194,6 +195,33 @@ static void test_serialize_every_variant(void **state)
     }
 }
 
+static int setup_hotloop(void **state)
+{
+    return setup_runner(state, &pb_family_hotloop);
+}
+
+/* Every hotloop variant: work done equals work assigned, the unbalanced jobs really are
+ * unbalanced, and pinned threads never leave their CPU (each checks after every chunk, and a
+ * violation fails the call). */
+static void test_hotloop_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        struct pb_counters c;
+        if (pb_runner_call_fixed(vr, 3, &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        assert_near(pb_counters_get(&c, "chunks_done_per_op"),
+                    pb_counters_get(&c, "chunks_assigned_per_op"), 0);
+        double imbalance = pb_counters_get(&c, "imbalance_ratio");
+        if (strstr(vr->v->name, "x2_unbalanced"))
+            assert_near(imbalance, 4, 0);
+        else if (!strstr(vr->v->name, "unbalanced"))
+            assert_near(imbalance, 1, 0);
+        assert_true(pb_counters_get(&c, "threads_peak") > pb_counters_get(&c, "threads_start"));
+    }
+}
+
 /* ---- fake variants that break the rules, to show the runner notices ---- */
 
 static void *exit_at_once(void *p)
@@ -343,6 +371,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_churn_every_variant, setup_churn, teardown_runner),
     cmocka_unit_test_setup_teardown(test_dispatch_every_variant, setup_dispatch, teardown_runner),
     cmocka_unit_test_setup_teardown(test_serialize_every_variant, setup_serialize, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_hotloop_every_variant, setup_hotloop, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
 };

@@ -1,0 +1,315 @@
+/* hotloop: affinity-bound CPU work — oversubscription, imbalance and "pinned >= GOMAXPROCS".
+ *
+ * T threads (1, CPUs/2, CPUs, 2 x CPUs, 4 x CPUs) each do a fixed amount of CPU work in 100 µs
+ * chunks; one operation is one job: all threads start together and the job ends when the last
+ * finishes (its makespan). Placements: unpinned (the scheduler balances); pinned-spread
+ * (round-robin over the run's CPUs); pinned-packed (every thread on one CPU: Go's "pinned
+ * goroutines >= GOMAXPROCS" starvation, at the OS level); pinned-subset (pinned round-robin over
+ * half the CPUs, the other half left free). Balanced jobs give every thread 20 chunks; unbalanced
+ * ones give thread 0 four times as many — the kernel can move unpinned threads off a busy CPU,
+ * never pinned ones.
+ *
+ * Metrics: chunk latency (jitter: a chunk interrupted or preempted takes longer), and each
+ * thread's finish time from the job's start (fairness: the spread between first and last).
+ * Tallies: chunks done (must equal chunks assigned), voluntary and involuntary context switches
+ * (getrusage per thread), and the job's assigned imbalance (max/min chunks per thread). */
+#include "experiment.h"
+#include "pin.h"
+#include "work.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+enum placement { UNPINNED, SPREAD, PACKED, SUBSET };
+
+struct hl_param {
+    double threads_per_cpu; /* 0: one thread */
+    enum placement place;
+    bool unbalanced;
+};
+
+#define CHUNK_NS 100000u
+#define CHUNKS 20u
+#define MAX_THREADS 64
+
+enum { METRIC_CHUNK = 1, METRIC_FINISH = 2 };
+enum { TALLY_DONE, TALLY_ASSIGNED, TALLY_VOL, TALLY_INVOL, TALLY_IMBALANCE };
+
+struct hl_state;
+
+struct hl_thread {
+    struct hl_state *s;
+    unsigned idx, chunks;
+    int cpu; /* -1: unpinned */
+    pthread_t thread;
+    struct pb_recorder *chunk_rec, *finish_rec;
+    unsigned long gen_seen, done, vol, invol;
+    char err[200];
+};
+
+struct hl_state {
+    unsigned n;
+    pthread_mutex_t mu;
+    pthread_cond_t start, finish;
+    unsigned long gen;
+    unsigned finished, started, running;
+    bool quit;
+    pb_stamp_t job_start;
+    struct hl_thread t[MAX_THREADS];
+};
+
+static void *hl_main(void *arg)
+{
+    struct hl_thread *t = arg;
+    struct hl_state *s = t->s;
+    pthread_mutex_lock(&s->mu);
+    s->running++;
+    pthread_cond_signal(&s->finish);
+    pthread_mutex_unlock(&s->mu);
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        while (t->gen_seen == s->gen && !s->quit)
+            pthread_cond_wait(&s->start, &s->mu);
+        bool quit = s->quit;
+        pb_stamp_t job_start = s->job_start;
+        t->gen_seen = s->gen;
+        pthread_mutex_unlock(&s->mu);
+        if (quit)
+            break;
+        struct rusage r0, r1;
+        getrusage(RUSAGE_THREAD, &r0);
+        for (unsigned c = 0; c < t->chunks; c++) {
+            pb_stamp_t a = pb_stamp();
+            pb_work_ns(CHUNK_NS);
+            pb_recorder_add(t->chunk_rec, a, pb_stamp());
+            t->done++;
+            if (t->cpu >= 0 && !pb_pin_on(t->cpu) && !t->err[0])
+                snprintf(t->err, sizeof t->err, "thread %u pinned to CPU %d ran on CPU %d", t->idx,
+                         t->cpu, sched_getcpu());
+        }
+        pb_recorder_add(t->finish_rec, job_start, pb_stamp());
+        getrusage(RUSAGE_THREAD, &r1);
+        t->vol += (unsigned long)(r1.ru_nvcsw - r0.ru_nvcsw);
+        t->invol += (unsigned long)(r1.ru_nivcsw - r0.ru_nivcsw);
+        pthread_mutex_lock(&s->mu);
+        if (++s->finished == s->n)
+            pthread_cond_signal(&s->finish);
+        pthread_mutex_unlock(&s->mu);
+    }
+    return NULL;
+}
+
+static int hl_cpu_for(struct pb_run *r, const struct hl_param *p, unsigned i)
+{
+    int ncpu = pb_run_ncpus(r);
+    switch (p->place) {
+    case SPREAD:
+        return pb_run_cpu(r, (int)i % ncpu);
+    case PACKED:
+        return pb_run_home_cpu(r);
+    case SUBSET:
+        return pb_run_cpu(r, (int)i % (ncpu / 2 ? ncpu / 2 : 1));
+    default:
+        return -1;
+    }
+}
+
+static int hl_setup(struct pb_run *r)
+{
+    const struct hl_param *p = pb_run_param(r);
+    struct hl_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return pb_run_fail(r, "out of memory");
+    pb_run_set_state(r, s);
+    int ncpu = pb_run_ncpus(r);
+    double want = p->threads_per_cpu > 0 ? p->threads_per_cpu * ncpu : 1;
+    s->n = want < 1 ? 1 : want > MAX_THREADS ? MAX_THREADS : (unsigned)(want + 0.5);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->start, NULL);
+    pthread_cond_init(&s->finish, NULL);
+    for (unsigned i = 0; i < s->n; i++) {
+        struct hl_thread *t = &s->t[i];
+        t->s = s;
+        t->idx = i;
+        t->chunks = (p->unbalanced && i == 0) ? 4 * CHUNKS : CHUNKS;
+        t->cpu = hl_cpu_for(r, p, i);
+        t->chunk_rec = pb_run_recorder(r, METRIC_CHUNK, i);
+        t->finish_rec = pb_run_recorder(r, METRIC_FINISH, i);
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        if (t->cpu >= 0)
+            pb_pin_attr(&a, t->cpu);
+        int rc = pthread_create(&t->thread, &a, hl_main, t);
+        pthread_attr_destroy(&a);
+        if (rc != 0)
+            return pb_run_fail(r, "starting thread %u of %u: %s", i, s->n, strerror(rc));
+        s->started++;
+        pb_run_thread_started(r);
+    }
+    /* Wait until every thread has run once. A pinned thread is moved to its CPU when created,
+     * but the kernel counts that migration only when the thread next gets the CPU — after the
+     * counters are enabled, if its CPU was slow to wake — and it would be charged to the job. */
+    pthread_mutex_lock(&s->mu);
+    while (s->running < s->n)
+        pthread_cond_wait(&s->finish, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    return pb_run_expect_threads(r, s->n);
+}
+
+static int hl_op(struct pb_run *r)
+{
+    struct hl_state *s = pb_run_state(r);
+    unsigned long done0 = 0, vol0 = 0, invol0 = 0;
+    for (unsigned i = 0; i < s->n; i++) /* threads are parked: their counts are settled */
+        done0 += s->t[i].done, vol0 += s->t[i].vol, invol0 += s->t[i].invol;
+    pthread_mutex_lock(&s->mu);
+    s->job_start = pb_run_op_start(r);
+    s->gen++;
+    s->finished = 0;
+    pthread_cond_broadcast(&s->start);
+    while (s->finished < s->n)
+        pthread_cond_wait(&s->finish, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    unsigned long done = 0, vol = 0, invol = 0, assigned = 0;
+    unsigned lo = ~0u, hi = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        struct hl_thread *t = &s->t[i];
+        if (t->err[0])
+            return pb_run_fail(r, "%s", t->err);
+        done += t->done, vol += t->vol, invol += t->invol, assigned += t->chunks;
+        lo = t->chunks < lo ? t->chunks : lo;
+        hi = t->chunks > hi ? t->chunks : hi;
+    }
+    if (done - done0 != assigned) /* work done equals work assigned */
+        return pb_run_fail(r, "%lu chunks done of %lu assigned", done - done0, assigned);
+    pb_run_tally(r, TALLY_DONE, (double)(done - done0));
+    pb_run_tally(r, TALLY_ASSIGNED, (double)assigned);
+    pb_run_tally(r, TALLY_VOL, (double)(vol - vol0));
+    pb_run_tally(r, TALLY_INVOL, (double)(invol - invol0));
+    pb_run_tally(r, TALLY_IMBALANCE, (double)hi / lo);
+    return 0;
+}
+
+static void hl_teardown(struct pb_run *r)
+{
+    struct hl_state *s = pb_run_state(r);
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->quit = true;
+    pthread_cond_broadcast(&s->start);
+    pthread_mutex_unlock(&s->mu);
+    for (unsigned i = 0; i < s->started; i++) {
+        pthread_join(s->t[i].thread, NULL);
+        pb_run_thread_joined(r);
+    }
+    free(s);
+    pb_run_set_state(r, NULL);
+}
+
+#define P(name_, tpc_, place_, unb_) static const struct hl_param name_ = {tpc_, place_, unb_}
+P(one_unpinned, 0, UNPINNED, false);
+P(one_pinned, 0, SPREAD, false);
+P(half_unpinned, 0.5, UNPINNED, false);
+P(half_spread, 0.5, SPREAD, false);
+P(half_packed, 0.5, PACKED, false);
+P(half_subset, 0.5, SUBSET, false);
+P(x1_unpinned, 1, UNPINNED, false);
+P(x1_spread, 1, SPREAD, false);
+P(x1_packed, 1, PACKED, false);
+P(x1_subset, 1, SUBSET, false);
+P(x2_unpinned, 2, UNPINNED, false);
+P(x2_spread, 2, SPREAD, false);
+P(x2_packed, 2, PACKED, false);
+P(x2_subset, 2, SUBSET, false);
+P(x4_unpinned, 4, UNPINNED, false);
+P(x4_spread, 4, SPREAD, false);
+P(x4_packed, 4, PACKED, false);
+P(x4_subset, 4, SUBSET, false);
+P(x1u_unpinned, 1, UNPINNED, true);
+P(x1u_spread, 1, SPREAD, true);
+P(x1u_packed, 1, PACKED, true);
+P(x2u_unpinned, 2, UNPINNED, true);
+P(x2u_spread, 2, SPREAD, true);
+P(x2u_packed, 2, PACKED, true);
+
+#define H(name_, what_, param_)                                                                    \
+    {                                                                                              \
+        name_, what_, .setup = hl_setup, .op = hl_op, .teardown = hl_teardown, .param = &param_    \
+    }
+/* Pinned placements pin the measuring thread too (to the home CPU), so every thread of the
+ * job is pinned; each worker checks after every chunk that it is still on its CPU. */
+#define HP(name_, what_, param_)                                                                   \
+    {                                                                                              \
+        name_, what_, .home = PB_HOME_PINNED, .setup = hl_setup, .op = hl_op,                      \
+                      .teardown = hl_teardown, .param = &param_                                    \
+    }
+
+static const struct pb_variant hl_variants[] = {
+    H("t1/unpinned", "one thread", one_unpinned),
+    HP("t1/pinned", "one pinned thread", one_pinned),
+    H("half/unpinned", "CPUs/2 threads, unpinned", half_unpinned),
+    HP("half/spread", "CPUs/2 threads pinned round-robin", half_spread),
+    HP("half/packed", "CPUs/2 threads pinned to one CPU", half_packed),
+    HP("half/subset", "CPUs/2 threads pinned over half the CPUs", half_subset),
+    H("x1/unpinned", "CPUs threads, unpinned", x1_unpinned),
+    HP("x1/spread", "CPUs threads pinned round-robin", x1_spread),
+    HP("x1/packed", "CPUs threads pinned to one CPU", x1_packed),
+    HP("x1/subset", "CPUs threads pinned over half the CPUs", x1_subset),
+    H("x2/unpinned", "2 x CPUs threads, unpinned", x2_unpinned),
+    HP("x2/spread", "2 x CPUs threads pinned round-robin", x2_spread),
+    HP("x2/packed", "2 x CPUs threads pinned to one CPU", x2_packed),
+    HP("x2/subset", "2 x CPUs threads pinned over half the CPUs", x2_subset),
+    H("x4/unpinned", "4 x CPUs threads, unpinned", x4_unpinned),
+    HP("x4/spread", "4 x CPUs threads pinned round-robin", x4_spread),
+    HP("x4/packed", "4 x CPUs threads pinned to one CPU", x4_packed),
+    HP("x4/subset", "4 x CPUs threads pinned over half the CPUs", x4_subset),
+    H("x1_unbalanced/unpinned", "CPUs threads, thread 0 has 4x the work, unpinned", x1u_unpinned),
+    HP("x1_unbalanced/spread", "the same, pinned round-robin", x1u_spread),
+    HP("x1_unbalanced/packed", "the same, pinned to one CPU", x1u_packed),
+    H("x2_unbalanced/unpinned", "2 x CPUs threads, thread 0 has 4x the work, unpinned",
+      x2u_unpinned),
+    HP("x2_unbalanced/spread", "the same, pinned round-robin", x2u_spread),
+    HP("x2_unbalanced/packed", "the same, pinned to one CPU", x2u_packed),
+};
+
+static const struct pb_pair_decl hl_pairs[] = {
+    {"t1/unpinned", "t1/pinned", "real_time_ns"},
+    {"half/unpinned", "half/spread", "real_time_ns"},
+    {"half/unpinned", "half/packed", "real_time_ns"},
+    {"x1/unpinned", "x1/spread", "real_time_ns"},
+    {"x1/unpinned", "x1/packed", "real_time_ns"},
+    {"x1/unpinned", "x1/subset", "real_time_ns"},
+    {"x2/unpinned", "x2/spread", "real_time_ns"},
+    {"x2/unpinned", "x2/packed", "real_time_ns"},
+    {"x4/unpinned", "x4/spread", "real_time_ns"},
+    {"x4/unpinned", "x4/packed", "real_time_ns"},
+    {"x1/unpinned", "x1_unbalanced/unpinned", "real_time_ns"},
+    {"x1_unbalanced/unpinned", "x1_unbalanced/spread", "real_time_ns"},
+    {"x2_unbalanced/unpinned", "x2_unbalanced/spread", "real_time_ns"},
+    {"x4/unpinned", "x4/spread", "chunk_p99_ns"},
+};
+
+static const char *const hl_metrics[] = {"chunk", "finish"};
+static const char *const hl_tallies[] = {"chunks_done_per_op", "chunks_assigned_per_op",
+                                         "voluntary_ctx_switches_per_op",
+                                         "involuntary_ctx_switches_per_op", "imbalance_ratio"};
+
+const struct pb_family pb_family_hotloop = {
+    .name = "hotloop",
+    .summary = "affinity-bound CPU work: 1..4 x CPUs threads, spread/packed/subset/unpinned",
+    .variants = hl_variants,
+    .n_variants = PB_ARRAY_LEN(hl_variants),
+    .pairs = hl_pairs,
+    .n_pairs = PB_ARRAY_LEN(hl_pairs),
+    .metrics = hl_metrics,
+    .n_metrics = PB_ARRAY_LEN(hl_metrics),
+    .tallies = hl_tallies,
+    .n_tallies = PB_ARRAY_LEN(hl_tallies),
+    .rate_tally = TALLY_DONE + 1,
+    .op_meaning = "one job: every thread's chunks, start to last finish (makespan)",
+};
