@@ -237,37 +237,41 @@ P(x2u_unpinned, 2, UNPINNED, true);
 P(x2u_spread, 2, SPREAD, true);
 P(x2u_packed, 2, PACKED, true);
 
-#define H(name_, what_, param_)                                                                    \
+#define H(name_, what_, param_, ...)                                                               \
     {                                                                                              \
-        name_, what_, .setup = hl_setup, .op = hl_op, .teardown = hl_teardown, .param = &param_    \
+        name_, what_, .setup = hl_setup, .op = hl_op, .teardown = hl_teardown, .param = &param_,   \
+                      ##__VA_ARGS__                                                                \
     }
 /* Pinned placements pin the measuring thread too (to the home CPU), so every thread of the
  * job is pinned; each worker checks after every chunk that it is still on its CPU. */
-#define HP(name_, what_, param_)                                                                   \
+#define HP(name_, what_, param_, ...)                                                              \
     {                                                                                              \
         name_, what_, .home = PB_HOME_PINNED, .setup = hl_setup, .op = hl_op,                      \
-                      .teardown = hl_teardown, .param = &param_                                    \
+                      .teardown = hl_teardown, .param = &param_, ##__VA_ARGS__                     \
     }
 
 static const struct pb_variant hl_variants[] = {
     H("t1/unpinned", "one thread", one_unpinned),
     HP("t1/pinned", "one pinned thread", one_pinned),
-    H("half/unpinned", "CPUs/2 threads, unpinned", half_unpinned),
-    HP("half/spread", "CPUs/2 threads pinned round-robin", half_spread),
-    HP("half/packed", "CPUs/2 threads pinned to one CPU", half_packed),
-    HP("half/subset", "CPUs/2 threads pinned over half the CPUs", half_subset),
+    H("half/unpinned", "CPUs/2 threads, unpinned", half_unpinned, .full_profile_only = true),
+    HP("half/spread", "CPUs/2 threads pinned round-robin", half_spread, .full_profile_only = true),
+    HP("half/packed", "CPUs/2 threads pinned to one CPU", half_packed, .full_profile_only = true),
+    HP("half/subset", "CPUs/2 threads pinned over half the CPUs", half_subset,
+       .full_profile_only = true),
     H("x1/unpinned", "CPUs threads, unpinned", x1_unpinned),
     HP("x1/spread", "CPUs threads pinned round-robin", x1_spread),
     HP("x1/packed", "CPUs threads pinned to one CPU", x1_packed),
-    HP("x1/subset", "CPUs threads pinned over half the CPUs", x1_subset),
+    HP("x1/subset", "CPUs threads pinned over half the CPUs", x1_subset, .full_profile_only = true),
     H("x2/unpinned", "2 x CPUs threads, unpinned", x2_unpinned),
     HP("x2/spread", "2 x CPUs threads pinned round-robin", x2_spread),
     HP("x2/packed", "2 x CPUs threads pinned to one CPU", x2_packed),
-    HP("x2/subset", "2 x CPUs threads pinned over half the CPUs", x2_subset),
+    HP("x2/subset", "2 x CPUs threads pinned over half the CPUs", x2_subset,
+       .full_profile_only = true),
     H("x4/unpinned", "4 x CPUs threads, unpinned", x4_unpinned),
     HP("x4/spread", "4 x CPUs threads pinned round-robin", x4_spread),
     HP("x4/packed", "4 x CPUs threads pinned to one CPU", x4_packed),
-    HP("x4/subset", "4 x CPUs threads pinned over half the CPUs", x4_subset),
+    HP("x4/subset", "4 x CPUs threads pinned over half the CPUs", x4_subset,
+       .full_profile_only = true),
     H("x1_unbalanced/unpinned", "CPUs threads, thread 0 has 4x the work, unpinned", x1u_unpinned),
     HP("x1_unbalanced/spread", "the same, pinned round-robin", x1u_spread),
     HP("x1_unbalanced/packed", "the same, pinned to one CPU", x1u_packed),
@@ -311,5 +315,6 @@ const struct pb_family pb_family_hotloop = {
     .tallies = hl_tallies,
     .n_tallies = PB_ARRAY_LEN(hl_tallies),
     .rate_tally = TALLY_DONE + 1,
+    .grid_metric = "chunks_done_per_s",
     .op_meaning = "one job: every thread's chunks, start to last finish (makespan)",
 };

@@ -87,6 +87,9 @@ struct pb_family {
     /* Index+1 of a tally that is also published per second of measured time, as
      * "<name without _per_op>_per_s" (e.g. requests answered: throughput); 0 for none. */
     unsigned rate_tally;
+    /* For families whose variants are named "<x>/<series>": the metric plotted against x, one
+     * line per series (e.g. throughput against thread count per placement); NULL for none. */
+    const char *grid_metric;
     /* The op metric's meaning, for reports ("create -> join"). */
     const char *op_meaning;
 };
@@ -99,6 +102,8 @@ int pb_run_home_cpu(const struct pb_run *r);
 int pb_run_other_cpu(const struct pb_run *r);
 /* The run's CPUs (the allowed set, narrowed by --cpus): how many, and the k-th in order. */
 int pb_run_ncpus(const struct pb_run *r);
+/* Cache size in bytes of level 1 (data), 2 or 3 as the topology reports it; 0 if unknown. */
+uint64_t pb_run_cache_bytes(const struct pb_run *r, int level);
 int pb_run_cpu(const struct pb_run *r, int k);
 /* Per-call state owned by the experiment (set in setup, freed in teardown). */
 void *pb_run_state(const struct pb_run *r);

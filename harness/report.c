@@ -38,6 +38,8 @@ static const char *metric_unit(const char *m)
         return "ratio";
     if (n > 7 && strcmp(m + n - 7, "_per_op") == 0)
         return "per op";
+    if (n > 6 && strcmp(m + n - 6, "_per_s") == 0)
+        return "per s";
     return "count";
 }
 
@@ -454,9 +456,10 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
         if (off && ach) {
             double o = pb_stats_median(off->v, off->n), a = pb_stats_median(ach->v, ach->n);
             if (a < 0.9 * o)
-                pb_env_warn(env, "%s: the offered rate was not reached (%.0f of %.0f /s): the "
-                                 "servers or the one generator thread saturated, and latencies "
-                                 "grow with the length of the run",
+                pb_env_warn(env,
+                            "%s: the offered rate was not reached (%.0f of %.0f /s): the "
+                            "servers or the one generator thread saturated, and latencies "
+                            "grow with the length of the run",
                             vr->name, a, o);
         }
         const struct pb_series *late = pb_vreg_series(vr, "issue_late_p50_ns");
@@ -477,8 +480,63 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
 
 /* Data for one family's plots: medians with CIs of its headline metric, and CDFs of op. */
 struct plot_counts {
-    size_t cdf, pct, sweep, threads;
+    size_t cdf, pct, sweep, threads, grid;
 };
+
+/* "<x>/<series>" variants: one block per series, x in table order, median and CI of
+ * fam->grid_metric. */
+static int report_plot_grid(struct pb_results *res, struct pb_runner *R,
+                            const struct pb_family *fam, size_t *n)
+{
+    *n = 0;
+    if (!fam->grid_metric)
+        return 0;
+    char xs[64][64], series[32][64];
+    size_t nx = 0, ns = 0;
+    for (size_t i = 0; i < R->n; i++) {
+        const struct pb_vreg *vr = &R->vr[i];
+        const char *slash = strchr(vr->v->name, '/');
+        if (vr->fam != fam || !slash || !pb_vreg_series(vr, fam->grid_metric))
+            continue;
+        char x[64], se[64];
+        snprintf(x, sizeof x, "%.*s", (int)(slash - vr->v->name), vr->v->name);
+        snprintf(se, sizeof se, "%s", slash + 1);
+        size_t k;
+        for (k = 0; k < nx && strcmp(xs[k], x); k++)
+            ;
+        if (k == nx && nx < 64)
+            snprintf(xs[nx++], sizeof xs[0], "%s", x);
+        for (k = 0; k < ns && strcmp(series[k], se); k++)
+            ;
+        if (k == ns && ns < 32)
+            snprintf(series[ns++], sizeof series[0], "%s", se);
+    }
+    if (!ns)
+        return 0;
+    char rel[256];
+    snprintf(rel, sizeof rel, "plots/%s.grid.dat", fam->name);
+    FILE *f = pb_results_open(res, rel);
+    if (!f)
+        return -1;
+    for (size_t k = 0; k < ns; k++) {
+        fprintf(f, "%s\"%s\"\n", k ? "\n\n" : "", series[k]);
+        for (size_t x = 0; x < nx; x++) {
+            char name[256];
+            snprintf(name, sizeof name, "%.63s/%.63s/%.63s", fam->name, xs[x], series[k]);
+            const struct pb_vreg *vr = pb_runner_find(R, name);
+            const struct pb_series *s =
+                vr && !vr->invalid_reason[0] ? pb_vreg_series(vr, fam->grid_metric) : NULL;
+            if (!s)
+                continue;
+            double lo, hi, med = pb_stats_median(s->v, s->n);
+            pb_stats_median_ci(s->v, s->n, 2000, 0xc1ULL, &lo, &hi);
+            fprintf(f, "%zu \"%s\" %.6g %.6g %.6g\n", x, xs[x], med, isfinite(lo) ? lo : med,
+                    isfinite(hi) ? hi : med);
+        }
+    }
+    *n = ns;
+    return pb_results_close(f, rel);
+}
 
 /* Percentiles of the family's first own metric, per variant (bars). */
 static int report_plot_percentiles(struct pb_results *res, struct pb_runner *R,
@@ -592,7 +650,8 @@ static int report_plot_data(struct pb_results *res, struct pb_runner *R,
 {
     if (report_plot_percentiles(res, R, fam, &pc->pct) < 0 ||
         report_plot_sweep(res, R, fam, &pc->sweep) < 0 ||
-        report_plot_threads(res, R, fam, &pc->threads) < 0)
+        report_plot_threads(res, R, fam, &pc->threads) < 0 ||
+        report_plot_grid(res, R, fam, &pc->grid) < 0)
         return -1;
     size_t *n_cdf = &pc->cdf;
     char rel[256];
@@ -688,11 +747,14 @@ static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, c
     pb_results_path(res, rel, cdf, sizeof cdf);
     snprintf(rel, sizeof rel, "plots/%s", fam->name);
     pb_results_path(res, rel, outp, sizeof outp);
-    char *expr = pb_xasprintf("medians='%s'; cdf='%s'; ncdf=%zu; npct=%zu; nsweep=%zu; "
-                              "nthreads=%zu; out='%s'; family='%s'; metric='%s'; unit='%s'; "
-                              "submetric='%s'",
-                              dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, outp, fam->name,
-                              metric, metric_unit(metric), fam->n_metrics ? fam->metrics[0] : "");
+    char *expr = pb_xasprintf(
+        "medians='%s'; cdf='%s'; ncdf=%zu; npct=%zu; nsweep=%zu; nthreads=%zu; ngrid=%zu; "
+        "out='%s'; family='%s'; metric='%s'; unit='%s'; submetric='%s'; gridmetric='%s'; "
+        "gridunit='%s'",
+        dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, pc->grid, outp, fam->name, metric,
+        metric_unit(metric), fam->n_metrics ? fam->metrics[0] : "",
+        fam->grid_metric ? fam->grid_metric : "",
+        fam->grid_metric ? metric_unit(fam->grid_metric) : "");
     snprintf(rel, sizeof rel, "plots/%s.gnuplot.log", fam->name);
     char logp[2048];
     pb_results_path(res, rel, logp, sizeof logp);

@@ -74,6 +74,11 @@ int pb_run_ncpus(const struct pb_run *r)
     return CPU_COUNT(&r->vr->owner->cpus);
 }
 
+uint64_t pb_run_cache_bytes(const struct pb_run *r, int level)
+{
+    return level >= 1 && level <= 3 ? r->vr->owner->cache_bytes[level] : 0;
+}
+
 int pb_run_cpu(const struct pb_run *r, int k)
 {
     return pb_cpuset_nth(&r->vr->owner->cpus, k);
@@ -318,6 +323,9 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
     if (R->home_cpu < 0)
         return pb_errf("no CPU to run on: the CPU set is empty");
     R->other_cpu = pb_plan_other_cpu(topo, cpus, R->home_cpu);
+    R->cache_bytes[1] = topo->l1d_bytes;
+    R->cache_bytes[2] = topo->l2_bytes;
+    R->cache_bytes[3] = topo->l3_bytes;
     snprintf(R->other_rel, sizeof R->other_rel, "%s",
              R->other_cpu >= 0 ? pb_rel_name(pb_topo_relation(topo, R->home_cpu, R->other_cpu))
                                : "none");

@@ -60,6 +60,7 @@ struct pb_runner {
     size_t n;
     cpu_set_t cpus; /* the run's CPUs */
     int home_cpu, other_cpu;
+    uint64_t cache_bytes[4]; /* [1] L1d, [2] L2, [3] L3, from the topology */
     char other_rel[32];
     const struct pb_pmu *pmu; /* counters to take per call, or NULL */
     size_t reported;          /* variants whose repetitions have all been reported */

@@ -9,8 +9,9 @@ set style fill solid 0.35 border
 set boxwidth 0.6
 set grid ytics
 set xtics rotate by -35 left
-set yrange [0:*]
-set ylabel sprintf("%s (%s), median over repetitions", metric, unit)
+stats medians using 3 nooutput
+if (STATS_min > 0 && STATS_max / STATS_min > 100) { set logscale y; set ylabel sprintf("%s (%s, log scale), median over repetitions", metric, unit) } \
+else { set yrange [0:*]; set ylabel sprintf("%s (%s), median over repetitions", metric, unit) }
 set title sprintf("%s: %s per variant, 95%% bootstrap CI", family, metric)
 set key off
 set bmargin 9
@@ -93,5 +94,24 @@ if (nthreads > 0) {
         else { set terminal pngcairo size 1200,600 noenhanced; set output out.".threads.png" }
         plot for [i=0:nthreads-1] out.".threads.dat" index i using 1:2 with steps lw 2 \
              lc rgb word(colors, i%16+1) title columnheader(1)
+    }
+}
+
+# "<x>/<series>" families: the grid metric against x, one line per series, log y.
+if (ngrid > 0) {
+    reset
+    set logscale y
+    set grid
+    set xtics rotate by -30 left
+    set bmargin 6
+    set ylabel sprintf("%s (%s, log scale), median over repetitions, 95%% CI", gridmetric, gridunit)
+    set title sprintf("%s: %s by variant group", family, gridmetric)
+    set key outside right font ",9"
+    set offsets 0.3, 0.3, 0, 0
+    do for [t in "svg pngcairo"] {
+        if (t eq "svg") { set terminal svg size 1100,600 dynamic background rgb "white" noenhanced; set output out.".grid.svg" }
+        else { set terminal pngcairo size 1100,600 noenhanced; set output out.".grid.png" }
+        plot for [i=0:ngrid-1] out.".grid.dat" index i using 1:3:4:5:xtic(2) with yerrorlines \
+             lw 2 lc rgb word(colors, i%16+1) title columnheader(1)
     }
 }

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize,
-    pb_family_hotloop;
+    pb_family_hotloop, pb_family_locality;
 
 struct fixture {
     struct pb_pmu pmu;
@@ -222,6 +222,30 @@ static void test_hotloop_every_variant(void **state)
     }
 }
 
+static int setup_locality(void **state)
+{
+    return setup_runner(state, &pb_family_locality);
+}
+
+/* Every locality variant sized by the cache hierarchy (the memory-sized ones run in the full
+ * profile only and are left out here): the working set is reported, a pinned pass never moves
+ * (the variant checks its CPU and, where migrations can be counted, that none happened). */
+static void test_locality_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        if (vr->v->full_profile_only || vr->skip_reason[0])
+            continue;
+        struct pb_counters c;
+        if (pb_runner_call_fixed(vr, 20, &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        assert_true(pb_counters_get(&c, "ws_bytes") >= 4096);
+        if (strstr(vr->v->name, "/pinned"))
+            assert_near(pb_counters_get(&c, "moved_passes_ratio"), 0, 0);
+    }
+}
+
 /* ---- fake variants that break the rules, to show the runner notices ---- */
 
 static void *exit_at_once(void *p)
@@ -372,6 +396,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_dispatch_every_variant, setup_dispatch, teardown_runner),
     cmocka_unit_test_setup_teardown(test_serialize_every_variant, setup_serialize, teardown_runner),
     cmocka_unit_test_setup_teardown(test_hotloop_every_variant, setup_hotloop, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_locality_every_variant, setup_locality, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
 };

@@ -1,0 +1,255 @@
+/* locality: does a thread that stays on one CPU keep its caches warm enough to matter? The
+ * claim under test is that pinning a hot loop gains 5-15 % from locality.
+ *
+ * One operation is one pass over a working set sized from the cache hierarchy the topology
+ * reports (L1d, L2, L3, 4 x L3): a read of one word per 64-byte line, summed. The measuring
+ * thread runs the passes pinned; in the migrating variants a helper thread moves it between the
+ * home CPU and the other CPU (the nearest other core) every 1 ms or 10 ms with
+ * sched_setaffinity, as a scheduler or a careless pin would; the unpinned variant leaves it to
+ * the scheduler. A pass that starts on a different CPU from the previous one is recorded as
+ * "after_migration" as well as in the ordinary op histogram: the difference between its median
+ * and the steady passes' is the refill cost. Cache misses come from the counters where the PMU
+ * allows.
+ *
+ * Cache sizes are as hwloc reports them; a guest may report implausible ones (one 508 MB L3 per
+ * core was seen), so an L3 above 64 MiB is taken as 64 MiB, and every working set is capped at
+ * 256 MiB. The size used is in the variant's counters (ws_bytes). */
+#include "experiment.h"
+#include "pin.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+enum move { PINNED, MOVE_1MS, MOVE_10MS, UNPINNED };
+
+struct loc_param {
+    int level; /* 1, 2, 3, or 4 for 4 x L3 */
+    enum move move;
+};
+
+enum { METRIC_AFTER = 1 };
+enum { TALLY_WS, TALLY_MOVED };
+
+#define LINE 64u
+#define L3_CAP (64ull << 20)
+#define WS_CAP (256ull << 20)
+
+struct loc_state {
+    uint64_t *buf;
+    size_t lines;
+    int last_cpu;
+    /* the helper that moves the measuring thread */
+    pthread_t helper;
+    bool helper_running;
+    atomic_bool quit;
+    pid_t target_tid;
+    int cpus[2];
+    long period_ns;
+    atomic_bool failed; /* set after err is written */
+    char err[200];
+};
+
+static uint64_t loc_ws_bytes(struct pb_run *r, int level)
+{
+    uint64_t l1 = pb_run_cache_bytes(r, 1), l2 = pb_run_cache_bytes(r, 2),
+             l3 = pb_run_cache_bytes(r, 3);
+    if (!l1)
+        l1 = 32 << 10; /* no cache information at all: typical sizes */
+    if (!l2)
+        l2 = 1 << 20;
+    if (!l3 || l3 > L3_CAP)
+        l3 = l3 ? L3_CAP : 16 << 20;
+    /* fit inside the level (half of it: the rest of the program shares the cache) */
+    uint64_t ws = level == 1 ? l1 / 2 : level == 2 ? l2 / 2 : level == 3 ? l3 / 2 : 4 * l3;
+    return ws > WS_CAP ? WS_CAP : ws < 4096 ? 4096 : ws;
+}
+
+static void *loc_helper(void *arg)
+{
+    struct loc_state *s = arg;
+    int k = 0;
+    while (!atomic_load(&s->quit)) {
+        struct timespec ts = {s->period_ns / 1000000000, s->period_ns % 1000000000};
+        nanosleep(&ts, NULL);
+        if (atomic_load(&s->quit))
+            break;
+        k ^= 1;
+        cpu_set_t m;
+        CPU_ZERO(&m);
+        CPU_SET(s->cpus[k], &m);
+        if (sched_setaffinity(s->target_tid, sizeof m, &m) != 0 && !atomic_load(&s->failed)) {
+            snprintf(s->err, sizeof s->err, "moving the measured thread to CPU %d failed",
+                     s->cpus[k]);
+            atomic_store(&s->failed, true);
+        }
+    }
+    return NULL;
+}
+
+static int loc_setup(struct pb_run *r)
+{
+    const struct loc_param *p = pb_run_param(r);
+    struct loc_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return pb_run_fail(r, "out of memory");
+    pb_run_set_state(r, s);
+    uint64_t ws = loc_ws_bytes(r, p->level);
+    s->lines = ws / LINE;
+    s->buf = aligned_alloc(4096, s->lines * LINE);
+    if (!s->buf)
+        return pb_run_fail(r, "cannot allocate a %llu-byte working set", (unsigned long long)ws);
+    for (size_t i = 0; i < s->lines * (LINE / sizeof *s->buf); i++)
+        s->buf[i] = i; /* touched: no page faults in the timed passes */
+    s->last_cpu = sched_getcpu();
+    atomic_init(&s->quit, false);
+    atomic_init(&s->failed, false);
+    if (p->move == MOVE_1MS || p->move == MOVE_10MS) {
+        s->target_tid = (pid_t)syscall(SYS_gettid);
+        s->cpus[0] = pb_run_home_cpu(r);
+        s->cpus[1] = pb_run_other_cpu(r);
+        s->period_ns = p->move == MOVE_1MS ? 1000000 : 10000000;
+        int rc = pthread_create(&s->helper, NULL, loc_helper, s);
+        if (rc != 0)
+            return pb_run_fail(r, "starting the mover thread: %s", strerror(rc));
+        s->helper_running = true;
+        pb_run_thread_started(r);
+    }
+    return 0;
+}
+
+static int loc_op(struct pb_run *r)
+{
+    struct loc_state *s = pb_run_state(r);
+    int cpu = sched_getcpu();
+    uint64_t sum = 0;
+    const uint64_t *b = s->buf;
+    for (size_t i = 0; i < s->lines; i++)
+        sum += b[i * (LINE / sizeof *b)];
+    __asm__ __volatile__("" : : "r"(sum));
+    if (cpu != s->last_cpu) {
+        pb_run_record(r, METRIC_AFTER, pb_run_op_start(r), pb_stamp());
+        pb_run_tally(r, TALLY_MOVED, 1);
+    }
+    s->last_cpu = cpu;
+    pb_run_tally(r, TALLY_WS, (double)(s->lines * LINE));
+    if (atomic_load(&s->failed))
+        return pb_run_fail(r, "%s", s->err);
+    return 0;
+}
+
+static int loc_verify_pinned(struct pb_run *r)
+{
+    return pb_pin_on(pb_run_home_cpu(r)) ? 0 : pb_run_fail(r, "pinned pass left its CPU");
+}
+
+static void loc_teardown(struct pb_run *r)
+{
+    struct loc_state *s = pb_run_state(r);
+    if (!s)
+        return;
+    if (s->helper_running) {
+        atomic_store(&s->quit, true);
+        pthread_join(s->helper, NULL);
+        pb_run_thread_joined(r);
+    }
+    free(s->buf);
+    free(s);
+    pb_run_set_state(r, NULL);
+}
+
+#define LP(name_, level_, move_) static const struct loc_param name_ = {level_, move_}
+LP(l1_pin, 1, PINNED);
+LP(l1_m1, 1, MOVE_1MS);
+LP(l1_m10, 1, MOVE_10MS);
+LP(l1_un, 1, UNPINNED);
+LP(l2_pin, 2, PINNED);
+LP(l2_m1, 2, MOVE_1MS);
+LP(l2_m10, 2, MOVE_10MS);
+LP(l2_un, 2, UNPINNED);
+LP(l3_pin, 3, PINNED);
+LP(l3_m1, 3, MOVE_1MS);
+LP(l3_m10, 3, MOVE_10MS);
+LP(l3_un, 3, UNPINNED);
+LP(big_pin, 4, PINNED);
+LP(big_m1, 4, MOVE_1MS);
+LP(big_m10, 4, MOVE_10MS);
+LP(big_un, 4, UNPINNED);
+
+#define PINNED_V(name_, what_, param_, ...)                                                        \
+    {                                                                                              \
+        name_, what_, .home = PB_HOME_PINNED, .setup = loc_setup, .op = loc_op,                    \
+                      .verify = loc_verify_pinned, .teardown = loc_teardown, .param = &param_,     \
+                      .expect = {{"migrations", NAN, 0}}, ##__VA_ARGS__                            \
+    }
+#define MOVING_V(name_, what_, param_, ...)                                                        \
+    {                                                                                              \
+        name_, what_, .home = PB_HOME_PINNED, .needs = PB_NEED_OTHER_CPU, .setup = loc_setup,      \
+                      .op = loc_op, .teardown = loc_teardown, .param = &param_, ##__VA_ARGS__      \
+    }
+#define FREE_V(name_, what_, param_, ...)                                                          \
+    {                                                                                              \
+        name_, what_, .setup = loc_setup, .op = loc_op, .teardown = loc_teardown,                  \
+                      .param = &param_, ##__VA_ARGS__                                              \
+    }
+
+/* Memory-sized passes take milliseconds each and a 256 MiB working set per call: the full
+ * profile runs them. */
+static const struct pb_variant loc_variants[] = {
+    PINNED_V("l1/pinned", "passes over half the L1d, pinned", l1_pin),
+    MOVING_V("l1/move_1ms", "the same, moved to the other CPU every 1 ms", l1_m1),
+    MOVING_V("l1/move_10ms", "the same, moved every 10 ms", l1_m10),
+    FREE_V("l1/unpinned", "the same, unpinned", l1_un),
+    PINNED_V("l2/pinned", "passes over half the L2, pinned", l2_pin),
+    MOVING_V("l2/move_1ms", "the same, moved every 1 ms", l2_m1),
+    MOVING_V("l2/move_10ms", "the same, moved every 10 ms", l2_m10),
+    FREE_V("l2/unpinned", "the same, unpinned", l2_un),
+    PINNED_V("l3/pinned", "passes over half the L3, pinned", l3_pin),
+    MOVING_V("l3/move_1ms", "the same, moved every 1 ms", l3_m1),
+    MOVING_V("l3/move_10ms", "the same, moved every 10 ms", l3_m10),
+    FREE_V("l3/unpinned", "the same, unpinned", l3_un),
+    PINNED_V("4xl3/pinned", "passes over 4 x L3 (memory), pinned", big_pin,
+             .full_profile_only = true),
+    MOVING_V("4xl3/move_1ms", "the same, moved every 1 ms", big_m1, .full_profile_only = true),
+    MOVING_V("4xl3/move_10ms", "the same, moved every 10 ms", big_m10, .full_profile_only = true),
+    FREE_V("4xl3/unpinned", "the same, unpinned", big_un, .full_profile_only = true),
+};
+
+static const struct pb_pair_decl loc_pairs[] = {
+    {"l1/pinned", "l1/move_1ms", "real_time_ns"},
+    {"l1/pinned", "l1/move_10ms", "real_time_ns"},
+    {"l1/pinned", "l1/unpinned", "real_time_ns"},
+    {"l2/pinned", "l2/move_1ms", "real_time_ns"},
+    {"l2/pinned", "l2/move_10ms", "real_time_ns"},
+    {"l2/pinned", "l2/unpinned", "real_time_ns"},
+    {"l3/pinned", "l3/move_1ms", "real_time_ns"},
+    {"l3/pinned", "l3/move_10ms", "real_time_ns"},
+    {"l3/pinned", "l3/unpinned", "real_time_ns"},
+    {"4xl3/pinned", "4xl3/move_1ms", "real_time_ns"},
+    {"4xl3/pinned", "4xl3/move_10ms", "real_time_ns"},
+    {"4xl3/pinned", "4xl3/unpinned", "real_time_ns"},
+};
+
+static const char *const loc_metrics[] = {"after_migration"};
+static const char *const loc_tallies[] = {"ws_bytes", "moved_passes_ratio"};
+
+const struct pb_family pb_family_locality = {
+    .name = "locality",
+    .summary = "passes over L1..4xL3 working sets: pinned vs moved every 1/10 ms vs unpinned",
+    .variants = loc_variants,
+    .n_variants = PB_ARRAY_LEN(loc_variants),
+    .pairs = loc_pairs,
+    .n_pairs = PB_ARRAY_LEN(loc_pairs),
+    .metrics = loc_metrics,
+    .n_metrics = PB_ARRAY_LEN(loc_metrics),
+    .tallies = loc_tallies,
+    .n_tallies = PB_ARRAY_LEN(loc_tallies),
+    .grid_metric = "real_time_ns",
+    .op_meaning = "one pass over the working set (one read per 64-byte line)",
+};
