@@ -6,10 +6,12 @@
  * thread runs the passes pinned; in the migrating variants a helper thread moves it between the
  * home CPU and the other CPU (the nearest other core) every 1 ms or 10 ms with
  * sched_setaffinity, as a scheduler or a careless pin would; the unpinned variant leaves it to
- * the scheduler. A pass that starts on a different CPU from the previous one is recorded as
- * "after_migration" as well as in the ordinary op histogram: the difference between its median
- * and the steady passes' is the refill cost. Cache misses come from the counters where the PMU
- * allows.
+ * the scheduler. The l2_pair variants move an L2-sized pass every 1 ms between two CPUs of a
+ * given relation instead — SMT siblings, two cores of one L3, two L3s, two packages — where the
+ * box has such a pair (skipped with the planner's reason where it has not). A pass that starts on a
+ * different CPU from the previous one is recorded as "after_migration" as well as in the ordinary
+ * op histogram: the difference between its median and the steady passes' is the refill cost. Cache
+ * misses come from the counters where the PMU allows.
  *
  * Cache sizes are as hwloc reports them; a guest may report implausible ones (one 508 MB L3 per
  * core was seen), so an L3 above 64 MiB is taken as 64 MiB, and every working set is capped at
@@ -114,6 +116,9 @@ static int loc_setup(struct pb_run *r)
         s->target_tid = (pid_t)syscall(SYS_gettid);
         s->cpus[0] = pb_run_home_cpu(r);
         s->cpus[1] = pb_run_other_cpu(r);
+        if (pb_run_pair(r, &s->cpus[0], &s->cpus[1]) == 0 && pb_pin_self(s->cpus[0]) < 0)
+            return pb_run_fail(r, "%s", pb_err());
+        s->last_cpu = s->cpus[0];
         s->period_ns = p->move == MOVE_1MS ? 1000000 : 10000000;
         int rc = pthread_create(&s->helper, NULL, loc_helper, s);
         if (rc != 0)
@@ -181,6 +186,7 @@ LP(big_pin, 4, PINNED);
 LP(big_m1, 4, MOVE_1MS);
 LP(big_m10, 4, MOVE_10MS);
 LP(big_un, 4, UNPINNED);
+LP(pair_m1, 2, MOVE_1MS);
 
 #define PINNED_V(name_, what_, param_, ...)                                                        \
     {                                                                                              \
@@ -214,6 +220,14 @@ static const struct pb_variant loc_variants[] = {
     MOVING_V("l3/move_1ms", "the same, moved every 1 ms", l3_m1),
     MOVING_V("l3/move_10ms", "the same, moved every 10 ms", l3_m10),
     FREE_V("l3/unpinned", "the same, unpinned", l3_un),
+    MOVING_V("l2_pair/smt_sibling", "half the L2, moved every 1 ms between SMT siblings", pair_m1,
+             .pair_rel = PB_PAIR_SMT),
+    MOVING_V("l2_pair/same_l3", "the same between two cores of one L3", pair_m1,
+             .pair_rel = PB_PAIR_SAME_L3),
+    MOVING_V("l2_pair/other_l3", "the same between two L3s of one package", pair_m1,
+             .pair_rel = PB_PAIR_OTHER_L3),
+    MOVING_V("l2_pair/other_package", "the same between two packages", pair_m1,
+             .pair_rel = PB_PAIR_OTHER_PACKAGE),
     PINNED_V("4xl3/pinned", "passes over 4 x L3 (memory), pinned", big_pin,
              .full_profile_only = true),
     MOVING_V("4xl3/move_1ms", "the same, moved every 1 ms", big_m1, .full_profile_only = true),
@@ -222,6 +236,10 @@ static const struct pb_variant loc_variants[] = {
 };
 
 static const struct pb_pair_decl loc_pairs[] = {
+    {"l2/pinned", "l2_pair/smt_sibling", "real_time_ns"},
+    {"l2/pinned", "l2_pair/same_l3", "real_time_ns"},
+    {"l2/pinned", "l2_pair/other_l3", "real_time_ns"},
+    {"l2/pinned", "l2_pair/other_package", "real_time_ns"},
     {"l1/pinned", "l1/move_1ms", "real_time_ns"},
     {"l1/pinned", "l1/move_10ms", "real_time_ns"},
     {"l1/pinned", "l1/unpinned", "real_time_ns"},

@@ -61,6 +61,10 @@ struct pb_variant {
     struct pb_expect expect[PB_MAX_EXPECT]; /* counter checks; unused entries have no counter */
     bool sample_threads;    /* sample Threads/VmRSS every 2 ms during each call (harness thread) */
     bool full_profile_only; /* run only with --profile=full (sweeps that would lengthen the rest) */
+    /* A CPU pair with this relation, planned from the topology (pb_run_pair); the variant is
+     * skipped with the planner's reason where the box has no such pair. 0: none; otherwise
+     * one of PB_PAIR_* below. */
+    int pair_rel;
 };
 
 /* A comparison the report makes: variant against baseline on one metric (a counter name such
@@ -100,6 +104,16 @@ const void *pb_run_param(const struct pb_run *r);
 /* The home CPU (pinned variants run there) and the planned other CPU (-1 if none). */
 int pb_run_home_cpu(const struct pb_run *r);
 int pb_run_other_cpu(const struct pb_run *r);
+/* Relations for pb_variant.pair_rel (the planner's, offset by one so 0 means none). */
+enum {
+    PB_PAIR_SMT = 2,
+    PB_PAIR_SAME_L3,
+    PB_PAIR_OTHER_L3,
+    PB_PAIR_OTHER_PACKAGE,
+    PB_PAIR_OTHER_NUMA
+};
+/* The variant's planned pair: 0 with *a, *b set, or -1 if it asked for none. */
+int pb_run_pair(const struct pb_run *r, int *a, int *b);
 /* The run's CPUs (the allowed set, narrowed by --cpus): how many, and the k-th in order. */
 int pb_run_ncpus(const struct pb_run *r);
 /* Cache size in bytes of level 1 (data), 2 or 3 as the topology reports it; 0 if unknown. */

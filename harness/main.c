@@ -369,7 +369,7 @@ static const struct profile *find_profile(const char *name)
 /* Google Benchmark's own "no match" message is not ours to control and comes after the
  * results folder exists, so a filter is checked first, with the same POSIX extended regex
  * semantics and the same leading '-' for negation. Returns 0, or a usage error. */
-static int check_filter(const struct pb_runner *R, const char *filter, size_t *selected)
+static int check_filter(struct pb_runner *R, const char *filter, size_t *selected)
 {
     *selected = 0;
     for (size_t i = 0; i < R->n; i++)
@@ -390,6 +390,7 @@ static int check_filter(const struct pb_runner *R, const char *filter, size_t *s
         char name[256];
         snprintf(name, sizeof name, "%s/manual_time", R->vr[i].name);
         bool match = (regexec(&re, name, 0, NULL, 0) == 0) != negate;
+        R->vr[i].deselected = !match;
         if (match && R->vr[i].skip_reason[0])
             skipped++;
         else if (match && (R->full_profile || !R->vr[i].v->full_profile_only))
@@ -578,7 +579,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     else
         snprintf(other, sizeof other, "none");
     for (size_t i = 0; i < R.n; i++)
-        if (R.vr[i].skip_reason[0])
+        if (R.vr[i].skip_reason[0] && !R.vr[i].deselected)
             fprintf(out, "skip: %s: %s\n", R.vr[i].name, R.vr[i].skip_reason);
     fprintf(out,
             "pinbench: %zu variants x %llu repetitions x %s, interleaved, on CPUs %s "

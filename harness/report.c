@@ -155,8 +155,10 @@ size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out)
             snprintf(vn, sizeof vn, "%s/%s", f->name, d->variant);
             struct pb_vreg *b = pb_runner_find(R, bn), *v = pb_runner_find(R, vn);
             PB_CHECK(b && v); /* a pair naming a missing variant is a table bug */
-            bool b_ran = b->reps_reported || b->reps_errored || b->skip_reason[0];
-            bool v_ran = v->reps_reported || v->reps_errored || v->skip_reason[0];
+            bool b_ran =
+                b->reps_reported || b->reps_errored || (b->skip_reason[0] && !b->deselected);
+            bool v_ran =
+                v->reps_reported || v->reps_errored || (v->skip_reason[0] && !v->deselected);
             if (!b_ran || !v_ran)
                 continue; /* filtered out */
             struct pb_pair_result *p = &res[n++];
@@ -792,7 +794,7 @@ static void report_reasons_json(struct pb_jw *w, const char *key, const struct p
     pb_jw_arr_begin(w, key);
     for (size_t i = 0; i < R->n; i++) {
         const char *reason = (const char *)&R->vr[i] + off;
-        if (!reason[0])
+        if (!reason[0] || R->vr[i].deselected)
             continue;
         pb_jw_obj_begin(w, NULL);
         pb_jw_str(w, "variant", R->vr[i].name);
@@ -887,7 +889,8 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
     pb_jw_arr_end(&w);
     pb_jw_arr_begin(&w, "variants");
     for (size_t i = 0; i < R->n; i++)
-        if (R->vr[i].skip_reason[0] || R->vr[i].reps_reported || R->vr[i].reps_errored)
+        if ((R->vr[i].skip_reason[0] && !R->vr[i].deselected) || R->vr[i].reps_reported ||
+            R->vr[i].reps_errored)
             report_variant_json(&w, &R->vr[i]);
     pb_jw_arr_end(&w);
     report_reasons_json(&w, "skipped", R, offsetof(struct pb_vreg, skip_reason));

@@ -74,6 +74,15 @@ int pb_run_ncpus(const struct pb_run *r)
     return CPU_COUNT(&r->vr->owner->cpus);
 }
 
+int pb_run_pair(const struct pb_run *r, int *a, int *b)
+{
+    if (!r->vr->v->pair_rel)
+        return -1;
+    *a = r->vr->pair_a;
+    *b = r->vr->pair_b;
+    return 0;
+}
+
 uint64_t pb_run_cache_bytes(const struct pb_run *r, int level)
 {
     return level >= 1 && level <= 3 ? r->vr->owner->cache_bytes[level] : 0;
@@ -342,12 +351,27 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
             vr->v = &fam->variants[i];
             vr->owner = R;
             snprintf(vr->name, sizeof vr->name, "%s/%s", fam->name, vr->v->name);
+            if (vr->v->pair_rel) {
+                /* PB_PAIR_* values are the planner's relations plus one */
+                struct pb_pair pp;
+                pb_plan_pair(topo, cpus, (enum pb_rel)(vr->v->pair_rel - 1), &pp);
+                vr->pair_a = pp.a;
+                vr->pair_b = pp.b;
+                if (!pp.exists)
+                    snprintf(vr->skip_reason, sizeof vr->skip_reason, "no %s pair here: %s",
+                             pb_rel_name(pp.rel), pp.reason);
+                else
+                    snprintf(vr->placement, sizeof vr->placement, "cpus %d and %d (%s)", pp.a, pp.b,
+                             pb_rel_name(pp.rel));
+            }
             if ((vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu < 0) {
                 char list[128];
                 snprintf(vr->skip_reason, sizeof vr->skip_reason,
                          "needs a second CPU; this run may use only CPU %s",
                          pb_cpuset_format(cpus, list, sizeof list));
             }
+            if (vr->placement[0])
+                continue;
             if (vr->v->home == PB_HOME_PINNED || (vr->v->needs & PB_NEED_OTHER_CPU))
                 snprintf(vr->placement, sizeof vr->placement, "home cpu %d%s", R->home_cpu,
                          (vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0 ? ", other cpu "

@@ -30,6 +30,8 @@ struct pb_vreg {
     char skip_reason[256];    /* set: not run here, and why */
     char invalid_reason[256]; /* set: a call failed (failed pin, broken invariant...) */
     char placement[96];       /* where it ran, e.g. "home cpu 0, other cpu 1 (other_l3)" */
+    int pair_a, pair_b;       /* the planned pair of pair_rel variants */
+    bool deselected;          /* outside the run's filter: not reported, even as skipped */
     /* Histograms of the final trial of every repetition, merged (see runner.c). */
     struct pb_hist *merged[1 + PB_MAX_METRICS];
     uint64_t merged_iters;
