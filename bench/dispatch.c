@@ -28,6 +28,7 @@
  * plus the clients (the process's thread count is checked); every request is answered exactly
  * once; at shutdown every queue is empty and answers equal requests. */
 #include "experiment.h"
+#include "gang.h"
 #include "pin.h"
 #include "work.h"
 
@@ -116,12 +117,7 @@ struct dstate {
     const struct dparam *p;
     unsigned ncpu, n_clients, n_workers;
     int cpu[MAX_CLIENTS * 16];
-    /* rounds */
-    pthread_mutex_t mu;
-    pthread_cond_t start, finish;
-    unsigned long gen;
-    unsigned finished;
-    bool quit;
+    struct pb_gang gang; /* the clients' rounds */
     /* serving */
     struct queue shared;
     struct queue *queues;
@@ -332,15 +328,7 @@ static void *client_main(void *arg)
 {
     struct client *c = arg;
     struct dstate *d = c->d;
-    for (;;) {
-        pthread_mutex_lock(&d->mu);
-        while (c->gen_seen == d->gen && !d->quit)
-            pthread_cond_wait(&d->start, &d->mu);
-        bool quit = d->quit;
-        c->gen_seen = d->gen;
-        pthread_mutex_unlock(&d->mu);
-        if (quit)
-            break;
+    while (pb_gang_next(&d->gang, &c->gen_seen)) {
         struct request q = {.d = d, .owner = c, .pin_cpu = -1};
         atomic_init(&q.answered, 0);
         pb_stamp_t t0 = pb_stamp();
@@ -354,10 +342,7 @@ static void *client_main(void *arg)
         else if (answers != 1 && !c->err[0])
             snprintf(c->err, sizeof c->err, "request %lu of client %u answered %d times", c->issued,
                      c->idx, answers);
-        pthread_mutex_lock(&d->mu);
-        if (++d->finished == d->n_clients)
-            pthread_cond_signal(&d->finish);
-        pthread_mutex_unlock(&d->mu);
+        pb_gang_done(&d->gang);
     }
     return NULL;
 }
@@ -386,6 +371,7 @@ static int dispatch_setup(struct pb_run *r)
                    : d->ncpu < 2           ? 2
                    : d->ncpu > MAX_CLIENTS ? MAX_CLIENTS
                                            : d->ncpu;
+    pb_gang_init(&d->gang, d->n_clients);
     if (p->load > 0) {
         d->ring = calloc(RING, sizeof *d->ring);
         if (!d->ring)
@@ -395,9 +381,6 @@ static int dispatch_setup(struct pb_run *r)
         uint64_t w = p->work_ns ? p->work_ns : 1000;
         pb_run_open_loop(r, p->load * d->ncpu * 1e9 / (double)w);
     }
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->start, NULL);
-    pthread_cond_init(&d->finish, NULL);
     queue_init(&d->shared);
     atomic_init(&d->rr, 0);
     atomic_init(&d->answered, 0);
@@ -536,13 +519,7 @@ static int dispatch_op(struct pb_run *r)
     struct dstate *d = pb_run_state(r);
     if (d->ring)
         return dispatch_open_op(r, d);
-    pthread_mutex_lock(&d->mu);
-    d->gen++;
-    d->finished = 0;
-    pthread_cond_broadcast(&d->start);
-    while (d->finished < d->n_clients)
-        pthread_cond_wait(&d->finish, &d->mu);
-    pthread_mutex_unlock(&d->mu);
+    pb_gang_round(&d->gang);
     /* every request of the round has been answered: the counts are settled */
     unsigned long answered = atomic_load(&d->answered), inits = atomic_load(&d->inits);
     pb_run_tally(r, TALLY_ANSWERED, (double)(answered - d->answered_seen));
@@ -560,10 +537,7 @@ static void dispatch_teardown(struct pb_run *r)
     struct dstate *d = pb_run_state(r);
     if (!d)
         return;
-    pthread_mutex_lock(&d->mu);
-    d->quit = true;
-    pthread_cond_broadcast(&d->start);
-    pthread_mutex_unlock(&d->mu);
+    pb_gang_close(&d->gang);
     unsigned long issued = d->issued;
     /* open loop: everything still in flight is answered and charged, oldest first */
     for (unsigned long k = d->reaped; d->ring && k < d->issued; k++) {
@@ -597,6 +571,7 @@ static void dispatch_teardown(struct pb_run *r)
     }
     if (d->sem_ok)
         sem_destroy(&d->sem);
+    pb_gang_destroy(&d->gang);
     free(d->clients);
     free(d->ring);
     free(d->workers);

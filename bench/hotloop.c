@@ -14,6 +14,7 @@
  * Tallies: chunks done (must equal chunks assigned), voluntary and involuntary context switches
  * (getrusage per thread), and the job's assigned imbalance (max/min chunks per thread). */
 #include "experiment.h"
+#include "gang.h"
 #include "pin.h"
 #include "work.h"
 
@@ -52,13 +53,9 @@ struct hl_thread {
 };
 
 struct hl_state {
-    unsigned n;
-    pthread_mutex_t mu;
-    pthread_cond_t start, finish;
-    unsigned long gen;
-    unsigned finished, started, running;
-    bool quit;
-    pb_stamp_t job_start;
+    unsigned n, started;
+    struct pb_gang gang;
+    pb_stamp_t job_start; /* written before each round */
     struct hl_thread t[MAX_THREADS];
 };
 
@@ -66,20 +63,9 @@ static void *hl_main(void *arg)
 {
     struct hl_thread *t = arg;
     struct hl_state *s = t->s;
-    pthread_mutex_lock(&s->mu);
-    s->running++;
-    pthread_cond_signal(&s->finish);
-    pthread_mutex_unlock(&s->mu);
-    for (;;) {
-        pthread_mutex_lock(&s->mu);
-        while (t->gen_seen == s->gen && !s->quit)
-            pthread_cond_wait(&s->start, &s->mu);
-        bool quit = s->quit;
+    pb_gang_arrive(&s->gang);
+    while (pb_gang_next(&s->gang, &t->gen_seen)) {
         pb_stamp_t job_start = s->job_start;
-        t->gen_seen = s->gen;
-        pthread_mutex_unlock(&s->mu);
-        if (quit)
-            break;
         struct rusage r0, r1;
         getrusage(RUSAGE_THREAD, &r0);
         for (unsigned c = 0; c < t->chunks; c++) {
@@ -95,10 +81,7 @@ static void *hl_main(void *arg)
         getrusage(RUSAGE_THREAD, &r1);
         t->vol += (unsigned long)(r1.ru_nvcsw - r0.ru_nvcsw);
         t->invol += (unsigned long)(r1.ru_nivcsw - r0.ru_nivcsw);
-        pthread_mutex_lock(&s->mu);
-        if (++s->finished == s->n)
-            pthread_cond_signal(&s->finish);
-        pthread_mutex_unlock(&s->mu);
+        pb_gang_done(&s->gang);
     }
     return NULL;
 }
@@ -128,9 +111,7 @@ static int hl_setup(struct pb_run *r)
     int ncpu = pb_run_ncpus(r);
     double want = p->threads_per_cpu > 0 ? p->threads_per_cpu * ncpu : 1;
     s->n = want < 1 ? 1 : want > MAX_THREADS ? MAX_THREADS : (unsigned)(want + 0.5);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->start, NULL);
-    pthread_cond_init(&s->finish, NULL);
+    pb_gang_init(&s->gang, s->n);
     for (unsigned i = 0; i < s->n; i++) {
         struct hl_thread *t = &s->t[i];
         t->s = s;
@@ -153,10 +134,7 @@ static int hl_setup(struct pb_run *r)
     /* Wait until every thread has run once. A pinned thread is moved to its CPU when created,
      * but the kernel counts that migration only when the thread next gets the CPU — after the
      * counters are enabled, if its CPU was slow to wake — and it would be charged to the job. */
-    pthread_mutex_lock(&s->mu);
-    while (s->running < s->n)
-        pthread_cond_wait(&s->finish, &s->mu);
-    pthread_mutex_unlock(&s->mu);
+    pb_gang_wait_arrived(&s->gang, s->n);
     return pb_run_expect_threads(r, s->n);
 }
 
@@ -166,14 +144,8 @@ static int hl_op(struct pb_run *r)
     unsigned long done0 = 0, vol0 = 0, invol0 = 0;
     for (unsigned i = 0; i < s->n; i++) /* threads are parked: their counts are settled */
         done0 += s->t[i].done, vol0 += s->t[i].vol, invol0 += s->t[i].invol;
-    pthread_mutex_lock(&s->mu);
     s->job_start = pb_run_op_start(r);
-    s->gen++;
-    s->finished = 0;
-    pthread_cond_broadcast(&s->start);
-    while (s->finished < s->n)
-        pthread_cond_wait(&s->finish, &s->mu);
-    pthread_mutex_unlock(&s->mu);
+    pb_gang_round(&s->gang);
     unsigned long done = 0, vol = 0, invol = 0, assigned = 0;
     unsigned lo = ~0u, hi = 0;
     for (unsigned i = 0; i < s->n; i++) {
@@ -199,14 +171,12 @@ static void hl_teardown(struct pb_run *r)
     struct hl_state *s = pb_run_state(r);
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->quit = true;
-    pthread_cond_broadcast(&s->start);
-    pthread_mutex_unlock(&s->mu);
+    pb_gang_close(&s->gang);
     for (unsigned i = 0; i < s->started; i++) {
         pthread_join(s->t[i].thread, NULL);
         pb_run_thread_joined(r);
     }
+    pb_gang_destroy(&s->gang);
     free(s);
     pb_run_set_state(r, NULL);
 }

@@ -13,6 +13,7 @@
  * CPUs a pure spinlock burns whole time slices behind a preempted holder, which measures the
  * scheduler's time slice rather than the lock. */
 #include "experiment.h"
+#include "gang.h"
 #include "pin.h"
 
 #include <pthread.h>
@@ -62,11 +63,9 @@ struct ser_state {
     pthread_t owner;
     char owner_err[200];
     /* rounds */
-    pthread_mutex_t rmu;
-    pthread_cond_t start, finish;
-    unsigned long gen;
-    unsigned finished, started;
-    bool quit;
+    struct pb_gang gang;
+    unsigned long batches;
+    unsigned started;
     int pin_target; /* pin_call: where each call pins */
     struct producer prod[PRODUCERS];
 };
@@ -154,24 +153,13 @@ static void *producer_main(void *arg)
 {
     struct producer *pr = arg;
     struct ser_state *s = pr->s;
-    for (;;) {
-        pthread_mutex_lock(&s->rmu);
-        while (pr->gen_seen == s->gen && !s->quit)
-            pthread_cond_wait(&s->start, &s->rmu);
-        bool quit = s->quit;
-        pr->gen_seen = s->gen;
-        pthread_mutex_unlock(&s->rmu);
-        if (quit)
-            break;
+    while (pb_gang_next(&s->gang, &pr->gen_seen)) {
         for (unsigned k = 0; k < PER_PRODUCER && !pr->err[0]; k++)
             increment(pr);
         if (pr->cpu >= 0 && !pb_pin_on(pr->cpu) && !pr->err[0])
             snprintf(pr->err, sizeof pr->err, "producer pinned to CPU %d ran on CPU %d", pr->cpu,
                      sched_getcpu());
-        pthread_mutex_lock(&s->rmu);
-        if (++s->finished == PRODUCERS)
-            pthread_cond_signal(&s->finish);
-        pthread_mutex_unlock(&s->rmu);
+        pb_gang_done(&s->gang);
     }
     return NULL;
 }
@@ -191,9 +179,7 @@ static int ser_setup(struct pb_run *r)
     pthread_cond_init(&s->q_nonempty, NULL);
     pthread_cond_init(&s->q_nonfull, NULL);
     pthread_cond_init(&s->q_drained, NULL);
-    pthread_mutex_init(&s->rmu, NULL);
-    pthread_cond_init(&s->start, NULL);
-    pthread_cond_init(&s->finish, NULL);
+    pb_gang_init(&s->gang, PRODUCERS);
     int ncpu = pb_run_ncpus(r);
     s->pin_target = pb_run_home_cpu(r);
     unsigned extra = 0;
@@ -243,7 +229,7 @@ static unsigned long ser_value(struct ser_state *s)
         return v;
     }
     default:
-        /* the producers' last increments happen before they report done under rmu */
+        /* the producers' last increments happen before the round returns */
         return s->plain;
     }
 }
@@ -251,16 +237,11 @@ static unsigned long ser_value(struct ser_state *s)
 static int ser_op(struct pb_run *r)
 {
     struct ser_state *s = pb_run_state(r);
-    pthread_mutex_lock(&s->rmu);
-    s->gen++;
-    s->finished = 0;
-    pthread_cond_broadcast(&s->start);
-    while (s->finished < PRODUCERS)
-        pthread_cond_wait(&s->finish, &s->rmu);
-    pthread_mutex_unlock(&s->rmu);
+    pb_gang_round(&s->gang);
+    s->batches++;
     if (s->p->kind == SER_OWNER) { /* sent is not done: wait until the owner applied them all */
         pthread_mutex_lock(&s->qmu);
-        while (s->applied < s->gen * BATCH && !s->owner_err[0])
+        while (s->applied < s->batches * BATCH && !s->owner_err[0])
             pthread_cond_wait(&s->q_drained, &s->qmu);
         pthread_mutex_unlock(&s->qmu);
         if (s->owner_err[0])
@@ -271,8 +252,8 @@ static int ser_op(struct pb_run *r)
             return pb_run_fail(r, "%s", s->prod[i].err);
     /* work done equals work assigned */
     unsigned long v = ser_value(s);
-    if (v != s->gen * BATCH)
-        return pb_run_fail(r, "counter is %lu after %lu batches of %u increments", v, s->gen,
+    if (v != s->batches * BATCH)
+        return pb_run_fail(r, "counter is %lu after %lu batches of %u increments", v, s->batches,
                            BATCH);
     pb_run_tally(r, 0, BATCH);
     return 0;
@@ -283,10 +264,7 @@ static void ser_teardown(struct pb_run *r)
     struct ser_state *s = pb_run_state(r);
     if (!s)
         return;
-    pthread_mutex_lock(&s->rmu);
-    s->quit = true;
-    pthread_cond_broadcast(&s->start);
-    pthread_mutex_unlock(&s->rmu);
+    pb_gang_close(&s->gang);
     for (unsigned i = 0; i < s->started; i++) {
         pthread_join(s->prod[i].thread, NULL);
         pb_run_thread_joined(r);
@@ -299,6 +277,7 @@ static void ser_teardown(struct pb_run *r)
         pthread_join(s->owner, NULL);
         pb_run_thread_joined(r);
     }
+    pb_gang_destroy(&s->gang);
     free(s);
     pb_run_set_state(r, NULL);
 }
