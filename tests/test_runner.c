@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize,
-    pb_family_hotloop, pb_family_locality;
+    pb_family_hotloop, pb_family_locality, pb_family_handoff;
 
 struct fixture {
     struct pb_pmu pmu;
@@ -246,6 +246,33 @@ static void test_locality_every_variant(void **state)
     }
 }
 
+static int setup_handoff(void **state)
+{
+    return setup_runner(state, &pb_family_handoff);
+}
+
+/* Every handoff variant this box has a placement for: each token sent is received once (the
+ * variant checks it at teardown), each round trip gives one one-way sample, pinned ends stay
+ * put; variants skipped here are skipped for a missing relation, with the planner's reason. */
+static void test_handoff_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        if (vr->skip_reason[0]) {
+            assert_true(strstr(vr->skip_reason, "pair here") ||
+                        strstr(vr->skip_reason, "second CPU"));
+            continue;
+        }
+        struct pb_counters c;
+        if (pb_runner_call_fixed(vr, 50, &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        assert_int_equal(vr->merged[1]->count, 50);
+        assert_near(pb_counters_get(&c, "threads_peak"), pb_counters_get(&c, "threads_start") + 1,
+                    0);
+    }
+}
+
 /* ---- fake variants that break the rules, to show the runner notices ---- */
 
 static void *exit_at_once(void *p)
@@ -397,6 +424,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_serialize_every_variant, setup_serialize, teardown_runner),
     cmocka_unit_test_setup_teardown(test_hotloop_every_variant, setup_hotloop, teardown_runner),
     cmocka_unit_test_setup_teardown(test_locality_every_variant, setup_locality, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_handoff_every_variant, setup_handoff, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
 };
