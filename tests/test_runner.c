@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize,
-    pb_family_hotloop, pb_family_locality, pb_family_handoff;
+    pb_family_hotloop, pb_family_locality, pb_family_handoff, pb_family_preempt;
 
 struct fixture {
     struct pb_pmu pmu;
@@ -273,6 +273,30 @@ static void test_handoff_every_variant(void **state)
     }
 }
 
+static int setup_preempt(void **state)
+{
+    return setup_runner(state, &pb_family_preempt);
+}
+
+/* Every preempt variant this box has a placement for: each signal sent is handled exactly once
+ * (checked at teardown), each gives one send-to-handler sample, and the paced baselines send
+ * nothing at all. */
+static void test_preempt_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        if (vr->skip_reason[0])
+            continue;
+        struct pb_counters c;
+        if (pb_runner_call_fixed(vr, 20, &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        bool baseline = strstr(vr->v->name, "/none") != NULL;
+        assert_int_equal(vr->merged[2]->count, baseline ? 0 : 20); /* to_handler */
+        assert_int_equal(vr->merged[1]->count, baseline ? 0 : 20); /* send_syscall */
+    }
+}
+
 /* ---- fake variants that break the rules, to show the runner notices ---- */
 
 static void *exit_at_once(void *p)
@@ -425,6 +449,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_hotloop_every_variant, setup_hotloop, teardown_runner),
     cmocka_unit_test_setup_teardown(test_locality_every_variant, setup_locality, teardown_runner),
     cmocka_unit_test_setup_teardown(test_handoff_every_variant, setup_handoff, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_preempt_every_variant, setup_preempt, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
 };
