@@ -240,25 +240,28 @@ static void ho_teardown(struct pb_run *r)
 #define SAME .home = PB_HOME_PINNED
 #define REL(rel_) .home = PB_HOME_PINNED, .pair_rel = rel_
 /* one row per mechanism and placement */
+/* one row per mechanism and placement; extra fields apply to the relation and unpinned rows */
 #define PLACES(mech_, m_, ...)                                                                     \
     HO(m_ "/same_cpu", "round trip, both threads on one CPU", mech_, SAME_CPU, SAME),              \
         HO(m_ "/other_cpu", "round trip between the home CPU and the nearest other core", mech_,   \
            OTHER_CPU, SAME, .needs = PB_NEED_OTHER_CPU),                                           \
-        HO(m_ "/smt_sibling", "round trip between SMT siblings", mech_, PAIR, REL(PB_PAIR_SMT)),   \
+        HO(m_ "/smt_sibling", "round trip between SMT siblings", mech_, PAIR, REL(PB_PAIR_SMT),    \
+           ##__VA_ARGS__),                                                                         \
         HO(m_ "/same_l3", "round trip between two cores of one L3", mech_, PAIR,                   \
-           REL(PB_PAIR_SAME_L3)),                                                                  \
+           REL(PB_PAIR_SAME_L3), ##__VA_ARGS__),                                                   \
         HO(m_ "/other_l3", "round trip between two L3s of one package", mech_, PAIR,               \
-           REL(PB_PAIR_OTHER_L3)),                                                                 \
+           REL(PB_PAIR_OTHER_L3), ##__VA_ARGS__),                                                  \
         HO(m_ "/other_package", "round trip between two packages", mech_, PAIR,                    \
-           REL(PB_PAIR_OTHER_PACKAGE)),                                                            \
+           REL(PB_PAIR_OTHER_PACKAGE), ##__VA_ARGS__),                                             \
         HO(m_ "/other_numa", "round trip between two NUMA nodes", mech_, PAIR,                     \
-           REL(PB_PAIR_OTHER_NUMA)),                                                               \
-        HO(m_ "/unpinned", "round trip, both threads unpinned", mech_, UNPINNED)
+           REL(PB_PAIR_OTHER_NUMA), ##__VA_ARGS__),                                                \
+        HO(m_ "/unpinned", "round trip, both threads unpinned", mech_, UNPINNED, ##__VA_ARGS__)
 
 static const struct pb_variant ho_variants[] = {
     PLACES(FUTEX, "futex"),
-    PLACES(EVENTFD, "eventfd"),
-    PLACES(PIPE, "pipe"),
+    /* eventfd and pipe beyond one CPU and the nearest core: the full profile */
+    PLACES(EVENTFD, "eventfd", .full_profile_only = true),
+    PLACES(PIPE, "pipe", .full_profile_only = true),
     /* spinning: no same-CPU row */
     HO("spin/other_cpu", "spinning on a cache line, home CPU and nearest other core", SPIN,
        OTHER_CPU, SAME, .needs = PB_NEED_OTHER_CPU),

@@ -38,7 +38,7 @@ struct profile {
 
 static const struct profile profiles[] = {
     {"quick", 3, 0.01, "3 repetitions x 0.01 s: smoke runs and tests, not for conclusions"},
-    {"default", 10, 0.1, "10 repetitions x 0.1 s: a few minutes on 2 CPUs"},
+    {"default", 8, 0.1, "8 repetitions x 0.1 s: under three minutes on 2 CPUs"},
     {"full", 20, 0.5, "20 repetitions x 0.5 s: tighter CIs; several times longer"},
 };
 
