@@ -141,6 +141,11 @@ static void increment(struct producer *pr)
             snprintf(pr->err, sizeof pr->err, "%s", pb_err());
             return;
         }
+        if (!pb_pin_on(s->pin_target)) { /* the pin took effect before the increment */
+            snprintf(pr->err, sizeof pr->err, "pinned to CPU %d, running on CPU %d",
+                     s->pin_target, sched_getcpu());
+            return;
+        }
         atomic_fetch_add_explicit(&s->counter, 1, memory_order_relaxed);
         if (sched_setaffinity(0, sizeof saved, &saved) != 0)
             snprintf(pr->err, sizeof pr->err, "restoring the producer's mask failed");
