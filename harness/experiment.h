@@ -114,6 +114,12 @@ enum {
 };
 /* The variant's planned pair: 0 with *a, *b set, or -1 if it asked for none. */
 int pb_run_pair(const struct pb_run *r, int *a, int *b);
+/* The pairs of the run's CPUs an all-pairs experiment measures (see pb_plan_sample_pairs):
+ * every pair up to `full_up_to` CPUs, else each relation's pair plus `sample` random ones.
+ * Returns a heap array (free it) of *n pairs {a, b}, a < b, or NULL. */
+struct pb_cpu_pair;
+struct pb_cpu_pair *pb_run_sample_pairs(const struct pb_run *r, int full_up_to, size_t sample,
+                                        size_t *n);
 /* The run's CPUs (the allowed set, narrowed by --cpus): how many, and the k-th in order. */
 int pb_run_ncpus(const struct pb_run *r);
 /* Cache size in bytes of level 1 (data), 2 or 3 as the topology reports it; 0 if unknown. */
@@ -166,6 +172,11 @@ int pb_run_expect_threads(struct pb_run *r, unsigned extra);
 struct pb_recorder;
 struct pb_recorder *pb_run_recorder(struct pb_run *r, unsigned metric, unsigned slot);
 void pb_recorder_add(struct pb_recorder *rec, pb_stamp_t from, pb_stamp_t to);
+
+/* CPU-pair matrices (the core-to-core latency map): adds the interval to cell (cpu_a, cpu_b),
+ * which keeps the count, the minimum and the sum of its samples over the reported repetitions;
+ * the report writes the matrix and draws it as a heatmap. Measuring thread only. */
+void pb_run_matrix_add(struct pb_run *r, int cpu_a, int cpu_b, pb_stamp_t from, pb_stamp_t to);
 
 /* Marks the variant failed for this call with a reason; returns -1 for `return`. */
 int pb_run_fail(struct pb_run *r, const char *fmt, ...) PB_PRINTF(2, 3);

@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include "clock.h"
+#include "cpuset.h"
 #include "env.h"
 #include "json.h"
 #include "results.h"
@@ -482,8 +483,59 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
 
 /* Data for one family's plots: medians with CIs of its headline metric, and CDFs of op. */
 struct plot_counts {
-    size_t cdf, pct, sweep, threads, grid;
+    size_t cdf, pct, sweep, threads, grid, matrix;
 };
+
+/* CPU-pair matrices: hist/<variant>.matrix.csv, and the plot data of the first one. */
+static int report_matrix(struct pb_results *res, struct pb_runner *R, const struct pb_family *fam,
+                         size_t *n)
+{
+    *n = 0;
+    for (size_t v = 0; v < R->n; v++) {
+        struct pb_vreg *vr = &R->vr[v];
+        if (vr->fam != fam || !vr->matrix || vr->invalid_reason[0] || !vr->reps_reported)
+            continue;
+        char stem[200], rel[300];
+        file_stem(vr->name, stem, sizeof stem);
+        snprintf(rel, sizeof rel, "hist/%s.matrix.csv", stem);
+        FILE *f = pb_results_open(res, rel);
+        if (!f)
+            return -1;
+        fprintf(f, "cpu_a,cpu_b,samples,min_ns,mean_ns\n");
+        int m = vr->n_matrix;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < m; j++) {
+                const struct pb_cell *c = &vr->matrix[(size_t)i * (size_t)m + (size_t)j];
+                if (c->count)
+                    fprintf(f, "%d,%d,%llu,%llu,%.1f\n", pb_cpuset_nth(&R->cpus, i),
+                            pb_cpuset_nth(&R->cpus, j), (unsigned long long)c->count,
+                            (unsigned long long)c->min_ns, c->sum_ns / (double)c->count);
+            }
+        if (pb_results_close(f, rel) < 0)
+            return -1;
+        if (*n)
+            continue;
+        snprintf(rel, sizeof rel, "plots/%s.matrix.dat", fam->name);
+        if (!(f = pb_results_open(res, rel)))
+            return -1;
+        fprintf(f, "# cpu_a cpu_b mean_ns (NaN: pair not measured)\n");
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                const struct pb_cell *c = &vr->matrix[(size_t)i * (size_t)m + (size_t)j];
+                fprintf(f, "%d %d ", pb_cpuset_nth(&R->cpus, i), pb_cpuset_nth(&R->cpus, j));
+                if (c->count)
+                    fprintf(f, "%.1f\n", c->sum_ns / (double)c->count);
+                else
+                    fprintf(f, "NaN\n");
+            }
+            fprintf(f, "\n");
+        }
+        if (pb_results_close(f, rel) < 0)
+            return -1;
+        *n = (size_t)m;
+    }
+    return 0;
+}
 
 /* "<x>/<series>" variants: one block per series, x in table order, median and CI of
  * fam->grid_metric. */
@@ -653,7 +705,7 @@ static int report_plot_data(struct pb_results *res, struct pb_runner *R,
     if (report_plot_percentiles(res, R, fam, &pc->pct) < 0 ||
         report_plot_sweep(res, R, fam, &pc->sweep) < 0 ||
         report_plot_threads(res, R, fam, &pc->threads) < 0 ||
-        report_plot_grid(res, R, fam, &pc->grid) < 0)
+        report_plot_grid(res, R, fam, &pc->grid) < 0 || report_matrix(res, R, fam, &pc->matrix) < 0)
         return -1;
     size_t *n_cdf = &pc->cdf;
     char rel[256];
@@ -751,10 +803,11 @@ static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, c
     pb_results_path(res, rel, outp, sizeof outp);
     char *expr = pb_xasprintf(
         "medians='%s'; cdf='%s'; ncdf=%zu; npct=%zu; nsweep=%zu; nthreads=%zu; ngrid=%zu; "
+        "nmatrix=%zu; "
         "out='%s'; family='%s'; metric='%s'; unit='%s'; submetric='%s'; gridmetric='%s'; "
         "gridunit='%s'",
-        dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, pc->grid, outp, fam->name, metric,
-        metric_unit(metric), fam->n_metrics ? fam->metrics[0] : "",
+        dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, pc->grid, pc->matrix, outp, fam->name,
+        metric, metric_unit(metric), fam->n_metrics ? fam->metrics[0] : "",
         fam->grid_metric ? fam->grid_metric : "",
         fam->grid_metric ? metric_unit(fam->grid_metric) : "");
     snprintf(rel, sizeof rel, "plots/%s.gnuplot.log", fam->name);

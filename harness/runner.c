@@ -83,6 +83,17 @@ int pb_run_pair(const struct pb_run *r, int *a, int *b)
     return 0;
 }
 
+struct pb_cpu_pair *pb_run_sample_pairs(const struct pb_run *r, int full_up_to, size_t sample,
+                                        size_t *n)
+{
+    const struct pb_runner *R = r->vr->owner;
+    size_t ncpu = (size_t)CPU_COUNT(&R->cpus);
+    size_t cap = ncpu <= (size_t)full_up_to ? ncpu * ncpu / 2 + 1 : sample + PB_REL_COUNT;
+    struct pb_cpu_pair *p = pb_xcalloc(cap, sizeof *p, "CPU pairs");
+    *n = pb_plan_sample_pairs(R->topo, &R->cpus, full_up_to, sample, 0x2c2c2c2cull, p, cap);
+    return p;
+}
+
 uint64_t pb_run_cache_bytes(const struct pb_run *r, int level)
 {
     return level >= 1 && level <= 3 ? r->vr->owner->cache_bytes[level] : 0;
@@ -187,6 +198,37 @@ static void run_merge_recorders(struct pb_run *r)
             rec->used = false;
         }
     }
+}
+
+static int run_cpu_index(const struct pb_runner *R, int cpu)
+{
+    int k = 0;
+    for (int c = 0; c < cpu && c < CPU_SETSIZE; c++)
+        k += CPU_ISSET(c, &R->cpus) != 0;
+    return cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &R->cpus) ? k : -1;
+}
+
+void pb_run_matrix_add(struct pb_run *r, int cpu_a, int cpu_b, pb_stamp_t from, pb_stamp_t to)
+{
+    struct pb_vreg *vr = r->vr;
+    int n = CPU_COUNT(&vr->owner->cpus);
+    int i = run_cpu_index(vr->owner, cpu_a), j = run_cpu_index(vr->owner, cpu_b);
+    PB_CHECK(i >= 0 && j >= 0);
+    if (!vr->call_matrix) {
+        vr->n_matrix = n;
+        vr->call_matrix = pb_xcalloc((size_t)n * (size_t)n, sizeof *vr->call_matrix, "a matrix");
+        vr->matrix = pb_xcalloc((size_t)n * (size_t)n, sizeof *vr->matrix, "a matrix");
+    }
+    if (to < from) {
+        r->negative_intervals++;
+        to = from;
+    }
+    uint64_t ns = pb_ticks_to_ns(to - from);
+    struct pb_cell *c = &vr->call_matrix[(size_t)i * (size_t)n + (size_t)j];
+    if (!c->count || ns < c->min_ns)
+        c->min_ns = ns;
+    c->count++;
+    c->sum_ns += (double)ns;
 }
 
 void pb_run_thread_started(struct pb_run *r)
@@ -332,6 +374,7 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
     if (R->home_cpu < 0)
         return pb_errf("no CPU to run on: the CPU set is empty");
     R->other_cpu = pb_plan_other_cpu(topo, cpus, R->home_cpu);
+    R->topo = topo;
     R->cache_bytes[1] = topo->l1d_bytes;
     R->cache_bytes[2] = topo->l2_bytes;
     R->cache_bytes[3] = topo->l3_bytes;
@@ -452,6 +495,8 @@ void pb_runner_free(struct pb_runner *R)
             free(vr->run);
         }
         free(vr->thread_series);
+        free(vr->matrix);
+        free(vr->call_matrix);
     }
     free(R->vr);
     memset(R, 0, sizeof *R);
@@ -502,9 +547,12 @@ static int run_threads_settle(uint64_t want, uint64_t *got)
 static void run_merge_call(struct pb_vreg *vr, uint64_t iters)
 {
     unsigned nm = pb_vreg_n_metrics(vr);
+    size_t cells = (size_t)vr->n_matrix * (size_t)vr->n_matrix;
     if (iters > vr->merged_iters) {
         for (unsigned m = 0; m < nm; m++)
             pb_hist_reset(vr->merged[m]);
+        if (vr->matrix)
+            memset(vr->matrix, 0, cells * sizeof *vr->matrix);
         memset(vr->pmu_tot, 0, sizeof vr->pmu_tot);
         vr->merged_iters = iters;
         vr->merged_calls = 0;
@@ -513,6 +561,15 @@ static void run_merge_call(struct pb_vreg *vr, uint64_t iters)
         for (unsigned m = 0; m < nm; m++)
             pb_hist_merge(vr->merged[m], vr->run->h[m]);
         vr->merged_calls++;
+        for (size_t k = 0; vr->matrix && k < cells; k++) {
+            struct pb_cell *d = &vr->matrix[k], *c = &vr->call_matrix[k];
+            if (!c->count)
+                continue;
+            if (!d->count || c->min_ns < d->min_ns)
+                d->min_ns = c->min_ns;
+            d->count += c->count;
+            d->sum_ns += c->sum_ns;
+        }
         for (size_t i = 0; vr->run->pmu_counted && i < PB_PMU_MAX; i++) {
             const struct pb_pmu_count *c = &vr->run->pmu[i];
             struct pb_pmu_total *t = &vr->pmu_tot[i];
@@ -631,6 +688,9 @@ static void run_init(struct pb_vreg *vr)
     r->sampler.series = series;
     r->late = late;
     r->vr = vr;
+    if (vr->call_matrix)
+        memset(vr->call_matrix, 0,
+               (size_t)vr->n_matrix * (size_t)vr->n_matrix * sizeof *vr->call_matrix);
     r->home = vr->owner->home_cpu;
     r->other = vr->owner->other_cpu;
     for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++)

@@ -32,6 +32,13 @@ struct pb_vreg {
     char placement[96];       /* where it ran, e.g. "home cpu 0, other cpu 1 (other_l3)" */
     int pair_a, pair_b;       /* the planned pair of pair_rel variants */
     bool deselected;          /* outside the run's filter: not reported, even as skipped */
+    /* pb_run_matrix_add cells, n_matrix x n_matrix over the run's CPUs in order; the calls of
+     * the current trial accumulate in call_matrix, folded into matrix like the histograms */
+    struct pb_cell {
+        uint64_t count, min_ns;
+        double sum_ns;
+    } * matrix, *call_matrix;
+    int n_matrix;
     /* Histograms of the final trial of every repetition, merged (see runner.c). */
     struct pb_hist *merged[1 + PB_MAX_METRICS];
     uint64_t merged_iters;
@@ -62,7 +69,8 @@ struct pb_runner {
     size_t n;
     cpu_set_t cpus; /* the run's CPUs */
     int home_cpu, other_cpu;
-    uint64_t cache_bytes[4]; /* [1] L1d, [2] L2, [3] L3, from the topology */
+    uint64_t cache_bytes[4];    /* [1] L1d, [2] L2, [3] L3, from the topology */
+    const struct pb_topo *topo; /* outlives the runner */
     char other_rel[32];
     const struct pb_pmu *pmu; /* counters to take per call, or NULL */
     size_t reported;          /* variants whose repetitions have all been reported */

@@ -1,6 +1,7 @@
 /* topo: hwloc topology reduced to placement facts, and the pair planner. */
 #include "topo.h"
 
+#include "cpuset.h"
 #include "util.h"
 
 #include <hwloc.h>
@@ -183,6 +184,36 @@ enum pb_rel pb_topo_relation(const struct pb_topo *t, int a, int b)
     /* Different packages always hold above; reaching here means the same package and no
      * shared L3 known to hwloc. */
     return PB_REL_OTHER_L3;
+}
+
+size_t pb_plan_sample_pairs(const struct pb_topo *t, const cpu_set_t *allowed, int full_up_to,
+                            size_t sample, uint64_t seed, struct pb_cpu_pair *out, size_t cap)
+{
+    int n = CPU_COUNT(allowed);
+    size_t k = 0;
+    if (n <= full_up_to) {
+        for (int i = 0; i < CPU_SETSIZE; i++)
+            for (int j = i + 1; CPU_ISSET(i, allowed) && j < CPU_SETSIZE; j++)
+                if (CPU_ISSET(j, allowed) && k < cap)
+                    out[k++] = (struct pb_cpu_pair){i, j};
+        return k;
+    }
+    for (int r = PB_REL_SMT_SIBLING; r < PB_REL_COUNT && k < cap; r++) {
+        struct pb_pair p;
+        pb_plan_pair(t, allowed, (enum pb_rel)r, &p);
+        if (p.exists)
+            out[k++] = (struct pb_cpu_pair){p.a < p.b ? p.a : p.b, p.a < p.b ? p.b : p.a};
+    }
+    size_t want = k + sample;
+    uint64_t x = seed;
+    while (k < want && k < cap) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        int i = pb_cpuset_nth(allowed, (int)((x >> 33) % (uint64_t)n));
+        int j = pb_cpuset_nth(allowed, (int)((x >> 13) % (uint64_t)n));
+        if (i != j)
+            out[k++] = (struct pb_cpu_pair){i < j ? i : j, i < j ? j : i};
+    }
+    return k;
 }
 
 int pb_plan_other_cpu(const struct pb_topo *t, const cpu_set_t *allowed, int a)

@@ -67,4 +67,14 @@ enum pb_rel pb_topo_relation(const struct pb_topo *t, int a, int b);
  * falling back to an SMT sibling only when no other core is allowed; -1 if `a` is alone. */
 int pb_plan_other_cpu(const struct pb_topo *t, const cpu_set_t *allowed, int a);
 
+/* The pairs an all-pairs experiment (the core-to-core matrix) measures: every unordered pair of
+ * allowed CPUs when there are at most `full_up_to` of them; beyond, one pair of each relation
+ * that exists among them plus `sample` pairs drawn at random with `seed`, so the run time is
+ * bounded whatever the box. Writes at most `cap` pairs (a < b) to out; returns how many. */
+struct pb_cpu_pair {
+    int a, b;
+};
+size_t pb_plan_sample_pairs(const struct pb_topo *t, const cpu_set_t *allowed, int full_up_to,
+                            size_t sample, uint64_t seed, struct pb_cpu_pair *out, size_t cap);
+
 #endif

@@ -115,3 +115,23 @@ if (ngrid > 0) {
              lw 2 lc rgb word(colors, i%16+1) title columnheader(1)
     }
 }
+
+# CPU-pair matrix: mean latency per (cpu_a, cpu_b) as a heatmap; white where not measured.
+if (nmatrix > 0) {
+    reset
+    set termoption noenhanced
+    set xlabel "CPU (sender)"
+    set ylabel "CPU (receiver)"
+    set cblabel "one-way latency (ns, log scale)"
+    set logscale cb
+    set palette rgbformulae 22,13,-31
+    set title sprintf("%s: core-to-core latency", family)
+    set size ratio -1
+    set key off
+    ps = nmatrix > 48 ? 0.4 : 24.0 / nmatrix
+    do for [t in "svg pngcairo"] {
+        if (t eq "svg") { set terminal svg size 900,800 dynamic background rgb "white" noenhanced; set output out.".matrix.svg" }
+        else { set terminal pngcairo size 900,800 noenhanced; set output out.".matrix.png" }
+        plot out.".matrix.dat" using 1:2:3 with points pt 5 ps ps palette
+    }
+}

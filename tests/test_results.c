@@ -145,6 +145,14 @@ static void test_resultdir(void **state)
         const char *fam = pb_json_str(&vs->items[i], "family", "");
         static const char *const kinds[] = {"medians.dat", "cdf.dat", "medians.svg",
                                             "medians.png", "cdf.svg", "cdf.png"};
+        if (!strcmp(fam, "c2c")) {
+            snprintf(p, sizeof p, "%s/hist/c2c.matrix.matrix.csv", dir);
+            if (access(p, R_OK) != 0)
+                fail_msg("missing %s", p);
+            snprintf(p, sizeof p, "%s/plots/c2c.matrix.%s", dir, plots ? "png" : "dat");
+            if (access(p, R_OK) != 0)
+                fail_msg("missing %s", p);
+        }
         if (!strcmp(fam, "dispatch")) {
             static const char *const more[] = {"percentiles.dat", "sweep.dat", "threads.dat",
                                                "percentiles.png", "sweep.png", "threads.png"};

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize,
-    pb_family_hotloop, pb_family_locality, pb_family_handoff, pb_family_preempt;
+    pb_family_hotloop, pb_family_locality, pb_family_handoff, pb_family_preempt, pb_family_c2c;
 
 struct fixture {
     struct pb_pmu pmu;
@@ -297,6 +297,31 @@ static void test_preempt_every_variant(void **state)
     }
 }
 
+static int setup_c2c(void **state)
+{
+    return setup_runner(state, &pb_family_c2c);
+}
+
+/* The core-to-core matrix: every planned pair measured every sweep, 100 round trips each, and the
+ * pins of both ends verified (a failed pin fails the call). */
+static void test_c2c_matrix(void **state)
+{
+    struct fixture *f = *state;
+    struct pb_vreg *vr = &f->R.vr[0];
+    if (vr->skip_reason[0])
+        skip();
+    struct pb_counters c;
+    if (pb_runner_call_fixed(vr, 3, &c) != 0)
+        fail_msg("%s: %s", vr->name, vr->invalid_reason);
+    int n = CPU_COUNT(&f->allowed);
+    if (n <= 64)
+        assert_near(pb_counters_get(&c, "pairs_per_op"), n * (n - 1) / 2.0, 0);
+    uint64_t samples = 0;
+    for (int i = 0; i < vr->n_matrix * vr->n_matrix; i++)
+        samples += vr->matrix[i].count;
+    assert_int_equal(samples, 3 * 100 * (uint64_t)pb_counters_get(&c, "pairs_per_op"));
+}
+
 /* ---- fake variants that break the rules, to show the runner notices ---- */
 
 static void *exit_at_once(void *p)
@@ -450,6 +475,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_locality_every_variant, setup_locality, teardown_runner),
     cmocka_unit_test_setup_teardown(test_handoff_every_variant, setup_handoff, teardown_runner),
     cmocka_unit_test_setup_teardown(test_preempt_every_variant, setup_preempt, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_c2c_matrix, setup_c2c, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
 };

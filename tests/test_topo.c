@@ -5,6 +5,7 @@
 #include "pin.h"
 #include "topo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void all_of(const struct pb_topo *t, cpu_set_t *s)
@@ -122,6 +123,50 @@ static void test_topo_small_and_odd(void **state)
     pb_topo_free(&t);
 }
 
+/* The core-to-core sampling plan: all pairs up to the limit (2 and 64 PUs), and beyond it every
+ * relation the shape has plus the random sample, bounded, deterministic, inside the mask. */
+static void test_topo_sample_pairs(void **state)
+{
+    (void)state;
+    struct pb_topo t;
+    cpu_set_t all;
+    struct pb_cpu_pair *p = calloc(4096, sizeof *p);
+    assert_int_equal(pb_topo_load(&t, "package:1 l3:1 core:2 pu:1"), 0);
+    all_of(&t, &all);
+    assert_int_equal(pb_plan_sample_pairs(&t, &all, 64, 2048, 1, p, 4096), 1);
+    assert_int_equal(p[0].a, 0);
+    assert_int_equal(p[0].b, 1);
+    pb_topo_free(&t);
+
+    assert_int_equal(pb_topo_load(&t, "package:2 l3:2 core:16 pu:1"), 0);
+    all_of(&t, &all);
+    assert_int_equal(pb_plan_sample_pairs(&t, &all, 64, 2048, 1, p, 4096), 64 * 63 / 2);
+    for (size_t k = 0; k < 64 * 63 / 2; k++)
+        assert_true(p[k].a < p[k].b);
+    pb_topo_free(&t);
+
+    assert_int_equal(pb_topo_load(&t, "package:2 [numa] l3:4 core:16 pu:2"), 0);
+    all_of(&t, &all);
+    size_t n = pb_plan_sample_pairs(&t, &all, 64, 2048, 1, p, 4096);
+    assert_int_equal(n, 5 + 2048); /* SMT, same L3, other L3, other package, other NUMA */
+    static const enum pb_rel rels[] = {PB_REL_SMT_SIBLING, PB_REL_SAME_L3, PB_REL_OTHER_L3,
+                                       PB_REL_OTHER_PACKAGE};
+    for (size_t k = 0; k < 4; k++)
+        assert_int_equal(pb_topo_relation(&t, p[k].a, p[k].b), rels[k]);
+    for (size_t k = 0; k < n; k++)
+        assert_true(p[k].a < p[k].b && CPU_ISSET(p[k].a, &all) && CPU_ISSET(p[k].b, &all));
+    struct pb_cpu_pair *q = calloc(4096, sizeof *q);
+    assert_int_equal(pb_plan_sample_pairs(&t, &all, 64, 2048, 1, q, 4096), n);
+    assert_memory_equal(p, q, n * sizeof *p); /* the same plan every run */
+    /* a 256-PU box restricted to 3,7 is small again: all pairs */
+    cpu_set_t two;
+    pb_cpuset_parse("3,7", &two);
+    assert_int_equal(pb_plan_sample_pairs(&t, &two, 64, 2048, 1, p, 4096), 1);
+    free(q);
+    free(p);
+    pb_topo_free(&t);
+}
+
 static void test_topo_bad_synthetic(void **state)
 {
     (void)state;
@@ -156,6 +201,6 @@ static void test_topo_this_machine(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_topo_256_smt_numa),  cmocka_unit_test(test_topo_restricted_allowed),
     cmocka_unit_test(test_topo_small_and_odd), cmocka_unit_test(test_topo_bad_synthetic),
-    cmocka_unit_test(test_topo_this_machine),
+    cmocka_unit_test(test_topo_sample_pairs),  cmocka_unit_test(test_topo_this_machine),
 };
 const struct pb_test_group pb_group_topo = PB_GROUP("topo", tests);

@@ -1,0 +1,158 @@
+/* c2c: the core-to-core matrix — what a cache line costs to bounce between two CPUs, for every
+ * pair of the run's CPUs. This is the floor under every handoff to a pinned owner thread, and
+ * the map that says which CPUs share an L3, a package or a NUMA node as the hardware really
+ * behaves rather than as it is described.
+ *
+ * One operation is one sweep over the planned pairs: the measuring thread pins itself to CPU a,
+ * a partner pins itself to CPU b (both verified), and they pass a cache line back and forth 100
+ * times by spinning; each round trip goes into the matrix cell (a, b). Round trips, not one-way
+ * times, so the TSCs of two CPUs never have to agree.
+ *
+ * Sampling plan: every unordered pair up to 64 CPUs (2016 pairs, about 0.1 s a sweep on bare
+ * metal); beyond, the planner's pair for every relation the box has plus 2048 pairs drawn at
+ * random (fixed seed), so a 256-CPU box sweeps in a bounded time instead of 32640 pairs. */
+#include "experiment.h"
+#include "pin.h"
+#include "topo.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROUNDS 100
+#define FULL_UP_TO 64
+#define SAMPLE 2048
+
+enum { PHASE_IDLE, PHASE_PIN, PHASE_READY, PHASE_QUIT };
+enum { TALLY_PAIRS };
+
+struct c2c_state {
+    struct pb_cpu_pair *pairs;
+    size_t n_pairs;
+    pthread_t partner;
+    bool partner_running;
+    _Alignas(64) atomic_int phase;
+    atomic_int target;
+    _Alignas(64) atomic_ulong line; /* the bounced cache line */
+    char err[200];
+    atomic_bool failed;
+};
+
+static void *c2c_partner(void *arg)
+{
+    struct c2c_state *s = arg;
+    for (;;) {
+        int ph;
+        while ((ph = atomic_load_explicit(&s->phase, memory_order_acquire)) == PHASE_IDLE ||
+               ph == PHASE_READY)
+            sched_yield();
+        if (ph == PHASE_QUIT)
+            break;
+        int cpu = atomic_load(&s->target);
+        if (pb_pin_self(cpu) < 0 && !atomic_load(&s->failed)) {
+            snprintf(s->err, sizeof s->err, "partner: %s", pb_err());
+            atomic_store(&s->failed, true);
+        }
+        atomic_store_explicit(&s->phase, PHASE_READY, memory_order_release);
+        /* answer odd values with the next even one, until the round trips are done */
+        for (unsigned long want = 1; want < 2 * ROUNDS; want += 2) {
+            while (atomic_load_explicit(&s->line, memory_order_acquire) != want)
+                if (atomic_load_explicit(&s->failed, memory_order_relaxed))
+                    break;
+            atomic_store_explicit(&s->line, want + 1, memory_order_release);
+        }
+        /* the measuring thread sets IDLE (or QUIT) when it has seen the last answer */
+        while (atomic_load_explicit(&s->phase, memory_order_acquire) == PHASE_READY)
+            __builtin_ia32_pause();
+    }
+    return NULL;
+}
+
+static int c2c_setup(struct pb_run *r)
+{
+    struct c2c_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return pb_run_fail(r, "out of memory");
+    pb_run_set_state(r, s);
+    atomic_init(&s->phase, PHASE_IDLE);
+    atomic_init(&s->target, -1);
+    atomic_init(&s->line, 0);
+    atomic_init(&s->failed, false);
+    s->pairs = pb_run_sample_pairs(r, FULL_UP_TO, SAMPLE, &s->n_pairs);
+    if (!s->n_pairs)
+        return pb_run_fail(r, "no CPU pair to measure");
+    int rc = pthread_create(&s->partner, NULL, c2c_partner, s);
+    if (rc != 0)
+        return pb_run_fail(r, "starting the partner: %s", strerror(rc));
+    s->partner_running = true;
+    pb_run_thread_started(r);
+    return 0;
+}
+
+static int c2c_op(struct pb_run *r)
+{
+    struct c2c_state *s = pb_run_state(r);
+    for (size_t k = 0; k < s->n_pairs; k++) {
+        int a = s->pairs[k].a, b = s->pairs[k].b;
+        if (pb_pin_self(a) < 0)
+            return pb_run_fail(r, "%s", pb_err());
+        atomic_store(&s->line, 0);
+        atomic_store(&s->target, b);
+        atomic_store_explicit(&s->phase, PHASE_PIN, memory_order_release);
+        while (atomic_load_explicit(&s->phase, memory_order_acquire) != PHASE_READY)
+            __builtin_ia32_pause();
+        if (atomic_load(&s->failed)) {
+            atomic_store(&s->phase, PHASE_IDLE);
+            return pb_run_fail(r, "%s", s->err);
+        }
+        for (unsigned long v = 1; v < 2 * ROUNDS; v += 2) {
+            pb_stamp_t t0 = pb_stamp();
+            atomic_store_explicit(&s->line, v, memory_order_release);
+            while (atomic_load_explicit(&s->line, memory_order_acquire) != v + 1)
+                __builtin_ia32_pause();
+            pb_run_matrix_add(r, a, b, t0, pb_stamp());
+        }
+        atomic_store_explicit(&s->phase, PHASE_IDLE, memory_order_release);
+        if (!pb_pin_on(a))
+            return pb_run_fail(r, "measuring thread pinned to CPU %d ran on CPU %d", a,
+                               sched_getcpu());
+    }
+    pb_run_tally(r, TALLY_PAIRS, (double)s->n_pairs);
+    return 0;
+}
+
+static void c2c_teardown(struct pb_run *r)
+{
+    struct c2c_state *s = pb_run_state(r);
+    if (!s)
+        return;
+    if (s->partner_running) {
+        atomic_store(&s->phase, PHASE_QUIT);
+        pthread_join(s->partner, NULL);
+        pb_run_thread_joined(r);
+    }
+    free(s->pairs);
+    free(s);
+    pb_run_set_state(r, NULL);
+}
+
+static const struct pb_variant c2c_variants[] = {
+    {"matrix", "cache-line round trip for every pair of the run's CPUs (sampled above 64)",
+     .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .setup = c2c_setup, .op = c2c_op,
+     .teardown = c2c_teardown},
+};
+
+static const char *const c2c_tallies[] = {"pairs_per_op"};
+
+const struct pb_family pb_family_c2c = {
+    .name = "c2c",
+    .summary = "core-to-core matrix: cache-line round trips for every CPU pair",
+    .variants = c2c_variants,
+    .n_variants = PB_ARRAY_LEN(c2c_variants),
+    .tallies = c2c_tallies,
+    .n_tallies = PB_ARRAY_LEN(c2c_tallies),
+    .op_meaning = "one sweep over the planned CPU pairs, 100 round trips each",
+};
