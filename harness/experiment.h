@@ -131,6 +131,8 @@ void pb_run_set_state(struct pb_run *r, void *state);
 
 /* An opaque timestamp, usable from any thread. */
 pb_stamp_t pb_stamp(void);
+/* Nanoseconds between two stamps, for estimates outside the timed loop. */
+double pb_stamp_ns(pb_stamp_t from, pb_stamp_t to);
 /* When the harness started timing the current op (in an open loop: its intended start). */
 pb_stamp_t pb_run_op_start(const struct pb_run *r);
 
@@ -177,6 +179,11 @@ void pb_recorder_add(struct pb_recorder *rec, pb_stamp_t from, pb_stamp_t to);
  * which keeps the count, the minimum and the sum of its samples over the reported repetitions;
  * the report writes the matrix and draws it as a heatmap. Measuring thread only. */
 void pb_run_matrix_add(struct pb_run *r, int cpu_a, int cpu_b, pb_stamp_t from, pb_stamp_t to);
+
+/* States a long variant's plan and its run time before it runs, once per variant: `op_s` is
+ * the estimated duration of one operation; the runner adds the estimate for the whole variant
+ * (repetitions x max(min time, one op)). Printed on stderr, and kept for the summary. */
+void pb_run_announce(struct pb_run *r, double op_s, const char *fmt, ...) PB_PRINTF(3, 4);
 
 /* Marks the variant failed for this call with a reason; returns -1 for `return`. */
 int pb_run_fail(struct pb_run *r, const char *fmt, ...) PB_PRINTF(2, 3);

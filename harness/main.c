@@ -533,6 +533,8 @@ static int cmd_run(int argc, char **argv, struct opts *o)
         return 1;
     }
     R.full_profile = !strcmp(prof->name, "full");
+    R.reps = (unsigned)reps;
+    R.min_time_s = min_time;
     if (pb_runner_register(&R) < 0) {
         fprintf(stderr, "pinbench: %s\n", pb_err());
         return 1;

@@ -398,6 +398,7 @@ static void report_variant_json(struct pb_jw *w, const struct pb_vreg *vr)
               : vr->invalid_reason[0] ? vr->invalid_reason
                                       : NULL);
     pb_jw_str(w, "placement", vr->placement);
+    pb_jw_str(w, "plan", vr->plan[0] ? vr->plan : NULL);
     pb_jw_int(w, "repetitions", vr->reps_reported);
     pb_jw_int(w, "errored_repetitions", vr->reps_errored);
     pb_jw_obj_begin(w, "medians");

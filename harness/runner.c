@@ -120,6 +120,10 @@ pb_stamp_t pb_stamp(void)
 {
     return pb_ticks_end();
 }
+double pb_stamp_ns(pb_stamp_t from, pb_stamp_t to)
+{
+    return to > from ? pb_ticks_to_ns_f(to - from) : 0;
+}
 void pb_run_open_loop(struct pb_run *r, double rate_hz)
 {
     PB_CHECK(rate_hz > 0);
@@ -351,6 +355,30 @@ int pb_run_fail(struct pb_run *r, const char *fmt, ...)
     va_end(ap);
     r->failed = true;
     return -1;
+}
+
+void pb_run_announce(struct pb_run *r, double op_s, const char *fmt, ...)
+{
+    struct pb_vreg *vr = r->vr;
+    if (vr->plan[0])
+        return;
+    char what[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    const struct pb_runner *R = vr->owner;
+    double per_call_s = op_s > R->min_time_s ? op_s : R->min_time_s;
+    if (R->reps > 0 && R->min_time_s > 0)
+        snprintf(vr->plan, sizeof vr->plan,
+                 "%s; one op ~%.3g ms, so ~%.3g s for %u repetitions (plus Google Benchmark's "
+                 "iteration probes)",
+                 what, op_s * 1e3, per_call_s * R->reps, R->reps);
+    else
+        snprintf(vr->plan, sizeof vr->plan, "%s; one op ~%.3g ms", what, op_s * 1e3);
+    if (R->progress)
+        fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "pinbench: %s: %s\n", vr->name, vr->plan);
 }
 
 /* ---- variant registry ---- */

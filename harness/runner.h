@@ -32,6 +32,7 @@ struct pb_vreg {
     char placement[96];       /* where it ran, e.g. "home cpu 0, other cpu 1 (other_l3)" */
     int pair_a, pair_b;       /* the planned pair of pair_rel variants */
     bool deselected;          /* outside the run's filter: not reported, even as skipped */
+    char plan[320];           /* pb_run_announce's statement, once stated */
     /* pb_run_matrix_add cells, n_matrix x n_matrix over the run's CPUs in order; the calls of
      * the current trial accumulate in call_matrix, folded into matrix like the histograms */
     struct pb_cell {
@@ -76,6 +77,8 @@ struct pb_runner {
     size_t reported;          /* variants whose repetitions have all been reported */
     bool progress;            /* draw a progress line on stderr */
     bool full_profile;        /* register full_profile_only variants too */
+    unsigned reps;            /* repetitions and min time per call, for run-time estimates; */
+    double min_time_s;        /* min_time_s 0: a fixed iteration count was asked for */
 };
 
 /* Builds the variant list from `families` (filtered by Google Benchmark's filter later),

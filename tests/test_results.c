@@ -146,6 +146,9 @@ static void test_resultdir(void **state)
         static const char *const kinds[] = {"medians.dat", "cdf.dat", "medians.svg",
                                             "medians.png", "cdf.svg", "cdf.png"};
         if (!strcmp(fam, "c2c")) {
+            /* the sampling plan and its run time are stated, and kept */
+            if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "round trips each"))
+                fail_msg("c2c: no stated plan in summary.json");
             snprintf(p, sizeof p, "%s/hist/c2c.matrix.matrix.csv", dir);
             if (access(p, R_OK) != 0)
                 fail_msg("missing %s", p);

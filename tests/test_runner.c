@@ -303,16 +303,22 @@ static int setup_c2c(void **state)
 }
 
 /* The core-to-core matrix: every planned pair measured every sweep, 100 round trips each, and the
- * pins of both ends verified (a failed pin fails the call). */
+ * pins of both ends verified (a failed pin fails the call). Its plan and run time are stated
+ * before the first call runs, once. */
 static void test_c2c_matrix(void **state)
 {
     struct fixture *f = *state;
     struct pb_vreg *vr = &f->R.vr[0];
     if (vr->skip_reason[0])
         skip();
+    f->R.reps = 3;
+    f->R.min_time_s = 0.01;
+    assert_string_equal(vr->plan, "");
     struct pb_counters c;
     if (pb_runner_call_fixed(vr, 3, &c) != 0)
         fail_msg("%s: %s", vr->name, vr->invalid_reason);
+    assert_non_null(strstr(vr->plan, "100 round trips each; one op ~"));
+    assert_non_null(strstr(vr->plan, "s for 3 repetitions"));
     int n = CPU_COUNT(&f->allowed);
     if (n <= 64)
         assert_near(pb_counters_get(&c, "pairs_per_op"), n * (n - 1) / 2.0, 0);
