@@ -8,6 +8,11 @@
  * times by spinning; each round trip goes into the matrix cell (a, b). Round trips, not one-way
  * times, so the TSCs of two CPUs never have to agree.
  *
+ * The futex variant (full profile) passes the token through FUTEX_WAIT/FUTEX_WAKE instead: the
+ * sleeping side's wakeup, what a pinned owner thread blocked on its queue costs to reach. An
+ * untimed 20 us gap after each round trip lets the partner fall asleep first, and the variant
+ * counts the waits that really slept (futex_sleeps_per_round_trip: 1 = the partner always did).
+ *
  * Sampling plan: every unordered pair up to 64 CPUs (2016 pairs, about 0.1 s a sweep on bare
  * metal); beyond, the planner's pair for every relation the box has plus 2048 pairs drawn at
  * random (fixed seed), so a 256-CPU box sweeps in a bounded time instead of 32640 pairs. */
@@ -15,31 +20,48 @@
 #include "pin.h"
 #include "topo.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define ROUNDS 100
+#define FUTEX_ROUNDS 20 /* a futex round trip costs ~50x a line's: fewer keep the sweep short */
+#define FUTEX_SETTLE_NS 20000.0 /* untimed gap in which the partner goes to sleep */
 #define FULL_UP_TO 64
 #define SAMPLE 2048
 
 enum { PHASE_IDLE, PHASE_PIN, PHASE_READY, PHASE_QUIT };
-enum { TALLY_PAIRS };
+enum { TALLY_PAIRS, TALLY_SLEEPS };
+
+enum c2c_mode { MODE_SPIN, MODE_FUTEX };
 
 struct c2c_state {
+    enum c2c_mode mode;
+    int rounds;
     struct pb_cpu_pair *pairs;
     size_t n_pairs;
     pthread_t partner;
     bool partner_running;
     _Alignas(64) atomic_int phase;
     atomic_int target;
-    _Alignas(64) atomic_ulong line; /* the bounced cache line */
+    atomic_ulong sleeps; /* futex waits that slept and were woken, both sides */
+    _Alignas(64) atomic_uint line; /* the bounced cache line; a futex word in MODE_FUTEX */
     char err[200];
     atomic_bool failed;
 };
+
+/* Waits return at once (EAGAIN) when the word has already moved on, and spuriously (EINTR):
+ * callers re-check the word, so neither is an error worth stopping for. */
+static long c2c_futex(atomic_uint *w, int op, unsigned val)
+{
+    return syscall(SYS_futex, (unsigned *)w, op, val, NULL, NULL, 0);
+}
 
 static void *c2c_partner(void *arg)
 {
@@ -58,11 +80,17 @@ static void *c2c_partner(void *arg)
         }
         atomic_store_explicit(&s->phase, PHASE_READY, memory_order_release);
         /* answer odd values with the next even one, until the round trips are done */
-        for (unsigned long want = 1; want < 2 * ROUNDS; want += 2) {
-            while (atomic_load_explicit(&s->line, memory_order_acquire) != want)
+        for (unsigned want = 1; want < 2u * (unsigned)s->rounds; want += 2) {
+            unsigned seen;
+            while ((seen = atomic_load_explicit(&s->line, memory_order_acquire)) != want) {
                 if (atomic_load_explicit(&s->failed, memory_order_relaxed))
                     break;
+                if (s->mode == MODE_FUTEX && c2c_futex(&s->line, FUTEX_WAIT_PRIVATE, seen) == 0)
+                    atomic_fetch_add_explicit(&s->sleeps, 1, memory_order_relaxed);
+            }
             atomic_store_explicit(&s->line, want + 1, memory_order_release);
+            if (s->mode == MODE_FUTEX)
+                c2c_futex(&s->line, FUTEX_WAKE_PRIVATE, 1);
         }
         /* the measuring thread sets IDLE (or QUIT) when it has seen the last answer */
         while (atomic_load_explicit(&s->phase, memory_order_acquire) == PHASE_READY)
@@ -72,7 +100,7 @@ static void *c2c_partner(void *arg)
 }
 
 /* Measures one pair: pins the measuring thread to a and the partner to b, then bounces the
- * line ROUNDS times, recording each round trip in cell (a, b) when `record` is set. */
+ * token s->rounds times, recording each round trip in cell (a, b) when `record` is set. */
 static int c2c_pair(struct pb_run *r, struct c2c_state *s, int a, int b, bool record)
 {
     if (pb_pin_self(a) < 0)
@@ -86,13 +114,26 @@ static int c2c_pair(struct pb_run *r, struct c2c_state *s, int a, int b, bool re
         atomic_store(&s->phase, PHASE_IDLE);
         return pb_run_fail(r, "%s", s->err);
     }
-    for (unsigned long v = 1; v < 2 * ROUNDS; v += 2) {
+    for (unsigned v = 1; v < 2u * (unsigned)s->rounds; v += 2) {
         pb_stamp_t t0 = pb_stamp();
         atomic_store_explicit(&s->line, v, memory_order_release);
-        while (atomic_load_explicit(&s->line, memory_order_acquire) != v + 1)
-            __builtin_ia32_pause();
+        if (s->mode == MODE_FUTEX) {
+            c2c_futex(&s->line, FUTEX_WAKE_PRIVATE, 1);
+            while (atomic_load_explicit(&s->line, memory_order_acquire) == v)
+                if (c2c_futex(&s->line, FUTEX_WAIT_PRIVATE, v) == 0)
+                    atomic_fetch_add_explicit(&s->sleeps, 1, memory_order_relaxed);
+        } else {
+            while (atomic_load_explicit(&s->line, memory_order_acquire) != v + 1)
+                __builtin_ia32_pause();
+        }
+        pb_stamp_t t1 = pb_stamp();
         if (record)
-            pb_run_matrix_add(r, a, b, t0, pb_stamp());
+            pb_run_matrix_add(r, a, b, t0, t1);
+        /* Without a gap the partner's next FUTEX_WAIT races the next wake and mostly returns at
+         * once: that measures two syscalls, not a wakeup. The gap lets it fall asleep. */
+        if (s->mode == MODE_FUTEX)
+            while (pb_stamp_ns(t1, pb_stamp()) < FUTEX_SETTLE_NS)
+                __builtin_ia32_pause();
     }
     atomic_store_explicit(&s->phase, PHASE_IDLE, memory_order_release);
     if (!pb_pin_on(a))
@@ -107,6 +148,8 @@ static int c2c_setup(struct pb_run *r)
     if (!s)
         return pb_run_fail(r, "out of memory");
     pb_run_set_state(r, s);
+    s->mode = *(const enum c2c_mode *)pb_run_param(r);
+    s->rounds = s->mode == MODE_FUTEX ? FUTEX_ROUNDS : ROUNDS;
     atomic_init(&s->phase, PHASE_IDLE);
     atomic_init(&s->target, -1);
     atomic_init(&s->line, 0);
@@ -131,22 +174,26 @@ static int c2c_setup(struct pb_run *r)
     size_t all = (size_t)n * (size_t)(n - 1) / 2;
     if (n <= FULL_UP_TO)
         pb_run_announce(r, sweep_s, "%zu pair%s (every pair of %d CPUs), %d round trips each",
-                        s->n_pairs, s->n_pairs == 1 ? "" : "s", n, ROUNDS);
+                        s->n_pairs, s->n_pairs == 1 ? "" : "s", n, s->rounds);
     else
         pb_run_announce(r, sweep_s,
                         "%zu of %zu pairs of %d CPUs (one per relation plus %d drawn with a "
                         "fixed seed), %d round trips each",
-                        s->n_pairs, all, n, SAMPLE, ROUNDS);
+                        s->n_pairs, all, n, SAMPLE, s->rounds);
     return 0;
 }
 
 static int c2c_op(struct pb_run *r)
 {
     struct c2c_state *s = pb_run_state(r);
+    unsigned long sleeps0 = atomic_load(&s->sleeps);
     for (size_t k = 0; k < s->n_pairs; k++)
         if (c2c_pair(r, s, s->pairs[k].a, s->pairs[k].b, true) < 0)
             return -1;
     pb_run_tally(r, TALLY_PAIRS, (double)s->n_pairs);
+    /* a futex round trip that never slept measured a spin through two syscalls, not a wakeup */
+    pb_run_tally(r, TALLY_SLEEPS,
+                 (double)(atomic_load(&s->sleeps) - sleeps0) / ((double)s->n_pairs * s->rounds));
     return 0;
 }
 
@@ -165,20 +212,25 @@ static void c2c_teardown(struct pb_run *r)
     pb_run_set_state(r, NULL);
 }
 
+static const enum c2c_mode c2c_spin = MODE_SPIN, c2c_futex_mode = MODE_FUTEX;
+
 static const struct pb_variant c2c_variants[] = {
     {"matrix", "cache-line round trip for every pair of the run's CPUs (sampled above 64)",
      .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .setup = c2c_setup, .op = c2c_op,
-     .teardown = c2c_teardown},
+     .teardown = c2c_teardown, .param = &c2c_spin},
+    {"futex_matrix", "futex wake-and-wait round trip for every pair of the run's CPUs",
+     .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .setup = c2c_setup, .op = c2c_op,
+     .teardown = c2c_teardown, .param = &c2c_futex_mode, .full_profile_only = true},
 };
 
-static const char *const c2c_tallies[] = {"pairs_per_op"};
+static const char *const c2c_tallies[] = {"pairs_per_op", "futex_sleeps_per_round_trip"};
 
 const struct pb_family pb_family_c2c = {
     .name = "c2c",
-    .summary = "core-to-core matrix: cache-line round trips for every CPU pair",
+    .summary = "core-to-core matrix: cache-line and futex round trips for every CPU pair",
     .variants = c2c_variants,
     .n_variants = PB_ARRAY_LEN(c2c_variants),
     .tallies = c2c_tallies,
     .n_tallies = PB_ARRAY_LEN(c2c_tallies),
-    .op_meaning = "one sweep over the planned CPU pairs, 100 round trips each",
+    .op_meaning = "one sweep over the planned CPU pairs, 100 round trips each (futex: 20)",
 };

@@ -485,13 +485,16 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
 /* Data for one family's plots: medians with CIs of its headline metric, and CDFs of op. */
 struct plot_counts {
     size_t cdf, pct, sweep, threads, grid, matrix;
+    char matrices[256]; /* the matrix variants' names after "<family>/", space-separated */
 };
 
-/* CPU-pair matrices: hist/<variant>.matrix.csv, and the plot data of the first one. */
+/* CPU-pair matrices: hist/<variant>.matrix.csv, and each one's heatmap data
+ * plots/<variant>.dat; *n is the matrix side, names the variants (for family.gp). */
 static int report_matrix(struct pb_results *res, struct pb_runner *R, const struct pb_family *fam,
-                         size_t *n)
+                         size_t *n, char *names, size_t names_len)
 {
     *n = 0;
+    names[0] = '\0';
     for (size_t v = 0; v < R->n; v++) {
         struct pb_vreg *vr = &R->vr[v];
         if (vr->fam != fam || !vr->matrix || vr->invalid_reason[0] || !vr->reps_reported)
@@ -514,15 +517,22 @@ static int report_matrix(struct pb_results *res, struct pb_runner *R, const stru
             }
         if (pb_results_close(f, rel) < 0)
             return -1;
-        if (*n)
+        /* variant names are identifiers, so gnuplot's words() can split the list */
+        const char *short_name = vr->v->name;
+        size_t used = strlen(names);
+        if (used + strlen(short_name) + 2 > names_len || strpbrk(short_name, " '/"))
             continue;
-        snprintf(rel, sizeof rel, "plots/%s.matrix.dat", fam->name);
+        snprintf(names + used, names_len - used, "%s%s", used ? " " : "", short_name);
+        snprintf(rel, sizeof rel, "plots/%s.dat", stem);
         if (!(f = pb_results_open(res, rel)))
             return -1;
+        /* round trips are symmetric: a pair measured as (a, b) fills (b, a) too */
         fprintf(f, "# cpu_a cpu_b mean_ns (NaN: pair not measured)\n");
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < m; j++) {
                 const struct pb_cell *c = &vr->matrix[(size_t)i * (size_t)m + (size_t)j];
+                if (!c->count)
+                    c = &vr->matrix[(size_t)j * (size_t)m + (size_t)i];
                 fprintf(f, "%d %d ", pb_cpuset_nth(&R->cpus, i), pb_cpuset_nth(&R->cpus, j));
                 if (c->count)
                     fprintf(f, "%.1f\n", c->sum_ns / (double)c->count);
@@ -706,7 +716,7 @@ static int report_plot_data(struct pb_results *res, struct pb_runner *R,
     if (report_plot_percentiles(res, R, fam, &pc->pct) < 0 ||
         report_plot_sweep(res, R, fam, &pc->sweep) < 0 ||
         report_plot_threads(res, R, fam, &pc->threads) < 0 ||
-        report_plot_grid(res, R, fam, &pc->grid) < 0 || report_matrix(res, R, fam, &pc->matrix) < 0)
+        report_plot_grid(res, R, fam, &pc->grid) < 0 || report_matrix(res, R, fam, &pc->matrix, pc->matrices, sizeof pc->matrices) < 0)
         return -1;
     size_t *n_cdf = &pc->cdf;
     char rel[256];
@@ -804,10 +814,10 @@ static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, c
     pb_results_path(res, rel, outp, sizeof outp);
     char *expr = pb_xasprintf(
         "medians='%s'; cdf='%s'; ncdf=%zu; npct=%zu; nsweep=%zu; nthreads=%zu; ngrid=%zu; "
-        "nmatrix=%zu; "
+        "nmatrix=%zu; matrices='%s'; "
         "out='%s'; family='%s'; metric='%s'; unit='%s'; submetric='%s'; gridmetric='%s'; "
         "gridunit='%s'",
-        dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, pc->grid, pc->matrix, outp, fam->name,
+        dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, pc->grid, pc->matrix, pc->matrices, outp, fam->name,
         metric, metric_unit(metric), fam->n_metrics ? fam->metrics[0] : "",
         fam->grid_metric ? fam->grid_metric : "",
         fam->grid_metric ? metric_unit(fam->grid_metric) : "");

@@ -116,22 +116,35 @@ if (ngrid > 0) {
     }
 }
 
-# CPU-pair matrix: mean latency per (cpu_a, cpu_b) as a heatmap; white where not measured.
+# CPU-pair matrices: mean round trip per (cpu_a, cpu_b) as a heatmap, one per variant named in
+# `matrices` (out.".<variant>.dat"); white where not measured.
 if (nmatrix > 0) {
     reset
     set termoption noenhanced
-    set xlabel "CPU (sender)"
-    set ylabel "CPU (receiver)"
-    set cblabel "one-way latency (ns, log scale)"
+    set xlabel "CPU a"
+    set ylabel "CPU b"
+    # half a cell of margin, or pairs on the edge of the autoscaled range are clipped away
+    set offsets 0.5, 0.5, 0.5, 0.5
+    set cblabel "round trip (ns, log scale)" offset 3, 0
+    if (nmatrix <= 32) { set xtics 1; set ytics 1 }
     set logscale cb
     set palette rgbformulae 22,13,-31
-    set title sprintf("%s: core-to-core latency", family)
     set size ratio -1
     set key off
     ps = nmatrix > 48 ? 0.4 : 24.0 / nmatrix
-    do for [t in "svg pngcairo"] {
-        if (t eq "svg") { set terminal svg size 900,800 dynamic background rgb "white" noenhanced; set output out.".matrix.svg" }
-        else { set terminal pngcairo size 900,800 noenhanced; set output out.".matrix.png" }
-        plot out.".matrix.dat" using 1:2:3 with points pt 5 ps ps palette
+    do for [k = 1:words(matrices)] {
+        m = out.".".word(matrices, k)
+        set title sprintf("%s/%s: round trip per CPU pair (mean)", family, word(matrices, k))
+        # a log colour scale over a single value is empty, and gnuplot then draws no points
+        stats m.".dat" using 3 nooutput
+        if (STATS_min < STATS_max) { set cbrange [*:*] } else { set cbrange [STATS_min / 1.5 : STATS_max * 1.5] }
+        # within a decade a log scale has no labelled tick: label the minimum, middle and maximum
+        set format cb "%.0f"
+        set cbtics (STATS_min, sqrt(STATS_min * STATS_max), STATS_max)
+        do for [t in "svg pngcairo"] {
+            if (t eq "svg") { set terminal svg size 900,800 dynamic background rgb "white" noenhanced; set output m.".svg" }
+            else { set terminal pngcairo size 900,800 noenhanced; set output m.".png" }
+            plot m.".dat" using 1:2:3 with points pt 5 ps ps palette
+        }
     }
 }

@@ -149,10 +149,15 @@ static void test_resultdir(void **state)
             /* the sampling plan and its run time are stated, and kept */
             if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "round trips each"))
                 fail_msg("c2c: no stated plan in summary.json");
-            snprintf(p, sizeof p, "%s/hist/c2c.matrix.matrix.csv", dir);
+            /* each matrix variant has its CSV and its own heatmap */
+            const char *vn = pb_json_str(&vs->items[i], "name", "");
+            const char *slash = strchr(vn, '/');
+            if (!slash)
+                fail_msg("c2c variant without a family prefix: %s", vn);
+            snprintf(p, sizeof p, "%s/hist/c2c.%s.matrix.csv", dir, slash + 1);
             if (access(p, R_OK) != 0)
                 fail_msg("missing %s", p);
-            snprintf(p, sizeof p, "%s/plots/c2c.matrix.%s", dir, plots ? "png" : "dat");
+            snprintf(p, sizeof p, "%s/plots/c2c.%s.%s", dir, slash + 1, plots ? "png" : "dat");
             if (access(p, R_OK) != 0)
                 fail_msg("missing %s", p);
         }

@@ -308,24 +308,43 @@ static int setup_c2c(void **state)
 static void test_c2c_matrix(void **state)
 {
     struct fixture *f = *state;
-    struct pb_vreg *vr = &f->R.vr[0];
-    if (vr->skip_reason[0])
-        skip();
     f->R.reps = 3;
     f->R.min_time_s = 0.01;
-    assert_string_equal(vr->plan, "");
-    struct pb_counters c;
-    if (pb_runner_call_fixed(vr, 3, &c) != 0)
-        fail_msg("%s: %s", vr->name, vr->invalid_reason);
-    assert_non_null(strstr(vr->plan, "100 round trips each; one op ~"));
-    assert_non_null(strstr(vr->plan, "s for 3 repetitions"));
-    int n = CPU_COUNT(&f->allowed);
-    if (n <= 64)
-        assert_near(pb_counters_get(&c, "pairs_per_op"), n * (n - 1) / 2.0, 0);
-    uint64_t samples = 0;
-    for (int i = 0; i < vr->n_matrix * vr->n_matrix; i++)
-        samples += vr->matrix[i].count;
-    assert_int_equal(samples, 3 * 100 * (uint64_t)pb_counters_get(&c, "pairs_per_op"));
+    /* the spinning matrix, then the futex one (full profile), with their round trips per pair */
+    static const struct {
+        const char *name;
+        uint64_t rounds;
+    } want[] = {{"c2c/matrix", 100}, {"c2c/futex_matrix", 20}};
+    assert_int_equal(f->R.n, 2);
+    for (size_t k = 0; k < 2; k++) {
+        struct pb_vreg *vr = &f->R.vr[k];
+        assert_string_equal(vr->name, want[k].name);
+        if (vr->skip_reason[0])
+            skip();
+        assert_string_equal(vr->plan, "");
+        struct pb_counters c;
+        if (pb_runner_call_fixed(vr, 3, &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        char round_trips[64];
+        snprintf(round_trips, sizeof round_trips, "%llu round trips each; one op ~",
+                 (unsigned long long)want[k].rounds);
+        assert_non_null(strstr(vr->plan, round_trips));
+        assert_non_null(strstr(vr->plan, "s for 3 repetitions"));
+        int n = CPU_COUNT(&f->allowed);
+        if (n <= 64)
+            assert_near(pb_counters_get(&c, "pairs_per_op"), n * (n - 1) / 2.0, 0);
+        uint64_t samples = 0;
+        for (int i = 0; i < vr->n_matrix * vr->n_matrix; i++)
+            samples += vr->matrix[i].count;
+        assert_int_equal(samples, 3 * want[k].rounds * (uint64_t)pb_counters_get(&c, "pairs_per_op"));
+        /* the futex matrix measures wakeups only if the waits really slept: the partner's at
+         * least (1 per round trip; 2 when the measuring side slept too) */
+        double sleeps = pb_counters_get(&c, "futex_sleeps_per_round_trip");
+        if (k == 0)
+            assert_true(sleeps == 0);
+        else
+            assert_true(sleeps > 0.5 && sleeps <= 2.0);
+    }
 }
 
 /* ---- fake variants that break the rules, to show the runner notices ---- */
