@@ -241,22 +241,32 @@ static void file_stem(const char *vname, char *buf, size_t len)
             *c = '.';
 }
 
+/* Opens <dir>/<variant's file stem><suffix> (suffix such as ".matrix.csv") in the results
+ * folder; rel receives its relative path, for pb_results_close. */
+static FILE *report_open_variant(struct pb_results *res, const struct pb_vreg *vr, const char *dir,
+                                 const char *suffix, char *rel, size_t rel_len)
+{
+    char stem[200];
+    file_stem(vr->name, stem, sizeof stem);
+    snprintf(rel, rel_len, "%s/%s%s", dir, stem, suffix);
+    return pb_results_open(res, rel);
+}
+
 static int report_hist_files(struct pb_results *res, struct pb_vreg *vr)
 {
-    char stem[200], rel[300];
-    file_stem(vr->name, stem, sizeof stem);
+    char rel[300], suffix[100];
     for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++) {
         if (!vr->merged[m] || vr->merged[m]->count == 0)
             continue;
-        snprintf(rel, sizeof rel, "hist/%s.%s.csv", stem, pb_vreg_metric_name(vr, m));
-        FILE *f = pb_results_open(res, rel);
+        snprintf(suffix, sizeof suffix, ".%s.csv", pb_vreg_metric_name(vr, m));
+        FILE *f = report_open_variant(res, vr, "hist", suffix, rel, sizeof rel);
         if (!f)
             return -1;
         pb_hist_write_csv(vr->merged[m], f);
         if (pb_results_close(f, rel) < 0)
             return -1;
-        snprintf(rel, sizeof rel, "hist/%s.%s.percentiles.csv", stem, pb_vreg_metric_name(vr, m));
-        f = pb_results_open(res, rel);
+        snprintf(suffix, sizeof suffix, ".%s.percentiles.csv", pb_vreg_metric_name(vr, m));
+        f = report_open_variant(res, vr, "hist", suffix, rel, sizeof rel);
         if (!f)
             return -1;
         pb_hist_write_percentiles(vr->merged[m], f);
@@ -271,10 +281,8 @@ static int report_thread_series(struct pb_results *res, const struct pb_vreg *vr
 {
     if (!vr->n_thread_series)
         return 0;
-    char stem[200], rel[300];
-    file_stem(vr->name, stem, sizeof stem);
-    snprintf(rel, sizeof rel, "hist/%s.threads.csv", stem);
-    FILE *f = pb_results_open(res, rel);
+    char rel[300];
+    FILE *f = report_open_variant(res, vr, "hist", ".threads.csv", rel, sizeof rel);
     if (!f)
         return -1;
     fprintf(f, "t_ms,threads\n");
@@ -488,6 +496,11 @@ struct plot_counts {
     char matrices[256]; /* the matrix variants' names after "<family>/", space-separated */
 };
 
+static const struct pb_cell *matrix_cell(const struct pb_vreg *vr, int i, int j)
+{
+    return &vr->matrix[(size_t)i * (size_t)vr->n_matrix + (size_t)j];
+}
+
 /* CPU-pair matrices: hist/<variant>.matrix.csv, and each one's heatmap data
  * plots/<variant>.dat; *n is the matrix side, names the variants (for family.gp). */
 static int report_matrix(struct pb_results *res, struct pb_runner *R, const struct pb_family *fam,
@@ -499,17 +512,15 @@ static int report_matrix(struct pb_results *res, struct pb_runner *R, const stru
         struct pb_vreg *vr = &R->vr[v];
         if (vr->fam != fam || !vr->matrix || vr->invalid_reason[0] || !vr->reps_reported)
             continue;
-        char stem[200], rel[300];
-        file_stem(vr->name, stem, sizeof stem);
-        snprintf(rel, sizeof rel, "hist/%s.matrix.csv", stem);
-        FILE *f = pb_results_open(res, rel);
+        char rel[300];
+        FILE *f = report_open_variant(res, vr, "hist", ".matrix.csv", rel, sizeof rel);
         if (!f)
             return -1;
         fprintf(f, "cpu_a,cpu_b,samples,min_ns,mean_ns\n");
         int m = vr->n_matrix;
         for (int i = 0; i < m; i++)
             for (int j = 0; j < m; j++) {
-                const struct pb_cell *c = &vr->matrix[(size_t)i * (size_t)m + (size_t)j];
+                const struct pb_cell *c = matrix_cell(vr, i, j);
                 if (c->count)
                     fprintf(f, "%d,%d,%llu,%llu,%.1f\n", pb_cpuset_nth(&R->cpus, i),
                             pb_cpuset_nth(&R->cpus, j), (unsigned long long)c->count,
@@ -517,22 +528,21 @@ static int report_matrix(struct pb_results *res, struct pb_runner *R, const stru
             }
         if (pb_results_close(f, rel) < 0)
             return -1;
-        /* variant names are identifiers, so gnuplot's words() can split the list */
+        /* gnuplot's words() splits the list: a matrix variant's name must be one word (a table
+         * error, not a run-time condition) */
         const char *short_name = vr->v->name;
         size_t used = strlen(names);
-        if (used + strlen(short_name) + 2 > names_len || strpbrk(short_name, " '/"))
-            continue;
+        PB_CHECK(used + strlen(short_name) + 2 <= names_len && !strpbrk(short_name, " '/"));
         snprintf(names + used, names_len - used, "%s%s", used ? " " : "", short_name);
-        snprintf(rel, sizeof rel, "plots/%s.dat", stem);
-        if (!(f = pb_results_open(res, rel)))
+        if (!(f = report_open_variant(res, vr, "plots", ".dat", rel, sizeof rel)))
             return -1;
         /* round trips are symmetric: a pair measured as (a, b) fills (b, a) too */
         fprintf(f, "# cpu_a cpu_b mean_ns (NaN: pair not measured)\n");
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < m; j++) {
-                const struct pb_cell *c = &vr->matrix[(size_t)i * (size_t)m + (size_t)j];
+                const struct pb_cell *c = matrix_cell(vr, i, j);
                 if (!c->count)
-                    c = &vr->matrix[(size_t)j * (size_t)m + (size_t)i];
+                    c = matrix_cell(vr, j, i);
                 fprintf(f, "%d %d ", pb_cpuset_nth(&R->cpus, i), pb_cpuset_nth(&R->cpus, j));
                 if (c->count)
                     fprintf(f, "%.1f\n", c->sum_ns / (double)c->count);
