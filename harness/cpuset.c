@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,5 +98,34 @@ int pb_cpuset_check_subset(const cpu_set_t *want, const cpu_set_t *allowed)
                            pb_cpuset_format(allowed, list, sizeof list));
         }
     }
+    return 0;
+}
+
+/* One sysfs CPU list file into `out`: absent or blank is the empty set, not an error. */
+static int cpuset_read_list(const char *dir, const char *name, cpu_set_t *out)
+{
+    CPU_ZERO(out);
+    char path[512], line[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    bool got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    if (!got)
+        return 0;
+    line[strcspn(line, "\n")] = '\0';
+    if (!line[0])
+        return 0;
+    if (pb_cpuset_parse(line, out) < 0)
+        return pb_errf("%s: %s", path, pb_err());
+    return 0;
+}
+
+int pb_isolation_read(const char *cpu_dir, struct pb_isolation *iso)
+{
+    if (cpuset_read_list(cpu_dir, "isolated", &iso->isolated) < 0 ||
+        cpuset_read_list(cpu_dir, "nohz_full", &iso->nohz_full) < 0)
+        return -1;
     return 0;
 }

@@ -19,4 +19,13 @@ int pb_cpuset_nth(const cpu_set_t *set, int k);
  * and the allowed list. Returns 0 or -1. */
 int pb_cpuset_check_subset(const cpu_set_t *want, const cpu_set_t *allowed);
 
+/* CPUs the kernel keeps other work off: `isolated` (isolcpus=, isolated cpuset partitions) and
+ * `nohz_full` (no scheduler tick while one task runs), read from `cpu_dir`
+ * (/sys/devices/system/cpu; tests pass a fake tree). A missing or empty file is an empty set.
+ * Returns 0, or -1 with pb_err() naming the file that does not parse. */
+struct pb_isolation {
+    cpu_set_t isolated, nohz_full;
+};
+int pb_isolation_read(const char *cpu_dir, struct pb_isolation *iso);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <math.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,16 +20,22 @@
 
 typedef uint64_t pb_stamp_t;
 struct pb_run;
+struct pb_topo;
+struct pb_numa_plan;
 
 /* What a variant needs from the box; the harness skips it with a reason otherwise. */
 enum {
-    PB_NEED_OTHER_CPU = 1u << 0, /* a second allowed CPU */
+    PB_NEED_OTHER_CPU = 1u << 0,   /* a second allowed CPU */
+    PB_NEED_REMOTE_NODE = 1u << 1, /* memory on a NUMA node other than an allowed CPU's own */
+    PB_NEED_ISOLATED = 1u << 2,    /* an isolated CPU (isolcpus, nohz_full) among the run's */
 };
 
 /* How the harness places the measuring thread for a variant. */
 enum pb_home {
     PB_HOME_UNPINNED, /* left on the run's allowed CPUs */
     PB_HOME_PINNED,   /* pinned (verified) to the home CPU for the whole call */
+    PB_HOME_SELF,     /* the experiment pins (and verifies) its threads itself, where its plan
+                         says, and states where with pb_run_set_placement */
 };
 
 #define PB_MAX_METRICS 4
@@ -65,6 +72,16 @@ struct pb_variant {
      * skipped with the planner's reason where the box has no such pair. 0: none; otherwise
      * one of PB_PAIR_* below. */
     int pair_rel;
+    const struct pb_matrix_decl *matrix; /* NULL: CPU-pair round trips, if it fills one */
+};
+
+/* What a variant's matrix holds, for its CSV and heatmap. A variant without one fills a CPU x
+ * CPU matrix of round trips with pb_run_matrix_add (symmetric: (a, b) also stands for (b, a)). */
+struct pb_matrix_decl {
+    bool by_node;      /* cells are (CPU's NUMA node, memory's NUMA node), not CPU pairs */
+    const char *value; /* column stem with its unit, e.g. "ns_per_load", "gb_per_s" */
+    const char *label; /* colour bar label, e.g. "latency per load (ns)" */
+    const char *title; /* heatmap title after the variant name */
 };
 
 /* A comparison the report makes: variant against baseline on one metric (a counter name such
@@ -94,6 +111,9 @@ struct pb_family {
     /* For families whose variants are named "<x>/<series>": the metric plotted against x, one
      * line per series (e.g. throughput against thread count per placement); NULL for none. */
     const char *grid_metric;
+    /* A metric (one of `metrics`) drawn as a frequency histogram on log-log axes, one line per
+     * variant: for distributions whose rare tail is the point (TSC gaps); NULL for none. */
+    const char *hist_metric;
     /* The op metric's meaning, for reports ("create -> join"). */
     const char *op_meaning;
 };
@@ -180,10 +200,28 @@ void pb_recorder_add(struct pb_recorder *rec, pb_stamp_t from, pb_stamp_t to);
  * the report writes the matrix and draws it as a heatmap. Measuring thread only. */
 void pb_run_matrix_add(struct pb_run *r, int cpu_a, int cpu_b, pb_stamp_t from, pb_stamp_t to);
 
+/* A value for a by_node matrix cell (cpu_node, mem_node: OS node numbers), kept like
+ * pb_run_matrix_add's: count, minimum, maximum and sum over the reported repetitions. */
+void pb_run_matrix_value(struct pb_run *r, int cpu_node, int mem_node, double value);
+
+/* The run's CPUs as a set (a thread meant to be unpinned gets this mask, not its creator's). */
+void pb_run_cpus(const struct pb_run *r, cpu_set_t *out);
+/* Among the run's CPUs: the first isolated one (isolated and nohz_full, else either), or -1;
+ * the first housekeeping one (neither), or -1. */
+int pb_run_isolated_cpu(const struct pb_run *r);
+int pb_run_housekeeping_cpu(const struct pb_run *r);
+
+/* The topology and the run's NUMA plan (rows: a CPU per node; columns: nodes with memory). */
+const struct pb_topo *pb_run_topo(const struct pb_run *r);
+const struct pb_numa_plan *pb_run_numa_plan(const struct pb_run *r);
+
 /* States a long variant's plan and its run time before it runs, once per variant: `op_s` is
  * the estimated duration of one operation; the runner adds the estimate for the whole variant
  * (repetitions x max(min time, one op)). Printed on stderr, and kept for the summary. */
 void pb_run_announce(struct pb_run *r, double op_s, const char *fmt, ...) PB_PRINTF(3, 4);
+
+/* Replaces the variant's placement line in the report ("cpu 3 (node 0), memory on node 1"). */
+void pb_run_set_placement(struct pb_run *r, const char *fmt, ...) PB_PRINTF(2, 3);
 
 /* Marks the variant failed for this call with a reason; returns -1 for `return`. */
 int pb_run_fail(struct pb_run *r, const char *fmt, ...) PB_PRINTF(2, 3);

@@ -4,7 +4,9 @@
 #include "cpuset.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -100,4 +102,91 @@ int pb_pin_move(int cpu)
             return pb_errf("thread %ld never reached CPU %d after sched_setaffinity", pin_tid(),
                            cpu);
     return 0;
+}
+
+/* Calls fn for every thread of the process but the caller; stops at the first nonzero return. */
+static int pin_each_other_thread(int (*fn)(pid_t tid, void *arg), void *arg)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return pb_errf("cannot list /proc/self/task: %s", strerror(errno));
+    pid_t self = (pid_t)pin_tid();
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        char *end;
+        long tid = strtol(e->d_name, &end, 10);
+        if (*end || tid <= 0 || (pid_t)tid == self)
+            continue;
+        rc = fn((pid_t)tid, arg);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int pin_confine_one(pid_t tid, void *arg)
+{
+    struct pb_confine *c = arg;
+    cpu_set_t m;
+    if (sched_getaffinity(tid, sizeof m, &m) != 0)
+        return errno == ESRCH
+                   ? 0
+                   : pb_errf("sched_getaffinity(thread %d): %s", (int)tid, strerror(errno));
+    if (!CPU_ISSET(c->cpu, &m))
+        return 0;
+    if (c->n == PB_CONFINE_MAX)
+        return pb_errf("more than %d threads to confine", PB_CONFINE_MAX);
+    cpu_set_t without = m;
+    CPU_CLR(c->cpu, &without);
+    if (CPU_COUNT(&without) == 0)
+        return pb_errf("thread %d may run only on CPU %d: it cannot be kept off it", (int)tid,
+                       c->cpu);
+    if (sched_setaffinity(tid, sizeof without, &without) != 0)
+        return errno == ESRCH
+                   ? 0
+                   : pb_errf("sched_setaffinity(thread %d): %s", (int)tid, strerror(errno));
+    c->tid[c->n] = tid;
+    c->saved[c->n++] = m;
+    return 0;
+}
+
+int pb_confine_others(int cpu, struct pb_confine *c)
+{
+    memset(c, 0, sizeof *c);
+    c->cpu = cpu;
+    if (cpu < 0 || cpu >= CPU_SETSIZE)
+        return pb_errf("cannot confine threads off CPU %d: no such CPU", cpu);
+    if (pin_each_other_thread(pin_confine_one, c) < 0) {
+        pb_unconfine(c);
+        return -1;
+    }
+    return c->n;
+}
+
+void pb_unconfine(struct pb_confine *c)
+{
+    for (int i = 0; i < c->n; i++)
+        (void)sched_setaffinity(c->tid[i], sizeof c->saved[i], &c->saved[i]); /* ESRCH: gone */
+    c->n = 0;
+}
+
+static int pin_check_off(pid_t tid, void *arg)
+{
+    int cpu = *(const int *)arg;
+    cpu_set_t m;
+    if (sched_getaffinity(tid, sizeof m, &m) != 0)
+        return errno == ESRCH
+                   ? 0
+                   : pb_errf("sched_getaffinity(thread %d): %s", (int)tid, strerror(errno));
+    if (CPU_ISSET(cpu, &m)) {
+        char list[256];
+        return pb_errf("thread %d may still run on CPU %d (its CPUs: %s)", (int)tid, cpu,
+                       pb_cpuset_format(&m, list, sizeof list));
+    }
+    return 0;
+}
+
+int pb_confine_check(int cpu)
+{
+    return pin_each_other_thread(pin_check_off, &cpu);
 }

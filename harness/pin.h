@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* The calling thread's current mask. Returns 0 or -1. */
 int pb_affinity_get(cpu_set_t *out);
@@ -35,5 +36,26 @@ int pb_pin_self_unchecked(int cpu);
 int pb_pin_move(int cpu);
 /* Sets a pthread attribute so the new thread starts pinned to `cpu`. Returns 0 or -1. */
 int pb_pin_attr(pthread_attr_t *attr, int cpu);
+
+/* Confinement: keeps every other thread of this process off one CPU, the stand-in for an
+ * isolated CPU on a box that has none. Each other thread's mask loses `cpu` (the old masks are
+ * kept for pb_unconfine); threads started afterwards inherit their creator's mask and are not
+ * covered, so start them with a mask of their own. Other processes and kernel threads are not
+ * affected: that is what isolcpus= is for. */
+#define PB_CONFINE_MAX 512
+struct pb_confine {
+    int cpu;
+    int n;
+    pid_t tid[PB_CONFINE_MAX];
+    cpu_set_t saved[PB_CONFINE_MAX];
+};
+/* Returns the number of threads confined (0: the caller is alone), or -1 with pb_err() (a
+ * thread whose only CPU is `cpu` cannot be confined; what was changed is undone). */
+int pb_confine_others(int cpu, struct pb_confine *c);
+/* Restores the saved masks (threads that exited meanwhile are skipped). */
+void pb_unconfine(struct pb_confine *c);
+/* 0 when no thread of the process but the caller may run on `cpu`, or -1 with pb_err() naming
+ * one that may. */
+int pb_confine_check(int cpu);
 
 #endif

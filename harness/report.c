@@ -492,7 +492,7 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
 
 /* Data for one family's plots: medians with CIs of its headline metric, and CDFs of op. */
 struct plot_counts {
-    size_t cdf, pct, sweep, threads, grid, matrix;
+    size_t cdf, pct, sweep, threads, grid, matrix, hist;
     char matrices[256]; /* the matrix variants' names after "<family>/", space-separated */
 };
 
@@ -501,8 +501,15 @@ static const struct pb_cell *matrix_cell(const struct pb_vreg *vr, int i, int j)
     return &vr->matrix[(size_t)i * (size_t)vr->n_matrix + (size_t)j];
 }
 
-/* CPU-pair matrices: hist/<variant>.matrix.csv, and each one's heatmap data
- * plots/<variant>.dat; *n is the matrix side, names the variants (for family.gp). */
+/* The label of matrix row/column k: an OS CPU number, or an OS node number (by_node). */
+static int matrix_label(const struct pb_runner *R, const struct pb_vreg *vr, int k)
+{
+    const struct pb_matrix_decl *d = vr->v->matrix;
+    return d && d->by_node ? R->topo->node[k].os : pb_cpuset_nth(&R->cpus, k);
+}
+
+/* Matrices: hist/<variant>.matrix.csv, and each one's heatmap data plots/<variant>.dat with
+ * its labels plots/<variant>.gp; *n is the largest side, names the variants (for family.gp). */
 static int report_matrix(struct pb_results *res, struct pb_runner *R, const struct pb_family *fam,
                          size_t *n, char *names, size_t names_len)
 {
@@ -512,19 +519,23 @@ static int report_matrix(struct pb_results *res, struct pb_runner *R, const stru
         struct pb_vreg *vr = &R->vr[v];
         if (vr->fam != fam || !vr->matrix || vr->invalid_reason[0] || !vr->reps_reported)
             continue;
+        const struct pb_matrix_decl *d = vr->v->matrix;
+        bool by_node = d && d->by_node;
+        const char *val = d ? d->value : "ns";
         char rel[300];
         FILE *f = report_open_variant(res, vr, "hist", ".matrix.csv", rel, sizeof rel);
         if (!f)
             return -1;
-        fprintf(f, "cpu_a,cpu_b,samples,min_ns,mean_ns\n");
+        fprintf(f, "%s,samples,min_%s,mean_%s,max_%s\n",
+                by_node ? "cpu_node,mem_node" : "cpu_a,cpu_b", val, val, val);
         int m = vr->n_matrix;
         for (int i = 0; i < m; i++)
             for (int j = 0; j < m; j++) {
                 const struct pb_cell *c = matrix_cell(vr, i, j);
                 if (c->count)
-                    fprintf(f, "%d,%d,%llu,%llu,%.1f\n", pb_cpuset_nth(&R->cpus, i),
-                            pb_cpuset_nth(&R->cpus, j), (unsigned long long)c->count,
-                            (unsigned long long)c->min_ns, c->sum_ns / (double)c->count);
+                    fprintf(f, "%d,%d,%llu,%.6g,%.6g,%.6g\n", matrix_label(R, vr, i),
+                            matrix_label(R, vr, j), (unsigned long long)c->count, c->min,
+                            c->sum / (double)c->count, c->max);
             }
         if (pb_results_close(f, rel) < 0)
             return -1;
@@ -532,20 +543,22 @@ static int report_matrix(struct pb_results *res, struct pb_runner *R, const stru
          * error, not a run-time condition) */
         const char *short_name = vr->v->name;
         size_t used = strlen(names);
-        PB_CHECK(used + strlen(short_name) + 2 <= names_len && !strpbrk(short_name, " '/"));
+        PB_CHECK(used + strlen(short_name) + 2 <= names_len && !strpbrk(short_name, " '/\""));
         snprintf(names + used, names_len - used, "%s%s", used ? " " : "", short_name);
         if (!(f = report_open_variant(res, vr, "plots", ".dat", rel, sizeof rel)))
             return -1;
-        /* round trips are symmetric: a pair measured as (a, b) fills (b, a) too */
-        fprintf(f, "# cpu_a cpu_b mean_ns (NaN: pair not measured)\n");
+        fprintf(f, "# %s mean (NaN: not measured)\n",
+                by_node ? "cpu_node mem_node" : "cpu_a cpu_b");
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < m; j++) {
                 const struct pb_cell *c = matrix_cell(vr, i, j);
-                if (!c->count)
+                /* round trips are symmetric: a pair measured as (a, b) fills (b, a) too; a node
+                 * matrix is not (CPU on one node, memory on the other) */
+                if (!c->count && !by_node)
                     c = matrix_cell(vr, j, i);
-                fprintf(f, "%d %d ", pb_cpuset_nth(&R->cpus, i), pb_cpuset_nth(&R->cpus, j));
+                fprintf(f, "%d %d ", matrix_label(R, vr, i), matrix_label(R, vr, j));
                 if (c->count)
-                    fprintf(f, "%.1f\n", c->sum_ns / (double)c->count);
+                    fprintf(f, "%.6g\n", c->sum / (double)c->count);
                 else
                     fprintf(f, "NaN\n");
             }
@@ -553,9 +566,61 @@ static int report_matrix(struct pb_results *res, struct pb_runner *R, const stru
         }
         if (pb_results_close(f, rel) < 0)
             return -1;
-        *n = (size_t)m;
+        /* labels for family.gp; table strings, checked to be safe inside gnuplot quotes */
+        const char *title = d ? d->title : "round trip per CPU pair (mean)";
+        const char *label = d ? d->label : "round trip (ns)";
+        PB_CHECK(!strpbrk(title, "\"\\") && !strpbrk(label, "\"\\"));
+        if (!(f = report_open_variant(res, vr, "plots", ".gp", rel, sizeof rel)))
+            return -1;
+        fprintf(f, "mtitle = \"%s: %s\"\nmxlabel = \"%s\"\nmylabel = \"%s\"\nmcblabel = \"%s\"\n",
+                vr->name, title, by_node ? "CPU on node" : "CPU a",
+                by_node ? "memory on node" : "CPU b", label);
+        if (pb_results_close(f, rel) < 0)
+            return -1;
+        if ((size_t)m > *n)
+            *n = (size_t)m;
     }
     return 0;
+}
+
+/* fam->hist_metric: samples per histogram bucket against the bucket's midpoint, one block per
+ * variant, into plots/<family>.hist.dat; *n blocks. */
+static int report_plot_hist(struct pb_results *res, struct pb_runner *R,
+                            const struct pb_family *fam, size_t *n)
+{
+    *n = 0;
+    if (!fam->hist_metric)
+        return 0;
+    unsigned m = 0;
+    for (size_t k = 0; k < fam->n_metrics; k++)
+        if (!strcmp(fam->metrics[k], fam->hist_metric))
+            m = (unsigned)k + 1;
+    PB_CHECK(m > 0); /* a hist_metric that is not one of the family's metrics is a table bug */
+    char rel[256];
+    snprintf(rel, sizeof rel, "plots/%s.hist.dat", fam->name);
+    FILE *f = pb_results_open(res, rel);
+    if (!f)
+        return -1;
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vr = &R->vr[i];
+        if (vr->fam != fam || !vr->merged[m] || !vr->merged[m]->count || vr->invalid_reason[0])
+            continue;
+        if (*n)
+            fprintf(f, "\n\n");
+        fprintf(f, "\"%s\"\n# %s_ns samples_in_bucket (bucket midpoint)\n", vr->v->name,
+                fam->hist_metric);
+        const struct pb_hist *h = vr->merged[m];
+        for (unsigned b = 0; b < PB_HIST_BUCKETS; b++) {
+            if (!h->buckets[b])
+                continue;
+            uint64_t lo, hi;
+            pb_hist_bucket_bounds(b, &lo, &hi);
+            double v = ((double)lo + (double)hi) / 2;
+            fprintf(f, "%.1f %llu\n", v < 1 ? 1 : v, (unsigned long long)h->buckets[b]);
+        }
+        (*n)++;
+    }
+    return pb_results_close(f, rel);
 }
 
 /* "<x>/<series>" variants: one block per series, x in table order, median and CI of
@@ -726,7 +791,9 @@ static int report_plot_data(struct pb_results *res, struct pb_runner *R,
     if (report_plot_percentiles(res, R, fam, &pc->pct) < 0 ||
         report_plot_sweep(res, R, fam, &pc->sweep) < 0 ||
         report_plot_threads(res, R, fam, &pc->threads) < 0 ||
-        report_plot_grid(res, R, fam, &pc->grid) < 0 || report_matrix(res, R, fam, &pc->matrix, pc->matrices, sizeof pc->matrices) < 0)
+        report_plot_grid(res, R, fam, &pc->grid) < 0 ||
+        report_matrix(res, R, fam, &pc->matrix, pc->matrices, sizeof pc->matrices) < 0 ||
+        report_plot_hist(res, R, fam, &pc->hist) < 0)
         return -1;
     size_t *n_cdf = &pc->cdf;
     char rel[256];
@@ -824,11 +891,12 @@ static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, c
     pb_results_path(res, rel, outp, sizeof outp);
     char *expr = pb_xasprintf(
         "medians='%s'; cdf='%s'; ncdf=%zu; npct=%zu; nsweep=%zu; nthreads=%zu; ngrid=%zu; "
-        "nmatrix=%zu; matrices='%s'; "
+        "nmatrix=%zu; matrices='%s'; nhist=%zu; histmetric='%s'; "
         "out='%s'; family='%s'; metric='%s'; unit='%s'; submetric='%s'; gridmetric='%s'; "
         "gridunit='%s'",
-        dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, pc->grid, pc->matrix, pc->matrices, outp, fam->name,
-        metric, metric_unit(metric), fam->n_metrics ? fam->metrics[0] : "",
+        dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, pc->grid, pc->matrix, pc->matrices,
+        pc->hist, fam->hist_metric ? fam->hist_metric : "", outp, fam->name, metric,
+        metric_unit(metric), fam->n_metrics ? fam->metrics[0] : "",
         fam->grid_metric ? fam->grid_metric : "",
         fam->grid_metric ? metric_unit(fam->grid_metric) : "");
     snprintf(rel, sizeof rel, "plots/%s.gnuplot.log", fam->name);

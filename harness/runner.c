@@ -48,6 +48,7 @@ struct pb_run {
     struct pb_hist *late; /* open loop: how late each op started (the generator's own error) */
     struct pb_hist *h[1 + PB_MAX_METRICS];
     double tally[PB_MAX_TALLIES];
+    bool tallied[PB_MAX_TALLIES]; /* added to in this call: the variant counts this quantity */
     uint64_t negative_intervals;
     int live, peak_live;
     uint64_t threads_start, vmsize_start_kib, vmrss_start_kib;
@@ -166,6 +167,7 @@ void pb_run_tally(struct pb_run *r, unsigned tally, double value)
 {
     PB_CHECK(tally < r->vr->fam->n_tallies && tally < PB_MAX_TALLIES);
     r->tally[tally] += value;
+    r->tallied[tally] = true;
 }
 
 struct pb_recorder *pb_run_recorder(struct pb_run *r, unsigned metric, unsigned slot)
@@ -212,27 +214,95 @@ static int run_cpu_index(const struct pb_runner *R, int cpu)
     return cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &R->cpus) ? k : -1;
 }
 
-void pb_run_matrix_add(struct pb_run *r, int cpu_a, int cpu_b, pb_stamp_t from, pb_stamp_t to)
+static void run_cell_add(struct pb_run *r, int i, int j, int n, double value)
 {
     struct pb_vreg *vr = r->vr;
-    int n = CPU_COUNT(&vr->owner->cpus);
-    int i = run_cpu_index(vr->owner, cpu_a), j = run_cpu_index(vr->owner, cpu_b);
-    PB_CHECK(i >= 0 && j >= 0);
+    PB_CHECK(i >= 0 && j >= 0 && i < n && j < n);
     if (!vr->call_matrix) {
         vr->n_matrix = n;
         vr->call_matrix = pb_xcalloc((size_t)n * (size_t)n, sizeof *vr->call_matrix, "a matrix");
         vr->matrix = pb_xcalloc((size_t)n * (size_t)n, sizeof *vr->matrix, "a matrix");
     }
+    struct pb_cell *c = &vr->call_matrix[(size_t)i * (size_t)n + (size_t)j];
+    if (!c->count || value < c->min)
+        c->min = value;
+    if (!c->count || value > c->max)
+        c->max = value;
+    c->count++;
+    c->sum += value;
+}
+
+void pb_run_matrix_add(struct pb_run *r, int cpu_a, int cpu_b, pb_stamp_t from, pb_stamp_t to)
+{
+    const struct pb_runner *R = r->vr->owner;
+    PB_CHECK(!r->vr->v->matrix || !r->vr->v->matrix->by_node);
     if (to < from) {
         r->negative_intervals++;
         to = from;
     }
-    uint64_t ns = pb_ticks_to_ns(to - from);
-    struct pb_cell *c = &vr->call_matrix[(size_t)i * (size_t)n + (size_t)j];
-    if (!c->count || ns < c->min_ns)
-        c->min_ns = ns;
-    c->count++;
-    c->sum_ns += (double)ns;
+    run_cell_add(r, run_cpu_index(R, cpu_a), run_cpu_index(R, cpu_b), CPU_COUNT(&R->cpus),
+                 (double)pb_ticks_to_ns(to - from));
+}
+
+static int run_node_index(const struct pb_topo *t, int node)
+{
+    for (int k = 0; k < t->n_numa; k++)
+        if (t->node[k].os == node)
+            return k;
+    return -1;
+}
+
+void pb_run_matrix_value(struct pb_run *r, int cpu_node, int mem_node, double value)
+{
+    const struct pb_topo *t = r->vr->owner->topo;
+    PB_CHECK(r->vr->v->matrix && r->vr->v->matrix->by_node);
+    run_cell_add(r, run_node_index(t, cpu_node), run_node_index(t, mem_node), t->n_numa, value);
+}
+
+void pb_run_cpus(const struct pb_run *r, cpu_set_t *out)
+{
+    *out = r->vr->owner->cpus;
+}
+
+/* The first run CPU in `a` (and in `b` too, when `both`), or -1. */
+static int run_first_in(const struct pb_runner *R, const cpu_set_t *a, const cpu_set_t *b,
+                        bool both)
+{
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &R->cpus) && CPU_ISSET(c, a) && (!both || CPU_ISSET(c, b)))
+            return c;
+    return -1;
+}
+
+int pb_run_isolated_cpu(const struct pb_run *r)
+{
+    const struct pb_runner *R = r->vr->owner;
+    int c = run_first_in(R, &R->iso.isolated, &R->iso.nohz_full, true);
+    if (c < 0)
+        c = run_first_in(R, &R->iso.isolated, NULL, false);
+    if (c < 0)
+        c = run_first_in(R, &R->iso.nohz_full, NULL, false);
+    return c;
+}
+
+int pb_run_housekeeping_cpu(const struct pb_run *r)
+{
+    const struct pb_runner *R = r->vr->owner;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &R->cpus) && !CPU_ISSET(c, &R->iso.isolated) &&
+            !CPU_ISSET(c, &R->iso.nohz_full))
+            return c;
+    return -1;
+}
+
+const struct pb_topo *pb_run_topo(const struct pb_run *r)
+{
+    return r->vr->owner->topo;
+}
+
+const struct pb_numa_plan *pb_run_numa_plan(const struct pb_run *r)
+{
+    return &r->vr->owner->numa;
 }
 
 void pb_run_thread_started(struct pb_run *r)
@@ -362,7 +432,7 @@ void pb_run_announce(struct pb_run *r, double op_s, const char *fmt, ...)
     struct pb_vreg *vr = r->vr;
     if (vr->plan[0])
         return;
-    char what[200];
+    char what[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
@@ -381,6 +451,14 @@ void pb_run_announce(struct pb_run *r, double op_s, const char *fmt, ...)
     fprintf(stderr, "pinbench: %s: %s\n", vr->name, vr->plan);
 }
 
+void pb_run_set_placement(struct pb_run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->vr->placement, sizeof r->vr->placement, fmt, ap);
+    va_end(ap);
+}
+
 /* ---- variant registry ---- */
 
 const char *pb_vreg_metric_name(const struct pb_vreg *vr, unsigned i)
@@ -391,6 +469,29 @@ const char *pb_vreg_metric_name(const struct pb_vreg *vr, unsigned i)
 unsigned pb_vreg_n_metrics(const struct pb_vreg *vr)
 {
     return 1u + (unsigned)vr->fam->n_metrics;
+}
+
+/* Why no isolated CPU can be measured in this run, or "" when one can. */
+static void run_isolated_reason(const struct pb_runner *R, const char *unreadable, char *out,
+                                size_t len)
+{
+    cpu_set_t quiet;
+    CPU_OR(&quiet, &R->iso.isolated, &R->iso.nohz_full);
+    cpu_set_t in_run;
+    CPU_AND(&in_run, &quiet, &R->cpus);
+    char q[256], run[256];
+    if (unreadable[0])
+        snprintf(out, len, "no isolated CPU known: %s", unreadable);
+    else if (CPU_COUNT(&quiet) == 0)
+        snprintf(out, len,
+                 "no isolated CPU: /sys/devices/system/cpu/isolated and nohz_full are empty "
+                 "(boot with isolcpus= or nohz_full=, or make an isolated cpuset partition)");
+    else if (CPU_COUNT(&in_run) == 0)
+        snprintf(out, len,
+                 "isolated CPU(s) %s are not among this run's CPUs %s: name them with --cpus "
+                 "(under taskset -c if this process's affinity excludes them)",
+                 pb_cpuset_format(&quiet, q, sizeof q),
+                 pb_cpuset_format(&R->cpus, run, sizeof run));
 }
 
 int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *families, size_t nf,
@@ -406,6 +507,13 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
     R->cache_bytes[1] = topo->l1d_bytes;
     R->cache_bytes[2] = topo->l2_bytes;
     R->cache_bytes[3] = topo->l3_bytes;
+    pb_plan_numa(topo, cpus, &R->numa);
+    char iso_unreadable[256] = "";
+    if (pb_isolation_read("/sys/devices/system/cpu", &R->iso) < 0) {
+        snprintf(iso_unreadable, sizeof iso_unreadable, "%s", pb_err());
+        CPU_ZERO(&R->iso.isolated);
+        CPU_ZERO(&R->iso.nohz_full);
+    }
     snprintf(R->other_rel, sizeof R->other_rel, "%s",
              R->other_cpu >= 0 ? pb_rel_name(pb_topo_relation(topo, R->home_cpu, R->other_cpu))
                                : "none");
@@ -441,6 +549,11 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
                          "needs a second CPU; this run may use only CPU %s",
                          pb_cpuset_format(cpus, list, sizeof list));
             }
+            if ((vr->v->needs & PB_NEED_REMOTE_NODE) && !R->numa.n_remote)
+                snprintf(vr->skip_reason, sizeof vr->skip_reason,
+                         "needs memory on another NUMA node: %s", R->numa.reason);
+            if (vr->v->needs & PB_NEED_ISOLATED)
+                run_isolated_reason(R, iso_unreadable, vr->skip_reason, sizeof vr->skip_reason);
             if (vr->placement[0])
                 continue;
             if (vr->v->home == PB_HOME_PINNED || (vr->v->needs & PB_NEED_OTHER_CPU))
@@ -453,7 +566,8 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
                          R->other_rel);
             }
             if (!vr->placement[0])
-                snprintf(vr->placement, sizeof vr->placement, "unpinned");
+                snprintf(vr->placement, sizeof vr->placement, "%s",
+                         vr->v->home == PB_HOME_SELF ? "pinned by the experiment" : "unpinned");
         }
     }
     return 0;
@@ -593,10 +707,12 @@ static void run_merge_call(struct pb_vreg *vr, uint64_t iters)
             struct pb_cell *d = &vr->matrix[k], *c = &vr->call_matrix[k];
             if (!c->count)
                 continue;
-            if (!d->count || c->min_ns < d->min_ns)
-                d->min_ns = c->min_ns;
+            if (!d->count || c->min < d->min)
+                d->min = c->min;
+            if (!d->count || c->max > d->max)
+                d->max = c->max;
             d->count += c->count;
-            d->sum_ns += c->sum_ns;
+            d->sum += c->sum;
         }
         for (size_t i = 0; vr->run->pmu_counted && i < PB_PMU_MAX; i++) {
             const struct pb_pmu_count *c = &vr->run->pmu[i];
@@ -862,7 +978,8 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         d->counter(d->ctx, "issue_late_p50_ns", pb_hist_percentile(r->late, 50));
         d->counter(d->ctx, "issue_late_p99_ns", pb_hist_percentile(r->late, 99));
     }
-    if (vr->fam->rate_tally && total_ns) {
+    /* a rate only for variants that count the quantity (a stream's bytes, not a chase's) */
+    if (vr->fam->rate_tally && total_ns && r->tallied[vr->fam->rate_tally - 1]) {
         unsigned t = vr->fam->rate_tally - 1;
         char name[96];
         snprintf(name, sizeof name, "%s", vr->fam->tallies[t]);

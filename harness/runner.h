@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 #include "experiment.h"
+#include "topo.h"
+#include "cpuset.h"
 #include "gbench.h"
 #include "hist.h"
 #include "pmu.h"
@@ -32,12 +34,13 @@ struct pb_vreg {
     char placement[96];       /* where it ran, e.g. "home cpu 0, other cpu 1 (other_l3)" */
     int pair_a, pair_b;       /* the planned pair of pair_rel variants */
     bool deselected;          /* outside the run's filter: not reported, even as skipped */
-    char plan[320];           /* pb_run_announce's statement, once stated */
-    /* pb_run_matrix_add cells, n_matrix x n_matrix over the run's CPUs in order; the calls of
-     * the current trial accumulate in call_matrix, folded into matrix like the histograms */
+    char plan[400];           /* pb_run_announce's statement, once stated */
+    /* pb_run_matrix_add/_value cells, n_matrix x n_matrix over the run's CPUs in order (or the
+     * topology's NUMA nodes for by_node matrices); the calls of the current trial accumulate
+     * in call_matrix, folded into matrix like the histograms */
     struct pb_cell {
-        uint64_t count, min_ns;
-        double sum_ns;
+        uint64_t count;
+        double min, max, sum;
     } * matrix, *call_matrix;
     int n_matrix;
     /* Histograms of the final trial of every repetition, merged (see runner.c). */
@@ -72,6 +75,8 @@ struct pb_runner {
     int home_cpu, other_cpu;
     uint64_t cache_bytes[4];    /* [1] L1d, [2] L2, [3] L3, from the topology */
     const struct pb_topo *topo; /* outlives the runner */
+    struct pb_numa_plan numa;   /* the node x node plan over the run's CPUs */
+    struct pb_isolation iso;    /* isolated and nohz_full CPUs of the box (not only the run's) */
     char other_rel[32];
     const struct pb_pmu *pmu; /* counters to take per call, or NULL */
     size_t reported;          /* variants whose repetitions have all been reported */

@@ -26,6 +26,11 @@ static int cmp_pu(const void *a, const void *b)
     return ((const struct pb_pu *)a)->os - ((const struct pb_pu *)b)->os;
 }
 
+static int cmp_node(const void *a, const void *b)
+{
+    return ((const struct pb_node *)a)->os - ((const struct pb_node *)b)->os;
+}
+
 int pb_topo_load(struct pb_topo *t, const char *synthetic)
 {
     memset(t, 0, sizeof *t);
@@ -65,6 +70,16 @@ int pb_topo_load(struct pb_topo *t, const char *synthetic)
     t->n_l3 = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_L3CACHE);
     t->n_packages = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PACKAGE);
     t->n_numa = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
+    if (t->n_numa < 0)
+        t->n_numa = 0;
+    t->node = pb_xcalloc((size_t)t->n_numa + 1, sizeof *t->node, "NUMA nodes");
+    for (int i = 0; i < t->n_numa; i++) {
+        hwloc_obj_t o = hwloc_get_obj_by_type(h, HWLOC_OBJ_NUMANODE, (unsigned)i);
+        t->node[i].os = (int)o->os_index;
+        t->node[i].mem_bytes = o->attr ? o->attr->numanode.local_memory : 0;
+        t->node[i].n_pu = o->cpuset ? hwloc_bitmap_weight(o->cpuset) : 0;
+    }
+    qsort(t->node, (size_t)t->n_numa, sizeof *t->node, cmp_node);
     t->l1d_bytes = topo_first_cache(h, HWLOC_OBJ_L1CACHE);
     t->l2_bytes = topo_first_cache(h, HWLOC_OBJ_L2CACHE);
     t->l3_bytes = topo_first_cache(h, HWLOC_OBJ_L3CACHE);
@@ -82,12 +97,16 @@ int pb_topo_load(struct pb_topo *t, const char *synthetic)
     else
         snprintf(t->source, sizeof t->source, "hwloc (API %u.%u.%u), this machine", v >> 16,
                  (v >> 8) & 0xff, v & 0xff);
-    hwloc_topology_destroy(h);
+    t->synthetic = synthetic != NULL;
+    t->hw = h;
     return 0;
 }
 
 void pb_topo_free(struct pb_topo *t)
 {
+    if (t->hw)
+        hwloc_topology_destroy((hwloc_topology_t)t->hw);
+    free(t->node);
     free(t->pu);
     memset(t, 0, sizeof *t);
 }
@@ -237,4 +256,49 @@ int pb_plan_other_cpu(const struct pb_topo *t, const cpu_set_t *allowed, int a)
             return y->os;
     }
     return -1;
+}
+
+int pb_topo_node_of(const struct pb_topo *t, int cpu)
+{
+    const struct pb_pu *p = pb_topo_pu(t, cpu);
+    return p ? p->numa : -1;
+}
+
+void pb_plan_numa(const struct pb_topo *t, const cpu_set_t *allowed, struct pb_numa_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    /* Sizes of 0 everywhere mean unknown (hwloc synthetic "[numa]", or meminfo unreadable):
+     * every node is taken to hold memory. Otherwise a node reporting none has no column. */
+    bool sizes_known = false;
+    for (int i = 0; i < t->n_numa; i++)
+        sizes_known |= t->node[i].mem_bytes > 0;
+    for (int i = 0; i < t->n_numa && i < PB_MAX_NODES; i++) {
+        const struct pb_node *nd = &t->node[i];
+        int cpu = -1;
+        for (int k = 0; k < t->n_pu && cpu < 0; k++) /* PUs are sorted: the lowest allowed */
+            if (t->pu[k].numa == nd->os && t->pu[k].os < CPU_SETSIZE &&
+                CPU_ISSET(t->pu[k].os, allowed))
+                cpu = t->pu[k].os;
+        if (cpu >= 0) {
+            p->row_node[p->n_rows] = nd->os;
+            p->row_cpu[p->n_rows++] = cpu;
+        }
+        if (nd->mem_bytes > 0 || !sizes_known)
+            p->col_node[p->n_cols++] = nd->os;
+    }
+    for (int r = 0; r < p->n_rows; r++)
+        for (int c = 0; c < p->n_cols; c++)
+            p->n_remote += p->row_node[r] != p->col_node[c];
+    if (p->n_remote)
+        return;
+    if (t->n_numa <= 1)
+        snprintf(p->reason, sizeof p->reason, "one NUMA node: all memory is local");
+    else if (p->n_rows == 0)
+        snprintf(p->reason, sizeof p->reason, "no allowed CPU on any NUMA node");
+    else if (p->n_cols == 0)
+        snprintf(p->reason, sizeof p->reason, "no NUMA node reports memory");
+    else
+        snprintf(p->reason, sizeof p->reason,
+                 "%d NUMA nodes, but the allowed CPUs and the memory are all on node %d", t->n_numa,
+                 p->row_node[0]);
 }

@@ -23,13 +23,24 @@ struct pb_pu {
     int numa;    /* NUMA node OS index, -1 if unknown */
 };
 
+/* A NUMA node: memory (possibly none, e.g. a node of CPUs only) and the PUs it is local to
+ * (possibly none: a memory-only node such as CXL-attached or high-bandwidth memory). */
+struct pb_node {
+    int os;             /* OS node number, as mbind and /sys/devices/system/node use */
+    uint64_t mem_bytes; /* memory local to the node */
+    int n_pu;
+};
+
 struct pb_topo {
     int n_pu;
-    struct pb_pu *pu; /* sorted by os */
+    struct pb_pu *pu;     /* sorted by os */
+    struct pb_node *node; /* n_numa of them, sorted by os */
     int n_cores, n_l3, n_packages, n_numa;
     int max_smt;                            /* most PUs on one core */
     uint64_t l1d_bytes, l2_bytes, l3_bytes; /* first cache of each level, 0 if unknown */
     char source[160]; /* "hwloc 2.9.0 (this machine)" or "hwloc synthetic: ..." */
+    bool synthetic;   /* no real memory or CPUs behind it: nothing can be bound */
+    void *hw;         /* the hwloc topology, kept for memory binding (harness/mem.h) */
 };
 
 /* Loads this machine's topology (synthetic == NULL) or a synthetic one. Returns 0 or -1. */
@@ -76,5 +87,21 @@ struct pb_cpu_pair {
 };
 size_t pb_plan_sample_pairs(const struct pb_topo *t, const cpu_set_t *allowed, int full_up_to,
                             size_t sample, uint64_t seed, struct pb_cpu_pair *out, size_t cap);
+
+/* The node x node plan of a NUMA experiment: one CPU per node that has allowed CPUs (a row:
+ * where the worker runs, the lowest allowed CPU of the node) and every node with memory (a
+ * column: where its memory lives). Cells are rows x columns; a cell whose CPU node differs from
+ * its memory node is remote. */
+#define PB_MAX_NODES 64
+struct pb_numa_plan {
+    int n_rows, n_cols;
+    int row_node[PB_MAX_NODES], row_cpu[PB_MAX_NODES];
+    int col_node[PB_MAX_NODES];
+    int n_remote;     /* cells whose CPU and memory are on different nodes */
+    char reason[200]; /* when n_remote == 0: why nothing remote can be measured here */
+};
+void pb_plan_numa(const struct pb_topo *t, const cpu_set_t *allowed, struct pb_numa_plan *p);
+/* The node of an OS CPU, or -1. */
+int pb_topo_node_of(const struct pb_topo *t, int cpu);
 
 #endif

@@ -1,6 +1,7 @@
 # family.gp: one experiment family's plots from the data files pinbench wrote.
 # Variables (gnuplot -e): medians, cdf (data files), ncdf (blocks in cdf), out (path prefix),
-# family, metric, unit.
+# family, metric, unit; counts of the optional plots' blocks (npct, nsweep, nthreads, ngrid,
+# nmatrix with the names in matrices, nhist with histmetric), 0 for none.
 set termoption noenhanced
 set encoding utf8
 
@@ -38,6 +39,26 @@ if (ncdf > 0) {
         if (t eq "svg") { set terminal svg size 1000,600 dynamic background rgb "white" noenhanced; set output out.".cdf.svg" }
         else { set terminal pngcairo size 1000,600 noenhanced; set output out.".cdf.png" }
         plot for [i=0:ncdf-1] cdf index i using 1:2 with steps lw 2 lc rgb word(colors, i%16+1) title columnheader(1)
+    }
+}
+
+# Frequency histogram of one metric (histmetric), log-log: the rare long samples that a CDF
+# compresses into its last pixel are the point (TSC gaps: every sample above the loop's own cost
+# is time the CPU spent elsewhere).
+if (nhist > 0) {
+    reset
+    set termoption noenhanced
+    set logscale xy
+    set grid
+    set xlabel sprintf("%s (ns, log scale)", histmetric)
+    set ylabel "samples per histogram bucket (log scale)"
+    set key top right font ",9"
+    set title sprintf("%s: %s histogram per variant (buckets widen with the value)", family, histmetric)
+    do for [t in "svg pngcairo"] {
+        if (t eq "svg") { set terminal svg size 1000,600 dynamic background rgb "white" noenhanced; set output out.".hist.svg" }
+        else { set terminal pngcairo size 1000,600 noenhanced; set output out.".hist.png" }
+        # points, not steps: empty buckets between two far-apart samples are not data
+        plot for [i=0:nhist-1] out.".hist.dat" index i using 1:2 with points pt (i%6+4) ps 1.2 lc rgb word(colors, i%16+1) title columnheader(1)
     }
 }
 
@@ -116,16 +137,14 @@ if (ngrid > 0) {
     }
 }
 
-# CPU-pair matrices: mean round trip per (cpu_a, cpu_b) as a heatmap, one per variant named in
-# `matrices` (out.".<variant>.dat"); white where not measured.
+# Matrices (CPU-pair round trips, NUMA node x node latency and bandwidth): the mean per cell as a
+# heatmap, one per variant named in `matrices` (out.".<variant>.dat", labels in
+# out.".<variant>.gp"); white where not measured.
 if (nmatrix > 0) {
     reset
     set termoption noenhanced
-    set xlabel "CPU a"
-    set ylabel "CPU b"
     # half a cell of margin, or pairs on the edge of the autoscaled range are clipped away
     set offsets 0.5, 0.5, 0.5, 0.5
-    set cblabel "round trip (ns, log scale)" offset 3, 0
     if (nmatrix <= 32) { set xtics 1; set ytics 1 }
     set logscale cb
     set palette rgbformulae 22,13,-31
@@ -134,12 +153,16 @@ if (nmatrix > 0) {
     ps = nmatrix > 48 ? 0.4 : 24.0 / nmatrix
     do for [k = 1:words(matrices)] {
         m = out.".".word(matrices, k)
-        set title sprintf("%s/%s: round trip per CPU pair (mean)", family, word(matrices, k))
+        load m.".gp"
+        set title mtitle
+        set xlabel mxlabel
+        set ylabel mylabel
+        set cblabel mcblabel." (log scale)" offset 3, 0
         # a log colour scale over a single value is empty, and gnuplot then draws no points
         stats m.".dat" using 3 nooutput
         if (STATS_min < STATS_max) { set cbrange [*:*] } else { set cbrange [STATS_min / 1.5 : STATS_max * 1.5] }
         # within a decade a log scale has no labelled tick: label the minimum, middle and maximum
-        set format cb "%.0f"
+        set format cb "%.3g"
         set cbtics (STATS_min, sqrt(STATS_min * STATS_max), STATS_max)
         do for [t in "svg pngcairo"] {
             if (t eq "svg") { set terminal svg size 900,800 dynamic background rgb "white" noenhanced; set output m.".svg" }

@@ -4,7 +4,11 @@
 #include "cpuset.h"
 #include "util.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_cpuset_parse_valid(void **state)
 {
@@ -73,7 +77,48 @@ static void test_parse_numbers(void **state)
     assert_non_null(strstr(pb_err(), "t:"));
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Isolated and nohz_full CPUs from a fake /sys/devices/system/cpu: lists, blanks, absent files,
+ * and a malformed file named in the error. */
+static void test_isolation_read(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pinbench-iso-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct pb_isolation iso;
+    assert_int_equal(pb_isolation_read(dir, &iso), 0); /* no files: nothing isolated */
+    assert_int_equal(CPU_COUNT(&iso.isolated) + CPU_COUNT(&iso.nohz_full), 0);
+    write_file(dir, "isolated", "2-3,6\n");
+    write_file(dir, "nohz_full", "\n"); /* the kernel writes a blank line for none */
+    assert_int_equal(pb_isolation_read(dir, &iso), 0);
+    char list[64];
+    assert_string_equal(pb_cpuset_format(&iso.isolated, list, sizeof list), "2-3,6");
+    assert_int_equal(CPU_COUNT(&iso.nohz_full), 0);
+    write_file(dir, "nohz_full", "1-7\n");
+    assert_int_equal(pb_isolation_read(dir, &iso), 0);
+    assert_string_equal(pb_cpuset_format(&iso.nohz_full, list, sizeof list), "1-7");
+    write_file(dir, "isolated", "2-x\n");
+    assert_int_equal(pb_isolation_read(dir, &iso), -1);
+    assert_non_null(strstr(pb_err(), "/isolated"));
+    char p[512];
+    snprintf(p, sizeof p, "%s/isolated", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/nohz_full", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_isolation_read),
     cmocka_unit_test(test_cpuset_parse_valid),
     cmocka_unit_test(test_cpuset_parse_invalid),
     cmocka_unit_test(test_cpuset_subset),

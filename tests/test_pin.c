@@ -5,7 +5,11 @@
 #include "pin.h"
 #include "util.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void test_pin_every_allowed_cpu(void **state)
 {
@@ -66,7 +70,54 @@ static void test_pin_attr(void **state)
     pthread_attr_destroy(&a);
 }
 
+static atomic_bool idle_quit;
+
+static void *idle_thread(void *p)
+{
+    while (!atomic_load(&idle_quit))
+        usleep(1000);
+    return p;
+}
+
+/* Confinement keeps every other thread off a CPU, is checked, and is undone; with one CPU it
+ * refuses rather than leave a thread nowhere to run. */
+static void test_confine_others(void **state)
+{
+    (void)state;
+    cpu_set_t allowed;
+    assert_int_equal(pb_affinity_get(&allowed), 0);
+    int cpu = pb_cpuset_nth(&allowed, 0);
+    atomic_store(&idle_quit, false);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, idle_thread, NULL), 0);
+    struct pb_confine *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    if (CPU_COUNT(&allowed) < 2) {
+        assert_int_equal(pb_confine_others(cpu, c), -1);
+        assert_non_null(strstr(pb_err(), "cannot be kept off"));
+    } else {
+        assert_int_equal(pb_confine_check(cpu), -1); /* the new threads may run anywhere */
+        assert_non_null(strstr(pb_err(), "may still run on CPU"));
+        assert_true(pb_confine_others(cpu, c) >= 2); /* ours, and any the process had */
+        assert_int_equal(pb_confine_check(cpu), 0);
+        cpu_set_t m;
+        assert_int_equal(pthread_getaffinity_np(t[0], sizeof m, &m), 0);
+        assert_false(CPU_ISSET(cpu, &m));
+        assert_int_equal(CPU_COUNT(&m), CPU_COUNT(&allowed) - 1);
+        pb_unconfine(c);
+        assert_int_equal(pthread_getaffinity_np(t[1], sizeof m, &m), 0);
+        assert_true(CPU_EQUAL(&m, &allowed));
+    }
+    assert_int_equal(pb_confine_others(-1, c), -1);
+    free(c);
+    atomic_store(&idle_quit, true);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_confine_others),
     cmocka_unit_test(test_pin_every_allowed_cpu),
     cmocka_unit_test(test_pin_failures_have_context),
     cmocka_unit_test(test_pin_attr),

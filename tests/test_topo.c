@@ -2,9 +2,12 @@
 #include "tests.h"
 
 #include "cpuset.h"
+#include "mem.h"
+#include "util.h"
 #include "pin.h"
 #include "topo.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,9 +201,148 @@ static void test_topo_this_machine(void **state)
     pb_topo_free(&t);
 }
 
+/* The NUMA plan: a row (worker CPU) per node with allowed CPUs, a column per node with memory. */
+static void test_topo_numa_plan(void **state)
+{
+    (void)state;
+    struct pb_topo t;
+    cpu_set_t all;
+    struct pb_numa_plan p;
+
+    /* 256 PUs, SMT, two nodes (one per package): 2 x 2 cells, 2 remote */
+    assert_int_equal(pb_topo_load(&t, "package:2 [numa] l3:4 core:16 pu:2"), 0);
+    all_of(&t, &all);
+    pb_plan_numa(&t, &all, &p);
+    assert_int_equal(p.n_rows, 2);
+    assert_int_equal(p.n_cols, 2);
+    assert_int_equal(p.n_remote, 2);
+    assert_int_equal(p.row_node[0], 0);
+    assert_int_equal(p.row_cpu[0], 0);
+    assert_int_equal(p.row_node[1], 1);
+    assert_int_equal(p.row_cpu[1], 128);
+    assert_int_equal(pb_topo_node_of(&t, 200), 1);
+    /* a container on node 1 only: its CPUs all local to node 1, node 0's memory still remote */
+    CPU_ZERO(&all);
+    CPU_SET(130, &all);
+    CPU_SET(131, &all);
+    pb_plan_numa(&t, &all, &p);
+    assert_int_equal(p.n_rows, 1);
+    assert_int_equal(p.row_cpu[0], 130);
+    assert_int_equal(p.n_cols, 2);
+    assert_int_equal(p.n_remote, 1);
+    pb_topo_free(&t);
+
+    /* 64 PUs, four nodes of 8 cores x 2 PUs, two per package: 16 cells, 12 remote */
+    assert_int_equal(pb_topo_load(&t, "package:2 numa:2(memory=1GB) core:8 pu:2"), 0);
+    assert_int_equal(t.n_numa, 4);
+    all_of(&t, &all);
+    pb_plan_numa(&t, &all, &p);
+    assert_int_equal(p.n_rows, 4);
+    assert_int_equal(p.n_cols, 4);
+    assert_int_equal(p.n_remote, 12);
+    for (int r = 0; r < 4; r++) {
+        assert_int_equal(p.row_cpu[r], 16 * r);
+        assert_int_equal(pb_topo_node_of(&t, p.row_cpu[r]), p.row_node[r]);
+        assert_int_equal(t.node[r].mem_bytes, 1000000000);
+        assert_int_equal(t.node[r].n_pu, 16);
+    }
+    pb_topo_free(&t);
+
+    /* 2 PUs, one node: nothing remote, and the reason says so */
+    assert_int_equal(pb_topo_load(&t, "package:1 core:2 pu:1"), 0);
+    all_of(&t, &all);
+    pb_plan_numa(&t, &all, &p);
+    assert_int_equal(p.n_rows, 1);
+    assert_int_equal(p.n_remote, 0);
+    assert_non_null(strstr(p.reason, "one NUMA node"));
+    pb_topo_free(&t);
+
+    /* 64 PUs without SMT on two nodes, none of the allowed CPUs present: no rows */
+    assert_int_equal(pb_topo_load(&t, "package:2 [numa] core:32 pu:1"), 0);
+    CPU_ZERO(&all);
+    CPU_SET(500, &all);
+    pb_plan_numa(&t, &all, &p);
+    assert_int_equal(p.n_rows, 0);
+    assert_int_equal(p.n_remote, 0);
+    assert_non_null(strstr(p.reason, "no allowed CPU"));
+    pb_topo_free(&t);
+}
+
+/* Binding: memory lands on the node asked for, and a wrong claim about placement is caught. */
+static void test_mem_bind(void **state)
+{
+    (void)state;
+    struct pb_topo t;
+    assert_int_equal(pb_topo_load(&t, NULL), 0);
+    assert_true(t.n_numa >= 1);
+    int node = t.node[0].os;
+    size_t len = 4u << 20;
+    unsigned char *p = pb_mem_alloc_on_node(&t, node, len);
+    if (!p)
+        fail_msg("alloc on node %d: %s", node, pb_err());
+    assert_int_equal(p[0] | p[len - 1], 0);
+    assert_int_equal(pb_mem_check_node(&t, p, len, node), 0);
+    /* the pages are on `node`: claiming they are on any other node must fail, naming it */
+    assert_int_equal(pb_mem_check_node(&t, p, len, node + 1), -1);
+    char want[32];
+    snprintf(want, sizeof want, "on node(s) %d", node);
+    if (!strstr(pb_err(), want))
+        fail_msg("'%s' does not say '%s'", pb_err(), want);
+    pb_mem_free(&t, p, len);
+    assert_null(pb_mem_alloc_on_node(&t, 999, len));
+    assert_non_null(strstr(pb_err(), "no NUMA node 999"));
+    char thp[32];
+    assert_true(strlen(pb_mem_thp_mode(thp, sizeof thp)) > 0);
+    pb_topo_free(&t);
+
+    /* hwloc silently falls back to malloc on a synthetic topology: pinbench refuses instead */
+    assert_int_equal(pb_topo_load(&t, "package:2 [numa] core:2 pu:1"), 0);
+    assert_null(pb_mem_alloc_on_node(&t, 1, len));
+    assert_non_null(strstr(pb_err(), "synthetic"));
+    pb_topo_free(&t);
+}
+
+/* The chase is one cycle through every line (Sattolo), and the stream reads every word. */
+static void test_mem_walks(void **state)
+{
+    (void)state;
+    for (size_t lines = 1; lines <= 4096; lines = lines * 3 + 1) {
+        size_t bytes = lines * 64;
+        char *buf = aligned_alloc(64, bytes);
+        assert_non_null(buf);
+        void *start = pb_mem_chase_build(buf, bytes, 42);
+        assert_ptr_equal(start, buf);
+        unsigned char *seen = calloc(lines, 1);
+        void *p = start;
+        size_t steps = 0;
+        do {
+            size_t k = (size_t)((char *)p - buf) / 64;
+            assert_true(k < lines && ((char *)p - buf) % 64 == 0);
+            assert_int_equal(seen[k], 0);
+            seen[k] = 1;
+            p = pb_mem_chase(p, 1);
+            steps++;
+        } while (p != start && steps <= lines);
+        assert_int_equal(steps, lines); /* back at the start exactly after visiting all */
+        assert_ptr_equal(pb_mem_chase(start, lines * 3), start);
+        free(seen);
+        free(buf);
+    }
+    assert_null(pb_mem_chase_build(NULL, 10, 1));
+    uint64_t w[7] = {1, 2, 3, 4, 5, 6, 7};
+    assert_int_equal(pb_mem_stream(w, sizeof w), 28);
+    assert_int_equal(pb_mem_stream(w, 3 * sizeof *w), 6);
+}
+
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_topo_256_smt_numa),  cmocka_unit_test(test_topo_restricted_allowed),
-    cmocka_unit_test(test_topo_small_and_odd), cmocka_unit_test(test_topo_bad_synthetic),
-    cmocka_unit_test(test_topo_sample_pairs),  cmocka_unit_test(test_topo_this_machine),
+    cmocka_unit_test(test_mem_walks),
+    cmocka_unit_test(test_mem_bind),
+    cmocka_unit_test(test_topo_numa_plan),
+    cmocka_unit_test(test_topo_256_smt_numa),
+    cmocka_unit_test(test_topo_restricted_allowed),
+    cmocka_unit_test(test_topo_small_and_odd),
+    cmocka_unit_test(test_topo_bad_synthetic),
+    cmocka_unit_test(test_topo_sample_pairs),
+    cmocka_unit_test(test_topo_this_machine),
 };
 const struct pb_test_group pb_group_topo = PB_GROUP("topo", tests);
