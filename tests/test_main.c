@@ -8,7 +8,7 @@
 static const struct pb_test_group *const groups[] = {
     &pb_group_hist,   &pb_group_stats, &pb_group_cpuset,    &pb_group_topo,     &pb_group_json,
     &pb_group_clock,  &pb_group_pin,   &pb_group_threads,   &pb_group_report,   &pb_group_results,
-    &pb_group_gbench, &pb_group_pmu,   &pb_group_resultdir, &pb_group_jsonfile,
+    &pb_group_gbench, &pb_group_pmu,   &pb_group_resultdir, &pb_group_jsonfile, &pb_group_machine,
 };
 
 static int selected(const char *name)

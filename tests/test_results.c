@@ -145,21 +145,24 @@ static void test_resultdir(void **state)
         const char *fam = pb_json_str(&vs->items[i], "family", "");
         static const char *const kinds[] = {"medians.dat", "cdf.dat", "medians.svg",
                                             "medians.png", "cdf.svg", "cdf.png"};
-        if (!strcmp(fam, "c2c")) {
-            /* the sampling plan and its run time are stated, and kept */
-            if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "round trips each"))
-                fail_msg("c2c: no stated plan in summary.json");
-            /* each matrix variant has its CSV and its own heatmap */
-            const char *vn = pb_json_str(&vs->items[i], "name", "");
+        const char *vn = pb_json_str(&vs->items[i], "name", "");
+        if (!strcmp(fam, "c2c") || (!strcmp(fam, "numa") && strstr(vn, "/matrix_"))) {
+            /* the plan and its run time are stated, and kept */
+            if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "s for "))
+                fail_msg("%s: no stated plan in summary.json", vn);
+            /* each matrix variant has its CSV, its labels and its own heatmap */
             const char *slash = strchr(vn, '/');
             if (!slash)
-                fail_msg("c2c variant without a family prefix: %s", vn);
-            snprintf(p, sizeof p, "%s/hist/c2c.%s.matrix.csv", dir, slash + 1);
+                fail_msg("variant without a family prefix: %s", vn);
+            snprintf(p, sizeof p, "%s/hist/%s.%s.matrix.csv", dir, fam, slash + 1);
             if (access(p, R_OK) != 0)
                 fail_msg("missing %s", p);
-            snprintf(p, sizeof p, "%s/plots/c2c.%s.%s", dir, slash + 1, plots ? "png" : "dat");
-            if (access(p, R_OK) != 0)
-                fail_msg("missing %s", p);
+            static const char *const mk[] = {"dat", "gp", "png", "svg"};
+            for (size_t k = 0; k < (plots ? 4u : 2u); k++) {
+                snprintf(p, sizeof p, "%s/plots/%s.%s.%s", dir, fam, slash + 1, mk[k]);
+                if (access(p, R_OK) != 0)
+                    fail_msg("missing %s", p);
+            }
         }
         if (!strcmp(fam, "dispatch")) {
             static const char *const more[] = {"percentiles.dat", "sweep.dat", "threads.dat",
@@ -256,7 +259,8 @@ static void test_resultdir(void **state)
         const char *status = pb_json_str(v, "status", "");
         if (!strcmp(status, "skipped")) {
             const char *why = pb_json_str(v, "reason", "");
-            if (!strstr(why, "second CPU") && !strstr(why, "pair here"))
+            if (!strstr(why, "second CPU") && !strstr(why, "pair here") &&
+                !strstr(why, "NUMA node") && !strstr(why, "isolated CPU"))
                 fail_msg("%s skipped without a placement reason: '%s'", name, why);
             skipped_other++;
             continue;

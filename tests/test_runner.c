@@ -12,12 +12,15 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize,
-    pb_family_hotloop, pb_family_locality, pb_family_handoff, pb_family_preempt, pb_family_c2c;
+    pb_family_hotloop, pb_family_locality, pb_family_handoff, pb_family_preempt, pb_family_c2c,
+    pb_family_numa, pb_family_isolation;
 
 struct fixture {
     struct pb_pmu pmu;
@@ -336,7 +339,8 @@ static void test_c2c_matrix(void **state)
         uint64_t samples = 0;
         for (int i = 0; i < vr->n_matrix * vr->n_matrix; i++)
             samples += vr->matrix[i].count;
-        assert_int_equal(samples, 3 * want[k].rounds * (uint64_t)pb_counters_get(&c, "pairs_per_op"));
+        assert_int_equal(samples,
+                         3 * want[k].rounds * (uint64_t)pb_counters_get(&c, "pairs_per_op"));
         /* the futex matrix measures wakeups only if the waits really slept: the partner's at
          * least (1 per round trip; 2 when the measuring side slept too) */
         double sleeps = pb_counters_get(&c, "futex_sleeps_per_round_trip");
@@ -345,6 +349,154 @@ static void test_c2c_matrix(void **state)
         else
             assert_true(sleeps > 0.5 && sleeps <= 2.0);
     }
+}
+
+static int setup_numa(void **state)
+{
+    return setup_runner(state, &pb_family_numa);
+}
+
+/* NUMA: local walks run everywhere, pinned and with their memory verified on the CPU's node;
+ * the remote and matrix variants run where a second node holds memory and are skipped with the
+ * planner's reason elsewhere. The matrix path is also run on a faked plan (every row on the
+ * real node 0), so a one-node box exercises it: each sweep fills one cell per row. */
+static void test_numa_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    f->R.reps = 2;
+    f->R.min_time_s = 0.01;
+    bool multi = f->R.numa.n_remote > 0;
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        bool local = strstr(vr->name, "local_") != NULL;
+        bool chase = strstr(vr->name, "chase") != NULL;
+        if (!multi && !local) {
+            if (!strstr(vr->skip_reason, "one NUMA node") &&
+                !strstr(vr->skip_reason, "all on node"))
+                fail_msg("%s: skip reason '%s'", vr->name, vr->skip_reason);
+            continue;
+        }
+        assert_string_equal(vr->skip_reason, "");
+        struct pb_counters c; /* two ops: a chase's op is a batch of loads */
+        if (pb_runner_call_fixed(vr, 2 * (vr->v->batch ? vr->v->batch : 1), &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        assert_non_null(strstr(vr->plan, "transparent huge pages"));
+        if (!strstr(vr->name, "matrix")) {
+            int cpu, cpu_node, mem_node;
+            if (sscanf(vr->placement, "cpu %d (node %d), memory on node %d", &cpu, &cpu_node,
+                       &mem_node) != 3)
+                fail_msg("%s: placement '%s'", vr->name, vr->placement);
+            assert_int_equal(pb_topo_node_of(&f->topo, cpu), cpu_node);
+            assert_true(local ? mem_node == cpu_node : mem_node != cpu_node);
+        }
+        if (chase) {
+            if (!strstr(vr->name, "matrix"))
+                assert_near(pb_counters_get(&c, "loads_per_op"), 1, 0); /* batch of loads */
+            double ns = pb_counters_get(&c, "op_p50_ns");
+            assert_true(ns > 0.5 && ns < 1e6);
+            assert_true(isnan(pb_counters_get(&c, "bytes_per_s"))); /* no rate for a chase */
+        } else if (!strstr(vr->name, "matrix")) {
+            assert_near(pb_counters_get(&c, "bytes_per_op"), 256.0 * 1024 * 1024, 0);
+            assert_true(pb_counters_get(&c, "bytes_per_s") > 1e8);
+        }
+    }
+
+    /* the matrix on a faked plan: two rows (the first and last allowed CPU), both on node 0 */
+    struct pb_vreg *vr = pb_runner_find(&f->R, "numa/matrix_chase");
+    assert_non_null(vr);
+    struct pb_numa_plan *pl = &f->R.numa;
+    memset(pl, 0, sizeof *pl);
+    pl->n_rows = 2;
+    pl->row_node[0] = pl->row_node[1] = f->topo.node[0].os;
+    pl->row_cpu[0] = pb_cpuset_nth(&f->allowed, 0);
+    pl->row_cpu[1] = pb_cpuset_nth(&f->allowed, CPU_COUNT(&f->allowed) - 1);
+    pl->n_cols = 1;
+    pl->col_node[0] = f->topo.node[0].os;
+    vr->skip_reason[0] = '\0';
+    struct pb_counters c;
+    if (pb_runner_call_fixed(vr, 3, &c) != 0)
+        fail_msg("%s: %s", vr->name, vr->invalid_reason);
+    assert_non_null(strstr(vr->plan, "2 x 1 cells"));
+    assert_near(pb_counters_get(&c, "loads_per_op"), 2.0 * (1u << 18), 0);
+    uint64_t cells = 0;
+    for (int k = 0; k < vr->n_matrix * vr->n_matrix; k++)
+        cells += vr->matrix[k].count;
+    assert_int_equal(cells, 3 * 2); /* 3 sweeps x 2 rows, all in cell (node 0, node 0) */
+    const struct pb_cell *cell = &vr->matrix[0];
+    assert_int_equal(cell->count, 6);
+    assert_true(cell->min > 0.5 && cell->min <= cell->sum / 6 && cell->sum / 6 <= cell->max);
+}
+
+static atomic_bool iso_bystander_quit;
+
+static void *iso_bystander(void *p)
+{
+    while (!atomic_load(&iso_bystander_quit))
+        usleep(1000);
+    return p;
+}
+
+static int setup_isolation(void **state)
+{
+    return setup_runner(state, &pb_family_isolation);
+}
+
+/* Isolation: every 20 ms window is covered by back-to-back gaps on a verified pin; the noisy
+ * variants start one neighbour per run CPU and join them all; confinement holds through every
+ * window (the variant's verify) and is undone afterwards. The isolated variants run here on a
+ * faked isolated CPU (the last run CPU) when the box has none: the path, not the quiet. */
+static void test_isolation_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    int n = CPU_COUNT(&f->allowed);
+    if (CPU_COUNT(&f->R.iso.isolated) + CPU_COUNT(&f->R.iso.nohz_full) == 0 && n >= 2) {
+        CPU_SET(pb_cpuset_nth(&f->allowed, n - 1), &f->R.iso.isolated);
+        for (size_t i = 0; i < f->R.n; i++)
+            if (f->R.vr[i].v->needs & PB_NEED_ISOLATED) {
+                assert_non_null(strstr(f->R.vr[i].skip_reason, "no isolated CPU"));
+                f->R.vr[i].skip_reason[0] = '\0';
+            }
+    }
+    /* a thread of the process's own, started before: confinement must move it and put it back */
+    atomic_store(&iso_bystander_quit, false);
+    pthread_t by;
+    assert_int_equal(pthread_create(&by, NULL, iso_bystander, NULL), 0);
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        if (vr->skip_reason[0]) {
+            assert_int_equal(n, 1);
+            continue;
+        }
+        struct pb_counters c;
+        if (pb_runner_call_fixed(vr, 3, &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        int cpu;
+        char kind[32];
+        if (sscanf(vr->placement, "cpu %d (%31[a-z]", &cpu, kind) != 2)
+            fail_msg("%s: placement '%s'", vr->name, vr->placement);
+        bool iso = strstr(vr->name, "isolated_") != NULL;
+        assert_string_equal(kind, iso ? "isolated" : "housekeeping");
+        if (iso)
+            assert_true(CPU_ISSET(cpu, &f->R.iso.isolated) || CPU_ISSET(cpu, &f->R.iso.nohz_full));
+        /* a window is ~20 ms of gaps, each at least the loop's own cost */
+        double gaps = pb_counters_get(&c, "gaps_per_op");
+        assert_true(gaps > 1000);
+        assert_true(pb_counters_get(&c, "gap_p50_ns") < 5000);
+        assert_true(pb_counters_get(&c, "gap_max_ns") >= pb_counters_get(&c, "gap_p999_ns"));
+        double interrupted = pb_counters_get(&c, "interrupted_ns_per_op");
+        assert_true(interrupted >= 0 && interrupted <= 20e6 * 1.5);
+        assert_true(pb_counters_get(&c, "preemptions_per_op") >= 0);
+        /* bounded: the measuring thread plus one neighbour per run CPU, all joined */
+        bool noisy = strstr(vr->name, "_noisy") != NULL;
+        assert_near(pb_counters_get(&c, "threads_peak"),
+                    pb_counters_get(&c, "threads_start") + (noisy ? n : 0), 0);
+        cpu_set_t m;
+        assert_int_equal(pthread_getaffinity_np(by, sizeof m, &m), 0);
+        if (!CPU_EQUAL(&m, &f->allowed))
+            fail_msg("%s: the bystander thread's mask was not restored", vr->name);
+    }
+    atomic_store(&iso_bystander_quit, true);
+    pthread_join(by, NULL);
 }
 
 /* ---- fake variants that break the rules, to show the runner notices ---- */
@@ -505,3 +657,12 @@ static const struct CMUnitTest tests[] = {
                                     teardown_runner),
 };
 const struct pb_test_group pb_group_threads = PB_GROUP("threads", tests);
+
+/* Experiments on the machine's memory and CPUs whose walks are too long for the thread
+ * sanitizer's instrumented loads: run in the release and address-sanitizer builds. */
+static const struct CMUnitTest machine_tests[] = {
+    cmocka_unit_test_setup_teardown(test_numa_every_variant, setup_numa, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_isolation_every_variant, setup_isolation,
+                                    teardown_runner),
+};
+const struct pb_test_group pb_group_machine = PB_GROUP("machine", machine_tests);

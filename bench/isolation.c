@@ -1,0 +1,268 @@
+/* isolation: how quiet a pinned CPU really is. A pinned thread is only as good as what else
+ * runs on its CPU: interrupts, kernel threads, timer ticks, and the process's own other threads.
+ * This family measures it the way oslat does: one thread, pinned (verified), reads the TSC in a
+ * tight loop for 20 ms windows, and every gap between two consecutive readings goes into the
+ * "gap" histogram. An undisturbed loop shows only its own cost (a few tens of ns); everything
+ * above that is time the CPU spent elsewhere. p99, p99.9 and the maximum gap are published.
+ *
+ * The measured CPU is a housekeeping one (neither isolated nor nohz_full), an isolated one
+ * (isolcpus=, nohz_full= or an isolated cpuset partition, where the run's CPUs include one), or
+ * a housekeeping CPU with every other thread of this process confined off it — the stand-in
+ * where nothing is isolated: it keeps pinbench's own threads away, not other processes or the
+ * kernel's. Each runs idle and beside a noisy neighbour: one unpinned thread per run CPU, each
+ * alternating ~50 us of memory traffic with a ~50 us sleep, so the CPUs are oversubscribed and
+ * the scheduler must put some of them on the measured CPU unless it is kept free.
+ *
+ * Whether another task shared the CPU is checked, not inferred: the measuring thread's
+ * involuntary context switches and its run-queue wait (schedstat) are read around each window
+ * and published per window (preemptions_per_op, run_delay_ns_per_op), with the time lost to
+ * gaps over 1 us (interrupted_ns_per_op). */
+#include "experiment.h"
+#include "pin.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WINDOW_NS 20e6
+#define INTERRUPT_NS 1000.0 /* a gap this long is an interruption, not the loop's own cost */
+#define NOISE_BYTES (256u << 10)
+#define NOISE_SLEEP_NS 50000L
+#define NOISE_MAX 256
+
+enum iso_cpu { CPU_HOUSEKEEPING, CPU_CONFINED, CPU_ISOLATED };
+
+struct iso_param {
+    enum iso_cpu where;
+    bool noisy;
+};
+
+enum { METRIC_GAP = 1 };
+enum { TALLY_PREEMPT, TALLY_RUN_DELAY, TALLY_INTERRUPTED, TALLY_GAPS };
+
+struct iso_state {
+    const struct iso_param *p;
+    int cpu;
+    uint64_t window_ticks, interrupt_ticks;
+    struct pb_confine confine;
+    bool confined;
+    /* the noisy neighbours */
+    pthread_t noise[NOISE_MAX];
+    int n_noise;
+    atomic_bool quit;
+};
+
+/* One of the neighbours: memory traffic, then a short sleep, until told to stop. The sleeps make
+ * it wake often, and every wakeup is a placement decision for the scheduler. */
+static void *iso_noise(void *arg)
+{
+    struct iso_state *s = arg;
+    unsigned char *buf = malloc(NOISE_BYTES);
+    if (!buf)
+        return NULL;
+    struct timespec nap = {0, NOISE_SLEEP_NS};
+    for (unsigned round = 0; !atomic_load_explicit(&s->quit, memory_order_relaxed); round++) {
+        memset(buf, (int)round, NOISE_BYTES);
+        nanosleep(&nap, NULL);
+    }
+    free(buf);
+    return NULL;
+}
+
+/* The measuring thread's involuntary switches (status) and run-queue wait in ns (schedstat). */
+static int iso_sched_read(unsigned long long *preempt, unsigned long long *delay_ns)
+{
+    char line[256];
+    bool got = false;
+    FILE *f = fopen("/proc/thread-self/status", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", preempt) == 1)
+            got = true;
+    fclose(f);
+    unsigned long long run_ns;
+    f = fopen("/proc/thread-self/schedstat", "r");
+    if (!f)
+        return -1;
+    got = got && fscanf(f, "%llu %llu", &run_ns, delay_ns) == 2;
+    fclose(f);
+    return got ? 0 : -1;
+}
+
+static int iso_start_noise(struct pb_run *r, struct iso_state *s)
+{
+    /* Unpinned means the run's CPUs, not the measuring thread's single CPU that a new thread
+     * would inherit; confined neighbours are threads of this process too, so they stay off. */
+    cpu_set_t mask;
+    pb_run_cpus(r, &mask);
+    if (s->p->where == CPU_CONFINED)
+        CPU_CLR(s->cpu, &mask);
+    int n = pb_run_ncpus(r) < NOISE_MAX ? pb_run_ncpus(r) : NOISE_MAX;
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0 ||
+        pthread_attr_setaffinity_np(&attr, sizeof mask, &mask) != 0)
+        return pb_run_fail(r, "cannot set up the neighbours' thread attributes");
+    for (int i = 0; i < n; i++) {
+        int rc = pthread_create(&s->noise[i], &attr, iso_noise, s);
+        if (rc != 0) {
+            pthread_attr_destroy(&attr);
+            return pb_run_fail(r, "starting noisy neighbour %d: %s", i, strerror(rc));
+        }
+        s->n_noise++;
+        pb_run_thread_started(r);
+    }
+    pthread_attr_destroy(&attr);
+    return 0;
+}
+
+static int iso_setup(struct pb_run *r)
+{
+    struct iso_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return pb_run_fail(r, "out of memory");
+    pb_run_set_state(r, s);
+    s->p = pb_run_param(r);
+    atomic_init(&s->quit, false);
+    s->cpu = s->p->where == CPU_ISOLATED ? pb_run_isolated_cpu(r) : pb_run_housekeeping_cpu(r);
+    if (s->cpu < 0)
+        return pb_run_fail(r, "no %s CPU among the run's CPUs",
+                           s->p->where == CPU_ISOLATED ? "isolated" : "housekeeping");
+    /* the loop compares raw stamps: convert the window and the interruption threshold once */
+    double ns_per_tick = pb_stamp_ns(0, 1000000000) / 1e9;
+    s->window_ticks = (uint64_t)(WINDOW_NS / ns_per_tick);
+    s->interrupt_ticks = (uint64_t)(INTERRUPT_NS / ns_per_tick);
+    if (pb_pin_self(s->cpu) < 0)
+        return pb_run_fail(r, "%s", pb_err());
+    if (s->p->noisy && iso_start_noise(r, s) < 0)
+        return -1;
+    if (s->p->where == CPU_CONFINED) {
+        int n = pb_confine_others(s->cpu, &s->confine);
+        if (n < 0)
+            return pb_run_fail(r, "%s", pb_err());
+        s->confined = true;
+    }
+    static const char *const where[] = {"housekeeping", "housekeeping, process confined off it",
+                                        "isolated"};
+    pb_run_set_placement(r, "cpu %d (%s)", s->cpu, where[s->p->where]);
+    pb_run_announce(r, WINDOW_NS * 1e-9, "TSC gaps on cpu %d (%s) in 20 ms windows, %s%s", s->cpu,
+                    where[s->p->where], s->p->noisy ? "beside unpinned noisy neighbours: " : "idle",
+                    s->p->noisy ? (s->p->where == CPU_CONFINED ? "one per run CPU, kept off it"
+                                                               : "one per run CPU")
+                                : "");
+    return 0;
+}
+
+static int iso_op(struct pb_run *r)
+{
+    struct iso_state *s = pb_run_state(r);
+    unsigned long long pre0, pre1, delay0, delay1;
+    if (iso_sched_read(&pre0, &delay0) < 0)
+        return pb_run_fail(r, "cannot read this thread's scheduler statistics: %s",
+                           strerror(errno));
+    uint64_t gaps = 0, interrupted = 0;
+    pb_stamp_t start = pb_stamp(), prev = start, now;
+    do {
+        now = pb_stamp();
+        pb_run_record(r, METRIC_GAP, prev, now);
+        if (now - prev > s->interrupt_ticks)
+            interrupted += now - prev;
+        gaps++;
+        prev = now;
+    } while (now - start < s->window_ticks);
+    if (iso_sched_read(&pre1, &delay1) < 0)
+        return pb_run_fail(r, "cannot read this thread's scheduler statistics: %s",
+                           strerror(errno));
+    pb_run_tally(r, TALLY_PREEMPT, (double)(pre1 - pre0));
+    pb_run_tally(r, TALLY_RUN_DELAY, (double)(delay1 - delay0));
+    pb_run_tally(r, TALLY_INTERRUPTED, pb_stamp_ns(0, interrupted));
+    pb_run_tally(r, TALLY_GAPS, (double)gaps);
+    return 0;
+}
+
+/* Untimed: still on the CPU, and (confined) still alone there among this process's threads. */
+static int iso_verify(struct pb_run *r)
+{
+    struct iso_state *s = pb_run_state(r);
+    if (!pb_pin_on(s->cpu))
+        return pb_run_fail(r, "measuring thread pinned to CPU %d ran on CPU %d", s->cpu,
+                           sched_getcpu());
+    if (s->confined && pb_confine_check(s->cpu) < 0)
+        return pb_run_fail(r, "confinement did not hold: %s", pb_err());
+    return 0;
+}
+
+static void iso_teardown(struct pb_run *r)
+{
+    struct iso_state *s = pb_run_state(r);
+    if (!s)
+        return;
+    atomic_store(&s->quit, true);
+    for (int i = 0; i < s->n_noise; i++) {
+        pthread_join(s->noise[i], NULL);
+        pb_run_thread_joined(r);
+    }
+    if (s->confined)
+        pb_unconfine(&s->confine);
+    free(s);
+    pb_run_set_state(r, NULL);
+}
+
+static const struct iso_param iso_hk_idle = {CPU_HOUSEKEEPING, false},
+                              iso_hk_noisy = {CPU_HOUSEKEEPING, true},
+                              iso_conf_idle = {CPU_CONFINED, false},
+                              iso_conf_noisy = {CPU_CONFINED, true},
+                              iso_iso_idle = {CPU_ISOLATED, false},
+                              iso_iso_noisy = {CPU_ISOLATED, true};
+
+#define ISO_VARIANT(nm, sum, prm, need)                                                            \
+    {                                                                                              \
+        nm, sum, .needs = need, .home = PB_HOME_SELF, .setup = iso_setup, .op = iso_op,            \
+                 .verify = iso_verify, .teardown = iso_teardown, .param = &prm                     \
+    }
+
+static const struct pb_variant iso_variants[] = {
+    ISO_VARIANT("housekeeping_idle", "TSC gaps on a housekeeping CPU, nothing else running",
+                iso_hk_idle, 0),
+    ISO_VARIANT("housekeeping_noisy", "TSC gaps on a housekeeping CPU beside unpinned noise",
+                iso_hk_noisy, 0),
+    ISO_VARIANT("confined_idle", "TSC gaps with the process's other threads kept off the CPU",
+                iso_conf_idle, PB_NEED_OTHER_CPU),
+    ISO_VARIANT("confined_noisy", "TSC gaps, noise confined off the measured CPU", iso_conf_noisy,
+                PB_NEED_OTHER_CPU),
+    ISO_VARIANT("isolated_idle", "TSC gaps on an isolated CPU (isolcpus, nohz_full)", iso_iso_idle,
+                PB_NEED_ISOLATED),
+    ISO_VARIANT("isolated_noisy", "TSC gaps on an isolated CPU beside unpinned noise",
+                iso_iso_noisy, PB_NEED_ISOLATED),
+};
+
+static const struct pb_pair_decl iso_pairs[] = {
+    {"housekeeping_idle", "housekeeping_noisy", "interrupted_ns_per_op"},
+    {"housekeeping_noisy", "confined_noisy", "interrupted_ns_per_op"},
+    {"housekeeping_noisy", "isolated_noisy", "interrupted_ns_per_op"},
+    {"housekeeping_idle", "isolated_idle", "interrupted_ns_per_op"},
+};
+
+static const char *const iso_metrics[] = {"gap"};
+static const char *const iso_tallies[] = {"preemptions_per_op", "run_delay_ns_per_op",
+                                          "interrupted_ns_per_op", "gaps_per_op"};
+
+const struct pb_family pb_family_isolation = {
+    .name = "isolation",
+    .summary = "how quiet a pinned CPU is: TSC-gap histograms, housekeeping vs isolated",
+    .variants = iso_variants,
+    .n_variants = PB_ARRAY_LEN(iso_variants),
+    .pairs = iso_pairs,
+    .n_pairs = PB_ARRAY_LEN(iso_pairs),
+    .metrics = iso_metrics,
+    .n_metrics = PB_ARRAY_LEN(iso_metrics),
+    .tallies = iso_tallies,
+    .n_tallies = PB_ARRAY_LEN(iso_tallies),
+    .hist_metric = "gap",
+    .op_meaning = "one 20 ms window of back-to-back TSC reads",
+};
