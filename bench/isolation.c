@@ -15,8 +15,8 @@
  *
  * Whether another task shared the CPU is checked, not inferred: the measuring thread's
  * involuntary context switches and its run-queue wait (schedstat) are read around each window
- * and published per window (preemptions_per_op, run_delay_ns_per_op), with the time lost to
- * gaps over 1 us (interrupted_ns_per_op). */
+ * and published per window (preemptions_per_op, run_delay_ns_per_op), with the gaps over 1 us
+ * and the time lost to them (interruptions_per_op, interrupted_ns_per_op). */
 #include "experiment.h"
 #include "pin.h"
 
@@ -43,7 +43,7 @@ struct iso_param {
 };
 
 enum { METRIC_GAP = 1 };
-enum { TALLY_PREEMPT, TALLY_RUN_DELAY, TALLY_INTERRUPTED, TALLY_GAPS };
+enum { TALLY_PREEMPT, TALLY_RUN_DELAY, TALLY_INTERRUPTED, TALLY_INTERRUPTIONS, TALLY_GAPS };
 
 struct iso_state {
     const struct iso_param *p;
@@ -165,13 +165,15 @@ static int iso_op(struct pb_run *r)
     if (iso_sched_read(&pre0, &delay0) < 0)
         return pb_run_fail(r, "cannot read this thread's scheduler statistics: %s",
                            strerror(errno));
-    uint64_t gaps = 0, interrupted = 0;
+    uint64_t gaps = 0, interrupted = 0, interruptions = 0;
     pb_stamp_t start = pb_stamp(), prev = start, now;
     do {
         now = pb_stamp();
         pb_run_record(r, METRIC_GAP, prev, now);
-        if (now - prev > s->interrupt_ticks)
+        if (now - prev > s->interrupt_ticks) {
             interrupted += now - prev;
+            interruptions++;
+        }
         gaps++;
         prev = now;
     } while (now - start < s->window_ticks);
@@ -181,6 +183,7 @@ static int iso_op(struct pb_run *r)
     pb_run_tally(r, TALLY_PREEMPT, (double)(pre1 - pre0));
     pb_run_tally(r, TALLY_RUN_DELAY, (double)(delay1 - delay0));
     pb_run_tally(r, TALLY_INTERRUPTED, pb_stamp_ns(0, interrupted));
+    pb_run_tally(r, TALLY_INTERRUPTIONS, (double)interruptions);
     pb_run_tally(r, TALLY_GAPS, (double)gaps);
     return 0;
 }
@@ -250,7 +253,8 @@ static const struct pb_pair_decl iso_pairs[] = {
 
 static const char *const iso_metrics[] = {"gap"};
 static const char *const iso_tallies[] = {"preemptions_per_op", "run_delay_ns_per_op",
-                                          "interrupted_ns_per_op", "gaps_per_op"};
+                                          "interrupted_ns_per_op", "interruptions_per_op",
+                                          "gaps_per_op"};
 
 const struct pb_family pb_family_isolation = {
     .name = "isolation",

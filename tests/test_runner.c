@@ -485,6 +485,9 @@ static void test_isolation_every_variant(void **state)
         assert_true(pb_counters_get(&c, "gap_max_ns") >= pb_counters_get(&c, "gap_p999_ns"));
         double interrupted = pb_counters_get(&c, "interrupted_ns_per_op");
         assert_true(interrupted >= 0 && interrupted <= 20e6 * 1.5);
+        /* each interruption is over 1 us: their count cannot exceed the time they took */
+        double interruptions = pb_counters_get(&c, "interruptions_per_op");
+        assert_true(interruptions >= 0 && interruptions * 1000 <= interrupted + 1e-9);
         assert_true(pb_counters_get(&c, "preemptions_per_op") >= 0);
         /* bounded: the measuring thread plus one neighbour per run CPU, all joined */
         bool noisy = strstr(vr->name, "_noisy") != NULL;
