@@ -665,7 +665,6 @@ const struct pb_test_group pb_group_threads = PB_GROUP("threads", tests);
  * sanitizer's instrumented loads: run in the release and address-sanitizer builds. */
 static const struct CMUnitTest machine_tests[] = {
     cmocka_unit_test_setup_teardown(test_numa_every_variant, setup_numa, teardown_runner),
-    cmocka_unit_test_setup_teardown(test_isolation_every_variant, setup_isolation,
-                                    teardown_runner),
+    cmocka_unit_test_setup_teardown(test_isolation_every_variant, setup_isolation, teardown_runner),
 };
 const struct pb_test_group pb_group_machine = PB_GROUP("machine", machine_tests);
