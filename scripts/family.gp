@@ -167,7 +167,13 @@ if (nmatrix > 0) {
         do for [t in "svg pngcairo"] {
             if (t eq "svg") { set terminal svg size 900,800 dynamic background rgb "white" noenhanced; set output m.".svg" }
             else { set terminal pngcairo size 900,800 noenhanced; set output m.".png" }
-            plot m.".dat" using 1:2:3 with points pt 5 ps ps palette
+            # small matrices (NUMA nodes, a few CPUs) also print each cell's value
+            if (nmatrix <= 16) {
+                plot m.".dat" using 1:2:3 with points pt 5 ps ps palette, \
+                     '' using 1:2:($3 == $3 ? sprintf("%.3g", $3) : "") with labels tc rgb "black"
+            } else {
+                plot m.".dat" using 1:2:3 with points pt 5 ps ps palette
+            }
         }
     }
 }

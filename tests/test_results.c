@@ -164,6 +164,19 @@ static void test_resultdir(void **state)
                     fail_msg("missing %s", p);
             }
         }
+        if (!strcmp(fam, "isolation") || !strcmp(fam, "numa")) {
+            /* what was walked or watched, where, and for how long, stated before it ran */
+            if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "s for "))
+                fail_msg("%s: no stated plan in summary.json", vn);
+        }
+        if (!strcmp(fam, "isolation")) {
+            /* the gap histogram, log-log */
+            for (size_t k = 0; k < (plots ? 2u : 1u); k++) {
+                snprintf(p, sizeof p, "%s/plots/isolation.hist.%s", dir, k ? "png" : "dat");
+                if (access(p, R_OK) != 0)
+                    fail_msg("missing %s", p);
+            }
+        }
         if (!strcmp(fam, "dispatch")) {
             static const char *const more[] = {"percentiles.dat", "sweep.dat", "threads.dat",
                                                "percentiles.png", "sweep.png", "threads.png"};
