@@ -223,25 +223,28 @@ static const struct iso_param iso_hk_idle = {CPU_HOUSEKEEPING, false},
                               iso_iso_idle = {CPU_ISOLATED, false},
                               iso_iso_noisy = {CPU_ISOLATED, true};
 
-#define ISO_VARIANT(nm, sum, prm, need)                                                            \
+#define ISO_VARIANT(nm, sum, prm, need, zero)                                                      \
     {                                                                                              \
         nm, sum, .needs = need, .home = PB_HOME_SELF, .setup = iso_setup, .op = iso_op,            \
-                 .verify = iso_verify, .teardown = iso_teardown, .param = &prm                     \
+        .verify = iso_verify, .teardown = iso_teardown, .param = &prm, .zero_tally = zero,         \
+        .zero_means = "another task was runnable on the measured CPU and preempted the loop"       \
     }
 
+/* On a CPU kept free (confined, isolated) a preemption of the measuring thread means the
+ * premise failed, and the report warns; on a housekeeping CPU it is what is being measured. */
 static const struct pb_variant iso_variants[] = {
     ISO_VARIANT("housekeeping_idle", "TSC gaps on a housekeeping CPU, nothing else running",
-                iso_hk_idle, 0),
+                iso_hk_idle, 0, NULL),
     ISO_VARIANT("housekeeping_noisy", "TSC gaps on a housekeeping CPU beside unpinned noise",
-                iso_hk_noisy, 0),
+                iso_hk_noisy, 0, NULL),
     ISO_VARIANT("confined_idle", "TSC gaps with the process's other threads kept off the CPU",
-                iso_conf_idle, PB_NEED_OTHER_CPU),
+                iso_conf_idle, PB_NEED_OTHER_CPU, "preemptions_per_op"),
     ISO_VARIANT("confined_noisy", "TSC gaps, noise confined off the measured CPU", iso_conf_noisy,
-                PB_NEED_OTHER_CPU),
+                PB_NEED_OTHER_CPU, "preemptions_per_op"),
     ISO_VARIANT("isolated_idle", "TSC gaps on an isolated CPU (isolcpus, nohz_full)", iso_iso_idle,
-                PB_NEED_ISOLATED),
+                PB_NEED_ISOLATED, "preemptions_per_op"),
     ISO_VARIANT("isolated_noisy", "TSC gaps on an isolated CPU beside unpinned noise",
-                iso_iso_noisy, PB_NEED_ISOLATED),
+                iso_iso_noisy, PB_NEED_ISOLATED, "preemptions_per_op"),
 };
 
 static const struct pb_pair_decl iso_pairs[] = {

@@ -73,6 +73,10 @@ struct pb_variant {
      * one of PB_PAIR_* below. */
     int pair_rel;
     const struct pb_matrix_decl *matrix; /* NULL: CPU-pair round trips, if it fills one */
+    /* A tally that reads 0 while the variant's premise holds (nothing else ran on a CPU kept
+     * free): the report warns, saying `zero_means`, for any repetition where it did not. */
+    const char *zero_tally;
+    const char *zero_means;
 };
 
 /* What a variant's matrix holds, for its CSV and heatmap. A variant without one fills a CPU x

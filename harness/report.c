@@ -482,6 +482,15 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
                         "generator's sleeps wake that late here, and request latencies "
                         "include it",
                         vr->name, late_med / 1000);
+        const struct pb_series *z =
+            vr->v->zero_tally ? pb_vreg_series(vr, vr->v->zero_tally) : NULL;
+        size_t nonzero = 0;
+        for (size_t k = 0; z && k < z->n; k++)
+            nonzero += z->v[k] != 0;
+        if (nonzero)
+            pb_env_warn(env, "%s: %s was not 0 in %zu of %zu repetitions (up to %.3g): %s",
+                        vr->name, vr->v->zero_tally, nonzero, z->n,
+                        pb_stats_quantile(z->v, z->n, 1), vr->v->zero_means);
         if (pb_vreg_series(vr, "clock_negative_intervals"))
             pb_env_warn(env,
                         "%s: some cross-thread intervals were negative (TSC skew between "

@@ -11,6 +11,7 @@
 #include "topo.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@ static int op_nop(struct pb_run *r)
 static const struct pb_variant vars[] = {
     {"base", "baseline", .op = op_nop},
     {"slow", "20 % slower", .op = op_nop},
-    {"twin", "same as base", .op = op_nop},
+    {"twin", "same as base", .op = op_nop, .zero_tally = "op_p50_ns", .zero_means = "not quiet"},
     {"far", "needs another CPU", .needs = PB_NEED_OTHER_CPU, .op = op_nop},
 };
 static const struct pb_pair_decl pairs[] = {
@@ -124,7 +125,15 @@ static void test_report_pairs_and_files(void **state)
     const struct pb_json *sk = pb_json_get(j, "skipped");
     assert_int_equal(sk->n, 1);
     assert_string_equal(pb_json_str(&sk->items[0], "variant", ""), "syn/far");
-    assert_non_null(pb_json_get(j, "warnings"));
+    /* a tally that must read 0 and did not: warned, with the repetitions and the meaning */
+    const struct pb_json *warn = pb_json_get(j, "warnings");
+    assert_non_null(warn);
+    bool zero_warned = false;
+    for (size_t k = 0; k < warn->n; k++)
+        zero_warned |= warn->items[k].str &&
+                       strstr(warn->items[k].str, "syn/twin: op_p50_ns was not 0 in 7 of 7 "
+                                                  "repetitions (up to 102): not quiet") != NULL;
+    assert_true(zero_warned);
     assert_near(
         pb_json_num(pb_json_get(j, "harness_overhead"), "sample_path_vs_rdtscp_pair_ratio", 0), 1.2,
         1e-12);
