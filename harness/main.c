@@ -9,7 +9,9 @@
 #include "pin.h"
 #include "pmu.h"
 #include "registry.h"
+#include "readable.h"
 #include "report.h"
+#include "rset.h"
 #include "results.h"
 #include "runner.h"
 #include "selfbench.h"
@@ -611,13 +613,22 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     size_t n_pairs = pb_report_pairs(&R, &pairs);
     char *cmdline = join_args(argc, argv);
     struct pb_run_meta meta = {prof->name, o->label, list, cmdline, started, (int)reps, min_time};
+    /* the readable report is written from the folder's own files, before it is published */
+    struct pb_rset rs;
+    bool have_rs = false;
     if (pb_report_write(&res, &R, pairs, n_pairs, &env, &ov, &meta) < 0 ||
+        pb_rset_load(&rs, res.tmp) < 0 || !(have_rs = true) || pb_readable_write(&rs) < 0 ||
         pb_results_finish(&res) < 0) {
         fprintf(stderr, "pinbench: results: %s\n", pb_err());
+        if (have_rs)
+            pb_rset_free(&rs);
         pb_results_abort(&res);
         return 1;
     }
     pb_report_print_pairs(out, pairs, n_pairs);
+    fputc('\n', out);
+    pb_readable_print_costmodel(out, &rs);
+    pb_rset_free(&rs);
     bool valid = true;
     for (size_t i = 0; i < R.n; i++) {
         if (R.vr[i].invalid_reason[0]) {

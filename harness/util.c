@@ -115,6 +115,16 @@ int pb_read_keyed_u64(const char *path, const char *key, uint64_t *out)
     return pb_errf("%s: no line starting with '%s'", path, key);
 }
 
+void *pb_xrealloc(void *p, size_t size, const char *what)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (!q) {
+        fprintf(stderr, "pinbench: out of memory growing %s to %zu bytes\n", what, size);
+        exit(1);
+    }
+    return q;
+}
+
 void *pb_xcalloc(size_t n, size_t size, const char *what)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);

@@ -32,6 +32,7 @@ int pb_read_keyed_u64(const char *path, const char *key, uint64_t *out);
 
 /* Allocation that cannot fail silently: on OOM, prints what was being allocated and exits(1). */
 void *pb_xcalloc(size_t n, size_t size, const char *what);
+void *pb_xrealloc(void *p, size_t size, const char *what);
 char *pb_xstrdup(const char *s);
 /* printf into a fresh heap string (exits on OOM). */
 char *pb_xasprintf(const char *fmt, ...) PB_PRINTF(1, 2);

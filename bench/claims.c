@@ -1,0 +1,49 @@
+/* claims: the figures quoted for Go's pinning model (DESIGN.md, claims.tsv), each tied to the
+ * variant and metric that measure it here. The report puts the measured value, its CI and a
+ * verdict beside every row (harness/costmodel.h says how a verdict is reached). */
+#include "costmodel.h"
+#include "util.h"
+
+#include <math.h>
+
+#define POINT(x) (x), (x)
+
+const struct pb_claim pb_claims[] = {
+    {"thread_create", "creating an OS thread (create -> join, unpinned)", "10-50 us", 10, 50,
+     "us", PB_CLAIM_VALUE, "churn/spawn/unpinned", NULL, "op_p50_ns", 1e-3},
+    {"pin_overhead_trivial", "extra cost of pinning a short-lived thread with trivial work",
+     "800 ns", POINT(800), "ns", PB_CLAIM_DIFF, "churn/spawn/self_pinned_same",
+     "churn/spawn/unpinned", "op_p50_ns", 1},
+    {"pin_call", "the pin call itself (to the CPU already running on)", "< 100 ns", -INFINITY,
+     100, "ns", PB_CLAIM_VALUE, "churn/pin_call/same_cpu", NULL, "op_p50_ns", 1},
+    {"preempt_signal", "tgkill(SIGURG) to handler entry, running victim on another CPU",
+     "1-3 us", 1, 3, "us", PB_CLAIM_VALUE, "preempt/running/other_cpu", NULL,
+     "to_handler_p50_ns", 1e-3},
+    {"cache_locality", "time saved when a hot loop stays on one CPU (L2-sized, moved every 1 ms)",
+     "5-15 %", 5, 15, "%", PB_CLAIM_GAIN_PCT, "locality/l2/move_1ms", "locality/l2/pinned",
+     "real_time_ns", 1},
+    {"owner_vs_atomic", "pinned owner fed by a queue vs atomic counter, 8 producers",
+     "20 x slower", POINT(20), "x", PB_CLAIM_RATIO, "serialize/owner/unpinned_producers",
+     "serialize/atomic/unpinned", "real_time_ns", 1},
+    {"atomic_vs_mutex", "mutex increment vs atomic increment", "25 x slower", POINT(25), "x",
+     PB_CLAIM_RATIO, "serialize/mutex/unpinned", "serialize/atomic/unpinned", "real_time_ns", 1},
+    {"atomic_vs_pinning", "per-call pin+restore to serialise vs atomic increment", "250 x slower",
+     POINT(250), "x", PB_CLAIM_RATIO, "serialize/pin_per_call/atomic",
+     "serialize/atomic/unpinned", "real_time_ns", 1},
+    {"channel_vs_atomic", "contended handoff through a queue vs contended atomic",
+     "50 vs 2 ns/op (25 x)", POINT(25), "x", PB_CLAIM_RATIO, "serialize/owner/unpinned_producers",
+     "serialize/atomic/unpinned", "real_time_ns", 1},
+    {"vestigial_pin", "per-request pin+restore vs no pin, same work (request latency)", "2 x",
+     POINT(2), "x", PB_CLAIM_RATIO, "dispatch/pin_per_request/same_cpu",
+     "dispatch/inline/unpinned", "request_p50_ns", 1},
+    {"pool_threads", "peak threads: thread per request (8 clients) vs pinned pool",
+     "tracks concurrency vs baseline+N", NAN, NAN, "x", PB_CLAIM_RATIO, "dispatch/tpr/unpinned",
+     "dispatch/pool/pinned_rr", "threads_peak_sampled", 1},
+    {"numa_local", "streaming bandwidth gained with the worker's memory on its own node",
+     ">= 15 %", 15, INFINITY, "%", PB_CLAIM_GAIN_PCT, "numa/local_stream", "numa/remote_stream",
+     "bytes_per_s", 1},
+    {"isolated_tail", "p99.9 loop gap on an isolated CPU vs a housekeeping one, with noise",
+     "5 ms -> < 3 ms (< 0.6 x)", -INFINITY, 0.6, "x", PB_CLAIM_RATIO,
+     "isolation/isolated_noisy", "isolation/housekeeping_noisy", "gap_p999_ns", 1},
+};
+const size_t pb_n_claims = PB_ARRAY_LEN(pb_claims);

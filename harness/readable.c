@@ -1,0 +1,356 @@
+/* readable: report.md and index.html from a results folder. Both are written by the same code
+ * through a small sink that knows how each format spells a heading, a table and an image. */
+#include "readable.h"
+
+#include "costmodel.h"
+#include "json.h"
+#include "report.h"
+#include "rset.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum fmt { MD, HTML };
+
+struct sink {
+    FILE *f;
+    enum fmt fmt;
+};
+
+/* Text with the format's special characters escaped. */
+static void put_text(struct sink *k, const char *s)
+{
+    for (; s && *s; s++) {
+        if (k->fmt == HTML && *s == '<')
+            fputs("&lt;", k->f);
+        else if (k->fmt == HTML && *s == '>')
+            fputs("&gt;", k->f);
+        else if (k->fmt == HTML && *s == '&')
+            fputs("&amp;", k->f);
+        else if (k->fmt == MD && (*s == '|' || *s == '*' || *s == '`'))
+            fprintf(k->f, "\\%c", *s);
+        else if (*s == '\n')
+            fputc(' ', k->f);
+        else
+            fputc(*s, k->f);
+    }
+}
+
+static void put_heading(struct sink *k, int level, const char *s)
+{
+    if (k->fmt == MD) {
+        fprintf(k->f, "\n%.*s ", level, "######");
+        put_text(k, s);
+        fputs("\n\n", k->f);
+    } else {
+        fprintf(k->f, "<h%d>", level);
+        put_text(k, s);
+        fprintf(k->f, "</h%d>\n", level);
+    }
+}
+
+static void put_para(struct sink *k, const char *s)
+{
+    fputs(k->fmt == MD ? "" : "<p>", k->f);
+    put_text(k, s);
+    fputs(k->fmt == MD ? "\n\n" : "</p>\n", k->f);
+}
+
+static void table_begin(struct sink *k, const char *const *cols, size_t n)
+{
+    if (k->fmt == HTML) {
+        fputs("<table>\n<tr>", k->f);
+        for (size_t i = 0; i < n; i++) {
+            fputs("<th>", k->f);
+            put_text(k, cols[i]);
+            fputs("</th>", k->f);
+        }
+        fputs("</tr>\n", k->f);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fputs("| ", k->f);
+        put_text(k, cols[i]);
+        fputc(' ', k->f);
+    }
+    fputs("|\n", k->f);
+    for (size_t i = 0; i < n; i++)
+        fputs("| --- ", k->f);
+    fputs("|\n", k->f);
+}
+
+static void table_row(struct sink *k, const char *const *cells, size_t n)
+{
+    fputs(k->fmt == HTML ? "<tr>" : "", k->f);
+    for (size_t i = 0; i < n; i++) {
+        fputs(k->fmt == HTML ? "<td>" : "| ", k->f);
+        put_text(k, cells[i]);
+        fputs(k->fmt == HTML ? "</td>" : " ", k->f);
+    }
+    fputs(k->fmt == HTML ? "</tr>\n" : "|\n", k->f);
+}
+
+static void table_end(struct sink *k)
+{
+    fputs(k->fmt == HTML ? "</table>\n" : "\n", k->f);
+}
+
+static void put_image(struct sink *k, const char *rel, const char *alt)
+{
+    if (k->fmt == MD)
+        fprintf(k->f, "![%s](%s)\n\n", alt, rel);
+    else
+        fprintf(k->f, "<p><img src=\"%s\" alt=\"%s\"></p>\n", rel, alt);
+}
+
+/* "1.23 us", "25.3 x", "-" for NAN. */
+static const char *fmt_unit(double v, const char *unit, char *buf, size_t len)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.3g %s", v, unit);
+    return buf;
+}
+
+static void write_costmodel(struct sink *k, const struct pb_rset *s)
+{
+    put_heading(k, 2, "Cost model: quoted figures against this box");
+    put_para(k, "Each figure quoted for Go's pinning model beside what this run measured: the median "
+                "over repetitions with its 95 % bootstrap CI. A figure holds when the CI overlaps "
+                "the quoted range; a single quoted number is read as half to twice itself (an order "
+                "of magnitude, not a measurement).");
+    static const char *const cols[] = {"claim", "quoted", "measured here", "95 % CI", "verdict",
+                                       "from", "note"};
+    table_begin(k, cols, PB_ARRAY_LEN(cols));
+    for (size_t i = 0; i < pb_n_claims; i++) {
+        const struct pb_claim *c = &pb_claims[i];
+        struct pb_claim_result r;
+        pb_claim_eval(c, s, &r);
+        char val[64], ci[96];
+        fmt_unit(r.value, c->unit, val, sizeof val);
+        if (isfinite(r.ci_lo) && isfinite(r.ci_hi))
+            snprintf(ci, sizeof ci, "[%.3g, %.3g] %s", r.ci_lo, r.ci_hi, c->unit);
+        else
+            snprintf(ci, sizeof ci, "-");
+        char what[300];
+        snprintf(what, sizeof what, "%s (%s)", c->id, c->claim);
+        const char *cells[] = {what, c->quoted, val, ci, r.verdict, r.from, r.note};
+        table_row(k, cells, PB_ARRAY_LEN(cells));
+    }
+    table_end(k);
+}
+
+/* The families in the order their variants appear in summary.json. */
+static size_t families(const struct pb_rset *s, const char **out, size_t cap)
+{
+    const struct pb_json *vs = pb_json_get(s->summary, "variants");
+    size_t n = 0;
+    for (size_t i = 0; vs && i < vs->n; i++) {
+        const char *f = pb_json_str(&vs->items[i], "family", "");
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = !strcmp(out[k], f);
+        if (!seen && n < cap && f[0])
+            out[n++] = f;
+    }
+    return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every plots/<family>.*.svg of the folder, sorted. */
+static void write_plots(struct sink *k, const struct pb_rset *s, const char *fam)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/plots", s->dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char *names[128];
+    size_t n = 0, fl = strlen(fam);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < PB_ARRAY_LEN(names)) {
+        size_t l = strlen(e->d_name);
+        if (!strncmp(e->d_name, fam, fl) && e->d_name[fl] == '.' && l > 4 &&
+            !strcmp(e->d_name + l - 4, ".svg"))
+            names[n++] = pb_xstrdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        char rel[300];
+        snprintf(rel, sizeof rel, "plots/%s", names[i]);
+        put_image(k, rel, names[i]);
+        free(names[i]);
+    }
+    if (!n)
+        put_para(k, "No plots (gnuplot did not run: see the warnings).");
+}
+
+static void write_family(struct sink *k, const struct pb_rset *s, const char *fam)
+{
+    put_heading(k, 3, fam);
+    const struct pb_json *ps = pb_json_get(s->summary, "pairs");
+    static const char *const cols[] = {"baseline -> variant", "metric", "baseline", "variant",
+                                       "ratio [95 % CI]", "p", "verdict"};
+    bool any = false;
+    for (size_t i = 0; ps && i < ps->n; i++) {
+        const struct pb_json *p = &ps->items[i];
+        if (strcmp(pb_json_str(p, "experiment", ""), fam) != 0)
+            continue;
+        if (!any)
+            table_begin(k, cols, PB_ARRAY_LEN(cols));
+        any = true;
+        const char *metric = pb_json_str(p, "metric", "");
+        char name[300], b[64], v[64], ratio[96], pv[32], verdict[400];
+        snprintf(name, sizeof name, "%s -> %s", pb_json_str(p, "baseline", ""),
+                 pb_json_str(p, "variant", ""));
+        pb_report_fmt(metric, pb_json_num(p, "baseline_median", NAN), b, sizeof b);
+        pb_report_fmt(metric, pb_json_num(p, "variant_median", NAN), v, sizeof v);
+        double r = pb_json_num(p, "ratio", NAN);
+        if (isfinite(r))
+            snprintf(ratio, sizeof ratio, "%.3f [%.3f, %.3f]", r, pb_json_num(p, "ci_low", NAN),
+                     pb_json_num(p, "ci_high", NAN));
+        else
+            snprintf(ratio, sizeof ratio, "-");
+        double p_value = pb_json_num(p, "p_value", NAN);
+        snprintf(pv, sizeof pv, isfinite(p_value) ? "%.2g" : "-", p_value);
+        const char *note = pb_json_str(p, "note", "");
+        snprintf(verdict, sizeof verdict, "%s%s%s", pb_json_str(p, "verdict", ""),
+                 note[0] ? ": " : "", note);
+        const char *cells[] = {name, metric, b, v, ratio, pv, verdict};
+        table_row(k, cells, PB_ARRAY_LEN(cells));
+    }
+    if (any)
+        table_end(k);
+    write_plots(k, s, fam);
+}
+
+static void write_list(struct sink *k, const struct pb_json *arr, const char *a, const char *b)
+{
+    static const char *const cols[] = {"variant", "reason"};
+    if (!arr || !arr->n) {
+        put_para(k, "None.");
+        return;
+    }
+    table_begin(k, cols, 2);
+    for (size_t i = 0; i < arr->n; i++) {
+        const char *cells[] = {pb_json_str(&arr->items[i], a, ""),
+                               pb_json_str(&arr->items[i], b, "")};
+        table_row(k, cells, 2);
+    }
+    table_end(k);
+}
+
+static void write_all(struct sink *k, const struct pb_rset *s)
+{
+    const struct pb_json *run = pb_json_get(s->summary, "run");
+    char title[400];
+    snprintf(title, sizeof title, "pinbench report: %s, %s", pb_json_str(run, "host", "?"),
+             pb_json_str(run, "started_utc", "?"));
+    if (k->fmt == HTML) {
+        fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", k->f);
+        put_text(k, title);
+        fputs("</title>\n<style>body{font-family:sans-serif;max-width:75em;margin:auto}"
+              "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;"
+              "padding:2px 6px;font-size:90%;text-align:left}img{max-width:100%}</style>"
+              "</head><body>\n",
+              k->f);
+    }
+    put_heading(k, 1, title);
+    char line[1200];
+    snprintf(line, sizeof line,
+             "Profile %s (%.0f repetitions x %g s), CPUs %s, %s build, commit %s; run %s. "
+             "Command: %s",
+             pb_json_str(run, "profile", "?"), pb_json_num(run, "repetitions", NAN),
+             pb_json_num(run, "min_time_s", NAN), pb_json_str(run, "cpus", "?"),
+             pb_json_str(run, "build_type", "?"), pb_json_str(run, "git_commit", "?"),
+             pb_json_get(run, "valid") && pb_json_get(run, "valid")->b ? "valid"
+                                                                      : "INVALID (see below)",
+             pb_json_str(run, "command_line", "?"));
+    put_para(k, line);
+    write_costmodel(k, s);
+    put_heading(k, 2, "Experiments");
+    put_para(k, "Pairs: ratio = median(variant) / median(baseline) over repetitions, 95 % "
+                "bootstrap CI, two-sided Mann-Whitney U p-value; a verdict only when p < 0.05 and "
+                "the CI excludes 1.");
+    const char *fams[64];
+    size_t nf = families(s, fams, PB_ARRAY_LEN(fams));
+    for (size_t i = 0; i < nf; i++)
+        write_family(k, s, fams[i]);
+    put_heading(k, 2, "Warnings");
+    const struct pb_json *w = pb_json_get(s->summary, "warnings");
+    if (!w || !w->n)
+        put_para(k, "None.");
+    for (size_t i = 0; w && i < w->n; i++) {
+        fputs(k->fmt == MD ? "- " : "<li>", k->f);
+        put_text(k, w->items[i].str ? w->items[i].str : "");
+        fputs(k->fmt == MD ? "\n" : "</li>\n", k->f);
+    }
+    fputs("\n", k->f);
+    put_heading(k, 2, "Invalid variants");
+    write_list(k, pb_json_get(s->summary, "invalid"), "variant", "reason");
+    put_heading(k, 2, "Skipped variants");
+    write_list(k, pb_json_get(s->summary, "skipped"), "variant", "reason");
+    put_heading(k, 2, "Environment");
+    static const char *const cols[] = {"key", "value"};
+    table_begin(k, cols, 2);
+    for (size_t i = 0; i < s->env->n; i++) {
+        if (s->env->items[i].type != PB_JSON_STR)
+            continue;
+        const char *cells[] = {s->env->keys[i], s->env->items[i].str};
+        table_row(k, cells, 2);
+    }
+    table_end(k);
+    if (k->fmt == HTML)
+        fputs("</body></html>\n", k->f);
+}
+
+static int write_one(const struct pb_rset *s, const char *name, enum fmt fmt)
+{
+    char p[4200], tmp[4300];
+    snprintf(p, sizeof p, "%s/%s", s->dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return pb_errf("cannot write %s: %m", tmp);
+    struct sink k = {f, fmt};
+    write_all(&k, s);
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad || rename(tmp, p) != 0) {
+        remove(tmp);
+        return pb_errf("cannot write %s: %m", p);
+    }
+    return 0;
+}
+
+int pb_readable_write(const struct pb_rset *s)
+{
+    return write_one(s, "report.md", MD) < 0 || write_one(s, "index.html", HTML) < 0 ? -1 : 0;
+}
+
+void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)
+{
+    fprintf(f, "cost model: quoted figures against this box (median, 95%% CI; a single quoted "
+               "number holds within 0.5-2x)\n");
+    fprintf(f, "%-22s %-26s %-12s %-24s %s\n", "claim", "quoted", "measured", "95% CI", "verdict");
+    for (size_t i = 0; i < pb_n_claims; i++) {
+        const struct pb_claim *c = &pb_claims[i];
+        struct pb_claim_result r;
+        pb_claim_eval(c, s, &r);
+        char val[64], ci[96] = "-";
+        fmt_unit(r.value, c->unit, val, sizeof val);
+        if (isfinite(r.ci_lo) && isfinite(r.ci_hi))
+            snprintf(ci, sizeof ci, "[%.3g, %.3g] %s", r.ci_lo, r.ci_hi, c->unit);
+        fprintf(f, "%-22s %-26s %-12s %-24s %s%s%s\n", c->id, c->quoted, val, ci, r.verdict,
+                r.note[0] ? " - " : "", r.note);
+    }
+}

@@ -1,0 +1,48 @@
+/* rset: a results folder read back — what report, compare, regress and the exports work from.
+ *
+ * A run folder is the only interface between a run and everything that reads it later: the
+ * per-repetition values come from gbench.json (Google Benchmark's own rows, aggregates
+ * skipped), the status, placement and pairs of every variant from summary.json, the box from
+ * env.json. A folder that is missing, truncated or partial is refused with one line naming the
+ * file and what is wrong. */
+#ifndef PB_RSET_H
+#define PB_RSET_H
+
+#include <stddef.h>
+
+struct pb_json;
+
+/* One metric of one variant over the repetitions ("real_time_ns", or a counter name). */
+struct pb_rseries {
+    char *metric;
+    double *v;
+    size_t n;
+};
+
+struct pb_rvariant {
+    char *name;   /* "churn/spawn/unpinned" */
+    char *status; /* "ok", "skipped", "invalid" */
+    char *reason; /* why skipped or invalid, "" when ok */
+    char *placement;
+    struct pb_rseries *series;
+    size_t n_series;
+};
+
+struct pb_rset {
+    char *dir;
+    struct pb_json *summary, *env, *gbench;
+    struct pb_rvariant *var;
+    size_t n_var;
+};
+
+/* Loads `dir`. 0, or -1 with pb_err() naming the folder, the file and the problem. */
+int pb_rset_load(struct pb_rset *s, const char *dir);
+void pb_rset_free(struct pb_rset *s);
+const struct pb_rvariant *pb_rset_variant(const struct pb_rset *s, const char *name);
+/* The series of `metric` of variant `name`, or NULL (not run here, or not reported). */
+const struct pb_rseries *pb_rset_series(const struct pb_rset *s, const char *name,
+                                        const char *metric);
+/* env.json's value for `key`, or "" when absent. */
+const char *pb_rset_env(const struct pb_rset *s, const char *key);
+
+#endif
