@@ -43,7 +43,7 @@ TEST_OBJ := $(call objs,rel,$(TEST_C))
 SAN_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_TSAN := -fsanitize=thread -fno-omit-frame-pointer
 
-.PHONY: all bench test deps deps-test unit smoke clean format format-check compdb
+.PHONY: all bench test deps deps-test unit smoke clean format format-check compdb ci-bench
 all: $(BUILD)/pinbench
 
 # Build type and flags travel with every result; the git commit is regenerated only when it changes.
@@ -95,6 +95,13 @@ deps-test:
 bench: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/pinbench run --profile=$(PROFILE) $(BENCH_ARGS)
+
+# The regression gate: the "ci" profile (about a minute on 2 CPUs), then pinbench regress
+# against a stored baseline (results/baselines/<host> unless CI_BASELINE says otherwise).
+CI_BASELINE ?= results/baselines/$(shell hostname -s)
+ci-bench: deps
+	@$(MAKE) --no-print-directory all
+	scripts/ci-bench.sh $(BUILD)/pinbench $(CI_BASELINE)
 
 # Unit tests in three builds, then the CLI and end-to-end smoke checks.
 test: deps-test

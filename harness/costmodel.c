@@ -19,8 +19,7 @@ static int claim_missing(const struct pb_rset *s, const char *variant, const cha
     const struct pb_rvariant *v = pb_rset_variant(s, variant);
     snprintf(r->verdict, sizeof r->verdict, "not measured");
     if (!v)
-        snprintf(r->note, sizeof r->note, "%s was not part of this run",
-                 variant);
+        snprintf(r->note, sizeof r->note, "%s was not part of this run", variant);
     else if (strcmp(v->status, "ok") != 0)
         snprintf(r->note, sizeof r->note, "%s %s: %s", variant, v->status, v->reason);
     else

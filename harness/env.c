@@ -6,7 +6,9 @@
 #include "json.h"
 #include "topo.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,25 @@ void pb_env_set(struct pb_env *e, const char *key, const char *fmt, ...)
     e->kv[e->n].key = pb_xstrdup(key);
     e->kv[e->n].value = v;
     e->n++;
+}
+
+/* Whether a process with this command name runs (any /proc/<pid>/comm). */
+static bool env_process_running(const char *comm)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
+            continue;
+        char p[300], buf[64];
+        snprintf(p, sizeof p, "/proc/%s/comm", de->d_name);
+        found = pb_read_file(p, buf, sizeof buf) >= 0 && strcmp(buf, comm) == 0;
+    }
+    closedir(d);
+    return found;
 }
 
 const char *pb_env_value(const struct pb_env *e, const char *key)
@@ -263,6 +284,8 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
     env_file(e, "smt_active", "/sys/devices/system/cpu/smt/active");
     env_file(e, "numa_nodes_online", "/sys/devices/system/node/online");
     env_file(e, "perf_event_paranoid", "/proc/sys/kernel/perf_event_paranoid");
+    env_file(e, "numa_balancing", "/proc/sys/kernel/numa_balancing");
+    pb_env_set(e, "irqbalance_running", "%s", env_process_running("irqbalance") ? "yes" : "no");
     pb_env_set(e, "pmu_cpu_present", "%s",
                access("/sys/bus/event_source/devices/cpu", F_OK) == 0 ||
                        access("/sys/bus/event_source/devices/cpu_core", F_OK) == 0
@@ -347,4 +370,116 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
     if (pb_clock.source != PB_CLOCK_TSC)
         pb_env_warn(e, "timestamps use %s (%s): per-sample overhead is higher",
                     pb_clock.source_name, pb_clock.fallback_reason);
+}
+
+static const char *env_or(const struct pb_env *e, const char *key)
+{
+    const char *v = pb_env_value(e, key);
+    return v ? v : "";
+}
+
+static void advise(struct pb_advice *out, size_t cap, size_t *n, const char *what, const char *why,
+                   const char *fix)
+{
+    if (*n >= cap)
+        return;
+    struct pb_advice *a = &out[(*n)++];
+    snprintf(a->what, sizeof a->what, "%s", what);
+    snprintf(a->why, sizeof a->why, "%s", why);
+    snprintf(a->fix, sizeof a->fix, "%s", fix);
+}
+
+size_t pb_env_advice(const struct pb_env *e, struct pb_advice *out, size_t cap)
+{
+    size_t n = 0;
+    char what[160], fix[400];
+    const char *gov = env_or(e, "governor");
+    if (gov[0] && strncmp(gov, "unavailable", 11) && strcmp(gov, "performance")) {
+        snprintf(what, sizeof what, "CPU frequency governor is '%s'", gov);
+        advise(out, cap, &n, what,
+               "the clock ramps up and down with load: short and bursty variants run at other "
+               "frequencies than long ones",
+               "sudo cpupower frequency-set -g performance   (or: echo performance | sudo tee "
+               "/sys/devices/system/cpu/cpu*/cpufreq/scaling_governor)");
+    }
+    if (!strcmp(env_or(e, "turbo"), "on"))
+        advise(out, cap, &n, "turbo/boost is on",
+               "the frequency depends on temperature and on how many cores are busy, so "
+               "one-thread and many-thread variants run at different clocks",
+               !strcmp(env_or(e, "scaling_driver"), "intel_pstate")
+                   ? "echo 1 | sudo tee /sys/devices/system/cpu/intel_pstate/no_turbo"
+                   : "echo 0 | sudo tee /sys/devices/system/cpu/cpufreq/boost");
+    if (!strcmp(env_or(e, "smt_active"), "1"))
+        advise(out, cap, &n, "SMT (hyper-threading) is active",
+               "a sibling thread shares the core's execution units and caches with a measured "
+               "thread",
+               "echo off | sudo tee /sys/devices/system/cpu/smt/control   (until reboot; or boot "
+               "with nosmt)   -- or keep SMT and compare with `pinbench compare` on both");
+    const char *iso = env_or(e, "isolated_cpus"), *nohz = env_or(e, "nohz_full_cpus");
+    bool none_iso = (!iso[0] || !strcmp(iso, "(none)")) &&
+                    (!nohz[0] || !strcmp(nohz, "(none)") || !strncmp(nohz, "unavailable", 11));
+    if (none_iso) {
+        const char *cnt = env_or(e, "allowed_cpu_count");
+        long ncpu = strtol(cnt, NULL, 10);
+        long first = ncpu > 1 ? ncpu - (ncpu >= 8 ? ncpu / 4 : 1) : 0;
+        char list[48];
+        if (first == ncpu - 1)
+            snprintf(list, sizeof list, "%ld", first);
+        else
+            snprintf(list, sizeof list, "%ld-%ld", first, ncpu - 1);
+        if (ncpu > 1)
+            snprintf(fix, sizeof fix,
+                     "add to GRUB_CMDLINE_LINUX in /etc/default/grub, e.g. for the last CPUs: "
+                     "isolcpus=managed_irq,domain,%s nohz_full=%s rcu_nocbs=%s ; then sudo "
+                     "update-grub and reboot; run measured work there with --cpus (under "
+                     "taskset -c)",
+                     list, list, list);
+        else
+            snprintf(fix, sizeof fix, "a box with one CPU has none to isolate");
+        advise(out, cap, &n, "no CPU is isolated",
+               "every CPU takes the scheduler's tick, kernel threads and other tasks; the "
+               "isolation family can then only confine pinbench's own threads",
+               fix);
+    }
+    if (!strcmp(env_or(e, "irqbalance_running"), "yes"))
+        advise(out, cap, &n, "irqbalance is running",
+               "it moves device interrupts between CPUs while a run measures them",
+               "sudo systemctl stop irqbalance ; then steer interrupts away from the measured "
+               "CPUs, e.g. echo 0 | sudo tee /proc/irq/*/smp_affinity_list");
+    double load = strtod(env_or(e, "loadavg_1min"), NULL);
+    long ncpu = strtol(env_or(e, "allowed_cpu_count"), NULL, 10);
+    if (ncpu > 0 && load > (ncpu / 4.0 > 0.5 ? ncpu / 4.0 : 0.5)) {
+        snprintf(what, sizeof what, "1-minute load average %.2f on %ld CPUs", load, ncpu);
+        advise(out, cap, &n, what, "other work competes for the CPUs being measured",
+               "stop other jobs (top -o %CPU shows them), or run on CPUs they do not use with "
+               "--cpus");
+    }
+    long paranoid = strtol(env_or(e, "perf_event_paranoid"), NULL, 10);
+    if (paranoid > 1)
+        advise(out, cap, &n, "perf_event_paranoid is above 1",
+               "kernel-side events (context switches, migrations in the kernel) cannot be "
+               "counted for an unprivileged user",
+               "sudo sysctl -w kernel.perf_event_paranoid=1   (or run as root)");
+    if (!strncmp(env_or(e, "pmu_cpu_present"), "no", 2))
+        advise(out, cap, &n, "no hardware PMU",
+               "cycles, instructions and cache misses cannot be counted (typical of VMs)",
+               "on bare metal this is a kernel without perf support; in a VM enable the virtual "
+               "PMU (QEMU/KVM: -cpu host,pmu=on; cloud: an instance type that exposes it)");
+    if (!strcmp(env_or(e, "numa_balancing"), "1"))
+        advise(out, cap, &n, "automatic NUMA balancing is on",
+               "the kernel migrates pages and tasks between nodes while a run measures "
+               "placement",
+               "sudo sysctl -w kernel.numa_balancing=0");
+    const char *cs = env_or(e, "clocksource");
+    if (cs[0] && strncmp(cs, "unavailable", 11) && strcmp(cs, "tsc"))
+        advise(out, cap, &n, "the kernel clocksource is not the TSC",
+               "the kernel does not trust the TSC here (a VM, or TSC problems): pinbench still "
+               "times with it when CPUID calls it invariant, but cross-CPU stamps may skew",
+               "on bare metal check dmesg for TSC warnings; in a VM this is the hypervisor's "
+               "choice (kvm-clock), nothing to fix in the guest");
+    if (strcmp(env_or(e, "build_type"), "release") && env_or(e, "build_type")[0])
+        advise(out, cap, &n, "this is not a release build",
+               "sanitizer builds are several times slower",
+               "make   (build/pinbench is the release build)");
+    return n;
 }

@@ -36,6 +36,16 @@ struct pb_jw;
 int pb_env_write_json(const struct pb_env *e, FILE *f);
 /* Writes the "warnings" array into an open JSON object. */
 void pb_env_warnings_json(struct pb_jw *w, const struct pb_env *e);
+/* `pinbench env --check`: what will make results noisy here, each with why and the commands
+ * that would fix it. Advice only: nothing is changed. Pure over the captured keys (tests pass
+ * a made-up environment). Returns how many were written to out (at most cap). */
+struct pb_advice {
+    char what[160];
+    char why[300];
+    char fix[400];
+};
+size_t pb_env_advice(const struct pb_env *e, struct pb_advice *out, size_t cap);
+
 /* The build this binary came from: "release", "asan", "tsan". */
 const char *pb_env_build_type(void);
 

@@ -2,6 +2,7 @@
  * Exit status: 0 success, 1 a run finished with invalid results or a runtime failure,
  * 2 bad usage or input (one line on stderr saying what and why). */
 #include "clock.h"
+#include "compare.h"
 #include "cpuset.h"
 #include "env.h"
 #include "gbench.h"
@@ -40,6 +41,7 @@ struct profile {
 
 static const struct profile profiles[] = {
     {"quick", 3, 0.01, "3 repetitions x 0.01 s: smoke runs and tests, not for conclusions"},
+    {"ci", 6, 0.05, "6 repetitions x 0.05 s: the regression gate (make ci-bench), ~1 min"},
     {"default", 8, 0.1, "8 repetitions x 0.1 s: under three minutes on 2 CPUs"},
     {"full", 20, 0.5, "20 repetitions x 0.5 s: tighter CIs; several times longer"},
 };
@@ -66,8 +68,15 @@ static void help_main(FILE *f)
                "  run    run experiments and write a results folder (pinbench run --help)\n"
                "  list   list experiment families and variants\n"
                "  env    show what pinbench sees: CPUs, topology, placements, clock, noise\n"
+               "         (env --check: what will make results noisy, and how to fix it)\n"
+               "  report rewrite a results folder's report.md and index.html\n"
+               "  compare  result folders side by side, with the environment diff\n"
+               "  regress  the CI gate: current results against a baseline\n"
+               "  export   a results folder for github-action-benchmark or Bencher\n"
+               "Each command has --help.\n"
                "\n"
-               "exit status: 0 ok, 1 invalid results or runtime failure, 2 bad usage or input\n");
+               "exit status: 0 ok, 1 invalid results, runtime failure or (regress) a regression,\n"
+               "2 bad usage or input\n");
 }
 
 static void help_run(FILE *f)
@@ -81,7 +90,7 @@ static void help_run(FILE *f)
                "options:\n"
                "  --cpus=LIST        CPUs to use, e.g. 0-3,8 (must be allowed to this process);\n"
                "                     the first is the home CPU, pinned variants run there\n"
-               "  --profile=NAME     quick | default | full (repetitions x min time):\n");
+               "  --profile=NAME     quick | ci | default | full (repetitions x min time):\n");
     for (size_t i = 0; i < PB_ARRAY_LEN(profiles); i++)
         fprintf(f, "                       %-8s %s\n", profiles[i].name, profiles[i].what);
     fprintf(
@@ -112,21 +121,25 @@ static void help_list(FILE *f)
 
 static void help_env(FILE *f)
 {
-    fprintf(
-        f, "usage: pinbench env [--cpus=LIST] [--counters=LIST] [--json] [--topology=SYNTHETIC]\n\n"
-           "Shows what pinbench sees: allowed CPUs, topology and the CPU pairs it would use for\n"
-           "each placement relation (or why one does not exist), the perf counters usable here\n"
-           "with libpfm4's full event strings (and why each unusable one is not), the clock and\n"
-           "its measured overheads, and the environment with noise warnings. --json prints\n"
-           "env.json's\n"
-           "content. --topology plans placements on an hwloc synthetic topology instead, e.g.\n"
-           "'package:2 l3:4 core:16 pu:2'. Changes nothing on the box.\n");
+    fprintf(f,
+            "usage: pinbench env [--cpus=LIST] [--counters=LIST] [--json | --check]\n"
+            "                    [--topology=SYNTHETIC]\n\n"
+            "Shows what pinbench sees: allowed CPUs, topology and the CPU pairs it would use for\n"
+            "each placement relation (or why one does not exist), the perf counters usable here\n"
+            "with libpfm4's full event strings (and why each unusable one is not), the clock and\n"
+            "its measured overheads, and the environment with noise warnings. --json prints\n"
+            "env.json's\n"
+            "content. --topology plans placements on an hwloc synthetic topology instead, e.g.\n"
+            "'package:2 l3:4 core:16 pu:2'. --check lists what will make results noisy here\n"
+            "(governor, turbo, SMT, no isolated CPUs, irqbalance, load, perf_event_paranoid, no\n"
+            "PMU, NUMA balancing, clocksource, build) with why and the commands that would fix\n"
+            "each. Changes nothing on the box.\n");
 }
 
 /* Options shared by the subcommands. */
 struct opts {
     const char *cpus, *profile, *out, *label, *clock, *topology, *counters;
-    bool json, help;
+    bool json, check, help;
     int gb_argc;
     char **gb_argv;
 };
@@ -167,6 +180,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
             o->clock = v;
         else if (is_env && !strcmp(a, "--json"))
             o->json = true;
+        else if (is_env && !strcmp(a, "--check"))
+            o->check = true;
         else if (is_env && opt_value(a, "--topology", &v))
             o->topology = v;
         else if (is_run && !strncmp(a, "--benchmark_", 12))
@@ -334,7 +349,19 @@ static int cmd_env(struct opts *o)
     env_add_counters(&env, &pmu);
     struct pb_overheads ov;
     pb_selfbench_quick(&ov);
-    if (o->json) {
+    if (o->check) {
+        struct pb_advice adv[24];
+        size_t na = pb_env_advice(&env, adv, PB_ARRAY_LEN(adv));
+        printf("pinbench env --check: %s\n",
+               pb_env_value(&env, "cpu_model") ? pb_env_value(&env, "cpu_model") : "this box");
+        if (!na)
+            printf("nothing found that will make results noisy.\n");
+        for (size_t i = 0; i < na; i++)
+            printf("\n%zu. %s\n   why: %s\n   fix: %s\n", i + 1, adv[i].what, adv[i].why,
+                   adv[i].fix);
+        printf("\nAdvice only: pinbench changed nothing. The fixes need root and most last until "
+               "reboot.\n");
+    } else if (o->json) {
         rc = pb_env_write_json(&env, stdout) < 0 ? 1 : 0;
     } else {
         for (size_t i = 0; i < env.n; i++)
@@ -661,8 +688,18 @@ int main(int argc, char **argv)
         help_main(stdout);
         return 0;
     }
+    if (!strcmp(cmd, "compare"))
+        return pb_cmd_compare(argc - 2, argv + 2);
+    if (!strcmp(cmd, "regress"))
+        return pb_cmd_regress(argc - 2, argv + 2);
+    if (!strcmp(cmd, "export"))
+        return pb_cmd_export(argc - 2, argv + 2);
+    if (!strcmp(cmd, "report"))
+        return pb_cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "env"))
-        return usage_error("unknown command '%s' (expected run, list or env; see --help)", cmd);
+        return usage_error("unknown command '%s' (expected run, list, env, report, compare, "
+                           "regress or export; see --help)",
+                           cmd);
     struct opts o;
     int rc = parse_opts(argc, argv, cmd, &o);
     if (rc)

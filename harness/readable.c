@@ -120,12 +120,13 @@ static const char *fmt_unit(double v, const char *unit, char *buf, size_t len)
 static void write_costmodel(struct sink *k, const struct pb_rset *s)
 {
     put_heading(k, 2, "Cost model: quoted figures against this box");
-    put_para(k, "Each figure quoted for Go's pinning model beside what this run measured: the median "
-                "over repetitions with its 95 % bootstrap CI. A figure holds when the CI overlaps "
-                "the quoted range; a single quoted number is read as half to twice itself (an order "
-                "of magnitude, not a measurement).");
-    static const char *const cols[] = {"claim", "quoted", "measured here", "95 % CI", "verdict",
-                                       "from", "note"};
+    put_para(k,
+             "Each figure quoted for Go's pinning model beside what this run measured: the median "
+             "over repetitions with its 95 % bootstrap CI. A figure holds when the CI overlaps "
+             "the quoted range; a single quoted number is read as half to twice itself (an order "
+             "of magnitude, not a measurement).");
+    static const char *const cols[] = {"claim",   "quoted", "measured here", "95 % CI",
+                                       "verdict", "from",   "note"};
     table_begin(k, cols, PB_ARRAY_LEN(cols));
     for (size_t i = 0; i < pb_n_claims; i++) {
         const struct pb_claim *c = &pb_claims[i];
@@ -200,7 +201,7 @@ static void write_family(struct sink *k, const struct pb_rset *s, const char *fa
     put_heading(k, 3, fam);
     const struct pb_json *ps = pb_json_get(s->summary, "pairs");
     static const char *const cols[] = {"baseline -> variant", "metric", "baseline", "variant",
-                                       "ratio [95 % CI]", "p", "verdict"};
+                                       "ratio [95 % CI]",     "p",      "verdict"};
     bool any = false;
     for (size_t i = 0; ps && i < ps->n; i++) {
         const struct pb_json *p = &ps->items[i];
@@ -274,7 +275,7 @@ static void write_all(struct sink *k, const struct pb_rset *s)
              pb_json_num(run, "min_time_s", NAN), pb_json_str(run, "cpus", "?"),
              pb_json_str(run, "build_type", "?"), pb_json_str(run, "git_commit", "?"),
              pb_json_get(run, "valid") && pb_json_get(run, "valid")->b ? "valid"
-                                                                      : "INVALID (see below)",
+                                                                       : "INVALID (see below)",
              pb_json_str(run, "command_line", "?"));
     put_para(k, line);
     write_costmodel(k, s);

@@ -859,7 +859,7 @@ static int report_plot_data(struct pb_results *res, struct pb_runner *R,
     return pb_results_close(f, rel);
 }
 
-static void report_scripts_dir(char *buf, size_t len)
+void pb_report_scripts_dir(char *buf, size_t len)
 {
     const char *e = getenv("PINBENCH_SCRIPTS");
     if (e && *e) {
@@ -890,7 +890,7 @@ static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, c
                           const struct plot_counts *pc, struct pb_env *env)
 {
     char scripts[1024], script[1100], dat[2048], cdf[2048], outp[2048], rel[256];
-    report_scripts_dir(scripts, sizeof scripts);
+    pb_report_scripts_dir(scripts, sizeof scripts);
     snprintf(script, sizeof script, "%s/family.gp", scripts);
     snprintf(rel, sizeof rel, "plots/%s.medians.dat", fam->name);
     pb_results_path(res, rel, dat, sizeof dat);

@@ -46,6 +46,9 @@ const char *pb_report_fmt(const char *metric, double v, char *buf, size_t len);
 /* Prints the pair table. */
 void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n);
 
+/* Where scripts/ is: $PINBENCH_SCRIPTS, else beside the binary's repository, else "scripts". */
+void pb_report_scripts_dir(char *buf, size_t len);
+
 struct pb_results;
 struct pb_env;
 struct pb_overheads;

@@ -28,7 +28,7 @@ int pb_results_check_label(const char *label)
     return 0;
 }
 
-static int results_mkdir_p(const char *path)
+int pb_mkdir_p(const char *path)
 {
     char buf[1536];
     snprintf(buf, sizeof buf, "%s", path);
@@ -71,7 +71,7 @@ int pb_results_begin(struct pb_results *res, const char *root, const char *host,
         snprintf(res->name, sizeof res->name, "%s-%s", res->stamp, label);
     else
         snprintf(res->name, sizeof res->name, "%s", res->stamp);
-    if (results_mkdir_p(res->dir) < 0)
+    if (pb_mkdir_p(res->dir) < 0)
         return pb_errf("results folder: %s", pb_err());
     static unsigned seq; /* several folders begun by one process in one second stay apart */
     snprintf(res->tmp, sizeof res->tmp, "%s/.tmp-%s-%ld-%u", res->dir, res->name, (long)getpid(),

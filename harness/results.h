@@ -18,6 +18,8 @@ struct pb_results {
     char stamp[32];   /* UTC, ISO 8601 basic: 20261123T093012Z */
 };
 
+/* mkdir -p: 0, or -1 with pb_err() naming the part that could not be made. */
+int pb_mkdir_p(const char *path);
 /* Checks label characters ([A-Za-z0-9._-], 1..64). 0 or -1 with pb_err(). */
 int pb_results_check_label(const char *label);
 /* Creates root/<host>/ and the temporary folder with hist/ and plots/. 0 or -1 with pb_err()

@@ -145,8 +145,10 @@ int pb_rset_load(struct pb_rset *s, const char *dir)
         ok += s->var[i].n_series > 0;
     if (!ok) {
         char why[4200];
-        snprintf(why, sizeof why, "%s: no repetition of any variant in gbench.json (an interrupted "
-                 "or empty run)", dir);
+        snprintf(why, sizeof why,
+                 "%s: no repetition of any variant in gbench.json (an interrupted "
+                 "or empty run)",
+                 dir);
         pb_rset_free(s);
         return pb_errf("%s", why);
     }

@@ -1,0 +1,29 @@
+#!/bin/sh
+# make ci-bench: the short "ci" profile, then the regression gate against a stored baseline.
+#   scripts/ci-bench.sh BINARY BASELINE_DIR
+# Writes results/<host>/<stamp>-ci/ and, beside it, regress.md and junit.xml; exits with
+# pinbench regress's status (0 clean, 1 regression, 2 usage or data error).
+set -eu
+bin=$1
+baseline=$2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+"$bin" run --profile=ci --label=ci | tee "$log"
+current=$(sed -n 's/^results: //p' "$log" | tail -n 1)
+if [ -z "$current" ]; then
+    echo "ci-bench: the run printed no results folder" >&2
+    exit 2
+fi
+for f in gbench.json summary.json env.json; do
+    if [ ! -f "$baseline/$f" ]; then
+        echo "ci-bench: no baseline at $baseline (missing $f)." >&2
+        echo "ci-bench: to make this run the baseline on this box:" >&2
+        echo "  mkdir -p $baseline && cp $current/gbench.json $current/summary.json $current/env.json $baseline/" >&2
+        exit 2
+    fi
+done
+cfg=""
+[ -f "$baseline/thresholds.txt" ] && cfg="--config=$baseline/thresholds.txt"
+# shellcheck disable=SC2086 # cfg is one word or none
+"$bin" regress --baseline="$baseline" --current="$current" $cfg --confirm \
+    --md="$current/regress.md" --junit="$current/junit.xml"

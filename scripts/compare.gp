@@ -1,0 +1,18 @@
+# pinbench compare: time per op of every variant, run B over run A, with the 95 % CI, one
+# panel line per compared run. Variables (gnuplot -e): dat, out, nblocks.
+set termoption noenhanced
+set encoding utf8
+set logscale y
+set grid ytics
+set ylabel "time per op, B / A (log scale; below 1: B faster)"
+set xtics rotate by -60 font ",7" noenhanced
+set key top left
+set offsets 0.5, 0.5, 0, 0
+set title "pinbench compare: change in median time per op, 95 % bootstrap CI"
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lc rgb "black" dt 2
+colors = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b"
+do for [t in "svg pngcairo"] {
+    if (t eq "svg") { set terminal svg size 1400,700 dynamic background rgb "white" noenhanced; set output out.".svg" }
+    else { set terminal pngcairo size 1400,700 noenhanced; set output out.".png" }
+    plot for [i=0:nblocks-1] dat index i using ($1 + 0.15 * i):3:4:5:xtic(2) with yerrorbars pt 7 ps 0.6 lc rgb word(colors, i % 6 + 1) title columnheader(1)
+}
