@@ -46,6 +46,10 @@ static void claim_verdict(const struct pb_claim *c, struct pb_claim_result *r)
         return;
     }
     snprintf(r->verdict, sizeof r->verdict, "does not hold");
+    if (clo < lo && r->value <= 0 && lo > 0) { /* no factor between opposite signs */
+        snprintf(r->note, sizeof r->note, "lower than quoted: at or below zero");
+        return;
+    }
     double ref = clo > hi ? hi : lo;
     double f = ref != 0 ? r->value / ref : INFINITY;
     snprintf(r->note, sizeof r->note, "%s than quoted: %.3gx %s its %s end",

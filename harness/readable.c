@@ -342,7 +342,7 @@ void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)
 {
     fprintf(f, "cost model: quoted figures against this box (median, 95%% CI; a single quoted "
                "number holds within 0.5-2x)\n");
-    fprintf(f, "%-22s %-26s %-12s %-24s %s\n", "claim", "quoted", "measured", "95% CI", "verdict");
+    fprintf(f, "%-22s %-32s %-12s %-24s %s\n", "claim", "quoted", "measured", "95% CI", "verdict");
     for (size_t i = 0; i < pb_n_claims; i++) {
         const struct pb_claim *c = &pb_claims[i];
         struct pb_claim_result r;
@@ -351,7 +351,7 @@ void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)
         fmt_unit(r.value, c->unit, val, sizeof val);
         if (isfinite(r.ci_lo) && isfinite(r.ci_hi))
             snprintf(ci, sizeof ci, "[%.3g, %.3g] %s", r.ci_lo, r.ci_hi, c->unit);
-        fprintf(f, "%-22s %-26s %-12s %-24s %s%s%s\n", c->id, c->quoted, val, ci, r.verdict,
+        fprintf(f, "%-22s %-32s %-12s %-24s %s%s%s\n", c->id, c->quoted, val, ci, r.verdict,
                 r.note[0] ? " - " : "", r.note);
     }
 }

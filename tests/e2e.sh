@@ -90,6 +90,27 @@ if "$PB" env | grep -q "^  task_clock_ns *user"; then tc=PB_EXPECT_TASK_CLOCK=1;
 # as many skips as `pinbench list` announces for this box (relations it lacks)
 check_run "quick run" "$tmp/quick.log" "$tc" PB_EXPECT_SKIPPED="$("$PB" list | grep -c "skipped here")"
 
+# The readable report and the cost-model table; compare, regress, export and report over it.
+qdir=$(sed -n 's/^results: //p' "$tmp/quick.log" | tail -n 1)
+if [ -s "$qdir/report.md" ] && [ -s "$qdir/index.html" ] && grep -q "^## Cost model" "$qdir/report.md" &&
+   grep -q "^cost model: " "$tmp/quick.log" && grep -q "^thread_create " "$tmp/quick.log"; then
+  ok "report.md, index.html and the cost-model table"
+else bad "readable report: $(ls "$qdir")"; fi
+if "$PB" regress --baseline="$qdir" --current="$qdir" >"$tmp/self.md" 2>&1 &&
+   grep -q "0 regression(s)" "$tmp/self.md"; then ok "regress: a run against itself is clean"
+else bad "regress against itself: $(head -3 "$tmp/self.md")"; fi
+for bin in "$PB" "$PB_ASAN"; do
+  if ASAN_OPTIONS=detect_leaks=1 PB_BIN="$bin" PB_TEST_GROUPS=compare_cli "$UNIT" >"$tmp/cli.log" 2>&1
+  then ok "compare, regress, export, report: exit statuses and outputs ($(basename "$(dirname "$bin")"))"
+  else bad "compare_cli ($bin): $(grep -m3 -E 'ERROR|error|Sanitizer' "$tmp/cli.log")"; fi
+done
+if "$PB" env --check >"$tmp/check.txt" 2>&1 && grep -q "^Advice only" "$tmp/check.txt"; then
+  ok "env --check advises and changes nothing"
+else bad "env --check: $(tail -3 "$tmp/check.txt")"; fi
+expect_usage "compare with one folder" compare "$qdir"
+expect_usage "regress without --current" regress --baseline="$qdir"
+expect_usage "export without a format" export "$qdir"
+
 # Every experiment under ASan+UBSan (tiny budget: this checks memory safety, not numbers).
 if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1 \
    "$PB_ASAN" run --profile=quick --benchmark_min_time=0.002 --benchmark_repetitions=2 \

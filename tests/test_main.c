@@ -6,17 +6,20 @@
 #include <string.h>
 
 static const struct pb_test_group *const groups[] = {
-    &pb_group_hist,   &pb_group_stats, &pb_group_cpuset,    &pb_group_topo,     &pb_group_json,
-    &pb_group_clock,  &pb_group_pin,   &pb_group_threads,   &pb_group_report,   &pb_group_results,
-    &pb_group_gbench, &pb_group_pmu,   &pb_group_resultdir, &pb_group_jsonfile, &pb_group_machine,
+    &pb_group_hist,        &pb_group_stats,    &pb_group_cpuset,  &pb_group_topo,
+    &pb_group_json,        &pb_group_clock,    &pb_group_pin,     &pb_group_threads,
+    &pb_group_report,      &pb_group_results,  &pb_group_gbench,  &pb_group_pmu,
+    &pb_group_resultdir,   &pb_group_jsonfile, &pb_group_machine, &pb_group_compare,
+    &pb_group_compare_cli,
 };
 
 static int selected(const char *name)
 {
     const char *sel = getenv("PB_TEST_GROUPS");
     if (!sel || !*sel)
-        /* these two check files given to them by tests/e2e.sh */
-        return strcmp(name, "resultdir") != 0 && strcmp(name, "jsonfile") != 0;
+        /* these check files or a binary given to them by tests/e2e.sh */
+        return strcmp(name, "resultdir") != 0 && strcmp(name, "jsonfile") != 0 &&
+               strcmp(name, "compare_cli") != 0;
     size_t n = strlen(name);
     for (const char *p = sel; *p;) {
         const char *e = strchr(p, ',');

@@ -1,0 +1,565 @@
+/* compare, regress, the cost model and the exports, on synthetic result folders with known
+ * differences: a 20 % slowdown with a tight spread is caught, noise inside the CI is not,
+ * mismatched environments warn, and malformed, truncated or partial folders are refused with one
+ * line. The "compare_cli" group drives the pinbench binary ($PB_BIN) over the same folders for
+ * exit statuses. */
+#include "tests.h"
+
+#include "compare.h"
+#include "costmodel.h"
+#include "env.h"
+#include "json.h"
+#include "readable.h"
+#include "rset.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define REPS 8
+
+/* A variant's repetitions: time per op scale x (1 + jitter_k). */
+struct synth_var {
+    const char *name; /* "fam/variant" */
+    double ns;        /* typical time per op */
+    double spread;    /* relative jitter amplitude */
+    const char *status;
+};
+
+static void write_text(const char *dir, const char *file, const char *text)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Writes a results folder: gbench.json (REPS rows per ok variant), summary.json (variants, one
+ * pair syn/base -> syn/pinned on real_time_ns), env.json (cpu_model as given). */
+static void make_set(const char *dir, const struct synth_var *v, size_t n, const char *cpu_model,
+                     unsigned seed)
+{
+    assert_int_equal(mkdir(dir, 0777) == 0 || access(dir, F_OK) == 0, 1);
+    char p[600];
+    snprintf(p, sizeof p, "%s/gbench.json", dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"context\": {}, \"benchmarks\": [\n");
+    bool first = true;
+    uint64_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].status, "ok"))
+            continue;
+        for (int r = 0; r < REPS; r++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            double u = (double)(x >> 11) / 9007199254740992.0 * 2 - 1; /* -1..1 */
+            double t = v[i].ns * (1 + v[i].spread * u);
+            fprintf(f,
+                    "%s{\"name\": \"%s/manual_time\", \"run_name\": \"%s/manual_time\", "
+                    "\"run_type\": \"iteration\", \"repetitions\": %d, \"repetition_index\": %d, "
+                    "\"iterations\": 1000, \"real_time\": %.6f, \"cpu_time\": %.6f, "
+                    "\"time_unit\": \"ns\", \"op_p50_ns\": %.6f, \"op_p99_ns\": %.6f}\n",
+                    first ? "" : ",", v[i].name, v[i].name, REPS, r, t, t, t, t * 2);
+            first = false;
+        }
+        fprintf(f,
+                ",{\"name\": \"%s/manual_time_median\", \"run_type\": \"aggregate\", "
+                "\"aggregate_name\": \"median\", \"real_time\": 1, \"time_unit\": \"ns\"}\n",
+                v[i].name);
+    }
+    fprintf(f, "]}\n");
+    fclose(f);
+    snprintf(p, sizeof p, "%s/summary.json", dir);
+    f = fopen(p, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "{\"schema\": \"pinbench-summary-1\", \"run\": {\"host\": \"h\", \"profile\": "
+            "\"default\", \"repetitions\": %d, \"min_time_s\": 0.1, \"valid\": true},\n"
+            "\"pairs\": [{\"experiment\": \"syn\", \"baseline\": \"base\", \"variant\": "
+            "\"pinned\", \"metric\": \"real_time_ns\", \"verdict\": \"faster\"}],\n"
+            "\"variants\": [",
+            REPS);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f,
+                "%s{\"name\": \"%s\", \"family\": \"syn\", \"status\": \"%s\", \"reason\": %s, "
+                "\"placement\": \"home cpu 0\"}",
+                i ? "," : "", v[i].name, v[i].status,
+                strcmp(v[i].status, "ok") ? "\"one NUMA node: all memory is local\"" : "null");
+    fprintf(f, "], \"skipped\": [], \"invalid\": [], \"warnings\": []}\n");
+    fclose(f);
+    char env[600];
+    snprintf(env, sizeof env,
+             "{\"cpu_model\": \"%s\", \"kernel_release\": \"6.1\", \"allowed_cpu_count\": \"16\", "
+             "\"smt_active\": \"0\", \"governor\": \"performance\", \"build_type\": \"release\"}\n",
+             cpu_model);
+    write_text(dir, "env.json", env);
+}
+
+static char root[64];
+
+static void mk_root(void)
+{
+    snprintf(root, sizeof root, "/tmp/pinbench-cmp-XXXXXX");
+    assert_non_null(mkdtemp(root));
+}
+
+static void rm_root(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+static const struct pb_verdict *find_verdict(const struct pb_verdict *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i].c.name, name))
+            return &v[i];
+    return NULL;
+}
+
+/* The standard A: base 100 us, pinned 50 us (pair ratio 0.5), tight spreads. */
+static const struct synth_var set_a[] = {
+    {"syn/base", 100000, 0.01, "ok"},
+    {"syn/pinned", 50000, 0.01, "ok"},
+    {"syn/far", 1000, 0.01, "skipped"},
+};
+
+static void test_regress_catches_slowdown(void **state)
+{
+    (void)state;
+    mk_root();
+    char a[128], b[128], c[128];
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(b, sizeof b, "%s/b", root);
+    snprintf(c, sizeof c, "%s/c", root);
+    make_set(a, set_a, 3, "Xeon", 1);
+    /* B: pinned 20 % slower, tight: the pair ratio and pinned's median both regress */
+    struct synth_var slow[3];
+    memcpy(slow, set_a, sizeof slow);
+    slow[1].ns = 60000;
+    make_set(b, slow, 3, "Xeon", 2);
+    /* C: the same as A, with noise inside the spread (5 %) */
+    struct synth_var noisy[3];
+    memcpy(noisy, set_a, sizeof noisy);
+    noisy[0].spread = noisy[1].spread = 0.05;
+    make_set(c, noisy, 3, "Xeon", 3);
+
+    struct pb_rset sa, sb, sc;
+    assert_int_equal(pb_rset_load(&sa, a), 0);
+    assert_int_equal(pb_rset_load(&sb, b), 0);
+    assert_int_equal(pb_rset_load(&sc, c), 0);
+    assert_int_equal(pb_rset_series(&sa, "syn/base", "real_time_ns")->n, REPS); /* no aggregates */
+    struct pb_thresholds t = {.default_pct = 10};
+    struct pb_verdict *v;
+    bool fp;
+    char why[512];
+    size_t n = pb_regress_judge(&sa, &sb, &t, &v, &fp, why, sizeof why);
+    assert_true(fp);
+    const struct pb_verdict *pin = find_verdict(v, n, "syn/pinned");
+    const struct pb_verdict *pair = find_verdict(v, n, "syn: base -> pinned");
+    const struct pb_verdict *base = find_verdict(v, n, "syn/base");
+    assert_non_null(pin);
+    assert_non_null(pair);
+    assert_non_null(base);
+    assert_true(pin->regression);
+    assert_near(pin->c.ratio, 1.2, 0.02);
+    assert_true(pin->c.p < 0.01);
+    assert_true(pair->regression);
+    assert_false(base->regression);
+    const struct pb_verdict *far = find_verdict(v, n, "syn/far"); /* listed, not judged */
+    assert_non_null(far);
+    assert_false(far->regression);
+    assert_true(isnan(far->c.ratio));
+    assert_non_null(strstr(far->c.note, "one NUMA node"));
+    free(v);
+
+    /* a 30 % threshold for pinned lets the same change through */
+    snprintf(t.pattern[0], sizeof t.pattern[0], "syn/pin*");
+    t.pct[0] = 30;
+    snprintf(t.pattern[1], sizeof t.pattern[1], "syn: base -> *");
+    t.pct[1] = NAN;
+    t.n = 2;
+    n = pb_regress_judge(&sa, &sb, &t, &v, &fp, why, sizeof why);
+    assert_false(find_verdict(v, n, "syn/pinned")->regression);
+    assert_false(find_verdict(v, n, "syn: base -> pinned")->regression);
+    free(v);
+    t.n = 0;
+
+    /* noise inside the CI is not a regression */
+    n = pb_regress_judge(&sa, &sc, &t, &v, &fp, why, sizeof why);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].regression)
+            fail_msg("noise flagged: %s ratio %.3f p %.3g", v[i].c.name, v[i].c.ratio, v[i].c.p);
+    free(v);
+
+    /* compare marks the slowdown significant and worse, the skipped variant with its reason */
+    struct pb_change *ch;
+    n = pb_compare_changes(&sa, &sb, 0.05, &ch);
+    bool seen_pin = false, seen_far = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(ch[i].name, "syn/pinned") && !strcmp(ch[i].metric, "real_time_ns")) {
+            seen_pin = true;
+            assert_true(ch[i].significant);
+            assert_int_equal(ch[i].worse, 1);
+        }
+        if (!strcmp(ch[i].name, "syn/far")) {
+            seen_far = true;
+            assert_non_null(strstr(ch[i].note, "one NUMA node"));
+        }
+    }
+    assert_true(seen_pin && seen_far);
+    free(ch);
+    pb_rset_free(&sa);
+    pb_rset_free(&sb);
+    pb_rset_free(&sc);
+    rm_root();
+}
+
+/* Another CPU: compare flags it questionable, regress judges pair ratios only. */
+static void test_mismatched_environments(void **state)
+{
+    (void)state;
+    mk_root();
+    char a[128], b[128];
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(b, sizeof b, "%s/b", root);
+    make_set(a, set_a, 3, "Xeon", 1);
+    struct synth_var slow[3];
+    memcpy(slow, set_a, sizeof slow);
+    slow[0].ns *= 2; /* a slower box: everything twice as slow, the ratio unchanged */
+    slow[1].ns *= 2;
+    make_set(b, slow, 3, "EPYC", 2);
+    struct pb_rset sa, sb;
+    assert_int_equal(pb_rset_load(&sa, a), 0);
+    assert_int_equal(pb_rset_load(&sb, b), 0);
+    struct pb_env_diff d[8];
+    size_t nd = pb_compare_env(&sa, &sb, d, 8);
+    assert_int_equal(nd, 1);
+    assert_string_equal(d[0].key, "cpu_model");
+    assert_true(d[0].questionable);
+    struct pb_thresholds t = {.default_pct = 10};
+    struct pb_verdict *v;
+    bool fp;
+    char why[512];
+    size_t n = pb_regress_judge(&sa, &sb, &t, &v, &fp, why, sizeof why);
+    assert_false(fp);
+    assert_non_null(strstr(why, "cpu_model"));
+    assert_int_equal(n, 1); /* the pair only */
+    assert_true(v[0].c.is_pair);
+    assert_false(v[0].regression);
+    free(v);
+    pb_rset_free(&sa);
+    pb_rset_free(&sb);
+    rm_root();
+}
+
+/* Missing, truncated, foreign and empty folders: refused with one line naming the problem. */
+static void test_bad_folders(void **state)
+{
+    (void)state;
+    mk_root();
+    struct pb_rset s;
+    char d[128], p[300];
+    assert_int_equal(pb_rset_load(&s, "/nonexistent/pinbench"), -1);
+    assert_non_null(strstr(pb_err(), "not a results folder"));
+    snprintf(d, sizeof d, "%s/partial", root);
+    make_set(d, set_a, 3, "Xeon", 1);
+    snprintf(p, sizeof p, "%s/env.json", d);
+    unlink(p);
+    assert_int_equal(pb_rset_load(&s, d), -1);
+    assert_non_null(strstr(pb_err(), "env.json"));
+    make_set(d, set_a, 3, "Xeon", 1);
+    write_text(d, "gbench.json", "{\"benchmarks\": [{\"name\": \"syn/b"); /* truncated */
+    assert_int_equal(pb_rset_load(&s, d), -1);
+    assert_non_null(strstr(pb_err(), "gbench.json"));
+    assert_null(strchr(pb_err(), '\n'));
+    write_text(d, "gbench.json", "{\"benchmarks\": []}");
+    assert_int_equal(pb_rset_load(&s, d), -1);
+    assert_non_null(strstr(pb_err(), "no repetition"));
+    make_set(d, set_a, 3, "Xeon", 1);
+    write_text(d, "summary.json", "{\"schema\": \"something-else\"}");
+    assert_int_equal(pb_rset_load(&s, d), -1);
+    assert_non_null(strstr(pb_err(), "not a pinbench summary"));
+    rm_root();
+}
+
+static void test_thresholds_file(void **state)
+{
+    (void)state;
+    mk_root();
+    write_text(root, "t.txt",
+               "# comment\n\nsyn/pin*  25\nsyn: base -> *\toff\n  other/*   5  # why\n");
+    struct pb_thresholds *t = calloc(1, sizeof *t);
+    t->default_pct = 10;
+    char p[200];
+    snprintf(p, sizeof p, "%s/t.txt", root);
+    if (pb_thresholds_load(t, p) < 0)
+        fail_msg("%s", pb_err());
+    assert_int_equal(t->n, 3);
+    assert_near(pb_thresholds_for(t, "syn/pinned"), 25, 0);
+    assert_true(isnan(pb_thresholds_for(t, "syn: base -> pinned")));
+    assert_near(pb_thresholds_for(t, "other/x"), 5, 0);
+    assert_near(pb_thresholds_for(t, "unmatched"), 10, 0);
+    write_text(root, "bad.txt", "syn/*  lots\n");
+    snprintf(p, sizeof p, "%s/bad.txt", root);
+    memset(t, 0, sizeof *t);
+    assert_int_equal(pb_thresholds_load(t, p), -1);
+    assert_non_null(strstr(pb_err(), "bad.txt:1"));
+    write_text(root, "bad.txt", "lonely\n");
+    memset(t, 0, sizeof *t);
+    assert_int_equal(pb_thresholds_load(t, p), -1);
+    free(t);
+    rm_root();
+}
+
+/* The cost model: a value inside the quoted range holds, outside does not (and says which way),
+ * a skipped variant is not measured (with its reason). */
+static void test_costmodel(void **state)
+{
+    (void)state;
+    mk_root();
+    char a[128];
+    snprintf(a, sizeof a, "%s/a", root);
+    make_set(a, set_a, 3, "Xeon", 1);
+    struct pb_rset s;
+    assert_int_equal(pb_rset_load(&s, a), 0);
+    struct pb_claim c = {"t",        "test", "50-200 us",    50,  200, "us", PB_CLAIM_VALUE,
+                         "syn/base", NULL,   "real_time_ns", 1e-3};
+    struct pb_claim_result r;
+    pb_claim_eval(&c, &s, &r);
+    assert_string_equal(r.verdict, "holds");
+    assert_near(r.value, 100, 2);
+    assert_true(r.ci_lo <= r.value && r.value <= r.ci_hi);
+    c.lo = 1;
+    c.hi = 10;
+    pb_claim_eval(&c, &s, &r);
+    assert_string_equal(r.verdict, "does not hold");
+    assert_non_null(strstr(r.note, "higher than quoted"));
+    struct pb_claim ratio = {"r",        "ratio",      "2 x",          2, 2, "x", PB_CLAIM_RATIO,
+                             "syn/base", "syn/pinned", "real_time_ns", 1};
+    pb_claim_eval(&ratio, &s, &r); /* base / pinned = 2: holds */
+    assert_string_equal(r.verdict, "holds");
+    assert_near(r.value, 2, 0.05);
+    ratio.lo = ratio.hi = 20; /* 2 is below 10 (half of 20) */
+    pb_claim_eval(&ratio, &s, &r);
+    assert_string_equal(r.verdict, "does not hold");
+    assert_non_null(strstr(r.note, "lower than quoted"));
+    struct pb_claim miss = {"m",       "missing",  "1 x",          1, 1, "x", PB_CLAIM_RATIO,
+                            "syn/far", "syn/base", "real_time_ns", 1};
+    pb_claim_eval(&miss, &s, &r);
+    assert_string_equal(r.verdict, "not measured");
+    assert_non_null(strstr(r.note, "one NUMA node"));
+    /* every claim of the real table evaluates (here: none of its variants exist) */
+    for (size_t i = 0; i < pb_n_claims; i++) {
+        pb_claim_eval(&pb_claims[i], &s, &r);
+        assert_true(!strcmp(r.verdict, "not measured") || !strcmp(r.verdict, "no test"));
+    }
+    /* the report files are written, and begin with the cost model */
+    assert_int_equal(pb_readable_write(&s), 0);
+    char p[300], buf[4096];
+    snprintf(p, sizeof p, "%s/report.md", a);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    buf[got] = '\0';
+    fclose(f);
+    char *cm = strstr(buf, "Cost model"), *ex = strstr(buf, "Experiments");
+    assert_true(cm && (!ex || cm < ex));
+    snprintf(p, sizeof p, "%s/index.html", a);
+    assert_int_equal(access(p, R_OK), 0);
+    pb_rset_free(&s);
+    rm_root();
+}
+
+/* env --check on made-up environments: a noisy one gets each fix, a quiet one none. */
+static void test_env_advice(void **state)
+{
+    (void)state;
+    struct pb_env e = {0};
+    pb_env_set(&e, "governor", "powersave");
+    pb_env_set(&e, "turbo", "on");
+    pb_env_set(&e, "scaling_driver", "intel_pstate");
+    pb_env_set(&e, "smt_active", "1");
+    pb_env_set(&e, "isolated_cpus", "(none)");
+    pb_env_set(&e, "nohz_full_cpus", "(none)");
+    pb_env_set(&e, "allowed_cpu_count", "16");
+    pb_env_set(&e, "irqbalance_running", "yes");
+    pb_env_set(&e, "build_type", "release");
+    struct pb_advice adv[24];
+    size_t n = pb_env_advice(&e, adv, 24);
+    const char *want[] = {"scaling_governor", "intel_pstate/no_turbo", "smt/control",
+                          "isolcpus=managed_irq,domain,12-15", "systemctl stop irqbalance"};
+    for (size_t k = 0; k < PB_ARRAY_LEN(want); k++) {
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = strstr(adv[i].fix, want[k]) != NULL;
+        if (!found)
+            fail_msg("no advice containing '%s'", want[k]);
+    }
+    pb_env_free(&e);
+    struct pb_env q = {0};
+    pb_env_set(&q, "governor", "performance");
+    pb_env_set(&q, "turbo", "off");
+    pb_env_set(&q, "smt_active", "0");
+    pb_env_set(&q, "isolated_cpus", "2-3");
+    pb_env_set(&q, "irqbalance_running", "no");
+    pb_env_set(&q, "perf_event_paranoid", "1");
+    pb_env_set(&q, "pmu_cpu_present", "yes");
+    pb_env_set(&q, "clocksource", "tsc");
+    pb_env_set(&q, "build_type", "release");
+    assert_int_equal(pb_env_advice(&q, adv, 24), 0);
+    pb_env_free(&q);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_regress_catches_slowdown),
+    cmocka_unit_test(test_mismatched_environments),
+    cmocka_unit_test(test_bad_folders),
+    cmocka_unit_test(test_thresholds_file),
+    cmocka_unit_test(test_costmodel),
+    cmocka_unit_test(test_env_advice),
+};
+const struct pb_test_group pb_group_compare = PB_GROUP("compare", tests);
+
+/* ---- the CLI over the same folders (PB_BIN: the pinbench binary) ---- */
+
+/* Runs `$PB_BIN args`, stdout to out_path (or /dev/null), stderr to err_path; exit status. */
+static int run_cli(const char *args, const char *out_path, const char *err_path)
+{
+    const char *bin = getenv("PB_BIN");
+    if (!bin)
+        fail_msg("PB_BIN is not set");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", bin, args, out_path ? out_path : "/dev/null",
+             err_path);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static size_t count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    int c;
+    while (f && (c = fgetc(f)) != EOF)
+        n += c == '\n';
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static void test_cli_exit_statuses(void **state)
+{
+    (void)state;
+    mk_root();
+    char a[128], b[128], c[128], args[1024], out[200], err[200], junit[200];
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(b, sizeof b, "%s/b", root);
+    snprintf(c, sizeof c, "%s/c", root);
+    snprintf(out, sizeof out, "%s/out.txt", root);
+    snprintf(err, sizeof err, "%s/err.txt", root);
+    snprintf(junit, sizeof junit, "%s/junit.xml", root);
+    make_set(a, set_a, 3, "Xeon", 1);
+    struct synth_var slow[3];
+    memcpy(slow, set_a, sizeof slow);
+    slow[1].ns = 60000;
+    make_set(b, slow, 3, "Xeon", 2);
+    struct synth_var noisy[3];
+    memcpy(noisy, set_a, sizeof noisy);
+    noisy[0].spread = noisy[1].spread = 0.05;
+    make_set(c, noisy, 3, "EPYC", 3);
+
+    snprintf(args, sizeof args, "regress --baseline=%s --current=%s --junit=%s", a, b, junit);
+    assert_int_equal(run_cli(args, out, err), 1);
+    struct pb_json *x = NULL;
+    FILE *f = fopen(junit, "r");
+    assert_non_null(f);
+    char xml[8192];
+    size_t got = fread(xml, 1, sizeof xml - 1, f);
+    xml[got] = '\0';
+    fclose(f);
+    assert_non_null(strstr(xml, "<failure message=\"regression"));
+    assert_non_null(strstr(xml, "failures=\"2\""));
+    snprintf(args, sizeof args, "regress --baseline=%s --current=%s", a, c);
+    assert_int_equal(run_cli(args, out, err), 0); /* noise, and another CPU: pair only */
+    f = fopen(out, "r");
+    got = fread(xml, 1, sizeof xml - 1, f);
+    xml[got] = '\0';
+    fclose(f);
+    assert_non_null(strstr(xml, "fingerprints differ (cpu_model"));
+
+    /* usage and data errors: exit 2 and one line */
+    static const char *const bad[] = {
+        "regress --baseline=/nonexistent --current=/nonexistent",
+        "regress --current=/tmp",
+        "regress --baseline=/tmp --current=/tmp --threshold=abc",
+        "compare /nonexistent",
+        "compare --bogus",
+        "export --format=csv /tmp",
+        "report",
+    };
+    for (size_t i = 0; i < PB_ARRAY_LEN(bad); i++) {
+        int rc = run_cli(bad[i], out, err);
+        if (rc != 2 || count_lines(err) != 1)
+            fail_msg("'%s': exit %d, %zu stderr lines", bad[i], rc, count_lines(err));
+    }
+    snprintf(args, sizeof args, "compare %s %s/partial", a, root);
+    assert_int_equal(run_cli(args, out, err), 2);
+
+    /* compare with --out: markdown, JSON that parses, the questionable environment warned */
+    snprintf(args, sizeof args, "compare %s %s --out=%s/cmp", a, c, root);
+    assert_int_equal(run_cli(args, out, err), 0);
+    assert_true(count_lines(err) >= 1); /* the warning about cpu_model */
+    char p[300];
+    snprintf(p, sizeof p, "%s/cmp/compare.json", root);
+    x = pb_json_load(p);
+    if (!x)
+        fail_msg("%s", pb_err());
+    const struct pb_json *cmp = pb_json_get(x, "comparisons");
+    assert_true(cmp && cmp->n == 1);
+    assert_true(pb_json_get(&cmp->items[0], "env_diff")->n >= 1);
+    pb_json_free(x);
+
+    /* exports parse, and carry median, p50 and p99 of every variant that ran */
+    snprintf(p, sizeof p, "%s/gh.json", root);
+    snprintf(args, sizeof args, "export --format=github %s --out=%s", a, p);
+    assert_int_equal(run_cli(args, NULL, err), 0);
+    x = pb_json_load(p);
+    assert_non_null(x);
+    assert_int_equal(x->type, PB_JSON_ARR);
+    assert_int_equal(x->n, 6); /* two variants x three figures; the skipped one left out */
+    assert_string_equal(pb_json_str(&x->items[0], "unit", ""), "ns");
+    pb_json_free(x);
+    snprintf(p, sizeof p, "%s/bmf.json", root);
+    snprintf(args, sizeof args, "export --format=bencher %s --out=%s", a, p);
+    assert_int_equal(run_cli(args, NULL, err), 0);
+    x = pb_json_load(p);
+    assert_non_null(x);
+    const struct pb_json *lat = pb_json_get(pb_json_get(x, "syn/pinned"), "latency");
+    assert_non_null(lat);
+    double med = pb_json_num(lat, "value", NAN);
+    assert_true(pb_json_num(lat, "lower_value", NAN) <= med &&
+                med <= pb_json_num(lat, "upper_value", NAN));
+    assert_non_null(pb_json_get(pb_json_get(x, "syn/pinned"), "p99-latency"));
+    pb_json_free(x);
+
+    snprintf(args, sizeof args, "report %s", a);
+    assert_int_equal(run_cli(args, out, err), 0);
+    snprintf(p, sizeof p, "%s/index.html", a);
+    assert_int_equal(access(p, R_OK), 0);
+    rm_root();
+}
+
+static const struct CMUnitTest cli_tests[] = {
+    cmocka_unit_test(test_cli_exit_statuses),
+};
+const struct pb_test_group pb_group_compare_cli = PB_GROUP("compare_cli", cli_tests);
