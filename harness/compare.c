@@ -1096,7 +1096,7 @@ int pb_cmd_report(int argc, char **argv)
     if (argc != 1 || argv[0][0] == '-')
         return cmd_error("report: expects one results folder (see pinbench report --help)");
     struct pb_rset s;
-    if (pb_rset_load(&s, argv[0]) < 0)
+    if (pb_rset_load_partial(&s, argv[0]) < 0)
         return cmd_error("report: %s", pb_err());
     int rc = 0;
     if (pb_readable_write(&s) < 0)

@@ -24,6 +24,7 @@
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,11 @@ static int usage_error(const char *fmt, ...)
     fprintf(stderr, "\n");
     va_end(ap);
     return EXIT_USAGE;
+}
+
+static void main_on_stop(int signo)
+{
+    pb_runner_request_stop(signo);
 }
 
 static void help_main(FILE *f)
@@ -623,7 +629,32 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     time_t t0 = time(NULL);
     char started[32];
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t0));
+    /* SIGINT/SIGTERM: finish the operation in progress, tear down, write what was measured;
+     * a second signal takes the default action (the hidden temporary folder is then left, and
+     * never looks complete) */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = main_on_stop;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     long n_run = pb_gb_run(json_path, pb_runner_on_report, &R);
+    int stop = pb_runner_stop_signal();
+    if (stop) {
+        size_t unrun = pb_runner_mark_unrun(&R);
+        if (R.progress)
+            fprintf(stderr, "\r\033[K");
+        fprintf(stderr,
+                "pinbench: stopped by %s: writing a partial results folder (%zu variant(s) "
+                "not run)\n",
+                stop == SIGINT ? "SIGINT" : "SIGTERM", unrun);
+        pb_env_warn(&env,
+                    "the run was stopped by %s: results are partial (interrupted variants are "
+                    "marked \"partial\", those not reached are skipped); compare and regress "
+                    "refuse this folder",
+                    stop == SIGINT ? "SIGINT" : "SIGTERM");
+    }
     if (n_run < 0) {
         pb_results_abort(&res);
         fprintf(stderr, "pinbench: %s\n", pb_err());
@@ -644,7 +675,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     struct pb_rset rs;
     bool have_rs = false;
     if (pb_report_write(&res, &R, pairs, n_pairs, &env, &ov, &meta) < 0 ||
-        pb_rset_load(&rs, res.tmp) < 0 || !(have_rs = true) || pb_readable_write(&rs) < 0 ||
+        pb_rset_load_partial(&rs, res.tmp) < 0 || !(have_rs = true) || pb_readable_write(&rs) < 0 ||
         pb_results_finish(&res) < 0) {
         fprintf(stderr, "pinbench: results: %s\n", pb_err());
         if (have_rs)
@@ -674,6 +705,8 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     pb_env_free(&env);
     pb_topo_free(&topo);
     pb_gb_shutdown();
+    if (stop)
+        return 128 + stop;
     return valid ? 0 : 1;
 }
 

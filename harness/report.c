@@ -6,6 +6,7 @@
 #include "env.h"
 #include "json.h"
 #include "results.h"
+#include "sha256.h"
 #include "selfbench.h"
 #include "util.h"
 
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -297,6 +299,8 @@ static const char *vreg_status(const struct pb_vreg *vr)
         return "skipped";
     if (vr->invalid_reason[0])
         return "invalid";
+    if (vr->interrupted)
+        return "partial";
     if (!vr->reps_reported && !vr->reps_errored)
         return "not selected";
     return "ok";
@@ -404,6 +408,7 @@ static void report_variant_json(struct pb_jw *w, const struct pb_vreg *vr)
     pb_jw_str(w, "reason",
               vr->skip_reason[0]      ? vr->skip_reason
               : vr->invalid_reason[0] ? vr->invalid_reason
+              : vr->interrupted       ? "interrupted: the run was stopped by a signal"
                                       : NULL);
     pb_jw_str(w, "placement", vr->placement);
     pb_jw_str(w, "plan", vr->plan[0] ? vr->plan : NULL);
@@ -967,6 +972,39 @@ static int report_env_json(struct pb_results *res, struct pb_env *env)
     return pb_results_close(f, "env.json");
 }
 
+/* "manifest": {algorithm, files: [{path, bytes, sha256}]} over the folder's other files, so a
+ * reader can tell a complete folder from a truncated or altered one. */
+static int report_manifest_json(struct pb_jw *w, const char *dir)
+{
+    size_t n;
+    char **files = pb_results_manifest_files(dir, &n);
+    if (!files)
+        return -1;
+    int rc = 0;
+    pb_jw_obj_begin(w, "manifest");
+    pb_jw_str(w, "algorithm", "sha256");
+    pb_jw_arr_begin(w, "files");
+    for (size_t i = 0; i < n; i++) {
+        char full[4700], hex[65];
+        uint64_t bytes;
+        snprintf(full, sizeof full, "%s/%s", dir, files[i]);
+        if (rc == 0 && pb_sha256_file(full, hex, &bytes) < 0)
+            rc = -1;
+        if (rc == 0) {
+            pb_jw_obj_begin(w, NULL);
+            pb_jw_str(w, "path", files[i]);
+            pb_jw_int(w, "bytes", (long long)bytes);
+            pb_jw_str(w, "sha256", hex);
+            pb_jw_obj_end(w);
+        }
+        free(files[i]);
+    }
+    free(files);
+    pb_jw_arr_end(w);
+    pb_jw_obj_end(w);
+    return rc;
+}
+
 int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb_pair_result *pairs,
                     size_t n_pairs, struct pb_env *env, const struct pb_overheads *ov,
                     const struct pb_run_meta *meta)
@@ -998,6 +1036,9 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
     for (size_t i = 0; i < R->n; i++)
         valid &= R->vr[i].invalid_reason[0] == '\0';
 
+    /* summary.json last: its manifest covers every file written before it */
+    if (report_env_json(res, env) < 0)
+        return -1;
     FILE *f = pb_results_open(res, "summary.json");
     if (!f)
         return -1;
@@ -1017,6 +1058,13 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
     pb_jw_str(&w, "build_type", pb_env_build_type());
     pb_jw_str(&w, "git_commit", pb_env_value(env, "git_commit"));
     pb_jw_bool(&w, "valid", valid);
+    int stop = pb_runner_stop_signal();
+    pb_jw_bool(&w, "partial", stop != 0);
+    pb_jw_str(&w, "stopped_by",
+              stop == SIGINT    ? "SIGINT"
+              : stop == SIGTERM ? "SIGTERM"
+              : stop            ? "a signal"
+                                : NULL);
     pb_jw_num(&w, "alpha", PB_ALPHA);
     pb_jw_int(&w, "bootstrap_rounds", PB_BOOTSTRAP_ROUNDS);
     pb_jw_obj_end(&w);
@@ -1047,12 +1095,11 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
     report_reasons_json(&w, "skipped", R, offsetof(struct pb_vreg, skip_reason));
     report_reasons_json(&w, "invalid", R, offsetof(struct pb_vreg, invalid_reason));
     pb_env_warnings_json(&w, env);
+    int mrc = report_manifest_json(&w, res->tmp);
     pb_jw_obj_end(&w);
-    if (pb_jw_finish(&w) < 0) {
+    if (pb_jw_finish(&w) < 0 || mrc < 0) {
         fclose(f);
         return -1;
     }
-    if (pb_results_close(f, "summary.json") < 0)
-        return -1;
-    return report_env_json(res, env);
+    return pb_results_close(f, "summary.json");
 }

@@ -5,8 +5,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -173,4 +175,58 @@ void pb_results_abort(struct pb_results *res)
 {
     if (res->tmp[0])
         results_rm_rf(res->tmp);
+}
+
+static int results_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool results_in_manifest(const char *rel)
+{
+    size_t l = strlen(rel);
+    return strcmp(rel, "summary.json") && strcmp(rel, "report.md") && strcmp(rel, "index.html") &&
+           !(l > 4 && !strcmp(rel + l - 4, ".tmp")) && rel[0] != '.';
+}
+
+char **pb_results_manifest_files(const char *dir, size_t *n)
+{
+    static const char *const subs[] = {"", "hist/", "plots/"};
+    char **out = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (size_t k = 0; k < PB_ARRAY_LEN(subs); k++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, subs[k]);
+        DIR *d = opendir(p);
+        if (!d) {
+            if (k == 0) {
+                pb_errf("cannot list %s: %s", dir, strerror(errno));
+                free(out);
+                return NULL;
+            }
+            continue;
+        }
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            char rel[512], full[4700];
+            snprintf(rel, sizeof rel, "%s%s", subs[k], e->d_name);
+            snprintf(full, sizeof full, "%s/%s", dir, rel);
+            struct stat st;
+            if (e->d_name[0] == '.' || stat(full, &st) != 0 || !S_ISREG(st.st_mode) ||
+                !results_in_manifest(rel))
+                continue;
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 64;
+                out = pb_xrealloc(out, cap * sizeof *out, "manifest paths");
+            }
+            out[(*n)++] = pb_xstrdup(rel);
+        }
+        closedir(d);
+    }
+    if (*n)
+        qsort(out, *n, sizeof *out, results_cmp_str);
+    if (!out)
+        out = pb_xcalloc(1, sizeof *out, "manifest paths");
+    return out;
 }

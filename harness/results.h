@@ -18,6 +18,12 @@ struct pb_results {
     char stamp[32];   /* UTC, ISO 8601 basic: 20261123T093012Z */
 };
 
+/* The files of a results folder that its manifest covers: every regular file under `dir`,
+ * hist/ and plots/ except summary.json (which holds the manifest), report.md and index.html
+ * (derived from the rest, rewritable with `pinbench report`) and temporary files; sorted paths
+ * relative to dir. Returns a heap array of heap strings (free both), count in *n, or NULL with
+ * pb_err(). */
+char **pb_results_manifest_files(const char *dir, size_t *n);
 /* mkdir -p: 0, or -1 with pb_err() naming the part that could not be made. */
 int pb_mkdir_p(const char *path);
 /* Checks label characters ([A-Za-z0-9._-], 1..64). 0 or -1 with pb_err(). */

@@ -2,13 +2,16 @@
 #include "rset.h"
 
 #include "json.h"
+#include "sha256.h"
 #include "util.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static struct pb_json *rset_file(const char *dir, const char *name)
 {
@@ -127,7 +130,67 @@ static int rset_read_summary(struct pb_rset *s)
     return 0;
 }
 
+/* Every file the manifest lists is there, with its size and checksum; a folder written before
+ * manifests existed has none and is read as it is. A run cut short says so and is refused:
+ * its variants are not all there, and a comparison would silently miss them. */
+static int rset_verify(const struct pb_rset *s, bool allow_partial)
+{
+    const struct pb_json *run = pb_json_get(s->summary, "run");
+    const struct pb_json *partial = pb_json_get(run, "partial");
+    if (!allow_partial && partial && partial->type == PB_JSON_BOOL && partial->b)
+        return pb_errf("%s: a partial run (%s): refusing to compare it", s->dir,
+                       pb_json_str(run, "stopped_by", "interrupted"));
+    const struct pb_json *m = pb_json_get(s->summary, "manifest");
+    if (!m)
+        return 0;
+    const struct pb_json *files = pb_json_get(m, "files");
+    if (strcmp(pb_json_str(m, "algorithm", ""), "sha256") != 0 || !files ||
+        files->type != PB_JSON_ARR)
+        return pb_errf("%s/summary.json: the manifest is malformed", s->dir);
+    for (size_t i = 0; i < files->n; i++) {
+        const char *rel = pb_json_str(&files->items[i], "path", NULL);
+        const char *want = pb_json_str(&files->items[i], "sha256", "");
+        double bytes = pb_json_num(&files->items[i], "bytes", -1);
+        if (!rel || strstr(rel, "..") || rel[0] == '/')
+            return pb_errf("%s/summary.json: manifest entry %zu has no usable path", s->dir, i);
+        char full[4400], hex[65];
+        uint64_t got;
+        snprintf(full, sizeof full, "%s/%s", s->dir, rel);
+        /* a stored baseline keeps only the JSON: hist/ and plots/ may be absent as a whole,
+         * never in part */
+        const char *slash = strchr(rel, '/');
+        if (slash) {
+            char sub[4400];
+            snprintf(sub, sizeof sub, "%s/%.*s", s->dir, (int)(slash - rel), rel);
+            if (access(sub, F_OK) != 0)
+                continue;
+        }
+        if (access(full, F_OK) != 0)
+            return pb_errf("%s: incomplete folder: %s, listed in the manifest, is missing", s->dir,
+                           rel);
+        if (pb_sha256_file(full, hex, &got) < 0)
+            return -1;
+        if ((double)got != bytes || strcmp(hex, want) != 0)
+            return pb_errf("%s: corrupted folder: %s does not match its checksum (%llu bytes, "
+                           "manifest says %.0f)",
+                           s->dir, rel, (unsigned long long)got, bytes);
+    }
+    return 0;
+}
+
+static int rset_load(struct pb_rset *s, const char *dir, bool allow_partial);
+
 int pb_rset_load(struct pb_rset *s, const char *dir)
+{
+    return rset_load(s, dir, false);
+}
+
+int pb_rset_load_partial(struct pb_rset *s, const char *dir)
+{
+    return rset_load(s, dir, true);
+}
+
+static int rset_load(struct pb_rset *s, const char *dir, bool allow_partial)
 {
     memset(s, 0, sizeof *s);
     struct stat st;
@@ -136,7 +199,7 @@ int pb_rset_load(struct pb_rset *s, const char *dir)
     s->dir = pb_xstrdup(dir);
     if (!(s->summary = rset_file(dir, "summary.json")) || !(s->env = rset_file(dir, "env.json")) ||
         !(s->gbench = rset_file(dir, "gbench.json")) || rset_read_summary(s) < 0 ||
-        rset_read_gbench(s) < 0) {
+        rset_verify(s, allow_partial) < 0 || rset_read_gbench(s) < 0) {
         pb_rset_free(s);
         return -1;
     }

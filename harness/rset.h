@@ -37,6 +37,8 @@ struct pb_rset {
 
 /* Loads `dir`. 0, or -1 with pb_err() naming the folder, the file and the problem. */
 int pb_rset_load(struct pb_rset *s, const char *dir);
+/* The same, also for a partial (interrupted) run: for its own report, not for comparisons. */
+int pb_rset_load_partial(struct pb_rset *s, const char *dir);
 void pb_rset_free(struct pb_rset *s);
 const struct pb_rvariant *pb_rset_variant(const struct pb_rset *s, const char *name);
 /* The series of `metric` of variant `name`, or NULL (not run here, or not reported). */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <sys/prctl.h>
 #include <math.h>
@@ -57,6 +58,7 @@ struct pb_run {
     bool pmu_counted;
     struct pb_pmu_count pmu[PB_PMU_MAX];
     bool failed;
+    bool interrupted; /* a stop request ended the call early */
     char reason[256];
 };
 
@@ -841,8 +843,57 @@ static void run_init(struct pb_vreg *vr)
         pb_hist_reset(r->h[m]);
 }
 
+static volatile sig_atomic_t run_stop_signo;
+
+/* Consumes the iterations Google Benchmark planned for this call without running them: an
+ * errored repetition must report the same iteration count as the others of its benchmark, or
+ * its statistics step aborts. */
+static void run_drain(const struct pb_driver *d, unsigned batch)
+{
+    while (d->keep_running(d->ctx, batch))
+        d->set_time(d->ctx, 0);
+}
+
+void pb_runner_request_stop(int signo)
+{
+    run_stop_signo = signo ? signo : SIGTERM;
+}
+
+void pb_runner_clear_stop(void)
+{
+    run_stop_signo = 0;
+}
+
+int pb_runner_stop_signal(void)
+{
+    return run_stop_signo;
+}
+
+size_t pb_runner_mark_unrun(struct pb_runner *R)
+{
+    size_t n = 0;
+    if (!run_stop_signo)
+        return 0;
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vr = &R->vr[i];
+        if (vr->deselected || vr->skip_reason[0] || vr->reps_reported || vr->reps_errored ||
+            (vr->v->full_profile_only && !R->full_profile))
+            continue;
+        snprintf(vr->skip_reason, sizeof vr->skip_reason,
+                 "not run: the run was stopped by signal %d before this variant", run_stop_signo);
+        n++;
+    }
+    return n;
+}
+
 int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
 {
+    if (run_stop_signo) {
+        vr->interrupted = true;
+        run_drain(d, vr->v->batch > 1 ? vr->v->batch : 1);
+        d->skip(d->ctx, "interrupted: the run is stopping");
+        return -1;
+    }
     run_init(vr);
     struct pb_run *r = vr->run;
     const struct pb_variant *v = vr->v;
@@ -891,6 +942,10 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         }
         uint64_t loop_start = pb_ticks_begin(), prev_end = loop_start;
         while (d->keep_running(d->ctx, batch)) {
+            if (run_stop_signo) { /* stop after the last whole operation, then tear down */
+                r->interrupted = true;
+                break;
+            }
             uint64_t t0;
             if (period_ticks > 0) {
                 /* open loop: the op's time is wall time since the previous one ended */
@@ -950,6 +1005,15 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         else if (th_end != r->threads_start)
             pb_run_fail(r, "thread count changed from %llu to %llu during the call (leak)",
                         (unsigned long long)r->threads_start, (unsigned long long)th_end);
+    }
+    if (r->interrupted && !r->failed) {
+        /* threads were joined above; the call's numbers are incomplete, not wrong */
+        vr->interrupted = true;
+        if (have_saved)
+            (void)pb_pin_self_mask(&saved);
+        run_drain(d, batch);
+        d->skip(d->ctx, "interrupted: the run is stopping");
+        return -1;
     }
     if (!r->failed && r->h[0]->count * batch != ops)
         pb_run_fail(r, "op histogram holds %llu samples for %llu operations",

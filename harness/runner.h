@@ -34,7 +34,8 @@ struct pb_vreg {
     char placement[96];       /* where it ran, e.g. "home cpu 0, other cpu 1 (other_l3)" */
     int pair_a, pair_b;       /* the planned pair of pair_rel variants */
     bool deselected;          /* outside the run's filter: not reported, even as skipped */
-    char plan[400];           /* pb_run_announce's statement, once stated */
+    char plan[400];
+    bool interrupted; /* a call of it was cut short by a stop request */           /* pb_run_announce's statement, once stated */
     /* pb_run_matrix_add/_value cells, n_matrix x n_matrix over the run's CPUs in order (or the
      * topology's NUMA nodes for by_node matrices); the calls of the current trial accumulate
      * in call_matrix, folded into matrix like the histograms */
@@ -123,6 +124,16 @@ struct pb_counters {
 };
 double pb_counters_get(const struct pb_counters *c, const char *name);
 /* Runs one call of exactly `iterations` ops without Google Benchmark and keeps its counters. */
+/* Stopping a run (SIGINT, SIGTERM): async-signal-safe. The call in progress ends after its
+ * current operation, tears down (joining its threads) and is reported as interrupted, not
+ * invalid; later calls return at once; the report marks the run partial. */
+void pb_runner_request_stop(int signo);
+int pb_runner_stop_signal(void); /* the signal that asked, or 0 */
+void pb_runner_clear_stop(void);  /* for a process that goes on (tests) */
+/* After the run: variants that never ran because of the stop get that as their skip reason.
+ * Returns how many. */
+size_t pb_runner_mark_unrun(struct pb_runner *R);
+
 int pb_runner_call_fixed(struct pb_vreg *vr, uint64_t iterations, struct pb_counters *out);
 
 #endif

@@ -107,6 +107,33 @@ done
 if "$PB" env --check >"$tmp/check.txt" 2>&1 && grep -q "^Advice only" "$tmp/check.txt"; then
   ok "env --check advises and changes nothing"
 else bad "env --check: $(tail -3 "$tmp/check.txt")"; fi
+# Nothing lost: a folder whose files no longer match the manifest in summary.json is refused.
+cp -r "$qdir" "$tmp/corrupt"
+f=$(ls "$tmp/corrupt/hist/"*.csv | head -n 1)
+echo "1,1,1" >>"$f"
+err=$("$PB" regress --baseline="$qdir" --current="$tmp/corrupt" 2>&1 >/dev/null); rc=$?
+if [ "$rc" -eq 2 ] && printf '%s' "$err" | grep -q "corrupted folder"; then ok "a corrupted folder is refused: $err"
+else bad "corrupted folder: exit $rc: $err"; fi
+rm "$f"
+err=$("$PB" compare "$qdir" "$tmp/corrupt" 2>&1 >/dev/null); rc=$?
+if [ "$rc" -eq 2 ] && printf '%s' "$err" | grep -q "incomplete folder"; then ok "an incomplete folder is refused"
+else bad "incomplete folder: exit $rc: $err"; fi
+
+# SIGINT mid-run: the run stops after the current operation, writes a folder marked partial,
+# exits 130; compare and regress refuse it.
+"$PB" run --out="$tmp/int" --benchmark_filter=churn >"$tmp/int.log" 2>&1 &
+pid=$!
+sleep 3
+kill -INT "$pid"
+wait "$pid"; rc=$?
+idir=$(sed -n 's/^results: //p' "$tmp/int.log" | tail -n 1)
+if [ "$rc" -eq 130 ] && [ -n "$idir" ] && grep -q '"partial": true' "$idir/summary.json" &&
+   grep -q "stopped by SIGINT" "$tmp/int.log"; then ok "SIGINT: exit 130, a partial folder, said so"
+else bad "SIGINT: exit $rc, folder '$idir': $(tail -3 "$tmp/int.log")"; fi
+err=$("$PB" compare "$idir" "$qdir" 2>&1 >/dev/null); rc=$?
+if [ "$rc" -eq 2 ] && printf '%s' "$err" | grep -q "partial run"; then ok "a partial folder is refused by compare"
+else bad "partial folder: exit $rc: $err"; fi
+
 expect_usage "compare with one folder" compare "$qdir"
 expect_usage "regress without --current" regress --baseline="$qdir"
 expect_usage "export without a format" export "$qdir"

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -562,6 +563,52 @@ static int op_stall(struct pb_run *r)
     return 0;
 }
 
+/* A worker thread that must be joined however the call ends, and an op that asks the run to
+ * stop (as SIGINT would) at its fifth operation. */
+struct stopper {
+    pthread_t t;
+    atomic_bool quit;
+    int ops;
+};
+
+static void *stopper_worker(void *p)
+{
+    struct stopper *s = p;
+    while (!atomic_load(&s->quit))
+        usleep(500);
+    return NULL;
+}
+
+static int setup_stopper(struct pb_run *r)
+{
+    struct stopper *s = calloc(1, sizeof *s);
+    pb_run_set_state(r, s);
+    if (!s || pthread_create(&s->t, NULL, stopper_worker, s) != 0)
+        return pb_run_fail(r, "cannot start the worker");
+    pb_run_thread_started(r);
+    return 0;
+}
+
+static int op_stopper(struct pb_run *r)
+{
+    struct stopper *s = pb_run_state(r);
+    if (++s->ops == 5)
+        pb_runner_request_stop(SIGINT);
+    return 0;
+}
+
+static void teardown_stopper(struct pb_run *r)
+{
+    struct stopper *s = pb_run_state(r);
+    if (!s)
+        return;
+    atomic_store(&s->quit, true);
+    pthread_join(s->t, NULL);
+    pb_run_thread_joined(r);
+    free(s);
+    pb_run_set_state(r, NULL);
+}
+
 static int verify_fails(struct pb_run *r)
 {
     return pb_run_fail(r, "pinned thread left CPU 99");
@@ -575,6 +622,8 @@ static const struct pb_variant fake_variants[] = {
     {"pool_size", "claims three threads it never made", .setup = setup_claims_threads,
      .op = op_nop},
     {"stall", "open loop, one 20 ms stall", .setup = setup_stall, .op = op_stall},
+    {"stopper", "asks the run to stop mid-call", .setup = setup_stopper, .op = op_stopper,
+     .teardown = teardown_stopper},
 };
 static const char *const fake_metrics[] = {"request"};
 static const struct pb_family fake_family = {
@@ -589,6 +638,28 @@ static const struct pb_family fake_family = {
 static int setup_fake(void **state)
 {
     return setup_runner(state, &fake_family);
+}
+
+/* A stop request mid-call: the call ends after the current operation, its worker is joined, it
+ * is reported interrupted (not invalid), later calls return at once, and the report's helper
+ * names what never ran. */
+static void test_runner_stops_cleanly(void **state)
+{
+    struct fixture *f = *state;
+    struct pb_counters c;
+    struct pb_vreg *v = pb_runner_find(&f->R, "fake/stopper");
+    assert_int_equal(pb_runner_call_fixed(v, 1000, &c), -1);
+    assert_int_equal(pb_runner_stop_signal(), SIGINT);
+    assert_true(v->interrupted);
+    assert_string_equal(v->invalid_reason, "");
+    assert_null(pb_run_state(v->run)); /* torn down: the worker was joined (else: a leak) */
+    struct pb_vreg *nop = pb_runner_find(&f->R, "fake/verify");
+    assert_int_equal(pb_runner_call_fixed(nop, 3, &c), -1); /* returns at once */
+    assert_true(nop->interrupted);
+    assert_string_equal(nop->invalid_reason, "");
+    assert_true(pb_runner_mark_unrun(&f->R) >= 1);
+    assert_non_null(strstr(pb_runner_find(&f->R, "fake/leak")->skip_reason, "stopped by signal"));
+    pb_runner_clear_stop();
 }
 
 static void test_runner_catches_broken_invariants(void **state)
@@ -658,6 +729,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_c2c_matrix, setup_c2c, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
+    cmocka_unit_test_setup_teardown(test_runner_stops_cleanly, setup_fake, teardown_runner),
 };
 const struct pb_test_group pb_group_threads = PB_GROUP("threads", tests);
 
