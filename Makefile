@@ -43,7 +43,7 @@ TEST_OBJ := $(call objs,rel,$(TEST_C))
 SAN_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_TSAN := -fsanitize=thread -fno-omit-frame-pointer
 
-.PHONY: all bench test deps deps-test unit smoke clean format format-check compdb ci-bench
+.PHONY: all bench test deps deps-test deps-fuzz fuzz unit smoke clean format format-check compdb ci-bench
 all: $(BUILD)/pinbench
 
 # Build type and flags travel with every result; the git commit is regenerated only when it changes.
@@ -87,10 +87,38 @@ TSAN_LIB := $(call objs,tsan,$(LIB_SRC)) $(BUILD)/tsan/obj/version.o
 $(BUILD)/tsan/unit: $(TSAN_LIB) $(call objs,tsan,$(TEST_C))
 	$(CXX) $(CXXFLAGS) $(SAN_TSAN) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 
+# Fuzzing (opt-in, clang's libFuzzer): the readers behind compare/regress/export/report and the
+# CPU-list parser, each for FUZZ_SECONDS, starting from the corpus in tests/corpus/. A crash,
+# a leak, a hang (5 s) or a rejection without a reason fails the target; its input is kept in
+# build/fuzz/ for a test case.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CXX     ?= clang++
+SAN_FUZZ     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_TARGETS := json cpuset rset
+FUZZ_LIB     := $(call objs,fuzz,$(LIB_SRC)) $(BUILD)/fuzz/obj/version.o
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -DPB_BUILD_TYPE='"fuzz"' -DPB_BUILD_CFLAGS='"fuzz"' -O1 -g -std=gnu11 -pthread $(SAN_FUZZ) -c $< -o $@
+$(BUILD)/fuzz/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(CPPFLAGS) -O1 -g -std=c++17 -pthread $(SAN_FUZZ) -c $< -o $@
+$(BUILD)/fuzz/obj/version.o: $(BUILD)/gen/version.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c $< -o $@
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+.SECONDARY: $(FUZZ_LIB) $(patsubst %,$(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
+
 deps:
 	@scripts/deps.sh bench
 deps-test:
 	@scripts/deps.sh test
+deps-fuzz:
+	@scripts/deps.sh fuzz
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -103,13 +131,21 @@ ci-bench: deps
 	@$(MAKE) --no-print-directory all
 	scripts/ci-bench.sh $(BUILD)/pinbench $(CI_BASELINE)
 
-# Unit tests in three builds, then the CLI and end-to-end smoke checks.
+# Unit tests in three builds and under memcheck, then the CLI and end-to-end smoke checks.
+MEMCHECK_GROUPS := hist,stats,cpuset,json,report,results,compare,corpus,topo,pin
 test: deps-test
 	@$(MAKE) --no-print-directory $(BUILD)/pinbench $(BUILD)/rel/unit $(BUILD)/asan/unit $(BUILD)/asan/pinbench $(BUILD)/tsan/unit
 	@echo "== unit tests (release)"
 	$(BUILD)/rel/unit
 	@echo "== unit tests (address,undefined)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/asan/unit
+	@echo "== memcheck (valgrind) on the single-threaded unit groups"
+	@# valgrind does not emulate rdtscp (SIGILL): the clock is forced to clock_gettime, and the
+	@# clock group, which tests the TSC itself, is left to the other builds; so are the
+	@# experiment groups (minutes of timed threads under valgrind; TSan and ASan cover them)
+	PINBENCH_CLOCK=monotonic PB_TEST_GROUPS=$(MEMCHECK_GROUPS) valgrind --tool=memcheck -q --error-exitcode=99 \
+	  --leak-check=full --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp \
+	  $(BUILD)/rel/unit >$(BUILD)/memcheck.log 2>&1 || { tail -30 $(BUILD)/memcheck.log; exit 1; }
 	@echo "== threaded harness tests (thread)"
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 PB_TEST_GROUPS=threads $(BUILD)/tsan/unit
 	@echo "== end-to-end: CLI, results folder, churn smoke"

@@ -370,6 +370,8 @@ static int jr_number(struct jr *r, struct pb_json *out)
     buf[len] = '\0';
     out->type = PB_JSON_NUM;
     out->num = strtod(buf, NULL);
+    if (!isfinite(out->num)) /* 1e999: no double holds it, and infinity is not JSON */
+        return jr_fail(r, "number out of range");
     return 0;
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks what pinbench needs to build (mode "bench") or to test (mode "test").
+# Checks what pinbench needs to build (mode "bench"), to test (mode "test") or to fuzz
+# (mode "fuzz").
 # As root with apt-get, installs what is missing; otherwise prints the exact apt-get line and
 # fails, so a missing library is one clear message rather than a compiler error.
 # PINBENCH_SKIP_DEPS=1 skips the check (other distributions: install the equivalents yourself).
@@ -42,6 +43,10 @@ check_all() {
     need gnuplot-nox "gnuplot on PATH with the pngcairo and svg terminals, for plots"
   if [ "$mode" = test ]; then
     have_pc cmocka || need libcmocka-dev "cmocka unit-test framework (pkg-config cmocka)"
+    command -v valgrind >/dev/null 2>&1 || need valgrind "valgrind memcheck over the unit tests"
+  fi
+  if [ "$mode" = fuzz ]; then
+    command -v clang >/dev/null 2>&1 || need clang "clang, for libFuzzer (make fuzz)"
   fi
 }
 

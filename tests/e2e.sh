@@ -180,6 +180,17 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && [ "$paranoid" -ge
     ok "counters family as an unprivileged user"
   else bad "counters as nobody: exit $?: $(tail -3 "$tmp/nobody.log")"; fi
   check_run "counters as nobody (user-only)" "$tmp/nobody.log" PB_EXPECT_USER_ONLY=1
+  # RLIMIT_NPROC too low for a variant's threads: that variant is invalid with the reason, the
+  # others run, the exit status says so.
+  setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "ulimit -u 3; '$PB' run \
+    --profile=quick --benchmark_filter='dispatch/tpr/unpinned/|churn/pool/unpinned/' \
+    --out='$tmp/nobody'" >"$tmp/nproc.log" 2>&1; rc=$?
+  ndir=$(sed -n 's/^results: //p' "$tmp/nproc.log" | tail -n 1)
+  if [ "$rc" -eq 1 ] && grep -q "^INVALID: dispatch/tpr/unpinned: .*Resource temporarily unavailable" "$tmp/nproc.log" &&
+     grep -q '"name": "churn/pool/unpinned",' "$ndir/summary.json" &&
+     ! grep -q '"status": "skipped"' "$ndir/summary.json"; then
+    ok "RLIMIT_NPROC: the starved variant is invalid with its reason, the other ran"
+  else bad "RLIMIT_NPROC: exit $rc: $(grep -m2 -E 'INVALID|rror' "$tmp/nproc.log")"; fi
 else
   echo "note: not root, no setpriv, or perf_event_paranoid < 2: the unprivileged counter run is not made"
 fi

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -599,3 +600,38 @@ static const struct CMUnitTest cli_tests[] = {
     cmocka_unit_test(test_cli_exit_statuses),
 };
 const struct pb_test_group pb_group_compare_cli = PB_GROUP("compare_cli", cli_tests);
+
+/* The kept corpus of JSON files (tests/corpus/json, also the fuzzer's seeds): good-* parse,
+ * bad-* are rejected with a position, none crashes. */
+static void test_json_corpus(void **state)
+{
+    (void)state;
+    DIR *d = opendir("tests/corpus/json");
+    if (!d)
+        fail_msg("tests/corpus/json: run the tests from the repository root");
+    struct dirent *e;
+    int seen = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[300];
+        snprintf(p, sizeof p, "tests/corpus/json/%s", e->d_name);
+        struct pb_json *j = pb_json_load(p);
+        bool good = !strncmp(e->d_name, "good-", 5);
+        if (good && !j)
+            fail_msg("%s rejected: %s", p, pb_err());
+        if (!good && j)
+            fail_msg("%s accepted", p);
+        if (!good && !strstr(pb_err(), e->d_name))
+            fail_msg("%s: the error does not name the file: %s", p, pb_err());
+        pb_json_free(j);
+        seen++;
+    }
+    closedir(d);
+    assert_true(seen >= 10);
+}
+
+static const struct CMUnitTest corpus_tests[] = {
+    cmocka_unit_test(test_json_corpus),
+};
+const struct pb_test_group pb_group_corpus = PB_GROUP("corpus", corpus_tests);

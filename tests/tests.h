@@ -22,7 +22,7 @@ struct pb_test_group {
 extern const struct pb_test_group pb_group_hist, pb_group_stats, pb_group_cpuset, pb_group_topo,
     pb_group_json, pb_group_clock, pb_group_pin, pb_group_threads, pb_group_report,
     pb_group_results, pb_group_resultdir, pb_group_jsonfile, pb_group_gbench, pb_group_pmu,
-    pb_group_machine, pb_group_compare, pb_group_compare_cli;
+    pb_group_machine, pb_group_compare, pb_group_compare_cli, pb_group_corpus;
 
 /* Asserts |got - want| <= tol with a message naming both. */
 #define assert_near(got, want, tol)                                                                \

@@ -1,0 +1,82 @@
+/* libFuzzer target: a whole results folder read back, with one of its three JSON files (chosen
+ * by the first byte) replaced by the input and the others valid. Whatever the folder holds,
+ * pb_rset_load returns a set or one reason, and the cost model, compare and regress steps run
+ * on what it returns. */
+#include "compare.h"
+#include "costmodel.h"
+#include "rset.h"
+#include "util.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const good[3] = {
+    "{\"schema\": \"pinbench-summary-1\", \"run\": {\"profile\": \"quick\"}, \"pairs\": "
+    "[{\"experiment\": \"f\", \"baseline\": \"a\", \"variant\": \"b\", \"metric\": "
+    "\"real_time_ns\"}], \"variants\": [{\"name\": \"f/a\", \"status\": \"ok\"}, {\"name\": "
+    "\"f/b\", \"status\": \"ok\"}]}",
+    "{\"benchmarks\": [{\"name\": \"f/a/manual_time\", \"run_type\": \"iteration\", "
+    "\"real_time\": 10, \"time_unit\": \"ns\", \"op_p50_ns\": 9}, {\"name\": "
+    "\"f/b/manual_time\", \"run_type\": \"iteration\", \"real_time\": 20, \"time_unit\": "
+    "\"us\"}]}",
+    "{\"cpu_model\": \"x\"}",
+};
+static const char *const names[3] = {"summary.json", "gbench.json", "env.json"};
+
+static char dir[64];
+
+static void put(const char *name, const void *p, size_t n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        abort();
+    fwrite(p, 1, n, f);
+    fclose(f);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/pinbench-fuzz-XXXXXX");
+        if (!mkdtemp(dir))
+            abort();
+    }
+    if (size < 1)
+        return 0;
+    unsigned which = data[0] % 3;
+    for (unsigned k = 0; k < 3; k++)
+        if (k == which)
+            put(names[k], data + 1, size - 1);
+        else
+            put(names[k], good[k], strlen(good[k]));
+    struct pb_rset s;
+    if (pb_rset_load(&s, dir) < 0) {
+        if (!pb_err()[0] || strchr(pb_err(), '\n'))
+            abort(); /* one line, always */
+        return 0;
+    }
+    struct pb_claim_result r;
+    for (size_t i = 0; i < pb_n_claims; i++)
+        pb_claim_eval(&pb_claims[i], &s, &r);
+    struct pb_change *ch;
+    size_t n = pb_compare_changes(&s, &s, 0.05, &ch);
+    free(ch);
+    struct pb_env_diff d[40];
+    (void)pb_compare_env(&s, &s, d, 40);
+    struct pb_thresholds t = {.default_pct = 10};
+    struct pb_verdict *v;
+    bool fp;
+    char why[256];
+    n = pb_regress_judge(&s, &s, &t, &v, &fp, why, sizeof why);
+    (void)n;
+    free(v);
+    pb_rset_free(&s);
+    return 0;
+}
