@@ -104,6 +104,9 @@ static void help_run(FILE *f)
         "  --out=DIR          results root (default: results)\n"
         "  --label=NAME       appended to the folder name ([A-Za-z0-9._-], up to 64)\n"
         "  --clock=auto|monotonic  timestamp source; monotonic forces clock_gettime\n"
+        "  --watchdog=SECONDS  end a call running longer (variant invalid, the run goes on;\n"
+        "                     an operation that never returns stops the run after twice as\n"
+        "                     long, exit 3); default 60, 0 for none\n"
         "  --counters=LIST    perf counters instead of the default set: libpfm4 names\n"
         "                     (cycles, context-switches, or PMU-specific events such as a\n"
         "                     Zen or Intel core event), comma-separated; 'none' for none\n"
@@ -146,6 +149,7 @@ static void help_env(FILE *f)
 struct opts {
     const char *cpus, *profile, *out, *label, *clock, *topology, *counters;
     bool json, check, help;
+    double watchdog_s; /* run: per-call limit, 0 off */
     int gb_argc;
     char **gb_argv;
 };
@@ -163,6 +167,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
 {
     memset(o, 0, sizeof *o);
     o->profile = "default";
+    o->watchdog_s = 60;
     o->out = "results";
     o->clock = "auto";
     o->gb_argv = pb_xcalloc((size_t)argc + 8, sizeof(char *), "arguments");
@@ -184,7 +189,10 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
             o->label = v;
         else if (is_run && opt_value(a, "--clock", &v))
             o->clock = v;
-        else if (is_env && !strcmp(a, "--json"))
+        else if (is_run && opt_value(a, "--watchdog", &v)) {
+            if (pb_parse_double(v, 0, 86400, "--watchdog", &o->watchdog_s) < 0)
+                return usage_error("%s", pb_err());
+        } else if (is_env && !strcmp(a, "--json"))
             o->json = true;
         else if (is_env && !strcmp(a, "--check"))
             o->check = true;
@@ -194,7 +202,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
             o->gb_argv[o->gb_argc++] = argv[i];
         else if (!strcmp(a, "--cpus") || !strcmp(a, "--profile") || !strcmp(a, "--out") ||
                  !strcmp(a, "--label") || !strcmp(a, "--clock") || !strcmp(a, "--topology") ||
-                 !strcmp(a, "--counters"))
+                 !strcmp(a, "--counters") || !strcmp(a, "--watchdog"))
             return usage_error("%s needs a value: %s=VALUE", a, a);
         else
             return usage_error("%s: unknown option '%s' (see 'pinbench %s --help')", cmd, a, cmd);
@@ -570,6 +578,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     R.full_profile = !strcmp(prof->name, "full");
     R.reps = (unsigned)reps;
     R.min_time_s = min_time;
+    R.watchdog_s = o->watchdog_s;
     if (pb_runner_register(&R) < 0) {
         fprintf(stderr, "pinbench: %s\n", pb_err());
         return 1;

@@ -62,6 +62,50 @@ struct pb_run {
     char reason[256];
 };
 
+/* The watchdog's view of the call in progress: when it started (CLOCK_MONOTONIC ns, 0 when no
+ * call runs), which variant, and whether it has been told it ran over. */
+static _Atomic uint64_t run_call_start_ns;
+static _Atomic(const char *) run_call_name;
+static atomic_int run_overtime;
+static atomic_bool run_watchdog_quit;
+
+static void *run_watchdog(void *arg)
+{
+    const struct pb_runner *R = arg;
+    uint64_t limit_ns = (uint64_t)(R->watchdog_s * 1e9);
+    while (!atomic_load(&run_watchdog_quit)) {
+        struct timespec nap = {0, 100 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+        uint64_t start = atomic_load(&run_call_start_ns);
+        if (!start)
+            continue;
+        uint64_t ran = pb_clock_mono_ns() - start;
+        if (ran > limit_ns)
+            atomic_store(&run_overtime, 1);
+        if (ran > 2 * limit_ns + 1000000000ull) {
+            /* the operation itself does not return: nothing in-process can end it safely */
+            char msg[400];
+            int n = snprintf(msg, sizeof msg,
+                             "\npinbench: watchdog: %s has not returned from an operation for "
+                             "%.0f s: stopping the run (exit 3); no results folder is published\n",
+                             atomic_load(&run_call_name), (double)ran * 1e-9);
+            if (n > 0)
+                (void)!write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg);
+            _exit(3);
+        }
+    }
+    return NULL;
+}
+
+static void run_watchdog_start(struct pb_runner *R)
+{
+    if (R->watchdog_s <= 0 || R->watchdog_running)
+        return;
+    atomic_store(&run_watchdog_quit, false);
+    if (pthread_create(&R->watchdog, NULL, run_watchdog, R) == 0)
+        R->watchdog_running = true;
+}
+
 /* ---- the API experiments call ---- */
 
 const void *pb_run_param(const struct pb_run *r)
@@ -619,6 +663,11 @@ const struct pb_series *pb_vreg_series(const struct pb_vreg *vr, const char *nam
 
 void pb_runner_free(struct pb_runner *R)
 {
+    if (R->watchdog_running) {
+        atomic_store(&run_watchdog_quit, true);
+        pthread_join(R->watchdog, NULL);
+        R->watchdog_running = false;
+    }
     for (size_t i = 0; i < R->n; i++) {
         struct pb_vreg *vr = &R->vr[i];
         for (unsigned m = 0; m <= PB_MAX_METRICS; m++)
@@ -886,6 +935,8 @@ size_t pb_runner_mark_unrun(struct pb_runner *R)
     return n;
 }
 
+static int run_call(struct pb_vreg *vr, const struct pb_driver *d);
+
 int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
 {
     if (run_stop_signo) {
@@ -894,10 +945,22 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         d->skip(d->ctx, "interrupted: the run is stopping");
         return -1;
     }
+    run_watchdog_start(vr->owner);
+    atomic_store(&run_overtime, 0);
+    atomic_store(&run_call_name, (const char *)vr->name);
+    atomic_store(&run_call_start_ns, pb_clock_mono_ns());
+    int rc = run_call(vr, d);
+    atomic_store(&run_call_start_ns, 0);
+    return rc;
+}
+
+static int run_call(struct pb_vreg *vr, const struct pb_driver *d)
+{
     run_init(vr);
     struct pb_run *r = vr->run;
     const struct pb_variant *v = vr->v;
     unsigned batch = v->batch > 1 ? v->batch : 1;
+    bool overtime = false;
 
     cpu_set_t saved;
     bool have_saved = pb_affinity_get(&saved) == 0;
@@ -944,6 +1007,12 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         while (d->keep_running(d->ctx, batch)) {
             if (run_stop_signo) { /* stop after the last whole operation, then tear down */
                 r->interrupted = true;
+                break;
+            }
+            if (atomic_load_explicit(&run_overtime, memory_order_relaxed)) {
+                pb_run_fail(r, "watchdog: the call ran past %.0f s (--watchdog=SECONDS)",
+                            vr->owner->watchdog_s);
+                overtime = true;
                 break;
             }
             uint64_t t0;
@@ -1026,6 +1095,8 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
     if (r->failed) {
         if (!vr->invalid_reason[0])
             snprintf(vr->invalid_reason, sizeof vr->invalid_reason, "%s", r->reason);
+        if (overtime) /* the repetition must report the iterations planned for it */
+            run_drain(d, batch);
         char msg[300];
         snprintf(msg, sizeof msg, "invalid: %s", r->reason);
         d->skip(d->ctx, msg);

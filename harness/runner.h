@@ -5,6 +5,7 @@
 #ifndef PB_RUNNER_H
 #define PB_RUNNER_H
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,7 +36,9 @@ struct pb_vreg {
     int pair_a, pair_b;       /* the planned pair of pair_rel variants */
     bool deselected;          /* outside the run's filter: not reported, even as skipped */
     char plan[400];
-    bool interrupted; /* a call of it was cut short by a stop request */           /* pb_run_announce's statement, once stated */
+    bool interrupted;
+        /* a call of it was cut short by a stop request */ /* pb_run_announce's statement, once
+                                                              stated */
     /* pb_run_matrix_add/_value cells, n_matrix x n_matrix over the run's CPUs in order (or the
      * topology's NUMA nodes for by_node matrices); the calls of the current trial accumulate
      * in call_matrix, folded into matrix like the histograms */
@@ -85,6 +88,13 @@ struct pb_runner {
     bool full_profile;        /* register full_profile_only variants too */
     unsigned reps;            /* repetitions and min time per call, for run-time estimates; */
     double min_time_s;        /* min_time_s 0: a fixed iteration count was asked for */
+    /* Watchdog: a call running longer than this many seconds is ended at its next operation
+     * and the variant marked invalid; one whose operation has not returned after twice as long
+     * (plus a second) ends the process, exit 3, leaving only the hidden temporary folder.
+     * 0: off. */
+    double watchdog_s;
+    pthread_t watchdog;
+    bool watchdog_running;
 };
 
 /* Builds the variant list from `families` (filtered by Google Benchmark's filter later),
@@ -129,7 +139,7 @@ double pb_counters_get(const struct pb_counters *c, const char *name);
  * invalid; later calls return at once; the report marks the run partial. */
 void pb_runner_request_stop(int signo);
 int pb_runner_stop_signal(void); /* the signal that asked, or 0 */
-void pb_runner_clear_stop(void);  /* for a process that goes on (tests) */
+void pb_runner_clear_stop(void); /* for a process that goes on (tests) */
 /* After the run: variants that never ran because of the stop get that as their skip reason.
  * Returns how many. */
 size_t pb_runner_mark_unrun(struct pb_runner *R);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize,
     pb_family_hotloop, pb_family_locality, pb_family_handoff, pb_family_preempt, pb_family_c2c,
@@ -609,6 +610,21 @@ static void teardown_stopper(struct pb_run *r)
     pb_run_set_state(r, NULL);
 }
 
+static int op_slow(struct pb_run *r)
+{
+    (void)r;
+    usleep(30000);
+    return 0;
+}
+
+static int op_hangs(struct pb_run *r)
+{
+    (void)r;
+    for (;;)
+        pause(); /* an operation that never returns (a deadlock, a lost wakeup) */
+    return 0;
+}
+
 static int verify_fails(struct pb_run *r)
 {
     return pb_run_fail(r, "pinned thread left CPU 99");
@@ -624,6 +640,8 @@ static const struct pb_variant fake_variants[] = {
     {"stall", "open loop, one 20 ms stall", .setup = setup_stall, .op = op_stall},
     {"stopper", "asks the run to stop mid-call", .setup = setup_stopper, .op = op_stopper,
      .teardown = teardown_stopper},
+    {"slow", "30 ms operations", .op = op_slow},
+    {"hangs", "an operation that never returns", .op = op_hangs},
 };
 static const char *const fake_metrics[] = {"request"};
 static const struct pb_family fake_family = {
@@ -660,6 +678,46 @@ static void test_runner_stops_cleanly(void **state)
     assert_true(pb_runner_mark_unrun(&f->R) >= 1);
     assert_non_null(strstr(pb_runner_find(&f->R, "fake/leak")->skip_reason, "stopped by signal"));
     pb_runner_clear_stop();
+}
+
+/* The watchdog: a call running past its limit ends at the next operation, invalid with the
+ * reason, and the next call runs normally; an operation that never returns ends the process
+ * (exit 3, in a child here) instead of hanging the run. */
+static void test_runner_watchdog(void **state)
+{
+    struct fixture *f = *state;
+    struct pb_counters c;
+    f->R.watchdog_s = 0.2;
+    struct pb_vreg *slow = pb_runner_find(&f->R, "fake/slow");
+    uint64_t t0 = pb_clock_mono_ns();
+    assert_int_equal(pb_runner_call_fixed(slow, 1000, &c), -1); /* 30 s if left alone */
+    double took_s = (double)(pb_clock_mono_ns() - t0) * 1e-9;
+    assert_true(took_s < 2);
+    assert_non_null(strstr(slow->invalid_reason, "watchdog: the call ran past"));
+    struct pb_vreg *verify = pb_runner_find(&f->R, "fake/verify");
+    assert_int_equal(pb_runner_call_fixed(verify, 3, &c), -1);
+    assert_null(strstr(verify->invalid_reason, "watchdog")); /* its own failure, not overtime */
+
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct pb_vreg *h = pb_runner_find(&f->R, "fake/hangs");
+        struct pb_counters cc;
+        f->R.watchdog_running = false; /* the thread did not survive fork: start another */
+        pb_runner_call_fixed(h, 3, &cc);
+        _exit(0); /* not reached: the watchdog ends the process */
+    }
+    int st = 0;
+    for (int i = 0; i < 100 && waitpid(pid, &st, WNOHANG) == 0; i++)
+        usleep(50000);
+    if (waitpid(pid, &st, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        fail_msg("a hung operation was not stopped by the watchdog within 5 s");
+    }
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 3);
 }
 
 static void test_runner_catches_broken_invariants(void **state)
@@ -738,5 +796,6 @@ const struct pb_test_group pb_group_threads = PB_GROUP("threads", tests);
 static const struct CMUnitTest machine_tests[] = {
     cmocka_unit_test_setup_teardown(test_numa_every_variant, setup_numa, teardown_runner),
     cmocka_unit_test_setup_teardown(test_isolation_every_variant, setup_isolation, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_runner_watchdog, setup_fake, teardown_runner),
 };
 const struct pb_test_group pb_group_machine = PB_GROUP("machine", machine_tests);
