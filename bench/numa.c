@@ -13,7 +13,8 @@
  * local and remote put the same CPU's memory on its own node and on another; the matrix
  * variants sweep every (CPU node, memory node) cell of the plan (harness/topo.h) and draw the
  * means as heatmaps. Everything but local needs a second node holding memory, and is skipped
- * with the planner's reason on one-node boxes. */
+ * with the planner's reason on one-node boxes; every variant needs hwloc to have loaded the
+ * topology (memory binding), and is skipped with the reason when it came from sysfs. */
 #include "experiment.h"
 #include "mem.h"
 #include "pin.h"
@@ -247,21 +248,21 @@ static const struct pb_matrix_decl numa_bandwidth_matrix = {
 
 static const struct pb_variant numa_variants[] = {
     NUMA_VARIANT("local_chase", "pointer-chase latency to the worker's own node (ns per load)",
-                 numa_local_chase, 0, CHASE_LOADS),
+                 numa_local_chase, PB_NEED_MEMBIND, CHASE_LOADS),
     NUMA_VARIANT("remote_chase", "pointer-chase latency to another node (ns per load)",
-                 numa_remote_chase, PB_NEED_REMOTE_NODE, CHASE_LOADS),
+                 numa_remote_chase, PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, CHASE_LOADS),
     NUMA_VARIANT("local_stream", "one thread's read bandwidth from its own node", numa_local_stream,
-                 0, 0),
+                 PB_NEED_MEMBIND, 0),
     NUMA_VARIANT("remote_stream", "one thread's read bandwidth from another node",
-                 numa_remote_stream, PB_NEED_REMOTE_NODE, 0),
+                 numa_remote_stream, PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, 0),
     {"matrix_chase", "pointer-chase latency for every CPU node x memory node",
-     .needs = PB_NEED_REMOTE_NODE, .home = PB_HOME_SELF, .setup = numa_setup, .op = numa_op,
-     .verify = numa_verify, .teardown = numa_teardown, .param = &numa_matrix_chase_p,
+     .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .home = PB_HOME_SELF, .setup = numa_setup,
+     .op = numa_op, .verify = numa_verify, .teardown = numa_teardown, .param = &numa_matrix_chase_p,
      .matrix = &numa_latency_matrix},
     {"matrix_stream", "one thread's read bandwidth for every CPU node x memory node",
-     .needs = PB_NEED_REMOTE_NODE, .home = PB_HOME_SELF, .setup = numa_setup, .op = numa_op,
-     .verify = numa_verify, .teardown = numa_teardown, .param = &numa_matrix_stream_p,
-     .matrix = &numa_bandwidth_matrix},
+     .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .home = PB_HOME_SELF, .setup = numa_setup,
+     .op = numa_op, .verify = numa_verify, .teardown = numa_teardown,
+     .param = &numa_matrix_stream_p, .matrix = &numa_bandwidth_matrix},
 };
 
 static const struct pb_pair_decl numa_pairs[] = {

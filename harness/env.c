@@ -302,6 +302,11 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
 
     if (topo) {
         pb_env_set(e, "topology_source", "%s", topo->source);
+        if (topo->fallback[0])
+            pb_env_warn(e,
+                        "hwloc could not load the topology (%s): read from sysfs instead, with "
+                        "the caches the kernel reports and no memory binding",
+                        topo->fallback);
         pb_env_set(e, "topology_pus", "%d", topo->n_pu);
         pb_env_set(e, "topology_cores", "%d", topo->n_cores);
         pb_env_set(e, "topology_l3_caches", "%d", topo->n_l3);

@@ -28,6 +28,7 @@ enum {
     PB_NEED_OTHER_CPU = 1u << 0,   /* a second allowed CPU */
     PB_NEED_REMOTE_NODE = 1u << 1, /* memory on a NUMA node other than an allowed CPU's own */
     PB_NEED_ISOLATED = 1u << 2,    /* an isolated CPU (isolcpus, nohz_full) among the run's */
+    PB_NEED_MEMBIND = 1u << 3,     /* memory bound to a NUMA node (hwloc loaded the topology) */
 };
 
 /* How the harness places the measuring thread for a variant. */

@@ -15,8 +15,11 @@
 
 static int mem_supported(const struct pb_topo *t, const char *what)
 {
-    if (t->synthetic || !t->hw)
+    if (t->synthetic)
         return pb_errf("cannot %s on a synthetic topology", what);
+    if (!t->hw)
+        return pb_errf("cannot %s: the topology came from sysfs (%s), not hwloc", what,
+                       t->fallback[0] ? t->fallback : "hwloc unavailable");
     const struct hwloc_topology_support *s = hwloc_topology_get_support((hwloc_topology_t)t->hw);
     if (!s->membind->alloc_membind || !s->membind->get_area_memlocation)
         return pb_errf("cannot %s: hwloc reports no memory binding support on this system", what);

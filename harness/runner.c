@@ -598,6 +598,10 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
             if ((vr->v->needs & PB_NEED_REMOTE_NODE) && !R->numa.n_remote)
                 snprintf(vr->skip_reason, sizeof vr->skip_reason,
                          "needs memory on another NUMA node: %s", R->numa.reason);
+            if ((vr->v->needs & PB_NEED_MEMBIND) && !topo->hw)
+                snprintf(vr->skip_reason, sizeof vr->skip_reason,
+                         "needs memory binding, and the topology came from sysfs: %s",
+                         topo->fallback[0] ? topo->fallback : "hwloc did not load it");
             if (vr->v->needs & PB_NEED_ISOLATED)
                 run_isolated_reason(R, iso_unreadable, vr->skip_reason, sizeof vr->skip_reason);
             if (vr->placement[0])

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <hwloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,28 @@ static int cmp_node(const void *a, const void *b)
     return ((const struct pb_node *)a)->os - ((const struct pb_node *)b)->os;
 }
 
+static int topo_load_hwloc(struct pb_topo *t, const char *synthetic);
+
 int pb_topo_load(struct pb_topo *t, const char *synthetic)
+{
+    if (synthetic)
+        return topo_load_hwloc(t, synthetic);
+    const char *force = getenv("PINBENCH_TOPOLOGY");
+    char why[200];
+    if (force && !strcmp(force, "sysfs")) {
+        snprintf(why, sizeof why, "PINBENCH_TOPOLOGY=sysfs");
+    } else {
+        if (topo_load_hwloc(t, NULL) == 0)
+            return 0;
+        snprintf(why, sizeof why, "%s", pb_err());
+    }
+    if (pb_topo_load_sysfs(t, "/sys") < 0)
+        return pb_errf("hwloc failed (%s) and so did sysfs: %s", why, pb_err());
+    snprintf(t->fallback, sizeof t->fallback, "%s", why);
+    return 0;
+}
+
+static int topo_load_hwloc(struct pb_topo *t, const char *synthetic)
 {
     memset(t, 0, sizeof *t);
     hwloc_topology_t h;
@@ -301,4 +323,128 @@ void pb_plan_numa(const struct pb_topo *t, const cpu_set_t *allowed, struct pb_n
         snprintf(p->reason, sizeof p->reason,
                  "%d NUMA nodes, but the allowed CPUs and the memory are all on node %d", t->n_numa,
                  p->row_node[0]);
+}
+
+/* ---- the sysfs fallback ---- */
+
+static int topo_parse_int(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    return end != s ? (int)v : -1;
+}
+
+static int topo_read_int(const char *root, int cpu, const char *rel, int fallback)
+{
+    char p[512], buf[64];
+    snprintf(p, sizeof p, "%s/devices/system/cpu/cpu%d/%s", root, cpu, rel);
+    if (pb_read_file(p, buf, sizeof buf) < 0)
+        return fallback;
+    char *end;
+    long v = strtol(buf, &end, 10);
+    return end != buf ? (int)v : fallback;
+}
+
+/* The lowest CPU of a cache's shared_cpu_list (its group id), and its size, for `level`. */
+static int topo_cache(const char *root, int cpu, int level, uint64_t *bytes)
+{
+    for (int idx = 0; idx < 8; idx++) {
+        char p[512], buf[4096];
+        snprintf(p, sizeof p, "%s/devices/system/cpu/cpu%d/cache/index%d/level", root, cpu, idx);
+        if (pb_read_file(p, buf, sizeof buf) < 0)
+            break;
+        if (topo_parse_int(buf) != level)
+            continue;
+        snprintf(p, sizeof p, "%s/devices/system/cpu/cpu%d/cache/index%d/type", root, cpu, idx);
+        if (pb_read_file(p, buf, sizeof buf) >= 0 && !strcmp(buf, "Instruction"))
+            continue;
+        snprintf(p, sizeof p, "%s/devices/system/cpu/cpu%d/cache/index%d/size", root, cpu, idx);
+        if (bytes && pb_read_file(p, buf, sizeof buf) >= 0) {
+            char *end;
+            unsigned long long v = strtoull(buf, &end, 10);
+            *bytes = v * (*end == 'K' ? 1024ull : *end == 'M' ? 1024ull * 1024 : 1);
+        }
+        snprintf(p, sizeof p, "%s/devices/system/cpu/cpu%d/cache/index%d/shared_cpu_list", root,
+                 cpu, idx);
+        cpu_set_t set;
+        if (pb_read_file(p, buf, sizeof buf) >= 0 && pb_cpuset_parse(buf, &set) == 0)
+            return pb_cpuset_nth(&set, 0);
+        return cpu;
+    }
+    return -1;
+}
+
+int pb_topo_load_sysfs(struct pb_topo *t, const char *root)
+{
+    memset(t, 0, sizeof *t);
+    char p[512], buf[4096];
+    cpu_set_t online;
+    snprintf(p, sizeof p, "%s/devices/system/cpu/online", root);
+    if (pb_read_file(p, buf, sizeof buf) < 0 || pb_cpuset_parse(buf, &online) < 0)
+        return pb_errf("cannot read the online CPUs from %s", p);
+    int n = CPU_COUNT(&online);
+    t->pu = pb_xcalloc((size_t)n, sizeof *t->pu, "topology PUs");
+    t->node = pb_xcalloc(PB_MAX_NODES + 1, sizeof *t->node, "NUMA nodes");
+    for (int node = 0; node < 1024 && t->n_numa < PB_MAX_NODES; node++) {
+        snprintf(p, sizeof p, "%s/devices/system/node/node%d/cpulist", root, node);
+        if (pb_read_file(p, buf, sizeof buf) < 0)
+            continue;
+        struct pb_node *nd = &t->node[t->n_numa++];
+        nd->os = node;
+        cpu_set_t cpus;
+        nd->n_pu = buf[0] && pb_cpuset_parse(buf, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
+        snprintf(p, sizeof p, "%s/devices/system/node/node%d/meminfo", root, node);
+        FILE *f = fopen(p, "r");
+        char line[256];
+        unsigned long long kb;
+        while (f && fgets(line, sizeof line, f))
+            if (sscanf(line, "Node %*d MemTotal: %llu kB", &kb) == 1)
+                nd->mem_bytes = kb * 1024;
+        if (f)
+            fclose(f);
+    }
+    for (int k = 0; k < n; k++) {
+        int cpu = pb_cpuset_nth(&online, k);
+        struct pb_pu *pu = &t->pu[t->n_pu++];
+        pu->os = cpu;
+        int pkg = topo_read_int(root, cpu, "topology/physical_package_id", 0);
+        int core = topo_read_int(root, cpu, "topology/core_id", cpu);
+        pu->package = pkg;
+        /* core ids repeat across packages: make them machine-wide */
+        pu->core = pkg * 100000 + core;
+        pu->l2 = topo_cache(root, cpu, 2, k == 0 ? &t->l2_bytes : NULL);
+        pu->l3 = topo_cache(root, cpu, 3, k == 0 ? &t->l3_bytes : NULL);
+        if (k == 0)
+            topo_cache(root, cpu, 1, &t->l1d_bytes);
+        pu->numa = -1;
+        for (int i = 0; i < t->n_numa; i++) {
+            snprintf(p, sizeof p, "%s/devices/system/node/node%d/cpulist", root, t->node[i].os);
+            cpu_set_t cpus;
+            if (pb_read_file(p, buf, sizeof buf) >= 0 && buf[0] &&
+                pb_cpuset_parse(buf, &cpus) == 0 && CPU_ISSET(cpu, &cpus))
+                pu->numa = t->node[i].os;
+        }
+    }
+    /* counts of distinct groups */
+    for (int i = 0; i < t->n_pu; i++) {
+        bool new_core = true, new_pkg = true, new_l3 = t->pu[i].l3 >= 0;
+        int smt = 0;
+        for (int j = 0; j < t->n_pu; j++) {
+            if (j < i && t->pu[j].core == t->pu[i].core)
+                new_core = false;
+            if (j < i && t->pu[j].package == t->pu[i].package)
+                new_pkg = false;
+            if (j < i && t->pu[j].l3 == t->pu[i].l3)
+                new_l3 = false;
+            smt += t->pu[j].core == t->pu[i].core;
+        }
+        t->n_cores += new_core;
+        t->n_packages += new_pkg;
+        t->n_l3 += new_l3;
+        if (smt > t->max_smt)
+            t->max_smt = smt;
+    }
+    snprintf(t->source, sizeof t->source, "sysfs (%s)", root);
+    t->hw = NULL;
+    return 0;
 }

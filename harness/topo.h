@@ -38,13 +38,19 @@ struct pb_topo {
     int n_cores, n_l3, n_packages, n_numa;
     int max_smt;                            /* most PUs on one core */
     uint64_t l1d_bytes, l2_bytes, l3_bytes; /* first cache of each level, 0 if unknown */
-    char source[160]; /* "hwloc 2.9.0 (this machine)" or "hwloc synthetic: ..." */
-    bool synthetic;   /* no real memory or CPUs behind it: nothing can be bound */
-    void *hw;         /* the hwloc topology, kept for memory binding (harness/mem.h) */
+    char source[160];   /* "hwloc 2.9.0 (this machine)" or "hwloc synthetic: ..." */
+    bool synthetic;     /* no real memory or CPUs behind it: nothing can be bound */
+    char fallback[200]; /* set when read from sysfs because hwloc could not load: why */
+    void *hw;           /* the hwloc topology, kept for memory binding (harness/mem.h) */
 };
 
-/* Loads this machine's topology (synthetic == NULL) or a synthetic one. Returns 0 or -1. */
+/* Loads this machine's topology (synthetic == NULL) or a synthetic one. Returns 0 or -1.
+ * When hwloc cannot load this machine's topology (or PINBENCH_TOPOLOGY=sysfs asks), it is read
+ * from sysfs instead and `fallback` says why: packages, cores, SMT siblings, the L2/L3 groups
+ * the kernel reports and the NUMA nodes, but no memory binding (t->hw is NULL). */
 int pb_topo_load(struct pb_topo *t, const char *synthetic);
+/* The sysfs reading itself, from `root` ("/sys", or a fake tree in tests). 0 or -1. */
+int pb_topo_load_sysfs(struct pb_topo *t, const char *root);
 void pb_topo_free(struct pb_topo *t);
 /* The PU with OS number `cpu`, or NULL. */
 const struct pb_pu *pb_topo_pu(const struct pb_topo *t, int cpu);

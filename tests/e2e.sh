@@ -119,6 +119,25 @@ err=$("$PB" compare "$qdir" "$tmp/corrupt" 2>&1 >/dev/null); rc=$?
 if [ "$rc" -eq 2 ] && printf '%s' "$err" | grep -q "incomplete folder"; then ok "an incomplete folder is refused"
 else bad "incomplete folder: exit $rc: $err"; fi
 
+# The disk filling up while the folder is written (a 16 KiB file-size limit: gbench.json cannot
+# be completed): the run fails saying which file, and no results folder is left behind.
+mkdir -p "$tmp/full"
+bash -c "trap '' XFSZ; ulimit -f 16; '$PB' run --profile=quick --benchmark_filter=churn/pool \
+  --out='$tmp/full'" >"$tmp/full.log" 2>&1; rc=$?
+if [ "$rc" -ne 0 ] && grep -q "^pinbench: .*write error on .*gbench.json" "$tmp/full.log" &&
+   [ -z "$(find "$tmp/full" -mindepth 2 -maxdepth 2)" ]; then
+  ok "a full disk while writing: exit $rc, the file named, no folder left"
+else bad "full disk: exit $rc, left: $(find "$tmp/full" -mindepth 2 -maxdepth 2), $(tail -2 "$tmp/full.log")"; fi
+
+# hwloc unable to load (forced): the topology comes from sysfs with a warning, memory binding
+# is skipped with the reason, the rest runs.
+PINBENCH_TOPOLOGY=sysfs "$PB" run --profile=quick --benchmark_filter='numa/local|churn/pool/unpinned' \
+  --out="$tmp/sysfs" >"$tmp/sysfs.log" 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && grep -q "^warning: hwloc could not load the topology" "$tmp/sysfs.log" &&
+   grep -q "^skip: numa/local_chase: needs memory binding" "$tmp/sysfs.log"; then
+  ok "hwloc fallback to sysfs: warned, binding skipped with the reason"
+else bad "sysfs fallback: exit $rc: $(grep -m2 -E 'warning: hwloc|skip: numa' "$tmp/sysfs.log")"; fi
+
 # SIGINT mid-run: the run stops after the current operation, writes a folder marked partial,
 # exits 130; compare and regress refuse it.
 "$PB" run --out="$tmp/int" --benchmark_filter=churn >"$tmp/int.log" 2>&1 &
@@ -180,6 +199,13 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && [ "$paranoid" -ge
     ok "counters family as an unprivileged user"
   else bad "counters as nobody: exit $?: $(tail -3 "$tmp/nobody.log")"; fi
   check_run "counters as nobody (user-only)" "$tmp/nobody.log" PB_EXPECT_USER_ONLY=1
+  # A results directory this user cannot write: exit 2, one line, before anything runs.
+  mkdir -p "$tmp/ro"; chmod 555 "$tmp/ro"
+  err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PB" run --profile=quick \
+    --out="$tmp/ro" 2>&1 >/dev/null); rc=$?
+  if [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ]; then
+    ok "a read-only results directory -> exit 2: $err"
+  else bad "read-only results directory: exit $rc: $err"; fi
   # RLIMIT_NPROC too low for a variant's threads: that variant is invalid with the reason, the
   # others run, the exit status says so.
   setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "ulimit -u 3; '$PB' run \

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void all_of(const struct pb_topo *t, cpu_set_t *s)
 {
@@ -334,7 +335,100 @@ static void test_mem_walks(void **state)
     assert_int_equal(pb_mem_stream(w, 3 * sizeof *w), 6);
 }
 
+static void fake_file(const char *root, const char *rel, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", root, rel);
+    for (char *q = p + strlen(root) + 1; *q; q++) /* mkdir -p the parents */
+        if (*q == '/') {
+            *q = '\0';
+            mkdir(p, 0755);
+            *q = '/';
+        }
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The sysfs fallback on a fake tree: 2 packages x 2 cores x 2 SMT threads, an L3 per package,
+ * an L2 per core, a NUMA node per package; the planner finds every relation in it. */
+static void test_topo_sysfs_fallback(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/pinbench-sysfs-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    fake_file(root, "devices/system/cpu/online", "0-7\n");
+    for (int cpu = 0; cpu < 8; cpu++) {
+        int pkg = cpu / 4, core = (cpu / 2) % 2;
+        char rel[200], txt[64];
+        snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
+        snprintf(txt, sizeof txt, "%d\n", pkg);
+        fake_file(root, rel, txt);
+        snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/topology/core_id", cpu);
+        snprintf(txt, sizeof txt, "%d\n", core); /* repeats across packages, as on real boxes */
+        fake_file(root, rel, txt);
+        static const struct {
+            int level;
+            const char *type, *size;
+        } c[] = {{1, "Data", "48K"},
+                 {1, "Instruction", "32K"},
+                 {2, "Unified", "2048K"},
+                 {3, "Unified", "105M"}};
+        for (int i = 0; i < 4; i++) {
+            snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cache/index%d/level", cpu, i);
+            snprintf(txt, sizeof txt, "%d\n", c[i].level);
+            fake_file(root, rel, txt);
+            snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cache/index%d/type", cpu, i);
+            fake_file(root, rel, c[i].type);
+            snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cache/index%d/size", cpu, i);
+            fake_file(root, rel, c[i].size);
+            snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cache/index%d/shared_cpu_list", cpu,
+                     i);
+            int lo = c[i].level == 3 ? pkg * 4 : (cpu / 2) * 2;
+            snprintf(txt, sizeof txt, "%d-%d\n", lo, c[i].level == 3 ? lo + 3 : lo + 1);
+            fake_file(root, rel, txt);
+        }
+    }
+    fake_file(root, "devices/system/node/node0/cpulist", "0-3\n");
+    fake_file(root, "devices/system/node/node1/cpulist", "4-7\n");
+    fake_file(root, "devices/system/node/node0/meminfo", "Node 0 MemTotal:  1000 kB\n");
+    fake_file(root, "devices/system/node/node1/meminfo", "Node 1 MemTotal:  2000 kB\n");
+    struct pb_topo t;
+    if (pb_topo_load_sysfs(&t, root) < 0)
+        fail_msg("%s", pb_err());
+    assert_int_equal(t.n_pu, 8);
+    assert_int_equal(t.n_cores, 4);
+    assert_int_equal(t.n_packages, 2);
+    assert_int_equal(t.n_l3, 2);
+    assert_int_equal(t.n_numa, 2);
+    assert_int_equal(t.max_smt, 2);
+    assert_int_equal(t.l1d_bytes, 48 * 1024);
+    assert_int_equal(t.l2_bytes, 2048 * 1024);
+    assert_int_equal(t.l3_bytes, 105ull << 20);
+    assert_int_equal(t.node[1].mem_bytes, 2000 * 1024);
+    assert_null(t.hw);
+    cpu_set_t all;
+    all_of(&t, &all);
+    expect_pair(&t, &all, PB_REL_SMT_SIBLING, 0, 1);
+    expect_pair(&t, &all, PB_REL_SAME_L3, 0, 2);
+    expect_pair(&t, &all, PB_REL_OTHER_NUMA, 0, 4);
+    struct pb_numa_plan pl;
+    pb_plan_numa(&t, &all, &pl);
+    assert_int_equal(pl.n_remote, 2);
+    /* no binding without hwloc, and it says why */
+    assert_null(pb_mem_alloc_on_node(&t, 0, 4096));
+    assert_non_null(strstr(pb_err(), "sysfs"));
+    pb_topo_free(&t);
+    assert_int_equal(pb_topo_load_sysfs(&t, "/nonexistent"), -1);
+    assert_non_null(strstr(pb_err(), "online"));
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_topo_sysfs_fallback),
     cmocka_unit_test(test_mem_walks),
     cmocka_unit_test(test_mem_bind),
     cmocka_unit_test(test_topo_numa_plan),
