@@ -420,6 +420,15 @@ static void test_topo_sysfs_fallback(void **state)
     assert_null(pb_mem_alloc_on_node(&t, 0, 4096));
     assert_non_null(strstr(pb_err(), "sysfs"));
     pb_topo_free(&t);
+    /* CPU 4 taken offline: it is not in the topology, and nothing plans with it */
+    fake_file(root, "devices/system/cpu/online", "0-3,5-7\n");
+    assert_int_equal(pb_topo_load_sysfs(&t, root), 0);
+    assert_int_equal(t.n_pu, 7);
+    assert_null(pb_topo_pu(&t, 4));
+    all_of(&t, &all);
+    expect_pair(&t, &all, PB_REL_OTHER_NUMA, 0, 5);
+    expect_pair(&t, &all, PB_REL_SAME_L3, 0, 2);
+    pb_topo_free(&t);
     assert_int_equal(pb_topo_load_sysfs(&t, "/nonexistent"), -1);
     assert_non_null(strstr(pb_err(), "online"));
     char cmd[128];
