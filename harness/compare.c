@@ -593,9 +593,9 @@ size_t pb_regress_judge(const struct pb_rset *base, const struct pb_rset *cur,
                         const struct pb_thresholds *t, struct pb_verdict **out, bool *fp_match,
                         char *why, size_t why_len)
 {
-    *fp_match = true;
+    *fp_match = !t->ratios_only;
     why[0] = '\0';
-    for (size_t i = 0; i < PB_ARRAY_LEN(fingerprint_keys); i++) {
+    for (size_t i = 0; i < PB_ARRAY_LEN(fingerprint_keys) && !t->ratios_only; i++) {
         const char *a = pb_rset_env(base, fingerprint_keys[i]);
         const char *b = pb_rset_env(cur, fingerprint_keys[i]);
         if (strcmp(a, b) != 0) {
@@ -627,6 +627,19 @@ size_t pb_regress_judge(const struct pb_rset *base, const struct pb_rset *cur,
     }
     free(ch);
     return k;
+}
+
+double pb_regress_drift(const struct pb_verdict *v, size_t n, size_t *used)
+{
+    double *r = pb_xcalloc(n ? n : 1, sizeof *r, "drift");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].c.is_pair && !strcmp(v[i].c.metric, "real_time_ns") && isfinite(v[i].c.ratio))
+            r[k++] = v[i].c.ratio;
+    double d = k ? pb_stats_median(r, k) : NAN;
+    free(r);
+    *used = k;
+    return d;
 }
 
 static void regress_help(FILE *f)
@@ -729,6 +742,8 @@ static int write_junit(const char *path, const struct pb_verdict *v, size_t n)
 static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct pb_verdict *v,
                        size_t n, bool fp, const char *why, const char *confirm_note)
 {
+    size_t used;
+    double drift = pb_regress_drift(v, n, &used);
     size_t reg = 0, imp = 0;
     for (size_t i = 0; i < n; i++) {
         reg += v[i].regression;
@@ -740,10 +755,21 @@ static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct
             reg ? "REGRESSION" : "clean", bdir, cdir, n, reg, imp);
     if (fp)
         fprintf(f, "Environment fingerprints match: absolute medians were judged too.\n\n");
+    else if (!why[0])
+        fprintf(f, "Only pair ratios were judged (--ratios-only).\n\n");
     else
         fprintf(f, "Environment fingerprints differ (%s): only pair ratios were judged.\n\n", why);
     if (confirm_note[0])
         fprintf(f, "%s\n\n", confirm_note);
+    if (isfinite(drift) && fabs(drift - 1) > 0.05)
+        fprintf(f,
+                "**Warning:** the whole run is %.0f%% %s than the baseline (median over %zu "
+                "variants' time per op): a machine-level shift (host load, frequency, a "
+                "noisy neighbour) moves every absolute median, so absolute regressions here "
+                "may be that shift rather than the code. Pair ratios are taken within each run "
+                "and do not move with it; on shared or virtual machines judge with "
+                "--ratios-only.\n\n",
+                fabs(drift - 1) * 100, drift > 1 ? "slower" : "faster", used);
     size_t fewest = SIZE_MAX;
     for (size_t i = 0; i < n; i++)
         if (isfinite(v[i].c.ratio))
@@ -874,6 +900,8 @@ int pb_cmd_regress(int argc, char **argv)
             md = v;
         else if (!strcmp(argv[i], "--confirm"))
             confirm = true;
+        else if (!strcmp(argv[i], "--ratios-only"))
+            t->ratios_only = true;
         else if (arg_value(argv[i], "--threshold", &v)) {
             char *end;
             errno = 0;

@@ -58,6 +58,7 @@ int pb_cmd_report(int argc, char **argv);
 #define PB_MAX_THRESHOLDS 128
 struct pb_thresholds {
     double default_pct;
+    bool ratios_only; /* judge pair ratios only, whatever the fingerprints say */
     size_t n;
     char pattern[PB_MAX_THRESHOLDS][200];
     double pct[PB_MAX_THRESHOLDS]; /* NAN: not judged */
@@ -77,5 +78,8 @@ struct pb_verdict {
 size_t pb_regress_judge(const struct pb_rset *base, const struct pb_rset *cur,
                         const struct pb_thresholds *t, struct pb_verdict **out, bool *fp_match,
                         char *why, size_t why_len);
+/* The run-wide shift: the median over variants of current/baseline time per op (NAN if none).
+ * Far from 1, it says the machine changed (host load, frequency), not each variant. */
+double pb_regress_drift(const struct pb_verdict *v, size_t n, size_t *used);
 
 #endif

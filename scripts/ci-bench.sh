@@ -2,7 +2,8 @@
 # make ci-bench: the short "ci" profile, then the regression gate against a stored baseline.
 #   scripts/ci-bench.sh BINARY BASELINE_DIR
 # Writes results/<host>/<stamp>-ci/ and, beside it, regress.md and junit.xml; exits with
-# pinbench regress's status (0 clean, 1 regression, 2 usage or data error).
+# pinbench regress's status (0 clean, 1 regression, 2 usage or data error). Extra regress
+# options come from PINBENCH_REGRESS_ARGS (make ci-bench CI_REGRESS_ARGS=--ratios-only).
 set -eu
 bin=$1
 baseline=$2
@@ -24,6 +25,6 @@ for f in gbench.json summary.json env.json; do
 done
 cfg=""
 [ -f "$baseline/thresholds.txt" ] && cfg="--config=$baseline/thresholds.txt"
-# shellcheck disable=SC2086 # cfg is one word or none
-"$bin" regress --baseline="$baseline" --current="$current" $cfg --confirm \
+# shellcheck disable=SC2086 # cfg is one word or none; PINBENCH_REGRESS_ARGS are words
+"$bin" regress --baseline="$baseline" --current="$current" $cfg --confirm ${PINBENCH_REGRESS_ARGS:-} \
     --md="$current/regress.md" --junit="$current/junit.xml"

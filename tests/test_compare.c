@@ -259,6 +259,23 @@ static void test_mismatched_environments(void **state)
     assert_true(v[0].c.is_pair);
     assert_false(v[0].regression);
     free(v);
+    /* the same box, all twice as slow: absolute medians regress, and the run-wide drift says
+     * the machine moved; --ratios-only judges the unchanged pair alone */
+    make_set(b, slow, 3, "Xeon", 2);
+    pb_rset_free(&sb);
+    assert_int_equal(pb_rset_load(&sb, b), 0);
+    n = pb_regress_judge(&sa, &sb, &t, &v, &fp, why, sizeof why);
+    assert_true(fp);
+    size_t used;
+    assert_near(pb_regress_drift(v, n, &used), 2.0, 0.05);
+    assert_int_equal(used, 2);
+    free(v);
+    t.ratios_only = true;
+    n = pb_regress_judge(&sa, &sb, &t, &v, &fp, why, sizeof why);
+    assert_false(fp);
+    assert_int_equal(n, 1);
+    assert_false(v[0].regression);
+    free(v);
     pb_rset_free(&sa);
     pb_rset_free(&sb);
     rm_root();
