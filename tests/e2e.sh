@@ -153,6 +153,17 @@ err=$("$PB" compare "$idir" "$qdir" 2>&1 >/dev/null); rc=$?
 if [ "$rc" -eq 2 ] && printf '%s' "$err" | grep -q "partial run"; then ok "a partial folder is refused by compare"
 else bad "partial folder: exit $rc: $err"; fi
 
+# SIGTERM (a job scheduler, systemd stopping a unit): the same, exit 143.
+"$PB" run --out="$tmp/term" --benchmark_filter=serialize >"$tmp/term.log" 2>&1 &
+pid=$!
+sleep 3
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+tdir=$(sed -n 's/^results: //p' "$tmp/term.log" | tail -n 1)
+if [ "$rc" -eq 143 ] && [ -n "$tdir" ] && grep -q '"stopped_by": "SIGTERM"' "$tdir/summary.json"; then
+  ok "SIGTERM: exit 143, a partial folder"
+else bad "SIGTERM: exit $rc, folder '$tdir': $(tail -3 "$tmp/term.log")"; fi
+
 expect_usage "compare with one folder" compare "$qdir"
 expect_usage "regress without --current" regress --baseline="$qdir"
 expect_usage "export without a format" export "$qdir"
