@@ -24,7 +24,6 @@
 extern char **environ;
 
 #define EXIT_REGRESSION 1
-#define EXIT_USAGE 2
 #define REGRESS_ALPHA 0.01
 
 int pb_metric_worse_dir(const char *metric)
@@ -363,27 +362,6 @@ static int load_sets(struct pb_rset *sets, const char *const *dirs, size_t n)
     return 0;
 }
 
-static bool arg_value(const char *arg, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0 || arg[n] != '=' || !arg[n + 1])
-        return false;
-    *val = arg + n + 1;
-    return true;
-}
-
-static int cmd_error(const char *fmt, ...) PB_PRINTF(1, 2);
-static int cmd_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "pinbench: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
 static void compare_help(FILE *f)
 {
     fprintf(f,
@@ -408,20 +386,21 @@ int pb_cmd_compare(int argc, char **argv)
             compare_help(stdout);
             return 0;
         }
-        if (arg_value(argv[i], "--out", &v))
+        if (pb_opt_value(argv[i], "--out", &v))
             out = v;
         else if (argv[i][0] == '-')
-            return cmd_error("compare: unknown option '%s' (see pinbench compare --help)", argv[i]);
+            return pb_usage_error("compare: unknown option '%s' (see pinbench compare --help)",
+                                  argv[i]);
         else if (nd == PB_ARRAY_LEN(dirs))
-            return cmd_error("compare: at most %zu folders", PB_ARRAY_LEN(dirs));
+            return pb_usage_error("compare: at most %zu folders", PB_ARRAY_LEN(dirs));
         else
             dirs[nd++] = argv[i];
     }
     if (nd < 2)
-        return cmd_error("compare: needs at least two result folders (see --help)");
+        return pb_usage_error("compare: needs at least two result folders (see --help)");
     struct pb_rset sets[16];
     if (load_sets(sets, dirs, nd) < 0)
-        return cmd_error("compare: %s", pb_err());
+        return pb_usage_error("compare: %s", pb_err());
     struct pb_change *ch[16] = {0};
     size_t counts[16] = {0};
     struct pb_env_diff ed[16][40];
@@ -434,7 +413,7 @@ int pb_cmd_compare(int argc, char **argv)
     char mdpath[4200] = "-", jpath[4200];
     if (out) {
         if (pb_mkdir_p(out) < 0) {
-            rc = cmd_error("compare: %s", pb_err());
+            rc = pb_usage_error("compare: %s", pb_err());
             goto done;
         }
         snprintf(mdpath, sizeof mdpath, "%s/compare.md", out);
@@ -443,7 +422,7 @@ int pb_cmd_compare(int argc, char **argv)
         const char *path = pass == 0 ? "-" : mdpath;
         FILE *f = open_out(path);
         if (!f) {
-            rc = cmd_error("compare: %s", pb_err());
+            rc = pb_usage_error("compare: %s", pb_err());
             goto done;
         }
         fprintf(f, "# pinbench compare\n\nA = %s\n\n", dirs[0]);
@@ -469,7 +448,7 @@ int pb_cmd_compare(int argc, char **argv)
             md_changes(f, "A", "B", ch[s], counts[s]);
         }
         if (close_out(f, path) < 0) {
-            rc = cmd_error("compare: %s", pb_err());
+            rc = pb_usage_error("compare: %s", pb_err());
             goto done;
         }
     }
@@ -477,7 +456,7 @@ int pb_cmd_compare(int argc, char **argv)
         snprintf(jpath, sizeof jpath, "%s/compare.json", out);
         FILE *f = open_out(jpath);
         if (!f) {
-            rc = cmd_error("compare: %s", pb_err());
+            rc = pb_usage_error("compare: %s", pb_err());
             goto done;
         }
         struct pb_jw w;
@@ -496,7 +475,7 @@ int pb_cmd_compare(int argc, char **argv)
         pb_jw_arr_end(&w);
         pb_jw_obj_end(&w);
         if (pb_jw_finish(&w) < 0 || close_out(f, jpath) < 0) {
-            rc = cmd_error("compare: cannot write %s", jpath);
+            rc = pb_usage_error("compare: cannot write %s", jpath);
             goto done;
         }
         if (compare_plot(out, ch, counts, dirs, nd) < 0)
@@ -888,37 +867,38 @@ int pb_cmd_regress(int argc, char **argv)
             free(t);
             return 0;
         }
-        if (arg_value(argv[i], "--baseline", &v))
+        if (pb_opt_value(argv[i], "--baseline", &v))
             bdir = v;
-        else if (arg_value(argv[i], "--current", &v))
+        else if (pb_opt_value(argv[i], "--current", &v))
             cdir = v;
-        else if (arg_value(argv[i], "--config", &v))
+        else if (pb_opt_value(argv[i], "--config", &v))
             cfg = v;
-        else if (arg_value(argv[i], "--junit", &v))
+        else if (pb_opt_value(argv[i], "--junit", &v))
             junit = v;
-        else if (arg_value(argv[i], "--md", &v))
+        else if (pb_opt_value(argv[i], "--md", &v))
             md = v;
         else if (!strcmp(argv[i], "--confirm"))
             confirm = true;
         else if (!strcmp(argv[i], "--ratios-only"))
             t->ratios_only = true;
-        else if (arg_value(argv[i], "--threshold", &v)) {
+        else if (pb_opt_value(argv[i], "--threshold", &v)) {
             char *end;
             errno = 0;
             t->default_pct = strtod(v, &end);
             if (errno || *end || !(t->default_pct >= 0) || t->default_pct > 10000)
-                rc = cmd_error("regress: --threshold=%s is not a percentage (0..10000)", v);
+                rc = pb_usage_error("regress: --threshold=%s is not a percentage (0..10000)", v);
         } else
-            rc = cmd_error("regress: unknown argument '%s' (see pinbench regress --help)", argv[i]);
+            rc = pb_usage_error("regress: unknown argument '%s' (see pinbench regress --help)",
+                                argv[i]);
     }
     if (rc == 0 && (!bdir || !cdir))
-        rc = cmd_error("regress: needs --baseline=DIR and --current=DIR (see --help)");
+        rc = pb_usage_error("regress: needs --baseline=DIR and --current=DIR (see --help)");
     if (rc == 0 && cfg && pb_thresholds_load(t, cfg) < 0)
-        rc = cmd_error("regress: %s", pb_err());
+        rc = pb_usage_error("regress: %s", pb_err());
     struct pb_rset sets[2];
     const char *dirs[2] = {bdir, cdir};
     if (rc == 0 && load_sets(sets, dirs, 2) < 0)
-        rc = cmd_error("regress: %s", pb_err());
+        rc = pb_usage_error("regress: %s", pb_err());
     if (rc) {
         free(t);
         return rc;
@@ -935,7 +915,7 @@ int pb_cmd_regress(int argc, char **argv)
         char *again = regress_rerun(&sets[1], vs, n);
         struct pb_rset rr;
         if (!again || pb_rset_load(&rr, again) < 0) {
-            rc = cmd_error("regress: --confirm: %s", pb_err());
+            rc = pb_usage_error("regress: --confirm: %s", pb_err());
             free(again);
             goto done;
         }
@@ -967,12 +947,12 @@ int pb_cmd_regress(int argc, char **argv)
     if (md) {
         FILE *f = open_out(md);
         if (!f || (md_regress(f, bdir, cdir, vs, n, fp, why, note), close_out(f, md) < 0)) {
-            rc = cmd_error("regress: %s", pb_err());
+            rc = pb_usage_error("regress: %s", pb_err());
             goto done;
         }
     }
     if (junit && write_junit(junit, vs, n) < 0) {
-        rc = cmd_error("regress: %s", pb_err());
+        rc = pb_usage_error("regress: %s", pb_err());
         goto done;
     }
     rc = reg ? EXIT_REGRESSION : 0;
@@ -1026,27 +1006,27 @@ int pb_cmd_export(int argc, char **argv)
             export_help(stdout);
             return 0;
         }
-        if (arg_value(argv[i], "--format", &v))
+        if (pb_opt_value(argv[i], "--format", &v))
             fmt = v;
-        else if (arg_value(argv[i], "--out", &v))
+        else if (pb_opt_value(argv[i], "--out", &v))
             out = v;
         else if (argv[i][0] == '-' || dir)
-            return cmd_error("export: unexpected argument '%s' (see pinbench export --help)",
-                             argv[i]);
+            return pb_usage_error("export: unexpected argument '%s' (see pinbench export --help)",
+                                  argv[i]);
         else
             dir = argv[i];
     }
     if (!fmt || (strcmp(fmt, "github") && strcmp(fmt, "bencher")))
-        return cmd_error("export: --format=github or --format=bencher is required");
+        return pb_usage_error("export: --format=github or --format=bencher is required");
     if (!dir)
-        return cmd_error("export: which results folder? (see --help)");
+        return pb_usage_error("export: which results folder? (see --help)");
     struct pb_rset s;
     if (pb_rset_load(&s, dir) < 0)
-        return cmd_error("export: %s", pb_err());
+        return pb_usage_error("export: %s", pb_err());
     FILE *f = open_out(out);
     if (!f) {
         pb_rset_free(&s);
-        return cmd_error("export: %s", pb_err());
+        return pb_usage_error("export: %s", pb_err());
     }
     struct pb_jw w;
     pb_jw_init(&w, f);
@@ -1103,11 +1083,11 @@ int pb_cmd_export(int argc, char **argv)
         pb_jw_obj_end(&w);
     int rc = 0;
     if (pb_jw_finish(&w) < 0)
-        rc = cmd_error("export: cannot write %s", out);
+        rc = pb_usage_error("export: cannot write %s", out);
     if (f == stdout)
         fputc('\n', f);
     if (close_out(f, out) < 0 && !rc)
-        rc = cmd_error("export: %s", pb_err());
+        rc = pb_usage_error("export: %s", pb_err());
     pb_rset_free(&s);
     return rc;
 }
@@ -1122,13 +1102,13 @@ int pb_cmd_report(int argc, char **argv)
         return 0;
     }
     if (argc != 1 || argv[0][0] == '-')
-        return cmd_error("report: expects one results folder (see pinbench report --help)");
+        return pb_usage_error("report: expects one results folder (see pinbench report --help)");
     struct pb_rset s;
     if (pb_rset_load_partial(&s, argv[0]) < 0)
-        return cmd_error("report: %s", pb_err());
+        return pb_usage_error("report: %s", pb_err());
     int rc = 0;
     if (pb_readable_write(&s) < 0)
-        rc = cmd_error("report: %s", pb_err());
+        rc = pb_usage_error("report: %s", pb_err());
     else
         pb_readable_print_costmodel(stdout, &s);
     pb_rset_free(&s);

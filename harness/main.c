@@ -47,18 +47,6 @@ static const struct profile profiles[] = {
     {"full", 20, 0.5, "20 repetitions x 0.5 s: tighter CIs; several times longer"},
 };
 
-static int usage_error(const char *fmt, ...) PB_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "pinbench: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
 static void main_on_stop(int signo)
 {
     pb_runner_request_stop(signo);
@@ -154,15 +142,6 @@ struct opts {
     char **gb_argv;
 };
 
-static bool opt_value(const char *arg, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0 || arg[n] != '=')
-        return false;
-    *val = arg + n + 1;
-    return true;
-}
-
 static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -177,44 +156,45 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
         const char *a = argv[i], *v;
         if (!strcmp(a, "-h") || !strcmp(a, "--help"))
             o->help = true;
-        else if (opt_value(a, "--cpus", &v))
+        else if (pb_opt_value(a, "--cpus", &v))
             o->cpus = v;
-        else if ((is_run || is_env) && opt_value(a, "--counters", &v))
+        else if ((is_run || is_env) && pb_opt_value(a, "--counters", &v))
             o->counters = v;
-        else if (is_run && opt_value(a, "--profile", &v))
+        else if (is_run && pb_opt_value(a, "--profile", &v))
             o->profile = v;
-        else if (is_run && opt_value(a, "--out", &v))
+        else if (is_run && pb_opt_value(a, "--out", &v))
             o->out = v;
-        else if (is_run && opt_value(a, "--label", &v))
+        else if (is_run && pb_opt_value(a, "--label", &v))
             o->label = v;
-        else if (is_run && opt_value(a, "--clock", &v))
+        else if (is_run && pb_opt_value(a, "--clock", &v))
             o->clock = v;
-        else if (is_run && opt_value(a, "--watchdog", &v)) {
+        else if (is_run && pb_opt_value(a, "--watchdog", &v)) {
             if (pb_parse_double(v, 0, 86400, "--watchdog", &o->watchdog_s) < 0)
-                return usage_error("%s", pb_err());
+                return pb_usage_error("%s", pb_err());
         } else if (is_env && !strcmp(a, "--json"))
             o->json = true;
         else if (is_env && !strcmp(a, "--check"))
             o->check = true;
-        else if (is_env && opt_value(a, "--topology", &v))
+        else if (is_env && pb_opt_value(a, "--topology", &v))
             o->topology = v;
         else if (is_run && !strncmp(a, "--benchmark_", 12))
             o->gb_argv[o->gb_argc++] = argv[i];
         else if (!strcmp(a, "--cpus") || !strcmp(a, "--profile") || !strcmp(a, "--out") ||
                  !strcmp(a, "--label") || !strcmp(a, "--clock") || !strcmp(a, "--topology") ||
                  !strcmp(a, "--counters") || !strcmp(a, "--watchdog"))
-            return usage_error("%s needs a value: %s=VALUE", a, a);
+            return pb_usage_error("%s needs a value: %s=VALUE", a, a);
         else
-            return usage_error("%s: unknown option '%s' (see 'pinbench %s --help')", cmd, a, cmd);
+            return pb_usage_error("%s: unknown option '%s' (see 'pinbench %s --help')", cmd, a,
+                                  cmd);
     }
     if (o->cpus && !*o->cpus)
-        return usage_error("--cpus: empty CPU list (expected e.g. 0-3,8)");
+        return pb_usage_error("--cpus: empty CPU list (expected e.g. 0-3,8)");
     if (o->out && !*o->out)
-        return usage_error("--out: empty path");
+        return pb_usage_error("--out: empty path");
     if (strcmp(o->clock, "auto") && strcmp(o->clock, "monotonic"))
-        return usage_error("--clock=%s: expected auto or monotonic", o->clock);
+        return pb_usage_error("--clock=%s: expected auto or monotonic", o->clock);
     if (o->label && pb_results_check_label(o->label) < 0)
-        return usage_error("%s", pb_err());
+        return pb_usage_error("%s", pb_err());
     return 0;
 }
 
@@ -225,15 +205,15 @@ static int setup_cpus(const char *list, cpu_set_t *cpus)
 {
     cpu_set_t allowed;
     if (pb_affinity_get(&allowed) < 0)
-        return usage_error("%s", pb_err());
+        return pb_usage_error("%s", pb_err());
     if (!list) {
         *cpus = allowed;
         return 0;
     }
     if (pb_cpuset_parse(list, cpus) < 0)
-        return usage_error("--cpus: %s", pb_err());
+        return pb_usage_error("--cpus: %s", pb_err());
     if (pb_cpuset_check_subset(cpus, &allowed) < 0)
-        return usage_error("--cpus=%s: %s", list, pb_err());
+        return pb_usage_error("--cpus=%s: %s", list, pb_err());
     if (pb_pin_self_mask(cpus) < 0) {
         fprintf(stderr, "pinbench: --cpus=%s: %s\n", list, pb_err());
         return 1;
@@ -344,7 +324,7 @@ static int cmd_env(struct opts *o)
     struct pb_topo topo;
     if (pb_topo_load(&topo, o->topology) < 0) {
         if (o->topology)
-            return usage_error("--topology: %s", pb_err());
+            return pb_usage_error("--topology: %s", pb_err());
         fprintf(stderr, "pinbench: topology: %s\n", pb_err());
         return 1;
     }
@@ -356,7 +336,7 @@ static int cmd_env(struct opts *o)
     struct pb_pmu pmu;
     if (pb_pmu_init(&pmu, o->counters, &pb_perf_kernel) < 0) {
         pb_topo_free(&topo);
-        return usage_error("%s", pb_err());
+        return pb_usage_error("%s", pb_err());
     }
     struct pb_env env = {0};
     pb_env_capture(&env, &cpus, &topo);
@@ -426,7 +406,7 @@ static int check_filter(struct pb_runner *R, const char *filter, size_t *selecte
     if (rc != 0) {
         char msg[200];
         regerror(rc, &re, msg, sizeof msg);
-        return usage_error("--benchmark_filter=%s: bad regular expression: %s", filter, msg);
+        return pb_usage_error("--benchmark_filter=%s: bad regular expression: %s", filter, msg);
     }
     size_t runnable = 0, skipped = 0;
     for (size_t i = 0; i < R->n; i++) {
@@ -442,12 +422,12 @@ static int check_filter(struct pb_runner *R, const char *filter, size_t *selecte
     regfree(&re);
     *selected = runnable;
     if (runnable == 0 && skipped)
-        return usage_error("--benchmark_filter=%s matches only variants skipped here (see "
-                           "'pinbench list')",
-                           filter);
+        return pb_usage_error("--benchmark_filter=%s matches only variants skipped here (see "
+                              "'pinbench list')",
+                              filter);
     if (runnable == 0)
-        return usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
-                           filter);
+        return pb_usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
+                              filter);
     return 0;
 }
 
@@ -470,7 +450,7 @@ static const char *gb_flag(const struct opts *o, const char *name)
 {
     const char *v = NULL, *x;
     for (int i = 1; i < o->gb_argc; i++)
-        if (opt_value(o->gb_argv[i], name, &x))
+        if (pb_opt_value(o->gb_argv[i], name, &x))
             v = x;
     return v;
 }
@@ -507,7 +487,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
 {
     const struct profile *prof = find_profile(o->profile);
     if (!prof)
-        return usage_error("--profile=%s: expected quick, default or full", o->profile);
+        return pb_usage_error("--profile=%s: expected quick, default or full", o->profile);
     /* Numeric Google Benchmark flags are checked here: Google Benchmark itself would take a bad
      * number as 0 or abort. */
     const char *reps_s = gb_flag(o, "--benchmark_repetitions");
@@ -515,11 +495,11 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     uint64_t reps = (uint64_t)prof->repetitions;
     double min_time = prof->min_time_s;
     if (reps_s && pb_parse_u64(reps_s, 1, 1000, "--benchmark_repetitions", &reps) < 0)
-        return usage_error("%s", pb_err());
+        return pb_usage_error("%s", pb_err());
     char min_time_desc[64];
     snprintf(min_time_desc, sizeof min_time_desc, ">= %g s", min_time);
     if (mt_s && parse_min_time(mt_s, &min_time, min_time_desc, sizeof min_time_desc) < 0)
-        return usage_error("%s", pb_err());
+        return pb_usage_error("%s", pb_err());
 
     cpu_set_t cpus;
     int rc = setup_cpus(o->cpus, &cpus);
@@ -532,7 +512,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     }
     struct pb_pmu pmu;
     if (pb_pmu_init(&pmu, o->counters, &pb_perf_kernel) < 0)
-        return usage_error("%s", pb_err());
+        return pb_usage_error("%s", pb_err());
     pb_work_calibrate();
     struct pb_topo topo;
     if (pb_topo_load(&topo, NULL) < 0) {
@@ -566,7 +546,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     gb[gbc] = NULL;
     if (pb_gb_init(&gbc, gb) < 0) {
         free(gb);
-        return usage_error("%s", pb_err());
+        return pb_usage_error("%s", pb_err());
     }
     FILE *out = pb_gb_display_is_machine_readable() ? stderr : stdout;
 
@@ -596,7 +576,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
             *c = '_';
     struct pb_results res;
     if (pb_results_begin(&res, o->out, host, o->label) < 0)
-        return usage_error("--out=%s: %s", o->out, pb_err());
+        return pb_usage_error("--out=%s: %s", o->out, pb_err());
     char json_path[2048];
     pb_results_path(&res, "gbench.json", json_path, sizeof json_path);
 
@@ -672,8 +652,8 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     if (n_run == 0) {
         pb_results_abort(&res);
         const char *filt = gb_flag(o, "--benchmark_filter");
-        return usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
-                           filt ? filt : "");
+        return pb_usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
+                              filt ? filt : "");
     }
 
     struct pb_pair_result *pairs = NULL;
@@ -739,9 +719,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "report"))
         return pb_cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "env"))
-        return usage_error("unknown command '%s' (expected run, list, env, report, compare, "
-                           "regress or export; see --help)",
-                           cmd);
+        return pb_usage_error("unknown command '%s' (expected run, list, env, report, compare, "
+                              "regress or export; see --help)",
+                              cmd);
     struct opts o;
     int rc = parse_opts(argc, argv, cmd, &o);
     if (rc)

@@ -163,3 +163,23 @@ void pb_check_failed(const char *expr, const char *file, int line)
     fprintf(stderr, "pinbench: internal check failed: %s (%s:%d)\n", expr, file, line);
     abort();
 }
+
+bool pb_opt_value(const char *arg, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0 || arg[n] != '=')
+        return false;
+    *val = arg + n + 1;
+    return true;
+}
+
+int pb_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "pinbench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return 2;
+}

@@ -6,6 +6,7 @@
 #ifndef PB_UTIL_H
 #define PB_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,12 @@ long pb_read_file(const char *path, char *buf, size_t len);
 /* Reads the first line of `path` beginning with `key` (e.g. "Threads:") and parses the
  * unsigned number after it. Returns 0 or -1. */
 int pb_read_keyed_u64(const char *path, const char *key, uint64_t *out);
+
+/* Command-line helpers shared by the subcommands. `--name=value`: true with *val set (possibly
+ * empty). pb_usage_error prints "pinbench: <message>" on one line and returns 2, the exit
+ * status for bad usage or input. */
+bool pb_opt_value(const char *arg, const char *name, const char **val);
+int pb_usage_error(const char *fmt, ...) PB_PRINTF(1, 2);
 
 /* Allocation that cannot fail silently: on OOM, prints what was being allocated and exits(1). */
 void *pb_xcalloc(size_t n, size_t size, const char *what);
