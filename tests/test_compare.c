@@ -34,16 +34,6 @@ struct synth_var {
     const char *status;
 };
 
-static void write_text(const char *dir, const char *file, const char *text)
-{
-    char p[600];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Writes a results folder: gbench.json (REPS rows per ok variant), summary.json (variants, one
  * pair syn/base -> syn/pinned on real_time_ns), env.json (cpu_model as given). */
 static void make_set(const char *dir, const struct synth_var *v, size_t n, const char *cpu_model,
@@ -102,10 +92,14 @@ static void make_set(const char *dir, const struct synth_var *v, size_t n, const
              "{\"cpu_model\": \"%s\", \"kernel_release\": \"6.1\", \"allowed_cpu_count\": \"16\", "
              "\"smt_active\": \"0\", \"governor\": \"performance\", \"build_type\": \"release\"}\n",
              cpu_model);
-    write_text(dir, "env.json", env);
+    pb_test_write_file(dir, "env.json", env);
 }
 
 static char root[64];
+
+/* The three standard folders: A as set_a; B with pinned 20 % slower, tight (the pair ratio and
+ * pinned's median both regress); C as A with noise inside the spread (5 %), on `c_cpu`. */
+static void make_abc(char a[128], char b[128], char c[128], const char *c_cpu);
 
 static void mk_root(void)
 {
@@ -135,25 +129,28 @@ static const struct synth_var set_a[] = {
     {"syn/far", 1000, 0.01, "skipped"},
 };
 
+static void make_abc(char a[128], char b[128], char c[128], const char *c_cpu)
+{
+    snprintf(a, 128, "%s/a", root);
+    snprintf(b, 128, "%s/b", root);
+    snprintf(c, 128, "%s/c", root);
+    make_set(a, set_a, 3, "Xeon", 1);
+    struct synth_var slow[3];
+    memcpy(slow, set_a, sizeof slow);
+    slow[1].ns = 60000;
+    make_set(b, slow, 3, "Xeon", 2);
+    struct synth_var noisy[3];
+    memcpy(noisy, set_a, sizeof noisy);
+    noisy[0].spread = noisy[1].spread = 0.05;
+    make_set(c, noisy, 3, c_cpu, 3);
+}
+
 static void test_regress_catches_slowdown(void **state)
 {
     (void)state;
     mk_root();
     char a[128], b[128], c[128];
-    snprintf(a, sizeof a, "%s/a", root);
-    snprintf(b, sizeof b, "%s/b", root);
-    snprintf(c, sizeof c, "%s/c", root);
-    make_set(a, set_a, 3, "Xeon", 1);
-    /* B: pinned 20 % slower, tight: the pair ratio and pinned's median both regress */
-    struct synth_var slow[3];
-    memcpy(slow, set_a, sizeof slow);
-    slow[1].ns = 60000;
-    make_set(b, slow, 3, "Xeon", 2);
-    /* C: the same as A, with noise inside the spread (5 %) */
-    struct synth_var noisy[3];
-    memcpy(noisy, set_a, sizeof noisy);
-    noisy[0].spread = noisy[1].spread = 0.05;
-    make_set(c, noisy, 3, "Xeon", 3);
+    make_abc(a, b, c, "Xeon");
 
     struct pb_rset sa, sb, sc;
     assert_int_equal(pb_rset_load(&sa, a), 0);
@@ -297,15 +294,15 @@ static void test_bad_folders(void **state)
     assert_int_equal(pb_rset_load(&s, d), -1);
     assert_non_null(strstr(pb_err(), "env.json"));
     make_set(d, set_a, 3, "Xeon", 1);
-    write_text(d, "gbench.json", "{\"benchmarks\": [{\"name\": \"syn/b"); /* truncated */
+    pb_test_write_file(d, "gbench.json", "{\"benchmarks\": [{\"name\": \"syn/b"); /* truncated */
     assert_int_equal(pb_rset_load(&s, d), -1);
     assert_non_null(strstr(pb_err(), "gbench.json"));
     assert_null(strchr(pb_err(), '\n'));
-    write_text(d, "gbench.json", "{\"benchmarks\": []}");
+    pb_test_write_file(d, "gbench.json", "{\"benchmarks\": []}");
     assert_int_equal(pb_rset_load(&s, d), -1);
     assert_non_null(strstr(pb_err(), "no repetition"));
     make_set(d, set_a, 3, "Xeon", 1);
-    write_text(d, "summary.json", "{\"schema\": \"something-else\"}");
+    pb_test_write_file(d, "summary.json", "{\"schema\": \"something-else\"}");
     assert_int_equal(pb_rset_load(&s, d), -1);
     assert_non_null(strstr(pb_err(), "not a pinbench summary"));
     rm_root();
@@ -315,8 +312,8 @@ static void test_thresholds_file(void **state)
 {
     (void)state;
     mk_root();
-    write_text(root, "t.txt",
-               "# comment\n\nsyn/pin*  25\nsyn: base -> *\toff\n  other/*   5  # why\n");
+    pb_test_write_file(root, "t.txt",
+                       "# comment\n\nsyn/pin*  25\nsyn: base -> *\toff\n  other/*   5  # why\n");
     struct pb_thresholds *t = calloc(1, sizeof *t);
     t->default_pct = 10;
     char p[200];
@@ -328,12 +325,12 @@ static void test_thresholds_file(void **state)
     assert_true(isnan(pb_thresholds_for(t, "syn: base -> pinned")));
     assert_near(pb_thresholds_for(t, "other/x"), 5, 0);
     assert_near(pb_thresholds_for(t, "unmatched"), 10, 0);
-    write_text(root, "bad.txt", "syn/*  lots\n");
+    pb_test_write_file(root, "bad.txt", "syn/*  lots\n");
     snprintf(p, sizeof p, "%s/bad.txt", root);
     memset(t, 0, sizeof *t);
     assert_int_equal(pb_thresholds_load(t, p), -1);
     assert_non_null(strstr(pb_err(), "bad.txt:1"));
-    write_text(root, "bad.txt", "lonely\n");
+    pb_test_write_file(root, "bad.txt", "lonely\n");
     memset(t, 0, sizeof *t);
     assert_int_equal(pb_thresholds_load(t, p), -1);
     free(t);
@@ -516,21 +513,10 @@ static void test_cli_exit_statuses(void **state)
     (void)state;
     mk_root();
     char a[128], b[128], c[128], args[1024], out[200], err[200], junit[200];
-    snprintf(a, sizeof a, "%s/a", root);
-    snprintf(b, sizeof b, "%s/b", root);
-    snprintf(c, sizeof c, "%s/c", root);
+    make_abc(a, b, c, "EPYC");
     snprintf(out, sizeof out, "%s/out.txt", root);
     snprintf(err, sizeof err, "%s/err.txt", root);
     snprintf(junit, sizeof junit, "%s/junit.xml", root);
-    make_set(a, set_a, 3, "Xeon", 1);
-    struct synth_var slow[3];
-    memcpy(slow, set_a, sizeof slow);
-    slow[1].ns = 60000;
-    make_set(b, slow, 3, "Xeon", 2);
-    struct synth_var noisy[3];
-    memcpy(noisy, set_a, sizeof noisy);
-    noisy[0].spread = noisy[1].spread = 0.05;
-    make_set(c, noisy, 3, "EPYC", 3);
 
     snprintf(args, sizeof args, "regress --baseline=%s --current=%s --junit=%s", a, b, junit);
     assert_int_equal(run_cli(args, out, err), 1);

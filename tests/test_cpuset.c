@@ -77,16 +77,6 @@ static void test_parse_numbers(void **state)
     assert_non_null(strstr(pb_err(), "t:"));
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Isolated and nohz_full CPUs from a fake /sys/devices/system/cpu: lists, blanks, absent files,
  * and a malformed file named in the error. */
 static void test_isolation_read(void **state)
@@ -97,16 +87,16 @@ static void test_isolation_read(void **state)
     struct pb_isolation iso;
     assert_int_equal(pb_isolation_read(dir, &iso), 0); /* no files: nothing isolated */
     assert_int_equal(CPU_COUNT(&iso.isolated) + CPU_COUNT(&iso.nohz_full), 0);
-    write_file(dir, "isolated", "2-3,6\n");
-    write_file(dir, "nohz_full", "\n"); /* the kernel writes a blank line for none */
+    pb_test_write_file(dir, "isolated", "2-3,6\n");
+    pb_test_write_file(dir, "nohz_full", "\n"); /* the kernel writes a blank line for none */
     assert_int_equal(pb_isolation_read(dir, &iso), 0);
     char list[64];
     assert_string_equal(pb_cpuset_format(&iso.isolated, list, sizeof list), "2-3,6");
     assert_int_equal(CPU_COUNT(&iso.nohz_full), 0);
-    write_file(dir, "nohz_full", "1-7\n");
+    pb_test_write_file(dir, "nohz_full", "1-7\n");
     assert_int_equal(pb_isolation_read(dir, &iso), 0);
     assert_string_equal(pb_cpuset_format(&iso.nohz_full, list, sizeof list), "1-7");
-    write_file(dir, "isolated", "2-x\n");
+    pb_test_write_file(dir, "isolated", "2-x\n");
     assert_int_equal(pb_isolation_read(dir, &iso), -1);
     assert_non_null(strstr(pb_err(), "/isolated"));
     char p[512];
@@ -118,10 +108,8 @@ static void test_isolation_read(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_isolation_read),
-    cmocka_unit_test(test_cpuset_parse_valid),
-    cmocka_unit_test(test_cpuset_parse_invalid),
-    cmocka_unit_test(test_cpuset_subset),
+    cmocka_unit_test(test_isolation_read),       cmocka_unit_test(test_cpuset_parse_valid),
+    cmocka_unit_test(test_cpuset_parse_invalid), cmocka_unit_test(test_cpuset_subset),
     cmocka_unit_test(test_parse_numbers),
 };
 const struct pb_test_group pb_group_cpuset = PB_GROUP("cpuset", tests);

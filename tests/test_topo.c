@@ -335,22 +335,6 @@ static void test_mem_walks(void **state)
     assert_int_equal(pb_mem_stream(w, 3 * sizeof *w), 6);
 }
 
-static void fake_file(const char *root, const char *rel, const char *text)
-{
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", root, rel);
-    for (char *q = p + strlen(root) + 1; *q; q++) /* mkdir -p the parents */
-        if (*q == '/') {
-            *q = '\0';
-            mkdir(p, 0755);
-            *q = '/';
-        }
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* The sysfs fallback on a fake tree: 2 packages x 2 cores x 2 SMT threads, an L3 per package,
  * an L2 per core, a NUMA node per package; the planner finds every relation in it. */
 static void test_topo_sysfs_fallback(void **state)
@@ -358,16 +342,16 @@ static void test_topo_sysfs_fallback(void **state)
     (void)state;
     char root[] = "/tmp/pinbench-sysfs-XXXXXX";
     assert_non_null(mkdtemp(root));
-    fake_file(root, "devices/system/cpu/online", "0-7\n");
+    pb_test_write_file(root, "devices/system/cpu/online", "0-7\n");
     for (int cpu = 0; cpu < 8; cpu++) {
         int pkg = cpu / 4, core = (cpu / 2) % 2;
         char rel[200], txt[64];
         snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
         snprintf(txt, sizeof txt, "%d\n", pkg);
-        fake_file(root, rel, txt);
+        pb_test_write_file(root, rel, txt);
         snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/topology/core_id", cpu);
         snprintf(txt, sizeof txt, "%d\n", core); /* repeats across packages, as on real boxes */
-        fake_file(root, rel, txt);
+        pb_test_write_file(root, rel, txt);
         static const struct {
             int level;
             const char *type, *size;
@@ -378,22 +362,22 @@ static void test_topo_sysfs_fallback(void **state)
         for (int i = 0; i < 4; i++) {
             snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cache/index%d/level", cpu, i);
             snprintf(txt, sizeof txt, "%d\n", c[i].level);
-            fake_file(root, rel, txt);
+            pb_test_write_file(root, rel, txt);
             snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cache/index%d/type", cpu, i);
-            fake_file(root, rel, c[i].type);
+            pb_test_write_file(root, rel, c[i].type);
             snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cache/index%d/size", cpu, i);
-            fake_file(root, rel, c[i].size);
+            pb_test_write_file(root, rel, c[i].size);
             snprintf(rel, sizeof rel, "devices/system/cpu/cpu%d/cache/index%d/shared_cpu_list", cpu,
                      i);
             int lo = c[i].level == 3 ? pkg * 4 : (cpu / 2) * 2;
             snprintf(txt, sizeof txt, "%d-%d\n", lo, c[i].level == 3 ? lo + 3 : lo + 1);
-            fake_file(root, rel, txt);
+            pb_test_write_file(root, rel, txt);
         }
     }
-    fake_file(root, "devices/system/node/node0/cpulist", "0-3\n");
-    fake_file(root, "devices/system/node/node1/cpulist", "4-7\n");
-    fake_file(root, "devices/system/node/node0/meminfo", "Node 0 MemTotal:  1000 kB\n");
-    fake_file(root, "devices/system/node/node1/meminfo", "Node 1 MemTotal:  2000 kB\n");
+    pb_test_write_file(root, "devices/system/node/node0/cpulist", "0-3\n");
+    pb_test_write_file(root, "devices/system/node/node1/cpulist", "4-7\n");
+    pb_test_write_file(root, "devices/system/node/node0/meminfo", "Node 0 MemTotal:  1000 kB\n");
+    pb_test_write_file(root, "devices/system/node/node1/meminfo", "Node 1 MemTotal:  2000 kB\n");
     struct pb_topo t;
     if (pb_topo_load_sysfs(&t, root) < 0)
         fail_msg("%s", pb_err());
@@ -421,7 +405,7 @@ static void test_topo_sysfs_fallback(void **state)
     assert_non_null(strstr(pb_err(), "sysfs"));
     pb_topo_free(&t);
     /* CPU 4 taken offline: it is not in the topology, and nothing plans with it */
-    fake_file(root, "devices/system/cpu/online", "0-3,5-7\n");
+    pb_test_write_file(root, "devices/system/cpu/online", "0-3,5-7\n");
     assert_int_equal(pb_topo_load_sysfs(&t, root), 0);
     assert_int_equal(t.n_pu, 7);
     assert_null(pb_topo_pu(&t, 4));
