@@ -19,6 +19,7 @@
  * and the time lost to them (interruptions_per_op, interrupted_ns_per_op). */
 #include "experiment.h"
 #include "pin.h"
+#include "util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -48,7 +49,7 @@ enum { TALLY_PREEMPT, TALLY_RUN_DELAY, TALLY_INTERRUPTED, TALLY_INTERRUPTIONS, T
 struct iso_state {
     const struct iso_param *p;
     int cpu;
-    uint64_t window_ticks, interrupt_ticks;
+    pb_stamp_t window, interrupt; /* as stamp spans */
     struct pb_confine confine;
     bool confined;
     /* the noisy neighbours */
@@ -74,25 +75,17 @@ static void *iso_noise(void *arg)
     return NULL;
 }
 
-/* The measuring thread's involuntary switches (status) and run-queue wait in ns (schedstat). */
-static int iso_sched_read(unsigned long long *preempt, unsigned long long *delay_ns)
+/* The measuring thread's involuntary switches (status) and run-queue wait in ns (schedstat:
+ * run time, wait time, timeslices). */
+static int iso_sched_read(uint64_t *preempt, unsigned long long *delay_ns)
 {
-    char line[256];
-    bool got = false;
-    FILE *f = fopen("/proc/thread-self/status", "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", preempt) == 1)
-            got = true;
-    fclose(f);
+    char buf[128];
     unsigned long long run_ns;
-    f = fopen("/proc/thread-self/schedstat", "r");
-    if (!f)
+    if (pb_read_keyed_u64("/proc/thread-self/status", "nonvoluntary_ctxt_switches:", preempt) < 0 ||
+        pb_read_file("/proc/thread-self/schedstat", buf, sizeof buf) < 0 ||
+        sscanf(buf, "%llu %llu", &run_ns, delay_ns) != 2)
         return -1;
-    got = got && fscanf(f, "%llu %llu", &run_ns, delay_ns) == 2;
-    fclose(f);
-    return got ? 0 : -1;
+    return 0;
 }
 
 static int iso_start_noise(struct pb_run *r, struct iso_state *s)
@@ -133,10 +126,9 @@ static int iso_setup(struct pb_run *r)
     if (s->cpu < 0)
         return pb_run_fail(r, "no %s CPU among the run's CPUs",
                            s->p->where == CPU_ISOLATED ? "isolated" : "housekeeping");
-    /* the loop compares raw stamps: convert the window and the interruption threshold once */
-    double ns_per_tick = pb_stamp_ns(0, 1000000000) / 1e9;
-    s->window_ticks = (uint64_t)(WINDOW_NS / ns_per_tick);
-    s->interrupt_ticks = (uint64_t)(INTERRUPT_NS / ns_per_tick);
+    /* the loop compares stamp differences: convert the window and the threshold once */
+    s->window = pb_stamp_span(WINDOW_NS);
+    s->interrupt = pb_stamp_span(INTERRUPT_NS);
     if (pb_pin_self(s->cpu) < 0)
         return pb_run_fail(r, "%s", pb_err());
     if (s->p->noisy && iso_start_noise(r, s) < 0)
@@ -161,25 +153,24 @@ static int iso_setup(struct pb_run *r)
 static int iso_op(struct pb_run *r)
 {
     struct iso_state *s = pb_run_state(r);
-    unsigned long long pre0, pre1, delay0, delay1;
+    uint64_t pre0, pre1;
+    unsigned long long delay0, delay1;
     if (iso_sched_read(&pre0, &delay0) < 0)
-        return pb_run_fail(r, "cannot read this thread's scheduler statistics: %s",
-                           strerror(errno));
+        return pb_run_fail(r, "cannot read this thread's scheduler statistics: %s", pb_err());
     uint64_t gaps = 0, interrupted = 0, interruptions = 0;
     pb_stamp_t start = pb_stamp(), prev = start, now;
     do {
         now = pb_stamp();
         pb_run_record(r, METRIC_GAP, prev, now);
-        if (now - prev > s->interrupt_ticks) {
+        if (now - prev > s->interrupt) {
             interrupted += now - prev;
             interruptions++;
         }
         gaps++;
         prev = now;
-    } while (now - start < s->window_ticks);
+    } while (now - start < s->window);
     if (iso_sched_read(&pre1, &delay1) < 0)
-        return pb_run_fail(r, "cannot read this thread's scheduler statistics: %s",
-                           strerror(errno));
+        return pb_run_fail(r, "cannot read this thread's scheduler statistics: %s", pb_err());
     pb_run_tally(r, TALLY_PREEMPT, (double)(pre1 - pre0));
     pb_run_tally(r, TALLY_RUN_DELAY, (double)(delay1 - delay0));
     pb_run_tally(r, TALLY_INTERRUPTED, pb_stamp_ns(0, interrupted));
@@ -225,9 +216,10 @@ static const struct iso_param iso_hk_idle = {CPU_HOUSEKEEPING, false},
 
 #define ISO_VARIANT(nm, sum, prm, need, zero)                                                      \
     {                                                                                              \
-        nm, sum, .needs = need, .home = PB_HOME_SELF, .setup = iso_setup, .op = iso_op,            \
-        .verify = iso_verify, .teardown = iso_teardown, .param = &prm, .zero_tally = zero,         \
-        .zero_means = "another task was runnable on the measured CPU and preempted the loop"       \
+        nm, sum,                                                                                   \
+            .needs = need, .home = PB_HOME_SELF, .setup = iso_setup, .op = iso_op,                 \
+            .verify = iso_verify, .teardown = iso_teardown, .param = &prm, .zero_tally = zero,     \
+            .zero_means = "another task was runnable on the measured CPU and preempted the loop"   \
     }
 
 /* On a CPU kept free (confined, isolated) a preemption of the measuring thread means the

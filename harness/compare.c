@@ -9,6 +9,7 @@
 #include "stats.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -773,6 +774,21 @@ static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct
     }
 }
 
+/* The first subfolder of `dir` that is not hidden (heap), or NULL. */
+static char *regress_only_subdir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char *out = NULL;
+    struct dirent *e;
+    while (!out && (e = readdir(d)))
+        if (e->d_name[0] != '.')
+            out = pb_xasprintf("%s/%s", dir, e->d_name);
+    closedir(d);
+    return out;
+}
+
 /* Reruns the suspects' variants with this binary into a temporary folder; returns the folder
  * (heap) or NULL with pb_err(). */
 static char *regress_rerun(const struct pb_rset *cur, const struct pb_verdict *v, size_t n)
@@ -836,22 +852,13 @@ static char *regress_rerun(const struct pb_rset *cur, const struct pb_verdict *v
         pb_errf("the confirming run failed (%s)", rc ? strerror(rc) : "nonzero exit");
         return NULL;
     }
-    /* the run made <tmp>/<host>/<stamp>: find it */
-    char cmd[4400];
-    snprintf(cmd, sizeof cmd, "ls -d %s/*/*/ 2>/dev/null | head -1", tmpl);
-    FILE *p = popen(cmd, "r");
-    char dir[4096] = "";
-    if (p) {
-        if (!fgets(dir, sizeof dir, p))
-            dir[0] = '\0';
-        pclose(p);
-    }
-    dir[strcspn(dir, "\n")] = '\0';
-    if (!dir[0]) {
+    /* the run made <tmp>/<host>/<stamp>: the one folder two levels down */
+    char *dir = regress_only_subdir(tmpl);
+    char *found = dir ? regress_only_subdir(dir) : NULL;
+    free(dir);
+    if (!found)
         pb_errf("the confirming run left no results folder under %s", tmpl);
-        return NULL;
-    }
-    return pb_xstrdup(dir);
+    return found;
 }
 
 int pb_cmd_regress(int argc, char **argv)

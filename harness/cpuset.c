@@ -107,15 +107,7 @@ static int cpuset_read_list(const char *dir, const char *name, cpu_set_t *out)
     CPU_ZERO(out);
     char path[512], line[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    bool got = fgets(line, sizeof line, f) != NULL;
-    fclose(f);
-    if (!got)
-        return 0;
-    line[strcspn(line, "\n")] = '\0';
-    if (!line[0])
+    if (pb_read_file(path, line, sizeof line) < 0 || !line[0])
         return 0;
     if (pb_cpuset_parse(line, out) < 0)
         return pb_errf("%s: %s", path, pb_err());

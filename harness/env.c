@@ -81,6 +81,12 @@ static bool env_process_running(const char *comm)
     return found;
 }
 
+/* The 1-minute load average above which other work competes for the CPUs measured. */
+static double env_load_limit(long ncpu)
+{
+    return ncpu / 4.0 > 0.5 ? ncpu / 4.0 : 0.5;
+}
+
 const char *pb_env_value(const struct pb_env *e, const char *key)
 {
     for (size_t i = 0; i < e->n; i++)
@@ -353,8 +359,7 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
     const char *la = pb_env_value(e, "loadavg_1min");
     double load = la ? strtod(la, NULL) : 0;
     int ncpu = CPU_COUNT(allowed);
-    double limit = ncpu / 4.0 > 0.5 ? ncpu / 4.0 : 0.5;
-    if (load > limit)
+    if (load > env_load_limit(ncpu))
         pb_env_warn(e,
                     "1-minute load average is %.2f on %d allowed CPUs: other work competes "
                     "for the CPUs being measured",
@@ -453,7 +458,7 @@ size_t pb_env_advice(const struct pb_env *e, struct pb_advice *out, size_t cap)
                "CPUs, e.g. echo 0 | sudo tee /proc/irq/*/smp_affinity_list");
     double load = strtod(env_or(e, "loadavg_1min"), NULL);
     long ncpu = strtol(env_or(e, "allowed_cpu_count"), NULL, 10);
-    if (ncpu > 0 && load > (ncpu / 4.0 > 0.5 ? ncpu / 4.0 : 0.5)) {
+    if (ncpu > 0 && load > env_load_limit(ncpu)) {
         snprintf(what, sizeof what, "1-minute load average %.2f on %ld CPUs", load, ncpu);
         advise(out, cap, &n, what, "other work competes for the CPUs being measured",
                "stop other jobs (top -o %CPU shows them), or run on CPUs they do not use with "

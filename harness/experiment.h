@@ -158,6 +158,10 @@ void pb_run_set_state(struct pb_run *r, void *state);
 pb_stamp_t pb_stamp(void);
 /* Nanoseconds between two stamps, for estimates outside the timed loop. */
 double pb_stamp_ns(pb_stamp_t from, pb_stamp_t to);
+/* A duration as a stamp difference, for a loop that compares `to - from` against a bound on
+ * every iteration without converting each one (a gap detector): stamps are monotonic counts,
+ * and only their differences mean anything. */
+pb_stamp_t pb_stamp_span(double ns);
 /* When the harness started timing the current op (in an open loop: its intended start). */
 pb_stamp_t pb_run_op_start(const struct pb_run *r);
 

@@ -175,12 +175,8 @@ double pb_mem_huge_fraction(const void *p, size_t bytes)
 const char *pb_mem_thp_mode(char *buf, size_t len)
 {
     char line[128] = "";
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (f) {
-        if (!fgets(line, sizeof line, f))
-            line[0] = '\0';
-        fclose(f);
-    }
+    if (pb_read_file("/sys/kernel/mm/transparent_hugepage/enabled", line, sizeof line) < 0)
+        line[0] = '\0';
     /* the mode in effect is the bracketed word: "always [madvise] never" */
     char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
     if (!a || !b) {

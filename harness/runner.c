@@ -171,6 +171,10 @@ double pb_stamp_ns(pb_stamp_t from, pb_stamp_t to)
 {
     return to > from ? pb_ticks_to_ns_f(to - from) : 0;
 }
+pb_stamp_t pb_stamp_span(double ns)
+{
+    return ns > 0 ? (pb_stamp_t)(ns * pb_clock.tick_hz * 1e-9) : 0;
+}
 void pb_run_open_loop(struct pb_run *r, double rate_hz)
 {
     PB_CHECK(rate_hz > 0);

@@ -138,31 +138,30 @@ if [ "$rc" -eq 0 ] && grep -q "^warning: hwloc could not load the topology" "$tm
   ok "hwloc fallback to sysfs: warned, binding skipped with the reason"
 else bad "sysfs fallback: exit $rc: $(grep -m2 -E 'warning: hwloc|skip: numa' "$tmp/sysfs.log")"; fi
 
-# SIGINT mid-run: the run stops after the current operation, writes a folder marked partial,
-# exits 130; compare and regress refuse it.
-"$PB" run --out="$tmp/int" --benchmark_filter=churn >"$tmp/int.log" 2>&1 &
-pid=$!
-sleep 3
-kill -INT "$pid"
-wait "$pid"; rc=$?
-idir=$(sed -n 's/^results: //p' "$tmp/int.log" | tail -n 1)
-if [ "$rc" -eq 130 ] && [ -n "$idir" ] && grep -q '"partial": true' "$idir/summary.json" &&
-   grep -q "stopped by SIGINT" "$tmp/int.log"; then ok "SIGINT: exit 130, a partial folder, said so"
-else bad "SIGINT: exit $rc, folder '$idir': $(tail -3 "$tmp/int.log")"; fi
+# stop_run SIGNAL STATUS FILTER: a default-profile run stopped 3 s in stops after the current
+# operation, writes a folder marked partial (stopped_by SIGNAL), exits STATUS; sets $stopped_dir.
+stop_run() {
+  local sig=$1 want=$2 filter=$3 log="$tmp/stop-$1.log" pid rc
+  "$PB" run --out="$tmp/stop-$sig" --benchmark_filter="$filter" >"$log" 2>&1 &
+  pid=$!
+  sleep 3
+  kill -"$sig" "$pid"
+  wait "$pid"; rc=$?
+  stopped_dir=$(sed -n 's/^results: //p' "$log" | tail -n 1)
+  if [ "$rc" -eq "$want" ] && [ -n "$stopped_dir" ] &&
+     grep -q "\"stopped_by\": \"SIG$sig\"" "$stopped_dir/summary.json" &&
+     grep -q '"partial": true' "$stopped_dir/summary.json" &&
+     grep -q "stopped by SIG$sig" "$log"; then ok "SIG$sig: exit $rc, a partial folder, said so"
+  else bad "SIG$sig: exit $rc, folder '$stopped_dir': $(tail -3 "$log")"; fi
+}
+stop_run INT 130 churn
+idir=$stopped_dir
 err=$("$PB" compare "$idir" "$qdir" 2>&1 >/dev/null); rc=$?
 if [ "$rc" -eq 2 ] && printf '%s' "$err" | grep -q "partial run"; then ok "a partial folder is refused by compare"
 else bad "partial folder: exit $rc: $err"; fi
 
 # SIGTERM (a job scheduler, systemd stopping a unit): the same, exit 143.
-"$PB" run --out="$tmp/term" --benchmark_filter=serialize >"$tmp/term.log" 2>&1 &
-pid=$!
-sleep 3
-kill -TERM "$pid"
-wait "$pid"; rc=$?
-tdir=$(sed -n 's/^results: //p' "$tmp/term.log" | tail -n 1)
-if [ "$rc" -eq 143 ] && [ -n "$tdir" ] && grep -q '"stopped_by": "SIGTERM"' "$tdir/summary.json"; then
-  ok "SIGTERM: exit 143, a partial folder"
-else bad "SIGTERM: exit $rc, folder '$tdir': $(tail -3 "$tmp/term.log")"; fi
+stop_run TERM 143 serialize
 
 expect_usage "compare with one folder" compare "$qdir"
 expect_usage "regress without --current" regress --baseline="$qdir"
