@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 enum victim { RUNNING, BLOCKED };
@@ -74,8 +75,17 @@ static void *pr_victim(void *arg)
     unsigned long seen = atomic_load(&pr_handled);
     while (!atomic_load_explicit(&s->quit, memory_order_relaxed)) {
         if (s->p->victim == BLOCKED) {
-            /* a signal interrupts the wait with EINTR; the loop then looks at the count */
+            /* a signal interrupts the wait with EINTR; the loop then looks at the count.
+             * ThreadSanitizer defers a signal that lands outside its interceptors until the
+             * next one, and a raw futex wait is none: a signal arriving just before the wait
+             * would then sleep with it forever. Its builds wake every millisecond to run the
+             * deferred handler; release builds sleep until the signal. */
+#if defined(__SANITIZE_THREAD__)
+            const struct timespec tick = {0, 1000000};
+            syscall(SYS_futex, (unsigned *)&s->park, FUTEX_WAIT_PRIVATE, 0, &tick, NULL, 0);
+#else
             syscall(SYS_futex, (unsigned *)&s->park, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+#endif
         } else {
             for (int i = 0; i < 64; i++)
                 __asm__ __volatile__("" ::: "memory");
