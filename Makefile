@@ -152,6 +152,8 @@ test: deps-test
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 PB_TEST_GROUPS=threads $(BUILD)/tsan/unit
 	@echo "== end-to-end: CLI, results folder, churn smoke"
 	tests/e2e.sh $(BUILD)/pinbench $(BUILD)/asan/pinbench $(BUILD)/rel/unit
+	@echo "== hostile input: injection, planted links, tampered folders, signals, lost outputs"
+	tests/hostile.sh $(BUILD)/pinbench
 
 clean:
 	rm -rf $(BUILD)

@@ -1,11 +1,15 @@
 /* compare: changes between result folders, the regression gate, tracker exports. */
 #include "compare.h"
 
+#include "escape.h"
 #include "json.h"
+#include "plot.h"
 #include "readable.h"
 #include "report.h"
 #include "results.h"
 #include "rset.h"
+#include "safeio.h"
+#include "extprog.h"
 #include "stats.h"
 #include "util.h"
 
@@ -16,9 +20,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -221,6 +225,14 @@ static const char *change_mark(const struct pb_change *c)
     return c->worse > 0 ? "**worse**" : c->worse < 0 ? "**better**" : "**changed**";
 }
 
+/* "| <text> " with the text escaped: names and notes come from result folders. */
+static void md_cell(FILE *f, const char *text)
+{
+    fputs("| ", f);
+    pb_md_put(f, text);
+    fputc(' ', f);
+}
+
 static void md_changes(FILE *f, const char *an, const char *bn, const struct pb_change *c, size_t n)
 {
     fprintf(f, "| quantity | metric | %s | %s | change (B/A) [95 %% CI] | p | |\n", an, bn);
@@ -231,9 +243,12 @@ static void md_changes(FILE *f, const char *an, const char *bn, const struct pb_
             snprintf(ch, sizeof ch, "%.3f [%.3f, %.3f]", c[i].ratio, c[i].ci_lo, c[i].ci_hi);
         if (isfinite(c[i].p))
             snprintf(p, sizeof p, "%.2g", c[i].p);
-        fprintf(f, "| %s | %s | %s | %s | %s | %s | %s%s |\n", c[i].name, c[i].metric,
-                change_value(&c[i], c[i].a, a, sizeof a), change_value(&c[i], c[i].b, b, sizeof b),
-                ch, p, change_mark(&c[i]), c[i].note);
+        md_cell(f, c[i].name);
+        md_cell(f, c[i].metric);
+        fprintf(f, "| %s | %s | %s | %s | %s", change_value(&c[i], c[i].a, a, sizeof a),
+                change_value(&c[i], c[i].b, b, sizeof b), ch, p, change_mark(&c[i]));
+        pb_md_put(f, c[i].note);
+        fputs(" |\n", f);
     }
     fprintf(f, "\n");
 }
@@ -245,9 +260,12 @@ static void md_env(FILE *f, const struct pb_env_diff *d, size_t n)
         return;
     }
     fprintf(f, "| key | A | B | |\n| --- | --- | --- | --- |\n");
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "| %s | %s | %s | %s |\n", d[i].key, d[i].a, d[i].b,
-                d[i].questionable ? "makes absolute numbers questionable" : "");
+    for (size_t i = 0; i < n; i++) {
+        md_cell(f, d[i].key);
+        md_cell(f, d[i].a);
+        md_cell(f, d[i].b);
+        fprintf(f, "| %s |\n", d[i].questionable ? "makes absolute numbers questionable" : "");
+    }
     fprintf(f, "\n");
 }
 
@@ -289,39 +307,81 @@ static void json_env(struct pb_jw *w, const struct pb_env_diff *d, size_t n)
     pb_jw_arr_end(w);
 }
 
-/* FILE for `path`, "-" for stdout. */
-static FILE *open_out(const char *path)
-{
-    if (!strcmp(path, "-"))
-        return stdout;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        pb_errf("cannot write %s: %s", path, strerror(errno));
-    return f;
-}
+/* An output file the user named ("-": standard output). It is written to a fresh temporary
+ * beside it and renamed into place on close, so a link planted under its name is replaced,
+ * never written through, and a failed write leaves the old file as it was. */
+struct out {
+    FILE *f;
+    struct pb_replace r;
+    bool is_stdout;
+};
 
-static int close_out(FILE *f, const char *path)
+static int open_out(struct out *o, const char *path)
 {
-    if (f == stdout)
-        return fflush(f) == 0 ? 0 : pb_errf("cannot write to standard output");
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad)
-        return pb_errf("cannot write %s", path);
+    memset(o, 0, sizeof *o);
+    o->r.dirfd = -1;
+    if (!strcmp(path, "-")) {
+        o->f = stdout;
+        o->is_stdout = true;
+        return 0;
+    }
+    if (pb_replace_open(&o->r, path) < 0)
+        return -1;
+    o->f = o->r.f;
     return 0;
 }
 
-/* Draws the time-per-op changes of every run against A (log ratio axis) with gnuplot. */
+static int close_out(struct out *o, const char *path)
+{
+    if (o->is_stdout)
+        return fflush(stdout) == 0 && !ferror(stdout)
+                   ? 0
+                   : pb_errf("cannot write to standard output: %s", strerror(errno ? errno : EIO));
+    (void)path;
+    return pb_replace_commit(&o->r);
+}
+
+static void abort_out(struct out *o)
+{
+    if (!o->is_stdout && o->f)
+        pb_replace_abort(&o->r);
+}
+
+/* Draws the time-per-op changes of every run against A (log ratio axis) with gnuplot, in a
+ * private folder made inside `dir`; the data and the pictures are then renamed into `dir`
+ * (replacing, never writing through, whatever is there). */
 static int compare_plot(const char *dir, struct pb_change **all, const size_t *counts,
                         const char *const *names, size_t nsets)
 {
-    char dat[4200];
-    snprintf(dat, sizeof dat, "%s/compare.dat", dir);
-    FILE *f = fopen(dat, "w");
-    if (!f)
-        return pb_errf("cannot write %s: %s", dat, strerror(errno));
+    int dfd = pb_open_dir(-1, dir);
+    if (dfd < 0)
+        return pb_errf("comparison plots not drawn: %s", pb_err());
+    char priv[32];
+    int pfd = -1;
+    for (unsigned k = 0; k < 100 && pfd < 0; k++) {
+        snprintf(priv, sizeof priv, ".compare-plot-%ld-%u", (long)getpid(), k);
+        if (mkdirat(dfd, priv, 0700) == 0)
+            pfd = pb_open_dir(dfd, priv);
+        else if (errno != EEXIST)
+            break;
+    }
+    if (pfd < 0) {
+        close(dfd);
+        return pb_errf("comparison plots not drawn: cannot make a folder in %s: %s", pb_q(dir),
+                       strerror(errno));
+    }
+    FILE *f = pb_create_file(pfd, "compare.dat", "compare.dat");
     size_t blocks = 0;
-    for (size_t s = 1; s < nsets; s++) {
-        fprintf(f, "%s\"%s vs %s\"\n", blocks ? "\n\n" : "", names[s], names[0]);
+    for (size_t s = 1; f && s < nsets; s++) {
+        /* names become gnuplot data strings: a double quote would end one */
+        char *an = pb_xstrdup(names[0]), *bn = pb_xstrdup(names[s]);
+        for (char *c = an; *c; c++)
+            *c = *c == '"' || (unsigned char)*c < 0x20 ? '\'' : *c;
+        for (char *c = bn; *c; c++)
+            *c = *c == '"' || (unsigned char)*c < 0x20 ? '\'' : *c;
+        fprintf(f, "%s\"%s vs %s\"\n", blocks ? "\n\n" : "", bn, an);
+        free(an);
+        free(bn);
         int idx = 0;
         for (size_t i = 0; i < counts[s]; i++) {
             const struct pb_change *c = &all[s][i];
@@ -333,23 +393,24 @@ static int compare_plot(const char *dir, struct pb_change **all, const size_t *c
         }
         blocks++;
     }
-    fclose(f);
-    char out[4200];
-    snprintf(out, sizeof out, "%s/compare", dir);
-    char *expr = pb_xasprintf("dat='%s'; out='%s'; nblocks=%zu", dat, out, blocks);
-    char scripts[1024], script[1100];
-    pb_report_scripts_dir(scripts, sizeof scripts);
-    snprintf(script, sizeof script, "%s/compare.gp", scripts);
-    char *argv[] = {"gnuplot", "-e", expr, script, NULL};
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
-    int st = 0;
-    if (rc == 0)
-        waitpid(pid, &st, 0);
-    free(expr);
-    if (rc != 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return pb_errf("comparison plots not drawn: gnuplot %s", rc ? strerror(rc) : "failed");
-    return 0;
+    int rc = 0;
+    if (!f || pb_results_close(f, "compare.dat") < 0)
+        rc = pb_errf("comparison plots not drawn: %s", pb_err());
+    char nb[32];
+    snprintf(nb, sizeof nb, "%zu", blocks);
+    const char *args[] = {"compare.dat", "compare", nb};
+    if (rc == 0 && pb_plot_run(pfd, "compare.gp", args, 3, "compare", "compare.gnuplot.log",
+                               NULL) < 0)
+        rc = pb_errf("comparison plots not drawn: %s", pb_err());
+    static const char *const keep[] = {"compare.dat", "compare.svg", "compare.png",
+                                       "compare.gnuplot.log"};
+    for (size_t k = 0; k < PB_ARRAY_LEN(keep); k++)
+        if (renameat(pfd, keep[k], dfd, keep[k]) != 0)
+            unlinkat(pfd, keep[k], 0);
+    close(pfd);
+    unlinkat(dfd, priv, AT_REMOVEDIR);
+    close(dfd);
+    return rc;
 }
 
 static int load_sets(struct pb_rset *sets, const char *const *dirs, size_t n)
@@ -390,8 +451,8 @@ int pb_cmd_compare(int argc, char **argv)
         if (pb_opt_value(argv[i], "--out", &v))
             out = v;
         else if (argv[i][0] == '-')
-            return pb_usage_error("compare: unknown option '%s' (see pinbench compare --help)",
-                                  argv[i]);
+            return pb_usage_error("compare: unknown option %s (see pinbench compare --help)",
+                                  pb_q(argv[i]));
         else if (nd == PB_ARRAY_LEN(dirs))
             return pb_usage_error("compare: at most %zu folders", PB_ARRAY_LEN(dirs));
         else
@@ -411,27 +472,39 @@ int pb_cmd_compare(int argc, char **argv)
         ned[s] = pb_compare_env(&sets[0], &sets[s], ed[s], 40);
     }
     int rc = 0;
-    char mdpath[4200] = "-", jpath[4200];
+    char *mdpath = NULL, *jpath = NULL;
     if (out) {
+        if (strlen(out) > PB_RESULTS_ROOT_MAX) {
+            rc = pb_usage_error("compare: --out: the path is %zu bytes, longer than the %d "
+                                "accepted",
+                                strlen(out), PB_RESULTS_ROOT_MAX);
+            goto done;
+        }
         if (pb_mkdir_p(out) < 0) {
             rc = pb_usage_error("compare: %s", pb_err());
             goto done;
         }
-        snprintf(mdpath, sizeof mdpath, "%s/compare.md", out);
+        mdpath = pb_xasprintf("%s/compare.md", out);
+        jpath = pb_xasprintf("%s/compare.json", out);
     }
     for (int pass = 0; pass < (out ? 2 : 1); pass++) {
         const char *path = pass == 0 ? "-" : mdpath;
-        FILE *f = open_out(path);
-        if (!f) {
+        struct out o;
+        if (open_out(&o, path) < 0) {
             rc = pb_usage_error("compare: %s", pb_err());
             goto done;
         }
-        fprintf(f, "# pinbench compare\n\nA = %s\n\n", dirs[0]);
+        FILE *f = o.f;
+        fputs("# pinbench compare\n\nA = ", f);
+        pb_md_put(f, dirs[0]);
+        fputs("\n\n", f);
         for (size_t s = 1; s < nd; s++) {
             size_t nq = 0;
             for (size_t k = 0; k < ned[s]; k++)
                 nq += ed[s][k].questionable;
-            fprintf(f, "## B = %s\n\n### Environment differences\n\n", dirs[s]);
+            fputs("## B = ", f);
+            pb_md_put(f, dirs[s]);
+            fputs("\n\n### Environment differences\n\n", f);
             md_env(f, ed[s], ned[s]);
             if (nq) {
                 fprintf(f,
@@ -440,28 +513,27 @@ int pb_cmd_compare(int argc, char **argv)
                         "compare better.\n\n",
                         nq);
                 if (pass == 0)
-                    fprintf(stderr,
-                            "pinbench: compare: warning: %s vs %s: %zu environment "
-                            "difference(s) make absolute medians questionable\n",
-                            dirs[s], dirs[0], nq);
+                    pb_fail(0,
+                            "compare: warning: %s vs %s: %zu environment difference(s) make "
+                            "absolute medians questionable",
+                            pb_q(dirs[s]), pb_q(dirs[0]), nq);
             }
             fprintf(f, "### Changes\n\n");
             md_changes(f, "A", "B", ch[s], counts[s]);
         }
-        if (close_out(f, path) < 0) {
+        if (close_out(&o, path) < 0) {
             rc = pb_usage_error("compare: %s", pb_err());
             goto done;
         }
     }
     if (out) {
-        snprintf(jpath, sizeof jpath, "%s/compare.json", out);
-        FILE *f = open_out(jpath);
-        if (!f) {
+        struct out o;
+        if (open_out(&o, jpath) < 0) {
             rc = pb_usage_error("compare: %s", pb_err());
             goto done;
         }
         struct pb_jw w;
-        pb_jw_init(&w, f);
+        pb_jw_init(&w, o.f);
         pb_jw_obj_begin(&w, NULL);
         pb_jw_str(&w, "schema", "pinbench-compare-1");
         pb_jw_str(&w, "a", dirs[0]);
@@ -475,14 +547,21 @@ int pb_cmd_compare(int argc, char **argv)
         }
         pb_jw_arr_end(&w);
         pb_jw_obj_end(&w);
-        if (pb_jw_finish(&w) < 0 || close_out(f, jpath) < 0) {
-            rc = pb_usage_error("compare: cannot write %s", jpath);
+        if (pb_jw_finish(&w) < 0) {
+            abort_out(&o);
+            rc = pb_usage_error("compare: cannot write %s", pb_q(jpath));
+            goto done;
+        }
+        if (close_out(&o, jpath) < 0) {
+            rc = pb_usage_error("compare: %s", pb_err());
             goto done;
         }
         if (compare_plot(out, ch, counts, dirs, nd) < 0)
-            fprintf(stderr, "pinbench: compare: warning: %s\n", pb_err());
+            pb_fail(0, "compare: warning: %s", pb_err());
     }
 done:
+    free(mdpath);
+    free(jpath);
     for (size_t s = 0; s < nd; s++) {
         free(ch[s]);
         pb_rset_free(&sets[s]);
@@ -494,13 +573,29 @@ done:
 
 int pb_thresholds_load(struct pb_thresholds *t, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return pb_errf("cannot read thresholds %s: %s", path, strerror(errno));
+    /* a regular file of at most 1 MiB, UTF-8 text: a directory, a FIFO or /dev/zero is
+     * refused at once */
+    char *text;
+    size_t len;
+    if (pb_read_data(-1, path, (uint64_t)1 << 20, &text, &len) < 0)
+        return pb_errf("thresholds: %s", pb_err());
+    if (memchr(text, '\0', len) || !pb_utf8_valid(text, len)) {
+        free(text);
+        return pb_errf("thresholds %s: not UTF-8 text", pb_q(path));
+    }
     char line[512];
     int ln = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
+    for (char *cur = text; rc == 0 && *cur;) {
+        char *nl = strchr(cur, '\n');
+        size_t ll = nl ? (size_t)(nl - cur) : strlen(cur);
         ln++;
+        if (ll >= sizeof line) {
+            rc = pb_errf("%s:%d: line longer than %zu characters", pb_q(path), ln, sizeof line - 1);
+            break;
+        }
+        memcpy(line, cur, ll);
+        line[ll] = '\0';
+        cur = nl ? nl + 1 : cur + ll;
         char *hash = strchr(line, '#');
         if (hash)
             *hash = '\0';
@@ -519,7 +614,7 @@ int pb_thresholds_load(struct pb_thresholds *t, const char *path)
         if (tab && (!sp || tab > sp))
             sp = tab;
         if (!sp) {
-            rc = pb_errf("%s:%d: expected '<pattern> <percent|off>'", path, ln);
+            rc = pb_errf("%s:%d: expected '<pattern> <percent|off>'", pb_q(path), ln);
             break;
         }
         *sp = '\0';
@@ -528,30 +623,27 @@ int pb_thresholds_load(struct pb_thresholds *t, const char *path)
         while (pe > start && (pe[-1] == ' ' || pe[-1] == '\t'))
             *--pe = '\0';
         if (strlen(start) >= sizeof t->pattern[0]) {
-            rc = pb_errf("%s:%d: pattern longer than %zu characters", path, ln,
+            rc = pb_errf("%s:%d: pattern longer than %zu characters", pb_q(path), ln,
                          sizeof t->pattern[0] - 1);
             break;
         }
         const char *pat = start;
         if (t->n == PB_MAX_THRESHOLDS) {
-            rc = pb_errf("%s:%d: more than %d thresholds", path, ln, PB_MAX_THRESHOLDS);
+            rc = pb_errf("%s:%d: more than %d thresholds", pb_q(path), ln, PB_MAX_THRESHOLDS);
             break;
         }
         double pct = NAN;
         if (strcmp(val, "off") != 0) {
-            char *vend;
-            errno = 0;
-            pct = strtod(val, &vend);
-            if (errno || *vend || !(pct >= 0) || pct > 10000) {
-                rc = pb_errf("%s:%d: threshold '%s' is not a percentage (0..10000) or 'off'", path,
-                             ln, val);
+            if (pb_parse_double(val, 0, 10000, "threshold", &pct) < 0) {
+                rc = pb_errf("%s:%d: threshold %s is not a percentage (0..10000) or 'off'",
+                             pb_q(path), ln, pb_q(val));
                 break;
             }
         }
         snprintf(t->pattern[t->n], sizeof t->pattern[t->n], "%s", pat);
         t->pct[t->n++] = pct;
     }
-    fclose(f);
+    free(text);
     return rc;
 }
 
@@ -647,24 +739,7 @@ static void regress_help(FILE *f)
 
 static void xml_text(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
+    pb_xml_put(f, s);
 }
 
 static void verdict_line(const struct pb_verdict *v, char *buf, size_t len)
@@ -683,9 +758,10 @@ static void verdict_line(const struct pb_verdict *v, char *buf, size_t len)
 
 static int write_junit(const char *path, const struct pb_verdict *v, size_t n)
 {
-    FILE *f = open_out(path);
-    if (!f)
+    struct out o;
+    if (open_out(&o, path) < 0)
         return -1;
+    FILE *f = o.f;
     size_t fails = 0;
     for (size_t i = 0; i < n; i++)
         fails += v[i].regression;
@@ -716,7 +792,7 @@ static int write_junit(const char *path, const struct pb_verdict *v, size_t n)
         fputs("</testcase>\n", f);
     }
     fputs("</testsuite>\n", f);
-    return close_out(f, path);
+    return close_out(&o, path);
 }
 
 static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct pb_verdict *v,
@@ -729,18 +805,26 @@ static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct
         reg += v[i].regression;
         imp += v[i].improvement;
     }
-    fprintf(f,
-            "# pinbench regress: %s\n\nbaseline %s, current %s. %zu quantities judged, %zu "
-            "regression(s), %zu significant improvement(s).\n\n",
-            reg ? "REGRESSION" : "clean", bdir, cdir, n, reg, imp);
+    fprintf(f, "# pinbench regress: %s\n\nbaseline ", reg ? "REGRESSION" : "clean");
+    pb_md_put(f, bdir);
+    fputs(", current ", f);
+    pb_md_put(f, cdir);
+    fprintf(f, ". %zu quantities judged, %zu regression(s), %zu significant improvement(s).\n\n",
+            n, reg, imp);
     if (fp)
         fprintf(f, "Environment fingerprints match: absolute medians were judged too.\n\n");
     else if (!why[0])
         fprintf(f, "Only pair ratios were judged (--ratios-only).\n\n");
     else
-        fprintf(f, "Environment fingerprints differ (%s): only pair ratios were judged.\n\n", why);
-    if (confirm_note[0])
-        fprintf(f, "%s\n\n", confirm_note);
+    {
+        fputs("Environment fingerprints differ (", f);
+        pb_md_put(f, why);
+        fputs("): only pair ratios were judged.\n\n", f);
+    }
+    if (confirm_note[0]) {
+        pb_md_put(f, confirm_note);
+        fputs("\n\n", f);
+    }
     if (isfinite(drift) && fabs(drift - 1) > 0.05)
         fprintf(f,
                 "**Warning:** the whole run is %.0f%% %s than the baseline (median over %zu "
@@ -770,7 +854,11 @@ static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct
                           : !isfinite(v[i].c.ratio)       ? "not judged"
                           : !isfinite(v[i].threshold_pct) ? "threshold off"
                                                           : "ok";
-        fprintf(f, "| %s | %s | %s | %s |\n", v[i].c.name, v[i].c.metric, res, line);
+        md_cell(f, v[i].c.name);
+        md_cell(f, v[i].c.metric);
+        fprintf(f, "| %s ", res);
+        md_cell(f, line);
+        fputs("|\n", f);
     }
 }
 
@@ -787,6 +875,18 @@ static char *regress_only_subdir(const char *dir)
             out = pb_xasprintf("%s/%s", dir, e->d_name);
     closedir(d);
     return out;
+}
+
+/* A variant name as a regular expression that matches only itself. */
+static void regress_regex_quote(const char *name, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const char *c = name; *c && n + 3 < len; c++) {
+        if (strchr(".[]()*+?{}|^$\\", *c))
+            out[n++] = '\\';
+        out[n++] = *c;
+    }
+    out[n] = '\0';
 }
 
 /* Reruns the suspects' variants with this binary into a temporary folder; returns the folder
@@ -810,8 +910,9 @@ static char *regress_rerun(const struct pb_rset *cur, const struct pb_verdict *v
             snprintf(list[k++], sizeof list[0], "%s", v[i].c.name);
         }
         for (int j = 0; j < k; j++) {
-            int w =
-                snprintf(filter + used, sizeof filter - used, "%s%s", names ? "|" : "", list[j]);
+            char q[520];
+            regress_regex_quote(list[j], q, sizeof q);
+            int w = snprintf(filter + used, sizeof filter - used, "%s%s", names ? "|" : "", q);
             if (w < 0 || (size_t)w >= sizeof filter - used) {
                 pb_errf("too many suspects to rerun");
                 return NULL;
@@ -827,29 +928,33 @@ static char *regress_rerun(const struct pb_rset *cur, const struct pb_verdict *v
         return NULL;
     }
     const struct pb_json *run = pb_json_get(cur->summary, "run");
+    const char *prof = pb_json_str(run, "profile", "default");
+    static const char *const known[] = {"quick", "ci", "default", "full"};
+    bool ok = false;
+    for (size_t k = 0; k < PB_ARRAY_LEN(known) && !ok; k++)
+        ok = !strcmp(prof, known[k]);
+    if (!ok) {
+        pb_errf("the current run's profile %s is not one this binary knows", pb_q(prof));
+        return NULL;
+    }
     char *a_filter = pb_xasprintf("--benchmark_filter=%s", filter);
     char *a_out = pb_xasprintf("--out=%s", tmpl);
-    char *a_prof = pb_xasprintf("--profile=%s", pb_json_str(run, "profile", "default"));
-    char exe[1024];
+    char *a_prof = pb_xasprintf("--profile=%s", prof);
+    char exe[4096];
     ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[k > 0 ? k : 0] = '\0';
-    char *argv[] = {exe, "run", a_prof, a_out, a_filter, NULL};
-    fprintf(stderr, "pinbench: regress: confirming: %s run %s %s %s\n", exe, a_prof, a_out,
-            a_filter);
-    pid_t pid;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    int st = 0;
-    if (rc == 0)
-        waitpid(pid, &st, 0);
+    const char *argv[] = {exe, "run", a_prof, a_out, a_filter, NULL};
+    pb_fail(0, "regress: confirming: %s run %s %s %s", exe, a_prof, a_out, a_filter);
+    /* the rerun has its own watchdog; this bound only catches a run that cannot end */
+    struct pb_spawn sp = {argv, -1, STDERR_FILENO, pb_spawn_timeout_s(3600), NULL};
+    int st;
+    char why[300];
+    enum pb_spawn_end end = pb_spawn_run(&sp, &st, why, sizeof why);
     free(a_filter);
     free(a_out);
     free(a_prof);
-    if (rc != 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        pb_errf("the confirming run failed (%s)", rc ? strerror(rc) : "nonzero exit");
+    if (end != PB_SPAWN_EXITED || st != 0) {
+        pb_errf("the confirming run failed (%s)", why);
         return NULL;
     }
     /* the run made <tmp>/<host>/<stamp>: the one folder two levels down */
@@ -889,14 +994,11 @@ int pb_cmd_regress(int argc, char **argv)
         else if (!strcmp(argv[i], "--ratios-only"))
             t->ratios_only = true;
         else if (pb_opt_value(argv[i], "--threshold", &v)) {
-            char *end;
-            errno = 0;
-            t->default_pct = strtod(v, &end);
-            if (errno || *end || !(t->default_pct >= 0) || t->default_pct > 10000)
-                rc = pb_usage_error("regress: --threshold=%s is not a percentage (0..10000)", v);
+            if (pb_parse_double(v, 0, 10000, "regress: --threshold (percent)", &t->default_pct) < 0)
+                rc = pb_usage_error("%s", pb_err());
         } else
-            rc = pb_usage_error("regress: unknown argument '%s' (see pinbench regress --help)",
-                                argv[i]);
+            rc = pb_usage_error("regress: unknown argument %s (see pinbench regress --help)",
+                                pb_q(argv[i]));
     }
     if (rc == 0 && (!bdir || !cdir))
         rc = pb_usage_error("regress: needs --baseline=DIR and --current=DIR (see --help)");
@@ -952,8 +1054,9 @@ int pb_cmd_regress(int argc, char **argv)
     }
     md_regress(stdout, bdir, cdir, vs, n, fp, why, note);
     if (md) {
-        FILE *f = open_out(md);
-        if (!f || (md_regress(f, bdir, cdir, vs, n, fp, why, note), close_out(f, md) < 0)) {
+        struct out o;
+        if (open_out(&o, md) < 0 ||
+            (md_regress(o.f, bdir, cdir, vs, n, fp, why, note), close_out(&o, md) < 0)) {
             rc = pb_usage_error("regress: %s", pb_err());
             goto done;
         }
@@ -1018,8 +1121,8 @@ int pb_cmd_export(int argc, char **argv)
         else if (pb_opt_value(argv[i], "--out", &v))
             out = v;
         else if (argv[i][0] == '-' || dir)
-            return pb_usage_error("export: unexpected argument '%s' (see pinbench export --help)",
-                                  argv[i]);
+            return pb_usage_error("export: unexpected argument %s (see pinbench export --help)",
+                                  pb_q(argv[i]));
         else
             dir = argv[i];
     }
@@ -1030,11 +1133,12 @@ int pb_cmd_export(int argc, char **argv)
     struct pb_rset s;
     if (pb_rset_load(&s, dir) < 0)
         return pb_usage_error("export: %s", pb_err());
-    FILE *f = open_out(out);
-    if (!f) {
+    struct out o;
+    if (open_out(&o, out) < 0) {
         pb_rset_free(&s);
         return pb_usage_error("export: %s", pb_err());
     }
+    FILE *f = o.f;
     struct pb_jw w;
     pb_jw_init(&w, f);
     bool github = !strcmp(fmt, "github");
@@ -1089,12 +1193,13 @@ int pb_cmd_export(int argc, char **argv)
     else
         pb_jw_obj_end(&w);
     int rc = 0;
-    if (pb_jw_finish(&w) < 0)
-        rc = pb_usage_error("export: cannot write %s", out);
     if (f == stdout)
         fputc('\n', f);
-    if (close_out(f, out) < 0 && !rc)
-        rc = pb_usage_error("export: %s", pb_err());
+    if (pb_jw_finish(&w) < 0) {
+        abort_out(&o);
+        rc = pb_fail(1, "export: cannot write %s: %s", pb_q(out), strerror(errno ? errno : EIO));
+    } else if (close_out(&o, out) < 0)
+        rc = pb_fail(1, "export: %s", pb_err());
     pb_rset_free(&s);
     return rc;
 }

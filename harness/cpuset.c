@@ -13,12 +13,12 @@
 static int cpuset_parse_num(const char **p, const char *whole, long *out)
 {
     if (!isdigit((unsigned char)**p))
-        return pb_errf("CPU list '%s': expected a CPU number at '%s'", whole, *p);
+        return pb_errf("CPU list %s: expected a CPU number at %s", pb_q(whole), pb_q(*p));
     errno = 0;
     char *end = NULL;
     long v = strtol(*p, &end, 10);
     if (errno || v < 0 || v >= CPU_SETSIZE)
-        return pb_errf("CPU list '%s': CPU number out of range 0..%d", whole, CPU_SETSIZE - 1);
+        return pb_errf("CPU list %s: CPU number out of range 0..%d", pb_q(whole), CPU_SETSIZE - 1);
     *p = end;
     *out = v;
     return 0;
@@ -40,14 +40,14 @@ int pb_cpuset_parse(const char *s, cpu_set_t *out)
             if (cpuset_parse_num(&p, s, &b) < 0)
                 return -1;
             if (b < a)
-                return pb_errf("CPU list '%s': range %ld-%ld is reversed", s, a, b);
+                return pb_errf("CPU list %s: range %ld-%ld is reversed", pb_q(s), a, b);
         }
         for (long c = a; c <= b; c++)
             CPU_SET((int)c, out);
         if (*p == '\0')
             return 0;
         if (*p != ',')
-            return pb_errf("CPU list '%s': unexpected '%c' (expected ',' or '-')", s, *p);
+            return pb_errf("CPU list %s: unexpected %s (expected ',' or '-')", pb_q(s), pb_q((char[]){*p, 0}));
         p++;
     }
 }

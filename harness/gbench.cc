@@ -312,6 +312,12 @@ long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user)
     return static_cast<long>(n);
 }
 
+bool pb_gb_stdout_ok(void)
+{
+    std::cout.flush();
+    return std::cout.good();
+}
+
 void pb_gb_shutdown(void)
 {
     benchmark::Shutdown();

@@ -79,6 +79,9 @@ long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user);
 /* True if the display writes machine-readable output (json/csv) to stdout. */
 bool pb_gb_display_is_machine_readable(void);
 void pb_gb_shutdown(void);
+/* Whether everything written to C++'s standard output (Google Benchmark's console table) got
+ * there: false after a write error (a closed pipe, a full disk). */
+bool pb_gb_stdout_ok(void);
 /* True for Google Benchmark >= 1.8, whose --benchmark_min_time takes units ("0.5s", "100x");
  * older versions take plain seconds only. */
 bool pb_gb_min_time_has_units(void);

@@ -1,6 +1,7 @@
 /* json: writer and strict reader. */
 #include "json.h"
 
+#include "safeio.h"
 #include "util.h"
 
 #include <errno.h>
@@ -258,6 +259,18 @@ static int jr_string(struct jr *r, char **out)
             free(buf);
             return jr_fail(r, "control character in string");
         }
+        if (c >= 0x80) {
+            /* the closing quote ends any sequence cut short, so this never reads past it */
+            size_t u = pb_utf8_len((const unsigned char *)r->p);
+            if (!u) {
+                free(buf);
+                return jr_fail(r, "invalid UTF-8 in string");
+            }
+            memcpy(buf + n, r->p, u);
+            n += u;
+            r->p += u;
+            continue;
+        }
         if (c != '\\') {
             buf[n++] = (char)c;
             r->p++;
@@ -402,7 +415,97 @@ static void jr_push(struct pb_json *c, size_t *cap, struct pb_json *item, char *
     c->n++;
 }
 
+/* Whether the object already has `key`. Objects pinbench writes have tens of keys: a scan;
+ * a large one gets a hash set, so a hostile object of a million keys stays linear. */
+struct jr_keyset {
+    const struct pb_json *obj;
+    size_t cap, used;
+    size_t *slot; /* index + 1 */
+};
+static _Thread_local struct jr_keyset *jr_sets;
+static _Thread_local int jr_sets_n;
+
+static uint64_t jr_hash(const char *k)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211ull;
+    return h;
+}
+
+static bool jr_duplicate(struct pb_json *o, const char *key)
+{
+    if (o->n < 32) {
+        for (size_t i = 0; i < o->n; i++)
+            if (!strcmp(o->keys[i], key))
+                return true;
+        return false;
+    }
+    /* one set per open object, found by the object's address (objects nest: a small stack) */
+    struct jr_keyset *ks = NULL;
+    for (int i = 0; i < jr_sets_n; i++)
+        if (jr_sets[i].obj == o)
+            ks = &jr_sets[i];
+    if (!ks) {
+        jr_sets = pb_xrealloc(jr_sets, (size_t)(jr_sets_n + 1) * sizeof *jr_sets, "JSON keys");
+        ks = &jr_sets[jr_sets_n++];
+        memset(ks, 0, sizeof *ks);
+        ks->obj = o;
+    }
+    if (!ks->slot || (o->n + 1) * 2 > ks->cap) {
+        /* (re)build over every key so far */
+        size_t cap = 64;
+        while (cap < (o->n + 1) * 4)
+            cap *= 2;
+        free(ks->slot);
+        ks->slot = pb_xcalloc(cap, sizeof *ks->slot, "JSON keys");
+        ks->cap = cap;
+        ks->used = 0;
+        for (size_t i = 0; i < o->n; i++) {
+            size_t h = (size_t)jr_hash(o->keys[i]) & (cap - 1);
+            while (ks->slot[h])
+                h = (h + 1) & (cap - 1);
+            ks->slot[h] = i + 1;
+            ks->used++;
+        }
+    }
+    size_t h = (size_t)jr_hash(key) & (ks->cap - 1);
+    while (ks->slot[h]) {
+        if (!strcmp(o->keys[ks->slot[h] - 1], key))
+            return true;
+        h = (h + 1) & (ks->cap - 1);
+    }
+    ks->slot[h] = o->n + 1; /* the key about to be pushed */
+    ks->used++;
+    return false;
+}
+
+/* Drops the key set of an object that is complete. */
+static void jr_keyset_done(const struct pb_json *o)
+{
+    for (int i = 0; i < jr_sets_n; i++)
+        if (jr_sets[i].obj == o) {
+            free(jr_sets[i].slot);
+            jr_sets[i] = jr_sets[--jr_sets_n];
+            break;
+        }
+    if (!jr_sets_n) {
+        free(jr_sets);
+        jr_sets = NULL;
+    }
+}
+
+static int jr_container_body(struct jr *r, struct pb_json *out, int is_obj);
+
 static int jr_container(struct jr *r, struct pb_json *out, int is_obj)
+{
+    int rc = jr_container_body(r, out, is_obj);
+    if (is_obj)
+        jr_keyset_done(out);
+    return rc;
+}
+
+static int jr_container_body(struct jr *r, struct pb_json *out, int is_obj)
 {
     if (++r->depth > PB_JSON_MAX_DEPTH)
         return jr_fail(r, "nesting too deep");
@@ -435,6 +538,11 @@ static int jr_container(struct jr *r, struct pb_json *out, int is_obj)
             free(key);
             json_free_children(&item);
             return -1;
+        }
+        if (is_obj && jr_duplicate(out, key)) {
+            free(key);
+            json_free_children(&item);
+            return jr_fail(r, "duplicate key in object (readers disagree on which one counts)");
         }
         jr_push(out, &cap, &item, key);
         jr_ws(r);
@@ -525,42 +633,14 @@ void pb_json_free(struct pb_json *j)
 
 struct pb_json *pb_json_load(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        pb_errf("%s: %s", path, strerror(errno));
+    char *buf;
+    size_t n;
+    if (pb_read_data(-1, path, PB_READ_MAX_BYTES, &buf, &n) < 0)
         return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = pb_xcalloc(cap, 1, "a JSON file");
-    for (;;) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        if (cap >= (256u << 20)) {
-            fclose(f);
-            free(buf);
-            pb_errf("%s: larger than 256 MiB", path);
-            return NULL;
-        }
-        cap *= 2;
-        buf = realloc(buf, cap);
-        if (!buf) {
-            fprintf(stderr, "pinbench: out of memory reading %s\n", path);
-            exit(1);
-        }
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) {
-        free(buf);
-        pb_errf("%s: read error", path);
-        return NULL;
-    }
     struct pb_json *j = pb_json_parse(buf, n);
     free(buf);
     if (!j)
-        pb_errf("%s: %s", path, pb_err());
+        pb_errf("%s: %s", pb_q(path), pb_err());
     return j;
 }
 

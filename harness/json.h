@@ -3,8 +3,10 @@
  * The writer escapes every string, writes numbers independent of the locale (NaN and infinities
  * become null, since JSON has no spelling for them) and tracks commas itself, so no key is ever
  * hand-typed into a format string. The reader builds a small tree, is strict (RFC 8259: no
- * trailing commas, no comments, no NaN) and limits nesting depth so a hostile file cannot
- * exhaust the stack; its errors carry line and column. */
+ * trailing commas, no comments, no NaN, no duplicate keys, strings valid UTF-8) and limits
+ * nesting depth so a hostile file cannot exhaust the stack; it is linear in its input (a large
+ * object's keys are checked for duplicates through a hash set); its errors carry line and
+ * column. */
 #ifndef PB_JSON_H
 #define PB_JSON_H
 
@@ -58,7 +60,8 @@ struct pb_json {
 /* Parses `len` bytes. Returns a tree to free with pb_json_free(), or NULL with pb_err() saying
  * what is wrong and where ("line 3, column 7: expected ':' after an object key"). */
 struct pb_json *pb_json_parse(const char *text, size_t len);
-/* Reads and parses a file (at most 256 MiB). NULL with pb_err() naming the file on error. */
+/* Reads and parses a regular file (at most PB_READ_MAX_BYTES; a FIFO, device or directory is
+ * refused). NULL with pb_err() naming the file on error. */
 struct pb_json *pb_json_load(const char *path);
 void pb_json_free(struct pb_json *j);
 

@@ -5,6 +5,7 @@
 #include "compare.h"
 #include "cpuset.h"
 #include "env.h"
+#include "gbflags.h"
 #include "gbench.h"
 #include "json.h"
 #include "pin.h"
@@ -21,6 +22,7 @@
 #include "work.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -50,6 +52,35 @@ static const struct profile profiles[] = {
 static void main_on_stop(int signo)
 {
     pb_runner_request_stop(signo);
+}
+
+/* The run's folder while it is unpublished: removed by any exit that does not publish it. */
+static struct pb_results *main_results;
+static char *main_published;
+static bool main_stdout_closed;
+
+static void main_at_exit(void)
+{
+    if (main_results) {
+        pb_results_abort(main_results);
+        main_results = NULL;
+    }
+}
+
+static const char *main_signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+/* The warning summary.json carries when a stop came before it was written. */
+static void main_warn_stop(struct pb_env *env, int stop)
+{
+    if (stop)
+        pb_env_warn(env,
+                    "the run was stopped by %s: results are partial (interrupted variants are "
+                    "marked \"partial\", those not reached are skipped); compare and regress "
+                    "refuse this folder",
+                    main_signal_name(stop));
 }
 
 static void help_main(FILE *f)
@@ -184,15 +215,22 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
                  !strcmp(a, "--counters") || !strcmp(a, "--watchdog"))
             return pb_usage_error("%s needs a value: %s=VALUE", a, a);
         else
-            return pb_usage_error("%s: unknown option '%s' (see 'pinbench %s --help')", cmd, a,
-                                  cmd);
+            return pb_usage_error("%s: unknown option %s (see 'pinbench %s --help')", cmd,
+                                  pb_q(a), cmd);
     }
     if (o->cpus && !*o->cpus)
         return pb_usage_error("--cpus: empty CPU list (expected e.g. 0-3,8)");
     if (o->out && !*o->out)
         return pb_usage_error("--out: empty path");
+    if (o->out && strlen(o->out) > PB_RESULTS_ROOT_MAX)
+        return pb_usage_error("--out: the path is %zu bytes, longer than the %d accepted",
+                              strlen(o->out), PB_RESULTS_ROOT_MAX);
+    if (o->json && o->check)
+        return pb_usage_error("env: --json and --check are two different reports: choose one");
     if (strcmp(o->clock, "auto") && strcmp(o->clock, "monotonic"))
-        return pb_usage_error("--clock=%s: expected auto or monotonic", o->clock);
+        return pb_usage_error("--clock=%s: expected auto or monotonic", pb_q(o->clock));
+    if (is_run && pb_gb_flags_check(o->gb_argc, o->gb_argv) < 0)
+        return pb_usage_error("%s", pb_err());
     if (o->label && pb_results_check_label(o->label) < 0)
         return pb_usage_error("%s", pb_err());
     return 0;
@@ -213,11 +251,9 @@ static int setup_cpus(const char *list, cpu_set_t *cpus)
     if (pb_cpuset_parse(list, cpus) < 0)
         return pb_usage_error("--cpus: %s", pb_err());
     if (pb_cpuset_check_subset(cpus, &allowed) < 0)
-        return pb_usage_error("--cpus=%s: %s", list, pb_err());
-    if (pb_pin_self_mask(cpus) < 0) {
-        fprintf(stderr, "pinbench: --cpus=%s: %s\n", list, pb_err());
-        return 1;
-    }
+        return pb_usage_error("--cpus=%s: %s", pb_q(list), pb_err());
+    if (pb_pin_self_mask(cpus) < 0)
+        return pb_fail(1, "--cpus=%s: %s", pb_q(list), pb_err());
     return 0;
 }
 
@@ -229,8 +265,7 @@ static int cmd_list(struct opts *o)
         return rc;
     struct pb_topo topo;
     if (pb_topo_load(&topo, NULL) < 0) {
-        fprintf(stderr, "pinbench: topology: %s\n", pb_err());
-        return 1;
+        return pb_fail(1, "topology: %s", pb_err());
     }
     struct pb_runner R;
     if (pb_runner_prepare(&R, pb_families, pb_n_families, &cpus, &topo) < 0) {
@@ -318,15 +353,13 @@ static int cmd_env(struct opts *o)
     if (rc)
         return rc;
     if (pb_clock_init(PB_CLOCK_WANT_AUTO) < 0) {
-        fprintf(stderr, "pinbench: %s\n", pb_err());
-        return 1;
+        return pb_fail(1, "%s", pb_err());
     }
     struct pb_topo topo;
     if (pb_topo_load(&topo, o->topology) < 0) {
         if (o->topology)
             return pb_usage_error("--topology: %s", pb_err());
-        fprintf(stderr, "pinbench: topology: %s\n", pb_err());
-        return 1;
+        return pb_fail(1, "topology: %s", pb_err());
     }
     if (o->topology) { /* plan on the synthetic shape: every PU is allowed there */
         CPU_ZERO(&cpus);
@@ -406,7 +439,8 @@ static int check_filter(struct pb_runner *R, const char *filter, size_t *selecte
     if (rc != 0) {
         char msg[200];
         regerror(rc, &re, msg, sizeof msg);
-        return pb_usage_error("--benchmark_filter=%s: bad regular expression: %s", filter, msg);
+        return pb_usage_error("--benchmark_filter=%s: bad regular expression: %s", pb_q(filter),
+                              msg);
     }
     size_t runnable = 0, skipped = 0;
     for (size_t i = 0; i < R->n; i++) {
@@ -424,10 +458,10 @@ static int check_filter(struct pb_runner *R, const char *filter, size_t *selecte
     if (runnable == 0 && skipped)
         return pb_usage_error("--benchmark_filter=%s matches only variants skipped here (see "
                               "'pinbench list')",
-                              filter);
+                              pb_q(filter));
     if (runnable == 0)
         return pb_usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
-                              filter);
+                              pb_q(filter));
     return 0;
 }
 
@@ -487,7 +521,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
 {
     const struct profile *prof = find_profile(o->profile);
     if (!prof)
-        return pb_usage_error("--profile=%s: expected quick, default or full", o->profile);
+        return pb_usage_error("--profile=%s: expected quick, ci, default or full", pb_q(o->profile));
     /* Numeric Google Benchmark flags are checked here: Google Benchmark itself would take a bad
      * number as 0 or abort. */
     const char *reps_s = gb_flag(o, "--benchmark_repetitions");
@@ -507,8 +541,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
         return rc;
     if (pb_clock_init(strcmp(o->clock, "monotonic") ? PB_CLOCK_WANT_AUTO
                                                     : PB_CLOCK_WANT_MONOTONIC) < 0) {
-        fprintf(stderr, "pinbench: %s\n", pb_err());
-        return 1;
+        return pb_fail(1, "%s", pb_err());
     }
     struct pb_pmu pmu;
     if (pb_pmu_init(&pmu, o->counters, &pb_perf_kernel) < 0)
@@ -516,8 +549,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     pb_work_calibrate();
     struct pb_topo topo;
     if (pb_topo_load(&topo, NULL) < 0) {
-        fprintf(stderr, "pinbench: topology: %s\n", pb_err());
-        return 1;
+        return pb_fail(1, "topology: %s", pb_err());
     }
     struct pb_env env = {0};
     pb_env_capture(&env, &cpus, &topo);
@@ -552,16 +584,14 @@ static int cmd_run(int argc, char **argv, struct opts *o)
 
     struct pb_runner R;
     if (pb_runner_prepare(&R, pb_families, pb_n_families, &cpus, &topo) < 0) {
-        fprintf(stderr, "pinbench: %s\n", pb_err());
-        return 1;
+        return pb_fail(1, "%s", pb_err());
     }
     R.full_profile = !strcmp(prof->name, "full");
     R.reps = (unsigned)reps;
     R.min_time_s = min_time;
     R.watchdog_s = o->watchdog_s;
     if (pb_runner_register(&R) < 0) {
-        fprintf(stderr, "pinbench: %s\n", pb_err());
-        return 1;
+        return pb_fail(1, "%s", pb_err());
     }
     R.progress = isatty(STDERR_FILENO);
     R.pmu = &pmu;
@@ -569,16 +599,13 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     if ((rc = check_filter(&R, gb_flag(o, "--benchmark_filter"), &runnable)) != 0)
         return rc;
 
-    char host[256];
-    snprintf(host, sizeof host, "%s", pb_env_value(&env, "hostname"));
-    for (char *c = host; *c; c++)
-        if (*c == '/')
-            *c = '_';
     struct pb_results res;
-    if (pb_results_begin(&res, o->out, host, o->label) < 0)
-        return pb_usage_error("--out=%s: %s", o->out, pb_err());
-    char json_path[2048];
-    pb_results_path(&res, "gbench.json", json_path, sizeof json_path);
+    if (pb_results_begin(&res, o->out, pb_env_value(&env, "hostname"), o->label) < 0)
+        return pb_usage_error("--out=%s: %s", pb_q(o->out), pb_err());
+    /* any exit from here that does not publish (Google Benchmark's own exit() included)
+     * removes the temporary folder */
+    main_results = &res;
+    char *json_path = pb_results_path(&res, "gbench.json");
 
     for (size_t i = 0; i < env.n; i++)
         pb_gb_add_context(env.kv[i].key, env.kv[i].value);
@@ -620,7 +647,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t0));
     /* SIGINT/SIGTERM: finish the operation in progress, tear down, write what was measured;
      * a second signal takes the default action (the hidden temporary folder is then left, and
-     * never looks complete) */
+     * never looks complete: readers refuse it) */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = main_on_stop;
@@ -629,49 +656,55 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     long n_run = pb_gb_run(json_path, pb_runner_on_report, &R);
+    free(json_path);
     int stop = pb_runner_stop_signal();
     if (stop) {
         size_t unrun = pb_runner_mark_unrun(&R);
         if (R.progress)
             fprintf(stderr, "\r\033[K");
-        fprintf(stderr,
-                "pinbench: stopped by %s: writing a partial results folder (%zu variant(s) "
-                "not run)\n",
-                stop == SIGINT ? "SIGINT" : "SIGTERM", unrun);
-        pb_env_warn(&env,
-                    "the run was stopped by %s: results are partial (interrupted variants are "
-                    "marked \"partial\", those not reached are skipped); compare and regress "
-                    "refuse this folder",
-                    stop == SIGINT ? "SIGINT" : "SIGTERM");
+        pb_fail(0, "stopped by %s: writing a partial results folder (%zu variant(s) not run)",
+                main_signal_name(stop), unrun);
     }
     if (n_run < 0) {
         pb_results_abort(&res);
-        fprintf(stderr, "pinbench: %s\n", pb_err());
-        return 1;
+        return pb_fail(1, "%s", pb_err());
     }
-    if (n_run == 0) {
+    if (n_run == 0 && !stop) {
         pb_results_abort(&res);
         const char *filt = gb_flag(o, "--benchmark_filter");
         return pb_usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
-                              filt ? filt : "");
+                              pb_q(filt ? filt : ""));
     }
 
     struct pb_pair_result *pairs = NULL;
     size_t n_pairs = pb_report_pairs(&R, &pairs);
     char *cmdline = join_args(argc, argv);
-    struct pb_run_meta meta = {prof->name, o->label, list, cmdline, started, (int)reps, min_time};
+    int stop_recorded = 0;
+    struct pb_run_meta meta = {prof->name, o->label, list,          cmdline,
+                               started,    (int)reps, min_time, &stop_recorded};
+    /* a stop between the measurements and summary.json marks the folder partial too */
+    main_warn_stop(&env, stop);
     /* the readable report is written from the folder's own files, before it is published */
     struct pb_rset rs;
     bool have_rs = false;
     if (pb_report_write(&res, &R, pairs, n_pairs, &env, &ov, &meta) < 0 ||
-        pb_rset_load_partial(&rs, res.tmp) < 0 || !(have_rs = true) || pb_readable_write(&rs) < 0 ||
+        pb_rset_load_own(&rs, res.tmp) < 0 || !(have_rs = true) || pb_readable_write(&rs) < 0 ||
         pb_results_finish(&res) < 0) {
-        fprintf(stderr, "pinbench: results: %s\n", pb_err());
+        rc = pb_fail(1, "results: %s", pb_err());
         if (have_rs)
             pb_rset_free(&rs);
         pb_results_abort(&res);
-        return 1;
+        main_results = NULL;
+        return rc;
     }
+    if (stop_recorded && !stop)
+        pb_fail(0,
+                "stopped by %s during the report step: every variant was measured, but the "
+                "folder is marked partial (its plots or report may be incomplete)",
+                main_signal_name(stop_recorded));
+    else if (!stop_recorded && pb_runner_stop_signal())
+        pb_fail(0, "%s arrived after the results were complete: the run is complete",
+                main_signal_name(pb_runner_stop_signal()));
     pb_report_print_pairs(out, pairs, n_pairs);
     fputc('\n', out);
     pb_readable_print_costmodel(out, &rs);
@@ -687,19 +720,61 @@ static int cmd_run(int argc, char **argv, struct opts *o)
         fprintf(out, "\n%zu warning(s) in summary.json; elapsed %ld s\n", env.n_warnings,
                 (long)(time(NULL) - t0));
     fprintf(out, "results: %s\n", res.final);
+    main_published = pb_xstrdup(res.final);
+    main_results = NULL;
     free(cmdline);
     free(pairs);
     free(gb);
+    pb_results_free(&res);
     pb_runner_free(&R);
     pb_env_free(&env);
     pb_topo_free(&topo);
     pb_gb_shutdown();
-    if (stop)
-        return 128 + stop;
+    if (stop_recorded)
+        return 128 + stop_recorded;
     return valid ? 0 : 1;
 }
 
-int main(int argc, char **argv)
+/* Descriptors 0-2 that are closed at start are opened on /dev/null, so that no file pinbench
+ * opens (gbench.json) takes the number of standard output and receives the console table; a
+ * closed standard output is remembered and reported at the end. */
+static void main_guard_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        if (fd == STDOUT_FILENO)
+            main_stdout_closed = true;
+        int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (n >= 0 && n != fd) {
+            dup2(n, fd);
+            close(n);
+        }
+    }
+}
+
+/* A standard output that could not be written (closed, a closed pipe, a full disk) is an
+ * error the user must see: on stderr, with the folder that was published, and in the exit
+ * status (1, unless the command had already failed). */
+static int main_check_stdout(int rc)
+{
+    bool failed = main_stdout_closed;
+    int e = 0;
+    if (fflush(stdout) != 0 || ferror(stdout) || !pb_gb_stdout_ok()) {
+        failed = true;
+        e = errno;
+    }
+    if (!failed)
+        return rc;
+    pb_fail(0, "standard output %s%s%s%s", main_stdout_closed ? "was closed" : "could not be written",
+            e ? ": " : "", e ? strerror(e) : "",
+            main_published ? "; the results are complete" : "");
+    if (main_published)
+        pb_fail(0, "results: %s", main_published);
+    return rc ? rc : 1;
+}
+
+static int main_dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         help_main(stderr);
@@ -744,4 +819,14 @@ int main(int argc, char **argv)
         rc = cmd_run(argc, argv, &o);
     free(o.gb_argv);
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    main_guard_std_fds();
+    /* a closed pipe on stdout is an error to report (EPIPE), not a reason to die silently and
+     * leave the temporary folder behind */
+    signal(SIGPIPE, SIG_IGN);
+    atexit(main_at_exit);
+    return main_check_stdout(main_dispatch(argc, argv));
 }

@@ -3,9 +3,12 @@
 #include "readable.h"
 
 #include "costmodel.h"
+#include "escape.h"
 #include "json.h"
+#include "plot.h"
 #include "report.h"
 #include "rset.h"
+#include "safeio.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -13,6 +16,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum fmt { MD, HTML };
 
@@ -24,20 +28,10 @@ struct sink {
 /* Text with the format's special characters escaped. */
 static void put_text(struct sink *k, const char *s)
 {
-    for (; s && *s; s++) {
-        if (k->fmt == HTML && *s == '<')
-            fputs("&lt;", k->f);
-        else if (k->fmt == HTML && *s == '>')
-            fputs("&gt;", k->f);
-        else if (k->fmt == HTML && *s == '&')
-            fputs("&amp;", k->f);
-        else if (k->fmt == MD && (*s == '|' || *s == '*' || *s == '`'))
-            fprintf(k->f, "\\%c", *s);
-        else if (*s == '\n')
-            fputc(' ', k->f);
-        else
-            fputc(*s, k->f);
-    }
+    if (k->fmt == HTML)
+        pb_html_put(k->f, s);
+    else
+        pb_md_put(k->f, s);
 }
 
 static void put_heading(struct sink *k, int level, const char *s)
@@ -99,12 +93,25 @@ static void table_end(struct sink *k)
     fputs(k->fmt == HTML ? "</table>\n" : "\n", k->f);
 }
 
+/* rel is a file name found in the folder: escaped like any text, in the link too (Markdown
+ * link targets break on spaces and parentheses, so such a name is shown, not linked). */
 static void put_image(struct sink *k, const char *rel, const char *alt)
 {
-    if (k->fmt == MD)
-        fprintf(k->f, "![%s](%s)\n\n", alt, rel);
-    else
-        fprintf(k->f, "<p><img src=\"%s\" alt=\"%s\"></p>\n", rel, alt);
+    if (k->fmt == MD) {
+        if (strpbrk(rel, " ()<>[]\\")) {
+            put_para(k, alt);
+            return;
+        }
+        fputs("![", k->f);
+        pb_md_put(k->f, alt);
+        fprintf(k->f, "](%s)\n\n", rel);
+    } else {
+        fputs("<p><img src=\"", k->f);
+        pb_html_put(k->f, rel);
+        fputs("\" alt=\"", k->f);
+        pb_html_put(k->f, alt);
+        fputs("\"></p>\n", k->f);
+    }
 }
 
 /* "1.23 us", "25.3 x", "-" for NAN. */
@@ -170,26 +177,30 @@ static int cmp_str(const void *a, const void *b)
 /* Every plots/<family>.*.svg of the folder, sorted. */
 static void write_plots(struct sink *k, const struct pb_rset *s, const char *fam)
 {
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/plots", s->dir);
-    DIR *d = opendir(dir);
-    if (!d)
+    int fd = pb_open_dir(s->dir_fd, "plots");
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
         return;
+    }
     char *names[128];
     size_t n = 0, fl = strlen(fam);
     struct dirent *e;
     while ((e = readdir(d)) && n < PB_ARRAY_LEN(names)) {
         size_t l = strlen(e->d_name);
+        /* only whole pictures that are regular files: a link or a FIFO under a picture's name
+         * is not shown */
         if (!strncmp(e->d_name, fam, fl) && e->d_name[fl] == '.' && l > 4 &&
-            !strcmp(e->d_name + l - 4, ".svg"))
+            !strcmp(e->d_name + l - 4, ".svg") && pb_plot_file_complete(fd, e->d_name))
             names[n++] = pb_xstrdup(e->d_name);
     }
     closedir(d);
     qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
-        char rel[300];
-        snprintf(rel, sizeof rel, "plots/%s", names[i]);
+        char *rel = pb_xasprintf("plots/%s", names[i]);
         put_image(k, rel, names[i]);
+        free(rel);
         free(names[i]);
     }
     if (!n)
@@ -315,21 +326,17 @@ static void write_all(struct sink *k, const struct pb_rset *s)
         fputs("</body></html>\n", k->f);
 }
 
+/* Written beside the folder's files as <name>.tmp (never through a link planted there) and
+ * renamed over <name>. */
 static int write_one(const struct pb_rset *s, const char *name, enum fmt fmt)
 {
-    char p[4200], tmp[4300];
-    snprintf(p, sizeof p, "%s/%s", s->dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", p);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return pb_errf("cannot write %s: %m", tmp);
-    struct sink k = {f, fmt};
+    struct pb_replace r;
+    if (pb_replace_open_at(&r, s->dir_fd, name, name) < 0)
+        return pb_errf("%s: %s", pb_q(s->dir), pb_err());
+    struct sink k = {r.f, fmt};
     write_all(&k, s);
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad || rename(tmp, p) != 0) {
-        remove(tmp);
-        return pb_errf("cannot write %s: %m", p);
-    }
+    if (pb_replace_commit(&r) < 0)
+        return pb_errf("%s: %s", pb_q(s->dir), pb_err());
     return 0;
 }
 

@@ -5,7 +5,9 @@
 #include "cpuset.h"
 #include "env.h"
 #include "json.h"
+#include "plot.h"
 #include "results.h"
+#include "safeio.h"
 #include "sha256.h"
 #include "selfbench.h"
 #include "util.h"
@@ -507,7 +509,7 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
 /* Data for one family's plots: medians with CIs of its headline metric, and CDFs of op. */
 struct plot_counts {
     size_t cdf, pct, sweep, threads, grid, matrix, hist;
-    char matrices[256]; /* the matrix variants' names after "<family>/", space-separated */
+    char matrices[2048]; /* per matrix: stem|title|x label|y label|colour label, "|"-joined */
 };
 
 static const struct pb_cell *matrix_cell(const struct pb_vreg *vr, int i, int j)
@@ -553,12 +555,6 @@ static int report_matrix(struct pb_results *res, struct pb_runner *R, const stru
             }
         if (pb_results_close(f, rel) < 0)
             return -1;
-        /* gnuplot's words() splits the list: a matrix variant's name must be one word (a table
-         * error, not a run-time condition) */
-        const char *short_name = vr->v->name;
-        size_t used = strlen(names);
-        PB_CHECK(used + strlen(short_name) + 2 <= names_len && !strpbrk(short_name, " '/\""));
-        snprintf(names + used, names_len - used, "%s%s", used ? " " : "", short_name);
         if (!(f = report_open_variant(res, vr, "plots", ".dat", rel, sizeof rel)))
             return -1;
         fprintf(f, "# %s mean (NaN: not measured)\n",
@@ -580,17 +576,18 @@ static int report_matrix(struct pb_results *res, struct pb_runner *R, const stru
         }
         if (pb_results_close(f, rel) < 0)
             return -1;
-        /* labels for family.gp; table strings, checked to be safe inside gnuplot quotes */
+        /* the heatmap's file stem and labels, as family.gp's ninth argument (read as data);
+         * "|" separates the fields, so table strings must not hold one (a table error) */
         const char *title = d ? d->title : "round trip per CPU pair (mean)";
         const char *label = d ? d->label : "round trip (ns)";
-        PB_CHECK(!strpbrk(title, "\"\\") && !strpbrk(label, "\"\\"));
-        if (!(f = report_open_variant(res, vr, "plots", ".gp", rel, sizeof rel)))
-            return -1;
-        fprintf(f, "mtitle = \"%s: %s\"\nmxlabel = \"%s\"\nmylabel = \"%s\"\nmcblabel = \"%s\"\n",
-                vr->name, title, by_node ? "CPU on node" : "CPU a",
-                by_node ? "memory on node" : "CPU b", label);
-        if (pb_results_close(f, rel) < 0)
-            return -1;
+        char stem[200];
+        file_stem(vr->name, stem, sizeof stem);
+        PB_CHECK(!strchr(title, '|') && !strchr(label, '|') && !strchr(stem, '|'));
+        size_t used = strlen(names);
+        int w = snprintf(names + used, names_len - used, "%s%s|%s: %s|%s|%s|%s", used ? "|" : "",
+                         stem, vr->name, title, by_node ? "CPU on node" : "CPU a",
+                         by_node ? "memory on node" : "CPU b", label);
+        PB_CHECK(w > 0 && (size_t)w < names_len - used);
         if ((size_t)m > *n)
             *n = (size_t)m;
     }
@@ -864,82 +861,40 @@ static int report_plot_data(struct pb_results *res, struct pb_runner *R,
     return pb_results_close(f, rel);
 }
 
-void pb_report_scripts_dir(char *buf, size_t len)
+static bool report_stopping(void)
 {
-    const char *e = getenv("PINBENCH_SCRIPTS");
-    if (e && *e) {
-        snprintf(buf, len, "%s", e);
-        return;
-    }
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        snprintf(buf, len, "scripts");
-        return;
-    }
-    exe[n] = '\0';
-    /* build/pinbench or build/<flavour>/pinbench: the scripts sit at the repository root */
-    char *d = dirname(exe);
-    for (int up = 0; up < 3; up++) {
-        snprintf(buf, len, "%s/scripts/family.gp", d);
-        if (access(buf, R_OK) == 0) {
-            snprintf(buf, len, "%s/scripts", d);
-            return;
-        }
-        d = dirname(d);
-    }
-    snprintf(buf, len, "scripts");
+    return pb_runner_stop_signal() != 0;
 }
 
+/* family.gp over the family's data files, run in plots/ with every value as an argument. */
 static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, const char *metric,
                           const struct plot_counts *pc, struct pb_env *env)
 {
-    char scripts[1024], script[1100], dat[2048], cdf[2048], outp[2048], rel[256];
-    pb_report_scripts_dir(scripts, sizeof scripts);
-    snprintf(script, sizeof script, "%s/family.gp", scripts);
-    snprintf(rel, sizeof rel, "plots/%s.medians.dat", fam->name);
-    pb_results_path(res, rel, dat, sizeof dat);
-    snprintf(rel, sizeof rel, "plots/%s.cdf.dat", fam->name);
-    pb_results_path(res, rel, cdf, sizeof cdf);
-    snprintf(rel, sizeof rel, "plots/%s", fam->name);
-    pb_results_path(res, rel, outp, sizeof outp);
-    char *expr = pb_xasprintf(
-        "medians='%s'; cdf='%s'; ncdf=%zu; npct=%zu; nsweep=%zu; nthreads=%zu; ngrid=%zu; "
-        "nmatrix=%zu; matrices='%s'; nhist=%zu; histmetric='%s'; "
-        "out='%s'; family='%s'; metric='%s'; unit='%s'; submetric='%s'; gridmetric='%s'; "
-        "gridunit='%s'",
-        dat, cdf, pc->cdf, pc->pct, pc->sweep, pc->threads, pc->grid, pc->matrix, pc->matrices,
-        pc->hist, fam->hist_metric ? fam->hist_metric : "", outp, fam->name, metric,
-        metric_unit(metric), fam->n_metrics ? fam->metrics[0] : "",
+    char counts[160];
+    snprintf(counts, sizeof counts, "%zu %zu %zu %zu %zu %zu %zu", pc->cdf, pc->pct, pc->sweep,
+             pc->threads, pc->grid, pc->matrix, pc->hist);
+    const char *args[PB_PLOT_MAX_ARGS] = {
+        fam->name,
+        metric,
+        metric_unit(metric),
+        fam->n_metrics ? fam->metrics[0] : "",
         fam->grid_metric ? fam->grid_metric : "",
-        fam->grid_metric ? metric_unit(fam->grid_metric) : "");
-    snprintf(rel, sizeof rel, "plots/%s.gnuplot.log", fam->name);
-    char logp[2048];
-    pb_results_path(res, rel, logp, sizeof logp);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, logp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-    char *argv[] = {"gnuplot", "-e", expr, script, NULL};
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    free(expr);
-    if (rc != 0) {
-        pb_env_warn(env, "plots for %s not drawn: cannot run gnuplot: %s", fam->name, strerror(rc));
+        fam->grid_metric ? metric_unit(fam->grid_metric) : "",
+        fam->hist_metric ? fam->hist_metric : "",
+        counts,
+        pc->matrices,
+    };
+    int plots = pb_open_dir(res->tmp_fd, "plots");
+    if (plots < 0) {
+        pb_env_warn(env, "plots for %s not drawn: %s", fam->name, pb_err());
         return 0;
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        pb_env_warn(env, "plots for %s: gnuplot failed (see plots/%s.gnuplot.log)", fam->name,
-                    fam->name);
-    else {
-        char lp[2048];
-        pb_results_path(res, rel, lp, sizeof lp);
-        unlink(lp); /* an empty log of a clean run is noise */
-    }
+    char log[128];
+    snprintf(log, sizeof log, "%s.gnuplot.log", fam->name);
+    if (pb_plot_run(plots, "family.gp", args, PB_ARRAY_LEN(args), fam->name, log,
+                    report_stopping) < 0)
+        pb_env_warn(env, "plots for %s not drawn: %s", fam->name, pb_err());
+    close(plots);
     return 0;
 }
 
@@ -970,39 +925,6 @@ static int report_env_json(struct pb_results *res, struct pb_env *env)
         return -1;
     }
     return pb_results_close(f, "env.json");
-}
-
-/* "manifest": {algorithm, files: [{path, bytes, sha256}]} over the folder's other files, so a
- * reader can tell a complete folder from a truncated or altered one. */
-static int report_manifest_json(struct pb_jw *w, const char *dir)
-{
-    size_t n;
-    char **files = pb_results_manifest_files(dir, &n);
-    if (!files)
-        return -1;
-    int rc = 0;
-    pb_jw_obj_begin(w, "manifest");
-    pb_jw_str(w, "algorithm", "sha256");
-    pb_jw_arr_begin(w, "files");
-    for (size_t i = 0; i < n; i++) {
-        char full[4700], hex[65];
-        uint64_t bytes;
-        snprintf(full, sizeof full, "%s/%s", dir, files[i]);
-        if (rc == 0 && pb_sha256_file(full, hex, &bytes) < 0)
-            rc = -1;
-        if (rc == 0) {
-            pb_jw_obj_begin(w, NULL);
-            pb_jw_str(w, "path", files[i]);
-            pb_jw_int(w, "bytes", (long long)bytes);
-            pb_jw_str(w, "sha256", hex);
-            pb_jw_obj_end(w);
-        }
-        free(files[i]);
-    }
-    free(files);
-    pb_jw_arr_end(w);
-    pb_jw_obj_end(w);
-    return rc;
 }
 
 int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb_pair_result *pairs,
@@ -1059,6 +981,8 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
     pb_jw_str(&w, "git_commit", pb_env_value(env, "git_commit"));
     pb_jw_bool(&w, "valid", valid);
     int stop = pb_runner_stop_signal();
+    if (meta->stop_recorded)
+        *meta->stop_recorded = stop;
     pb_jw_bool(&w, "partial", stop != 0);
     pb_jw_str(&w, "stopped_by",
               stop == SIGINT    ? "SIGINT"
@@ -1095,7 +1019,7 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
     report_reasons_json(&w, "skipped", R, offsetof(struct pb_vreg, skip_reason));
     report_reasons_json(&w, "invalid", R, offsetof(struct pb_vreg, invalid_reason));
     pb_env_warnings_json(&w, env);
-    int mrc = report_manifest_json(&w, res->tmp);
+    int mrc = pb_results_manifest_json(&w, res->tmp_fd, res->tmp);
     pb_jw_obj_end(&w);
     if (pb_jw_finish(&w) < 0 || mrc < 0) {
         fclose(f);

@@ -46,8 +46,6 @@ const char *pb_report_fmt(const char *metric, double v, char *buf, size_t len);
 /* Prints the pair table. */
 void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n);
 
-/* Where scripts/ is: $PINBENCH_SCRIPTS, else beside the binary's repository, else "scripts". */
-void pb_report_scripts_dir(char *buf, size_t len);
 
 struct pb_results;
 struct pb_env;
@@ -56,6 +54,9 @@ struct pb_run_meta {
     const char *profile, *label, *cpus, *command_line, *started_utc;
     int repetitions;
     double min_time_s;
+    /* set by pb_report_write: the stop signal as summary.json records it (0: none). The folder
+     * is partial exactly when this is set; a signal after it finds the results complete. */
+    int *stop_recorded;
 };
 /* Writes summary.json, env.json, hist/ CSVs and the plot data into the results folder, and
  * runs gnuplot (a missing gnuplot becomes a warning). Returns 0 or -1 with pb_err(). */

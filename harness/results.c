@@ -1,6 +1,9 @@
 /* results: atomic run folders. */
 #include "results.h"
 
+#include "json.h"
+#include "safeio.h"
+#include "sha256.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -32,27 +35,55 @@ int pb_results_check_label(const char *label)
 
 int pb_mkdir_p(const char *path)
 {
-    char buf[1536];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
+    char *buf = pb_xstrdup(path);
+    int rc = 0;
+    for (char *p = buf + 1; *p && rc == 0; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
         if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return pb_errf("cannot create %s: %s", buf, strerror(errno));
+            rc = pb_errf("cannot create %s: %s", pb_q(buf), strerror(errno));
         *p = '/';
     }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return pb_errf("cannot create %s: %s", buf, strerror(errno));
+    if (rc == 0 && mkdir(buf, 0777) != 0 && errno != EEXIST)
+        rc = pb_errf("cannot create %s: %s", pb_q(buf), strerror(errno));
     struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-        return pb_errf("%s exists and is not a directory", buf);
-    return 0;
+    if (rc == 0 && (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)))
+        rc = pb_errf("%s exists and is not a directory", pb_q(buf));
+    free(buf);
+    return rc;
 }
 
-static int results_fsync_dir(const char *path)
+void pb_results_host_component(const char *host, char *out, size_t len)
 {
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    size_t n = 0;
+    for (const char *c = host; *c && n + 1 < len && n < 64; c++) {
+        bool safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                    (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-';
+        out[n++] = safe ? *c : '_';
+    }
+    out[n] = '\0';
+    if (n && out[0] == '.')
+        out[0] = '_';
+    /* "(none)" is what an unset host name reads as; it would become "_none_" */
+    if (!n || !strcmp(host, "(none)"))
+        snprintf(out, len, "unknown-host");
+}
+
+bool pb_results_is_temporary(const char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    size_t b = n;
+    while (b > 0 && dir[b - 1] != '/')
+        b--;
+    return n - b >= 5 && !strncmp(dir + b, ".tmp-", 5);
+}
+
+static int results_fsync_at(int dirfd, const char *sub)
+{
+    int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -1;
     int rc = fsync(fd);
@@ -63,53 +94,63 @@ static int results_fsync_dir(const char *path)
 int pb_results_begin(struct pb_results *res, const char *root, const char *host, const char *label)
 {
     memset(res, 0, sizeof *res);
+    res->tmp_fd = res->dir_fd = -1;
+    if (strlen(root) > PB_RESULTS_ROOT_MAX)
+        return pb_errf("results folder: the path is %zu bytes, longer than the %d accepted",
+                       strlen(root), PB_RESULTS_ROOT_MAX);
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(res->stamp, sizeof res->stamp, "%Y%m%dT%H%M%SZ", &tm);
-    snprintf(res->root, sizeof res->root, "%s", root);
-    snprintf(res->dir, sizeof res->dir, "%s/%s", root, host);
-    if (label && *label)
-        snprintf(res->name, sizeof res->name, "%s-%s", res->stamp, label);
-    else
-        snprintf(res->name, sizeof res->name, "%s", res->stamp);
-    if (pb_mkdir_p(res->dir) < 0)
-        return pb_errf("results folder: %s", pb_err());
+    char hc[80];
+    pb_results_host_component(host, hc, sizeof hc);
+    res->root = pb_xstrdup(root);
+    res->dir = pb_xasprintf("%s/%s", root, hc);
+    res->name = label && *label ? pb_xasprintf("%s-%s", res->stamp, label) : pb_xstrdup(res->stamp);
     static unsigned seq; /* several folders begun by one process in one second stay apart */
-    snprintf(res->tmp, sizeof res->tmp, "%s/.tmp-%s-%ld-%u", res->dir, res->name, (long)getpid(),
-             seq++);
-    if (mkdir(res->tmp, 0777) != 0)
-        return pb_errf("results folder: cannot create %s: %s", res->tmp, strerror(errno));
-    char sub[1700];
-    snprintf(sub, sizeof sub, "%s/hist", res->tmp);
-    if (mkdir(sub, 0777) != 0) {
-        int e = errno;
+    char *leaf = pb_xasprintf(".tmp-%s-%ld-%u", res->name, (long)getpid(), seq++);
+    res->tmp = pb_xasprintf("%s/%s", res->dir, leaf);
+    int rc = 0;
+    if (pb_mkdir_p(res->dir) < 0)
+        rc = pb_errf("results folder: %s", pb_err());
+    else if ((res->dir_fd = pb_open_dir(-1, res->dir)) < 0)
+        rc = pb_errf("results folder: %s", pb_err());
+    else if (mkdirat(res->dir_fd, leaf, 0777) != 0)
+        rc = pb_errf("results folder: cannot create %s: %s", pb_q(res->tmp), strerror(errno));
+    else if ((res->tmp_fd = pb_open_dir(res->dir_fd, leaf)) < 0)
+        rc = pb_errf("results folder: %s", pb_err());
+    else if (mkdirat(res->tmp_fd, "hist", 0777) != 0 || mkdirat(res->tmp_fd, "plots", 0777) != 0)
+        rc = pb_errf("results folder: cannot create its subfolders in %s: %s", pb_q(res->tmp),
+                     strerror(errno));
+    free(leaf);
+    if (rc < 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", pb_err());
         pb_results_abort(res);
-        return pb_errf("results folder: cannot create %s: %s", sub, strerror(e));
-    }
-    snprintf(sub, sizeof sub, "%s/plots", res->tmp);
-    if (mkdir(sub, 0777) != 0) {
-        int e = errno;
-        pb_results_abort(res);
-        return pb_errf("results folder: cannot create %s: %s", sub, strerror(e));
+        return pb_errf("%s", why);
     }
     return 0;
 }
 
-const char *pb_results_path(const struct pb_results *res, const char *relpath, char *buf,
-                            size_t len)
+char *pb_results_path(const struct pb_results *res, const char *relpath)
 {
-    snprintf(buf, len, "%s/%s", res->tmp, relpath);
-    return buf;
+    return pb_xasprintf("%s/%s", res->tmp, relpath);
 }
 
 FILE *pb_results_open(struct pb_results *res, const char *relpath)
 {
-    char path[2048];
-    pb_results_path(res, relpath, path, sizeof path);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        pb_errf("cannot write %s: %s", path, strerror(errno));
+    const char *slash = strrchr(relpath, '/');
+    int fd = res->tmp_fd;
+    bool sub = slash != NULL;
+    if (sub) {
+        char d[256];
+        snprintf(d, sizeof d, "%.*s", (int)(slash - relpath), relpath);
+        if ((fd = pb_open_dir(res->tmp_fd, d)) < 0)
+            return NULL;
+    }
+    FILE *f = pb_create_file(fd, sub ? slash + 1 : relpath, relpath);
+    if (sub)
+        close(fd);
     return f;
 }
 
@@ -127,54 +168,98 @@ int pb_results_close(FILE *f, const char *relpath)
     return 0;
 }
 
-int pb_results_finish(struct pb_results *res)
+/* Moves tmp to `final` without ever replacing an existing folder. 0, or -1 with errno (EEXIST
+ * when the name is taken). */
+static int results_rename_noreplace(int dir_fd, const char *tmp, const char *final)
 {
-    char sub[1700];
-    snprintf(sub, sizeof sub, "%s/hist", res->tmp);
-    results_fsync_dir(sub);
-    snprintf(sub, sizeof sub, "%s/plots", res->tmp);
-    results_fsync_dir(sub);
-    results_fsync_dir(res->tmp);
-    for (int k = 1; k < 100; k++) {
-        if (k == 1)
-            snprintf(res->final, sizeof res->final, "%s/%s", res->dir, res->name);
-        else
-            snprintf(res->final, sizeof res->final, "%s/%s-%d", res->dir, res->name, k);
-        if (renameat2(AT_FDCWD, res->tmp, AT_FDCWD, res->final, RENAME_NOREPLACE) == 0) {
-            results_fsync_dir(res->dir);
+    /* tests force the path a filesystem without the flag takes */
+    if (!getenv("PINBENCH_TEST_NO_RENAME_NOREPLACE")) {
+        if (renameat2(dir_fd, tmp, dir_fd, final, RENAME_NOREPLACE) == 0)
             return 0;
-        }
-        if (errno != EEXIST && errno != ENOTEMPTY)
-            return pb_errf("cannot rename %s to %s: %s", res->tmp, res->final, strerror(errno));
+        if (errno != EINVAL && errno != ENOSYS)
+            return -1;
     }
-    return pb_errf("cannot find a free name for %s/%s", res->dir, res->name);
+    /* No RENAME_NOREPLACE here. mkdir fails with EEXIST if the name exists, so an empty folder
+     * under the final name is ours alone; a plain rename of a folder replaces only an empty
+     * folder, and this one stays empty because nobody else created it. */
+    if (mkdirat(dir_fd, final, 0777) != 0)
+        return -1;
+    if (renameat(dir_fd, tmp, dir_fd, final) != 0) {
+        int e = errno;
+        unlinkat(dir_fd, final, AT_REMOVEDIR);
+        errno = e;
+        return -1;
+    }
+    return 0;
 }
 
-static void results_rm_rf(const char *path)
+int pb_results_finish(struct pb_results *res)
 {
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char child[2048];
-            snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-            struct stat st;
-            if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-                results_rm_rf(child);
-            else
-                unlink(child);
+    results_fsync_at(res->tmp_fd, "hist");
+    results_fsync_at(res->tmp_fd, "plots");
+    fsync(res->tmp_fd);
+    const char *leaf = strrchr(res->tmp, '/') + 1;
+    for (int k = 1; k < 100; k++) {
+        char *fin = k == 1 ? pb_xstrdup(res->name) : pb_xasprintf("%s-%d", res->name, k);
+        if (results_rename_noreplace(res->dir_fd, leaf, fin) == 0) {
+            fsync(res->dir_fd);
+            res->final = pb_xasprintf("%s/%s", res->dir, fin);
+            free(fin);
+            return 0;
         }
-        closedir(d);
+        int e = errno;
+        free(fin);
+        if (e != EEXIST && e != ENOTEMPTY)
+            return pb_errf("cannot rename %s to its final name: %s", pb_q(res->tmp), strerror(e));
     }
-    rmdir(path);
+    return pb_errf("cannot find a free name for %s/%s", pb_q(res->dir), res->name);
+}
+
+/* Removes everything below dirfd's entry `name`, without following links. */
+static void results_rm_rf_at(int dirfd, const char *name)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        DIR *d = fdopendir(fd);
+        if (d) {
+            struct dirent *e;
+            while ((e = readdir(d)) != NULL) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                    continue;
+                struct stat st;
+                if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+                    results_rm_rf_at(fd, e->d_name);
+                else
+                    unlinkat(fd, e->d_name, 0);
+            }
+            closedir(d); /* closes fd */
+        } else {
+            close(fd);
+        }
+    }
+    unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+void pb_results_free(struct pb_results *res)
+{
+    if (res->tmp_fd >= 0)
+        close(res->tmp_fd);
+    if (res->dir_fd >= 0)
+        close(res->dir_fd);
+    free(res->root);
+    free(res->dir);
+    free(res->tmp);
+    free(res->name);
+    free(res->final);
+    memset(res, 0, sizeof *res);
+    res->tmp_fd = res->dir_fd = -1;
 }
 
 void pb_results_abort(struct pb_results *res)
 {
-    if (res->tmp[0])
-        results_rm_rf(res->tmp);
+    if (res->tmp && !res->final && res->dir_fd >= 0)
+        results_rm_rf_at(res->dir_fd, strrchr(res->tmp, '/') + 1);
+    pb_results_free(res);
 }
 
 static int results_cmp_str(const void *a, const void *b)
@@ -191,42 +276,77 @@ static bool results_in_manifest(const char *rel)
 
 char **pb_results_manifest_files(const char *dir, size_t *n)
 {
-    static const char *const subs[] = {"", "hist/", "plots/"};
+    static const char *const subs[] = {"", "hist", "plots"};
     char **out = NULL;
     size_t cap = 0;
     *n = 0;
+    int top = pb_open_dir(-1, dir);
+    if (top < 0) {
+        pb_errf("cannot list %s", pb_err());
+        return NULL;
+    }
     for (size_t k = 0; k < PB_ARRAY_LEN(subs); k++) {
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, subs[k]);
-        DIR *d = opendir(p);
+        /* links are never followed: a folder's hist/ that is a link is not part of it */
+        int fd = k == 0 ? fcntl(top, F_DUPFD_CLOEXEC, 0) : pb_open_dir(top, subs[k]);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         if (!d) {
-            if (k == 0) {
-                pb_errf("cannot list %s: %s", dir, strerror(errno));
-                free(out);
-                return NULL;
-            }
+            if (fd >= 0)
+                close(fd);
             continue;
         }
         struct dirent *e;
         while ((e = readdir(d))) {
-            char rel[512], full[4700];
-            snprintf(rel, sizeof rel, "%s%s", subs[k], e->d_name);
-            snprintf(full, sizeof full, "%s/%s", dir, rel);
             struct stat st;
-            if (e->d_name[0] == '.' || stat(full, &st) != 0 || !S_ISREG(st.st_mode) ||
-                !results_in_manifest(rel))
+            if (e->d_name[0] == '.' || fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+                !S_ISREG(st.st_mode))
                 continue;
+            char *rel = k ? pb_xasprintf("%s/%s", subs[k], e->d_name) : pb_xstrdup(e->d_name);
+            if (!results_in_manifest(rel)) {
+                free(rel);
+                continue;
+            }
             if (*n == cap) {
                 cap = cap ? cap * 2 : 64;
                 out = pb_xrealloc(out, cap * sizeof *out, "manifest paths");
             }
-            out[(*n)++] = pb_xstrdup(rel);
+            out[(*n)++] = rel;
         }
         closedir(d);
     }
+    close(top);
     if (*n)
         qsort(out, *n, sizeof *out, results_cmp_str);
     if (!out)
         out = pb_xcalloc(1, sizeof *out, "manifest paths");
     return out;
+}
+
+int pb_results_manifest_json(struct pb_jw *w, int dir_fd, const char *dir)
+{
+    size_t n;
+    char **files = pb_results_manifest_files(dir, &n);
+    if (!files)
+        return -1;
+    int rc = 0;
+    pb_jw_obj_begin(w, "manifest");
+    pb_jw_str(w, "algorithm", "sha256");
+    pb_jw_arr_begin(w, "files");
+    for (size_t i = 0; i < n; i++) {
+        char hex[65];
+        uint64_t bytes;
+        if (rc == 0 && pb_sha256_file_at(dir_fd, files[i], hex, &bytes) < 0)
+            rc = -1;
+        if (rc == 0) {
+            pb_jw_obj_begin(w, NULL);
+            pb_jw_str(w, "path", files[i]);
+            pb_jw_int(w, "bytes", (long long)bytes);
+            pb_jw_str(w, "sha256", hex);
+            pb_jw_obj_end(w);
+        }
+        free(files[i]);
+    }
+    free(files);
+    pb_jw_arr_end(w);
+    pb_jw_obj_end(w);
+    return rc;
 }

@@ -2,9 +2,13 @@
 #include "rset.h"
 
 #include "json.h"
+#include "results.h"
+#include "safeio.h"
 #include "sha256.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,49 +17,289 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static struct pb_json *rset_file(const char *dir, const char *name)
+/* ---- files ---- */
+
+static struct pb_json *rset_file(const struct pb_rset *s, const char *name)
 {
-    char p[4096];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    struct pb_json *j = pb_json_load(p);
-    if (!j)
-        return NULL; /* pb_json_load names the file */
+    char *buf;
+    size_t len;
+    if (pb_read_data(s->dir_fd, name, PB_READ_MAX_BYTES, &buf, &len) < 0) {
+        pb_errf("%s: %s", pb_q(s->dir), pb_err());
+        return NULL;
+    }
+    struct pb_json *j = pb_json_parse(buf, len);
+    free(buf);
+    if (!j) {
+        pb_errf("%s/%s: %s", pb_q(s->dir), name, pb_err());
+        return NULL;
+    }
     if (j->type != PB_JSON_OBJ) {
         pb_json_free(j);
-        pb_errf("%s: not a JSON object", p);
+        pb_errf("%s/%s: not a JSON object", pb_q(s->dir), name);
         return NULL;
     }
     return j;
 }
 
+/* ---- schema: every field a reader uses, checked for type before use ---- */
+
+enum { T_STR = 1, T_NUM = 2, T_BOOL = 4, T_NULL = 8, T_ARR = 16, T_OBJ = 32 };
+struct rset_field {
+    const char *key;
+    unsigned types;
+    bool required;
+};
+
+static const char *rset_type_name(enum pb_json_type t)
+{
+    static const char *const n[] = {"null", "a boolean", "a number", "a string", "an array",
+                                    "an object"};
+    return n[t];
+}
+
+/* A name pinbench itself writes (variant, metric, family, file path): printable ASCII and
+ * UTF-8, no control characters, at most 256 bytes. */
+static bool rset_name_ok(const char *v)
+{
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++, n++)
+        if (*c < 0x20 || *c == 0x7f)
+            return false;
+    return n > 0 && n <= 256;
+}
+
+static unsigned rset_bit(enum pb_json_type t)
+{
+    return t == PB_JSON_STR    ? T_STR
+           : t == PB_JSON_NUM  ? T_NUM
+           : t == PB_JSON_BOOL ? T_BOOL
+           : t == PB_JSON_NULL ? T_NULL
+           : t == PB_JSON_ARR  ? T_ARR
+                               : T_OBJ;
+}
+
+static int rset_check_fields(const struct pb_rset *s, const char *file, const char *where,
+                             const struct pb_json *o, const struct rset_field *f, size_t n)
+{
+    if (!o || o->type != PB_JSON_OBJ)
+        return pb_errf("%s/%s: %s is not an object", pb_q(s->dir), file, where);
+    for (size_t i = 0; i < n; i++) {
+        const struct pb_json *v = pb_json_get(o, f[i].key);
+        if (!v && f[i].required)
+            return pb_errf("%s/%s: %s has no \"%s\"", pb_q(s->dir), file, where, f[i].key);
+        if (v && !(f[i].types & rset_bit(v->type)))
+            return pb_errf("%s/%s: %s: \"%s\" is %s, not of its type", pb_q(s->dir), file, where,
+                           f[i].key, rset_type_name(v->type));
+    }
+    return 0;
+}
+
+/* Each element of the array `key` of o is an object with fields f. */
+static int rset_check_each(const struct pb_rset *s, const char *file, const struct pb_json *o,
+                           const char *key, const struct rset_field *f, size_t n)
+{
+    const struct pb_json *a = pb_json_get(o, key);
+    if (!a || a->type != PB_JSON_ARR)
+        return pb_errf("%s/%s: no \"%s\" array", pb_q(s->dir), file, key);
+    for (size_t i = 0; i < a->n; i++) {
+        char where[96];
+        snprintf(where, sizeof where, "%s[%zu]", key, i);
+        if (rset_check_fields(s, file, where, &a->items[i], f, n) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int rset_check_summary(const struct pb_rset *s)
+{
+    const struct pb_json *j = s->summary;
+    static const struct rset_field top[] = {
+        {"schema", T_STR, true},   {"run", T_OBJ, true},     {"pairs", T_ARR, true},
+        {"variants", T_ARR, true}, {"skipped", T_ARR, true}, {"invalid", T_ARR, true},
+        {"warnings", T_ARR, true}, {"manifest", T_OBJ, true}};
+    static const struct rset_field run[] = {
+        {"host", T_STR | T_NULL, false},       {"started_utc", T_STR | T_NULL, false},
+        {"profile", T_STR | T_NULL, false},    {"label", T_STR | T_NULL, false},
+        {"cpus", T_STR | T_NULL, false},       {"command_line", T_STR | T_NULL, false},
+        {"repetitions", T_NUM, false},         {"min_time_s", T_NUM | T_NULL, false},
+        {"build_type", T_STR | T_NULL, false}, {"git_commit", T_STR | T_NULL, false},
+        {"valid", T_BOOL, true},               {"partial", T_BOOL, true},
+        {"stopped_by", T_STR | T_NULL, true}};
+    static const struct rset_field pair[] = {
+        {"experiment", T_STR, true},          {"baseline", T_STR, true},
+        {"variant", T_STR, true},             {"metric", T_STR, true},
+        {"unit", T_STR | T_NULL, false},      {"baseline_median", T_NUM | T_NULL, false},
+        {"variant_median", T_NUM | T_NULL, false}, {"ratio", T_NUM | T_NULL, false},
+        {"ci_low", T_NUM | T_NULL, false},    {"ci_high", T_NUM | T_NULL, false},
+        {"p_value", T_NUM | T_NULL, false},   {"test", T_STR | T_NULL, false},
+        {"n_baseline", T_NUM, false},         {"n_variant", T_NUM, false},
+        {"verdict", T_STR | T_NULL, false},   {"note", T_STR | T_NULL, false}};
+    static const struct rset_field var[] = {
+        {"name", T_STR, true},   {"family", T_STR | T_NULL, false},
+        {"status", T_STR, true}, {"reason", T_STR | T_NULL, false},
+        {"placement", T_STR | T_NULL, false}};
+    static const struct rset_field reason[] = {{"variant", T_STR, true}, {"reason", T_STR, true}};
+    if (strcmp(pb_json_str(j, "schema", ""), "pinbench-summary-1") != 0)
+        return pb_errf("%s/summary.json: not a pinbench summary (schema %s)", pb_q(s->dir),
+                       pb_q(pb_json_str(j, "schema", "")));
+    if (rset_check_fields(s, "summary.json", "the top level", j, top, PB_ARRAY_LEN(top)) < 0)
+        return -1;
+    if (rset_check_fields(s, "summary.json", "run", pb_json_get(j, "run"), run,
+                          PB_ARRAY_LEN(run)) < 0 ||
+        rset_check_each(s, "summary.json", j, "pairs", pair, PB_ARRAY_LEN(pair)) < 0 ||
+        rset_check_each(s, "summary.json", j, "variants", var, PB_ARRAY_LEN(var)) < 0 ||
+        rset_check_each(s, "summary.json", j, "skipped", reason, PB_ARRAY_LEN(reason)) < 0 ||
+        rset_check_each(s, "summary.json", j, "invalid", reason, PB_ARRAY_LEN(reason)) < 0)
+        return -1;
+    const struct pb_json *w = pb_json_get(j, "warnings");
+    for (size_t i = 0; i < w->n; i++)
+        if (w->items[i].type != PB_JSON_STR)
+            return pb_errf("%s/summary.json: warnings[%zu] is not a string", pb_q(s->dir), i);
+    const struct pb_json *ps = pb_json_get(j, "pairs");
+    for (size_t i = 0; i < ps->n; i++) {
+        const struct pb_json *p = &ps->items[i];
+        static const char *const names[] = {"experiment", "baseline", "variant", "metric"};
+        for (size_t k = 0; k < PB_ARRAY_LEN(names); k++)
+            if (!rset_name_ok(pb_json_str(p, names[k], "")))
+                return pb_errf("%s/summary.json: pairs[%zu]: \"%s\" is not a usable name",
+                               pb_q(s->dir), i, names[k]);
+    }
+    return 0;
+}
+
+static int rset_check_env(const struct pb_rset *s)
+{
+    const struct pb_json *e = s->env;
+    if (strcmp(pb_json_str(e, "schema", ""), "pinbench-env-1") != 0)
+        return pb_errf("%s/env.json: not a pinbench environment (schema %s)", pb_q(s->dir),
+                       pb_q(pb_json_str(e, "schema", "")));
+    for (size_t i = 0; i < e->n; i++) {
+        const struct pb_json *v = &e->items[i];
+        bool ok = !strcmp(e->keys[i], "warnings") ? v->type == PB_JSON_ARR : v->type == PB_JSON_STR;
+        for (size_t k = 0; ok && v->type == PB_JSON_ARR && k < v->n; k++)
+            ok = v->items[k].type == PB_JSON_STR;
+        if (!ok || !rset_name_ok(e->keys[i]))
+            return pb_errf("%s/env.json: %s is %s, not a string", pb_q(s->dir), pb_q(e->keys[i]),
+                           rset_type_name(v->type));
+    }
+    return 0;
+}
+
+/* ---- variants and their series, indexed: a folder of any shape reads in linear time ---- */
+
+static uint64_t rset_hash(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)a; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+    for (const unsigned char *c = (const unsigned char *)(b ? b : ""); *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    return h;
+}
+
+/* Slot of (variant, metric) in the table (metric NULL: the variant itself). */
+struct rset_slot {
+    uint64_t hash;
+    size_t var;    /* index + 1; 0 is empty */
+    size_t series; /* index + 1 for a series slot, 0 for a variant slot */
+};
+
+static void rset_index_grow(struct pb_rset *s);
+
+static struct rset_slot *rset_find(const struct pb_rset *s, const char *name, const char *metric,
+                                   uint64_t h)
+{
+    if (!s->index_cap)
+        return NULL;
+    for (size_t i = (size_t)h & (s->index_cap - 1);; i = (i + 1) & (s->index_cap - 1)) {
+        struct rset_slot *sl = &((struct rset_slot *)s->index)[i];
+        if (!sl->var)
+            return sl;
+        if (sl->hash != h || (sl->series != 0) != (metric != NULL))
+            continue;
+        const struct pb_rvariant *v = &s->var[sl->var - 1];
+        if (strcmp(v->name, name))
+            continue;
+        if (!metric || !strcmp(v->series[sl->series - 1].metric, metric))
+            return sl;
+    }
+}
+
+static void rset_index_put(struct pb_rset *s, uint64_t h, size_t var, size_t series)
+{
+    if ((s->index_used + 1) * 2 > s->index_cap)
+        rset_index_grow(s);
+    const struct pb_rvariant *v = &s->var[var - 1];
+    struct rset_slot *sl = rset_find(s, v->name, series ? v->series[series - 1].metric : NULL, h);
+    sl->hash = h;
+    sl->var = var;
+    sl->series = series;
+    s->index_used++;
+}
+
+static void rset_index_grow(struct pb_rset *s)
+{
+    struct rset_slot *old = s->index;
+    size_t old_cap = s->index_cap;
+    s->index_cap = old_cap ? old_cap * 2 : 256;
+    s->index = pb_xcalloc(s->index_cap, sizeof(struct rset_slot), "a folder index");
+    s->index_used = 0;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].var) {
+            struct rset_slot *sl = rset_find(s, s->var[old[i].var - 1].name,
+                                             old[i].series ? s->var[old[i].var - 1]
+                                                                 .series[old[i].series - 1]
+                                                                 .metric
+                                                           : NULL,
+                                             old[i].hash);
+            *sl = old[i];
+            s->index_used++;
+        }
+    free(old);
+}
+
 static struct pb_rvariant *rset_add_variant(struct pb_rset *s, const char *name)
 {
-    struct pb_rvariant *v = (struct pb_rvariant *)pb_rset_variant(s, name);
-    if (v)
-        return v;
-    s->var = pb_xrealloc(s->var, (s->n_var + 1) * sizeof *s->var, "result variants");
-    v = &s->var[s->n_var++];
+    uint64_t h = rset_hash(name, NULL);
+    struct rset_slot *sl = rset_find(s, name, NULL, h);
+    if (sl && sl->var)
+        return &s->var[sl->var - 1];
+    if (s->n_var == s->cap_var) {
+        s->cap_var = s->cap_var ? s->cap_var * 2 : 64;
+        s->var = pb_xrealloc(s->var, s->cap_var * sizeof *s->var, "result variants");
+    }
+    struct pb_rvariant *v = &s->var[s->n_var++];
     memset(v, 0, sizeof *v);
     v->name = pb_xstrdup(name);
     v->status = pb_xstrdup("ok");
     v->reason = pb_xstrdup("");
     v->placement = pb_xstrdup("");
+    rset_index_put(s, h, s->n_var, 0);
     return v;
 }
 
-static void rset_add_value(struct pb_rvariant *v, const char *metric, double x)
+static void rset_add_value(struct pb_rset *s, struct pb_rvariant *v, const char *metric, double x)
 {
-    struct pb_rseries *sr = NULL;
-    for (size_t i = 0; i < v->n_series && !sr; i++)
-        if (!strcmp(v->series[i].metric, metric))
-            sr = &v->series[i];
-    if (!sr) {
-        v->series = pb_xrealloc(v->series, (v->n_series + 1) * sizeof *v->series, "a series");
+    uint64_t h = rset_hash(v->name, metric);
+    struct rset_slot *sl = rset_find(s, v->name, metric, h);
+    struct pb_rseries *sr;
+    if (sl && sl->var) {
+        sr = &v->series[sl->series - 1];
+    } else {
+        if (v->n_series == v->cap_series) {
+            v->cap_series = v->cap_series ? v->cap_series * 2 : 8;
+            v->series = pb_xrealloc(v->series, v->cap_series * sizeof *v->series, "a series");
+        }
         sr = &v->series[v->n_series++];
         memset(sr, 0, sizeof *sr);
         sr->metric = pb_xstrdup(metric);
+        rset_index_put(s, h, (size_t)(v - s->var) + 1, v->n_series);
     }
-    sr->v = pb_xrealloc(sr->v, (sr->n + 1) * sizeof *sr->v, "a series");
+    if (sr->n == sr->cap) {
+        sr->cap = sr->cap ? sr->cap * 2 : 8;
+        sr->v = pb_xrealloc(sr->v, sr->cap * sizeof *sr->v, "a series");
+    }
     sr->v[sr->n++] = x;
 }
 
@@ -65,22 +309,30 @@ static int rset_read_gbench(struct pb_rset *s)
 {
     const struct pb_json *bms = pb_json_get(s->gbench, "benchmarks");
     if (!bms || bms->type != PB_JSON_ARR)
-        return pb_errf("%s/gbench.json: no \"benchmarks\" array", s->dir);
+        return pb_errf("%s/gbench.json: no \"benchmarks\" array", pb_q(s->dir));
     static const char *const skip[] = {"family_index", "per_family_instance_index",
                                        "repetitions",  "repetition_index",
                                        "threads",      "iterations",
                                        "real_time",    "cpu_time"};
+    static const struct rset_field row[] = {
+        {"name", T_STR, true},       {"run_type", T_STR, true},      {"time_unit", T_STR, false},
+        {"real_time", T_NUM, false}, {"error_occurred", T_BOOL, false}};
     for (size_t i = 0; i < bms->n; i++) {
         const struct pb_json *b = &bms->items[i];
+        char where[64];
+        snprintf(where, sizeof where, "benchmarks[%zu]", i);
+        if (rset_check_fields(s, "gbench.json", where, b, row, PB_ARRAY_LEN(row)) < 0)
+            return -1;
         if (strcmp(pb_json_str(b, "run_type", ""), "iteration") != 0)
             continue;
-        if (pb_json_get(b, "error_occurred"))
+        const struct pb_json *err = pb_json_get(b, "error_occurred");
+        if (err && err->b)
             continue; /* an invalid repetition: summary.json says why */
         const char *name = pb_json_str(b, "name", "");
         const char *suffix = strstr(name, "/manual_time");
-        if (!suffix || suffix[12] != '\0')
-            return pb_errf("%s/gbench.json: benchmark '%s' is not a pinbench variant", s->dir,
-                           name);
+        if (!suffix || suffix[12] != '\0' || suffix == name || !rset_name_ok(name))
+            return pb_errf("%s/gbench.json: benchmark %s is not a pinbench variant", pb_q(s->dir),
+                           pb_q(name));
         const char *unit = pb_json_str(b, "time_unit", "ns");
         double scale = !strcmp(unit, "ns")   ? 1
                        : !strcmp(unit, "us") ? 1e3
@@ -88,20 +340,25 @@ static int rset_read_gbench(struct pb_rset *s)
                        : !strcmp(unit, "s")  ? 1e9
                                              : NAN;
         double rt = pb_json_num(b, "real_time", NAN);
-        if (!isfinite(scale) || !isfinite(rt))
-            return pb_errf("%s/gbench.json: benchmark '%s' has no usable real_time", s->dir, name);
-        char vname[256];
-        snprintf(vname, sizeof vname, "%.*s", (int)(suffix - name), name);
+        if (!isfinite(scale) || !isfinite(rt) || rt < 0)
+            return pb_errf("%s/gbench.json: benchmark %s has no usable real_time", pb_q(s->dir),
+                           pb_q(name));
+        char *vname = pb_xasprintf("%.*s", (int)(suffix - name), name);
         struct pb_rvariant *v = rset_add_variant(s, vname);
-        rset_add_value(v, "real_time_ns", rt * scale);
+        free(vname);
+        rset_add_value(s, v, "real_time_ns", rt * scale);
         for (size_t k = 0; k < b->n; k++) {
             if (b->items[k].type != PB_JSON_NUM)
                 continue;
             bool skipped = false;
             for (size_t q = 0; q < PB_ARRAY_LEN(skip) && !skipped; q++)
                 skipped = !strcmp(b->keys[k], skip[q]);
-            if (!skipped)
-                rset_add_value(v, b->keys[k], b->items[k].num);
+            if (skipped)
+                continue;
+            if (!rset_name_ok(b->keys[k]))
+                return pb_errf("%s/gbench.json: benchmark %s: counter %s is not a usable name",
+                               pb_q(s->dir), pb_q(name), pb_q(b->keys[k]));
+            rset_add_value(s, v, b->keys[k], b->items[k].num);
         }
     }
     return 0;
@@ -109,111 +366,151 @@ static int rset_read_gbench(struct pb_rset *s)
 
 static int rset_read_summary(struct pb_rset *s)
 {
-    if (strcmp(pb_json_str(s->summary, "schema", ""), "pinbench-summary-1") != 0)
-        return pb_errf("%s/summary.json: not a pinbench summary (schema '%s')", s->dir,
-                       pb_json_str(s->summary, "schema", "(none)"));
+    static const char *const statuses[] = {"ok", "skipped", "invalid", "partial", "not selected"};
     const struct pb_json *vs = pb_json_get(s->summary, "variants");
-    if (!vs || vs->type != PB_JSON_ARR)
-        return pb_errf("%s/summary.json: no \"variants\" array", s->dir);
     for (size_t i = 0; i < vs->n; i++) {
-        const char *name = pb_json_str(&vs->items[i], "name", NULL);
-        if (!name)
-            return pb_errf("%s/summary.json: variant %zu has no name", s->dir, i);
+        const char *name = pb_json_str(&vs->items[i], "name", "");
+        const char *status = pb_json_str(&vs->items[i], "status", "");
+        if (!rset_name_ok(name))
+            return pb_errf("%s/summary.json: variants[%zu] has no usable name", pb_q(s->dir), i);
+        bool known = false;
+        for (size_t k = 0; k < PB_ARRAY_LEN(statuses) && !known; k++)
+            known = !strcmp(status, statuses[k]);
+        if (!known)
+            return pb_errf("%s/summary.json: variant %s: status %s is not one pinbench writes",
+                           pb_q(s->dir), pb_q(name), pb_q(status));
         struct pb_rvariant *v = rset_add_variant(s, name);
         free(v->status);
         free(v->reason);
         free(v->placement);
-        v->status = pb_xstrdup(pb_json_str(&vs->items[i], "status", "ok"));
+        v->status = pb_xstrdup(status);
         v->reason = pb_xstrdup(pb_json_str(&vs->items[i], "reason", ""));
         v->placement = pb_xstrdup(pb_json_str(&vs->items[i], "placement", ""));
     }
     return 0;
 }
 
-/* Every file the manifest lists is there, with its size and checksum; a folder written before
- * manifests existed has none and is read as it is. A run cut short says so and is refused:
+static bool rset_is_hex64(const char *h)
+{
+    size_t n = 0;
+    for (; h[n]; n++)
+        if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f')))
+            return false;
+    return n == 64;
+}
+
+/* Every file the manifest lists is there, with its size and checksum; the manifest itself is
+ * required (a folder without one is refused: deleting it must not switch the check off), and
+ * it must cover the three files every reader uses. A run cut short says so and is refused:
  * its variants are not all there, and a comparison would silently miss them. */
 static int rset_verify(const struct pb_rset *s, bool allow_partial)
 {
     const struct pb_json *run = pb_json_get(s->summary, "run");
-    const struct pb_json *partial = pb_json_get(run, "partial");
-    if (!allow_partial && partial && partial->type == PB_JSON_BOOL && partial->b)
-        return pb_errf("%s: a partial run (%s): refusing to compare it", s->dir,
+    if (!allow_partial && pb_json_get(run, "partial")->b)
+        return pb_errf("%s: a partial run (%s): refusing to compare it", pb_q(s->dir),
                        pb_json_str(run, "stopped_by", "interrupted"));
     const struct pb_json *m = pb_json_get(s->summary, "manifest");
-    if (!m)
-        return 0;
     const struct pb_json *files = pb_json_get(m, "files");
     if (strcmp(pb_json_str(m, "algorithm", ""), "sha256") != 0 || !files ||
         files->type != PB_JSON_ARR)
-        return pb_errf("%s/summary.json: the manifest is malformed", s->dir);
+        return pb_errf("%s/summary.json: the manifest is malformed", pb_q(s->dir));
+    static const struct rset_field entry[] = {
+        {"path", T_STR, true}, {"bytes", T_NUM, true}, {"sha256", T_STR, true}};
+    bool has_env = false, has_gbench = false;
     for (size_t i = 0; i < files->n; i++) {
-        const char *rel = pb_json_str(&files->items[i], "path", NULL);
+        char where[64];
+        snprintf(where, sizeof where, "manifest entry %zu", i);
+        if (rset_check_fields(s, "summary.json", where, &files->items[i], entry,
+                              PB_ARRAY_LEN(entry)) < 0)
+            return -1;
+        const char *rel = pb_json_str(&files->items[i], "path", "");
         const char *want = pb_json_str(&files->items[i], "sha256", "");
         double bytes = pb_json_num(&files->items[i], "bytes", -1);
-        if (!rel || strstr(rel, "..") || rel[0] == '/')
-            return pb_errf("%s/summary.json: manifest entry %zu has no usable path", s->dir, i);
-        char full[4400], hex[65];
-        uint64_t got;
-        snprintf(full, sizeof full, "%s/%s", s->dir, rel);
+        if (!rset_name_ok(rel) || strstr(rel, "..") || rel[0] == '/' || !rset_is_hex64(want) ||
+            !(bytes >= 0))
+            return pb_errf("%s/summary.json: manifest entry %zu is malformed", pb_q(s->dir), i);
+        has_env |= !strcmp(rel, "env.json");
+        has_gbench |= !strcmp(rel, "gbench.json");
         /* a stored baseline keeps only the JSON: hist/ and plots/ may be absent as a whole,
          * never in part */
         const char *slash = strchr(rel, '/');
         if (slash) {
-            char sub[4400];
-            snprintf(sub, sizeof sub, "%s/%.*s", s->dir, (int)(slash - rel), rel);
-            if (access(sub, F_OK) != 0)
+            char sub[300];
+            snprintf(sub, sizeof sub, "%.*s", (int)(slash - rel), rel);
+            struct stat st;
+            if (fstatat(s->dir_fd, sub, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
                 continue;
         }
-        if (access(full, F_OK) != 0)
-            return pb_errf("%s: incomplete folder: %s, listed in the manifest, is missing", s->dir,
-                           rel);
-        if (pb_sha256_file(full, hex, &got) < 0)
-            return -1;
+        struct stat st;
+        if (fstatat(s->dir_fd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+            return pb_errf("%s: incomplete folder: %s, listed in the manifest, is missing",
+                           pb_q(s->dir), pb_q(rel));
+        char hex[65];
+        uint64_t got;
+        if (pb_sha256_file_at(s->dir_fd, rel, hex, &got) < 0)
+            return pb_errf("%s: %s", pb_q(s->dir), pb_err());
         if ((double)got != bytes || strcmp(hex, want) != 0)
             return pb_errf("%s: corrupted folder: %s does not match its checksum (%llu bytes, "
                            "manifest says %.0f)",
-                           s->dir, rel, (unsigned long long)got, bytes);
+                           pb_q(s->dir), pb_q(rel), (unsigned long long)got, bytes);
     }
+    if (!has_env || !has_gbench)
+        return pb_errf("%s/summary.json: the manifest does not cover %s", pb_q(s->dir),
+                       has_env ? "gbench.json" : "env.json");
     return 0;
 }
 
-static int rset_load(struct pb_rset *s, const char *dir, bool allow_partial);
+static int rset_load(struct pb_rset *s, const char *dir, bool allow_partial, bool own);
 
 int pb_rset_load(struct pb_rset *s, const char *dir)
 {
-    return rset_load(s, dir, false);
+    return rset_load(s, dir, false, false);
 }
 
 int pb_rset_load_partial(struct pb_rset *s, const char *dir)
 {
-    return rset_load(s, dir, true);
+    return rset_load(s, dir, true, false);
 }
 
-static int rset_load(struct pb_rset *s, const char *dir, bool allow_partial)
+int pb_rset_load_own(struct pb_rset *s, const char *tmp_dir)
+{
+    return rset_load(s, tmp_dir, true, true);
+}
+
+static int rset_load(struct pb_rset *s, const char *dir, bool allow_partial, bool own)
 {
     memset(s, 0, sizeof *s);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return pb_errf("%s: not a results folder (no such directory)", dir);
+    s->dir_fd = -1;
+    if (pb_results_is_temporary(dir) && !own)
+        return pb_errf("%s: a run's temporary folder (the run has not finished, or was killed "
+                       "before it could publish): not a results folder",
+                       pb_q(dir));
     s->dir = pb_xstrdup(dir);
-    if (!(s->summary = rset_file(dir, "summary.json")) || !(s->env = rset_file(dir, "env.json")) ||
-        !(s->gbench = rset_file(dir, "gbench.json")) || rset_read_summary(s) < 0 ||
-        rset_verify(s, allow_partial) < 0 || rset_read_gbench(s) < 0) {
+    if ((s->dir_fd = pb_open_dir(-1, dir)) < 0) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", pb_err());
+        pb_rset_free(s);
+        return pb_errf("not a results folder: %s", why);
+    }
+    /* summary.json first: its manifest checks the others before they are parsed */
+    if (!(s->summary = rset_file(s, "summary.json")) || rset_check_summary(s) < 0 ||
+        rset_verify(s, allow_partial) < 0 || !(s->env = rset_file(s, "env.json")) ||
+        rset_check_env(s) < 0 || !(s->gbench = rset_file(s, "gbench.json")) ||
+        rset_read_summary(s) < 0 || rset_read_gbench(s) < 0) {
         pb_rset_free(s);
         return -1;
     }
     size_t ok = 0;
     for (size_t i = 0; i < s->n_var; i++)
         ok += s->var[i].n_series > 0;
-    if (!ok) {
-        char why[4200];
-        snprintf(why, sizeof why,
-                 "%s: no repetition of any variant in gbench.json (an interrupted "
-                 "or empty run)",
-                 dir);
+    if (!ok && !allow_partial) {
+        char *why = pb_xasprintf("%s: no repetition of any variant in gbench.json (an "
+                                 "interrupted or empty run)",
+                                 pb_q(dir));
         pb_rset_free(s);
-        return pb_errf("%s", why);
+        pb_errf("%s", why);
+        free(why);
+        return -1;
     }
     return 0;
 }
@@ -233,29 +530,28 @@ void pb_rset_free(struct pb_rset *s)
         free(v->placement);
     }
     free(s->var);
+    free(s->index);
+    if (s->dir_fd >= 0)
+        close(s->dir_fd);
     pb_json_free(s->summary);
     pb_json_free(s->env);
     pb_json_free(s->gbench);
     free(s->dir);
     memset(s, 0, sizeof *s);
+    s->dir_fd = -1;
 }
 
 const struct pb_rvariant *pb_rset_variant(const struct pb_rset *s, const char *name)
 {
-    for (size_t i = 0; i < s->n_var; i++)
-        if (!strcmp(s->var[i].name, name))
-            return &s->var[i];
-    return NULL;
+    struct rset_slot *sl = rset_find(s, name, NULL, rset_hash(name, NULL));
+    return sl && sl->var ? &s->var[sl->var - 1] : NULL;
 }
 
 const struct pb_rseries *pb_rset_series(const struct pb_rset *s, const char *name,
                                         const char *metric)
 {
-    const struct pb_rvariant *v = pb_rset_variant(s, name);
-    for (size_t k = 0; v && k < v->n_series; k++)
-        if (!strcmp(v->series[k].metric, metric))
-            return &v->series[k];
-    return NULL;
+    struct rset_slot *sl = rset_find(s, name, metric, rset_hash(name, metric));
+    return sl && sl->var ? &s->var[sl->var - 1].series[sl->series - 1] : NULL;
 }
 
 const char *pb_rset_env(const struct pb_rset *s, const char *key)

@@ -4,7 +4,11 @@
  * per-repetition values come from gbench.json (Google Benchmark's own rows, aggregates
  * skipped), the status, placement and pairs of every variant from summary.json, the box from
  * env.json. A folder that is missing, truncated or partial is refused with one line naming the
- * file and what is wrong. */
+ * file and what is wrong, and so is one that is not what pinbench writes: no manifest (it
+ * cannot be switched off by deleting it), a duplicated key, a field of the wrong type, a name
+ * with control characters, text that is not UTF-8, a file that is a link, a FIFO, a device or
+ * larger than PB_READ_MAX_BYTES, or a run's hidden temporary folder. Reading is linear in the
+ * folder's size. */
 #ifndef PB_RSET_H
 #define PB_RSET_H
 
@@ -16,7 +20,7 @@ struct pb_json;
 struct pb_rseries {
     char *metric;
     double *v;
-    size_t n;
+    size_t n, cap;
 };
 
 struct pb_rvariant {
@@ -25,20 +29,26 @@ struct pb_rvariant {
     char *reason; /* why skipped or invalid, "" when ok */
     char *placement;
     struct pb_rseries *series;
-    size_t n_series;
+    size_t n_series, cap_series;
 };
 
 struct pb_rset {
     char *dir;
+    int dir_fd; /* every file is read below it, never through a link */
     struct pb_json *summary, *env, *gbench;
     struct pb_rvariant *var;
-    size_t n_var;
+    size_t n_var, cap_var;
+    void *index; /* (variant, metric) -> series: lookups in constant time */
+    size_t index_cap, index_used;
 };
 
 /* Loads `dir`. 0, or -1 with pb_err() naming the folder, the file and the problem. */
 int pb_rset_load(struct pb_rset *s, const char *dir);
 /* The same, also for a partial (interrupted) run: for its own report, not for comparisons. */
 int pb_rset_load_partial(struct pb_rset *s, const char *dir);
+/* The run's own folder before it is published (its hidden temporary name), to write its report:
+ * the one caller that may read a temporary folder. */
+int pb_rset_load_own(struct pb_rset *s, const char *tmp_dir);
 void pb_rset_free(struct pb_rset *s);
 const struct pb_rvariant *pb_rset_variant(const struct pb_rset *s, const char *name);
 /* The series of `metric` of variant `name`, or NULL (not run here, or not reported). */

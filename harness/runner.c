@@ -73,13 +73,28 @@ static void *run_watchdog(void *arg)
 {
     const struct pb_runner *R = arg;
     uint64_t limit_ns = (uint64_t)(R->watchdog_s * 1e9);
+    /* The call's time is credited tick by tick, each gap at most a second: while the process
+     * is stopped (Ctrl-Z, SIGSTOP, a suspended VM) this thread is stopped too and wakes to one
+     * long gap, which is not the call's own time. */
+    uint64_t seen_start = 0, ran = 0, last = pb_clock_mono_ns();
     while (!atomic_load(&run_watchdog_quit)) {
         struct timespec nap = {0, 100 * 1000 * 1000};
         nanosleep(&nap, NULL);
+        uint64_t now = pb_clock_mono_ns(), gap = now - last;
+        last = now;
+        if (gap > 1000000000ull)
+            gap = 1000000000ull;
         uint64_t start = atomic_load(&run_call_start_ns);
-        if (!start)
+        if (!start) {
+            seen_start = 0;
             continue;
-        uint64_t ran = pb_clock_mono_ns() - start;
+        }
+        if (start != seen_start) {
+            seen_start = start;
+            ran = now - start < gap ? now - start : gap;
+        } else {
+            ran += gap;
+        }
         if (ran > limit_ns)
             atomic_store(&run_overtime, 1);
         if (ran > 2 * limit_ns + 1000000000ull) {
@@ -953,6 +968,15 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
         d->skip(d->ctx, "interrupted: the run is stopping");
         return -1;
     }
+    /* A variant that failed once is invalid: its later repetitions are not run. Google
+     * Benchmark 1.7's statistics step also needs this: it builds its counter table from the
+     * first repetition, and an errored first repetition (no counters) followed by good ones
+     * makes it look up counters that are not there and crash. */
+    if (vr->invalid_reason[0]) {
+        run_drain(d, vr->v->batch > 1 ? vr->v->batch : 1);
+        d->skip(d->ctx, "invalid: an earlier repetition failed (see the variant's reason)");
+        return -1;
+    }
     run_watchdog_start(vr->owner);
     atomic_store(&run_overtime, 0);
     atomic_store(&run_call_name, (const char *)vr->name);
@@ -1018,7 +1042,7 @@ static int run_call(struct pb_vreg *vr, const struct pb_driver *d)
                 break;
             }
             if (atomic_load_explicit(&run_overtime, memory_order_relaxed)) {
-                pb_run_fail(r, "watchdog: the call ran past %.0f s (--watchdog=SECONDS)",
+                pb_run_fail(r, "watchdog: the call ran past %g s (--watchdog=SECONDS)",
                             vr->owner->watchdog_s);
                 overtime = true;
                 break;

@@ -1,12 +1,14 @@
 /* sha256: the compression function and padding as FIPS 180-4 specifies them. */
 #include "sha256.h"
 
+#include "safeio.h"
 #include "util.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const uint32_t sha_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -101,21 +103,27 @@ void pb_sha256_hex(struct pb_sha256 *s, char out[65])
         snprintf(out + 8 * i, 9, "%08x", s->h[i]);
 }
 
-int pb_sha256_file(const char *path, char out[65], uint64_t *bytes)
+int pb_sha256_file_at(int dirfd, const char *rel, char out[65], uint64_t *bytes)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pb_errf("cannot read %s: %s", path, strerror(errno));
+    int fd = pb_open_data(dirfd, rel, PB_READ_MAX_BYTES, NULL);
+    if (fd < 0)
+        return pb_errf("cannot read %s", pb_err());
     struct pb_sha256 s;
     pb_sha256_init(&s);
     unsigned char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        pb_sha256_update(&s, buf, n);
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (bad)
-        return pb_errf("cannot read %s", path);
+    ssize_t n;
+    /* bounded like every read: a file that grows while hashed stops at the limit */
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || s.bytes > PB_READ_MAX_BYTES) {
+            int e = n < 0 ? errno : EFBIG;
+            close(fd);
+            return pb_errf("cannot read %s: %s", pb_q(rel), strerror(e));
+        }
+        pb_sha256_update(&s, buf, (size_t)n);
+    }
+    close(fd);
     *bytes = s.bytes;
     pb_sha256_hex(&s, out);
     return 0;

@@ -16,7 +16,8 @@ void pb_sha256_init(struct pb_sha256 *s);
 void pb_sha256_update(struct pb_sha256 *s, const void *data, size_t len);
 /* Writes the digest as 64 lowercase hex digits and a NUL. */
 void pb_sha256_hex(struct pb_sha256 *s, char out[65]);
-/* The digest of a file and its size; 0, or -1 with pb_err(). */
-int pb_sha256_file(const char *path, char out[65], uint64_t *bytes);
+/* The digest of the regular file `rel` below dirfd (read as pb_open_data does: no link, at most
+ * PB_READ_MAX_BYTES) and its size; 0, or -1 with pb_err(). */
+int pb_sha256_file_at(int dirfd, const char *rel, char out[65], uint64_t *bytes);
 
 #endif

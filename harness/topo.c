@@ -4,8 +4,10 @@
 #include "cpuset.h"
 #include "util.h"
 
+#include <errno.h>
 #include <hwloc.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,20 +55,76 @@ int pb_topo_load(struct pb_topo *t, const char *synthetic)
     return 0;
 }
 
+/* The PUs a synthetic description makes: the product of the counts of its levels
+ * ("package:2 [numa] l3:4 core:16 pu:2" -> 256), checked before hwloc builds it, since hwloc
+ * would take a 100,000-PU shape and minutes to build it. 0, or -1 when it cannot tell (hwloc
+ * then judges the text). */
+static int topo_synthetic_pus(const char *s, uint64_t *out)
+{
+    uint64_t n = 1;
+    bool any = false;
+    for (const char *p = s; *p;) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        if (*p == '[') { /* memory children: no PUs */
+            const char *e = strchr(p, ']');
+            if (!e)
+                return -1;
+            p = e + 1;
+            continue;
+        }
+        const char *colon = strchr(p, ':');
+        const char *sp = strchr(p, ' ');
+        if (!colon || (sp && sp < colon))
+            return -1;
+        char *end;
+        errno = 0;
+        unsigned long long k = strtoull(colon + 1, &end, 10);
+        if (errno || end == colon + 1 || k == 0)
+            return -1;
+        n = n > UINT64_MAX / k ? UINT64_MAX : n * k;
+        any = true;
+        p = end;
+        if (*p == '(') {
+            const char *e = strchr(p, ')');
+            if (!e)
+                return -1;
+            p = e + 1;
+        }
+    }
+    if (!any)
+        return -1;
+    *out = n;
+    return 0;
+}
+
 static int topo_load_hwloc(struct pb_topo *t, const char *synthetic)
 {
     memset(t, 0, sizeof *t);
     hwloc_topology_t h;
     if (hwloc_topology_init(&h) != 0)
         return pb_errf("hwloc_topology_init failed");
+    uint64_t pus;
+    if (synthetic && topo_synthetic_pus(synthetic, &pus) == 0 && pus > CPU_SETSIZE) {
+        hwloc_topology_destroy(h);
+        return pb_errf("synthetic topology %s has %llu PUs; at most %d are supported (a CPU "
+                       "set's size)",
+                       pb_q(synthetic), (unsigned long long)pus, CPU_SETSIZE);
+    }
+    if (synthetic && strlen(synthetic) > 1024) {
+        hwloc_topology_destroy(h);
+        return pb_errf("synthetic topology %s is too long", pb_q(synthetic));
+    }
     if (synthetic && hwloc_topology_set_synthetic(h, synthetic) != 0) {
         hwloc_topology_destroy(h);
-        return pb_errf("hwloc cannot parse synthetic topology '%s'", synthetic);
+        return pb_errf("hwloc cannot parse synthetic topology %s", pb_q(synthetic));
     }
     if (hwloc_topology_load(h) != 0) {
         hwloc_topology_destroy(h);
         return pb_errf("hwloc_topology_load failed%s%s", synthetic ? " for " : "",
-                       synthetic ? synthetic : "");
+                       synthetic ? pb_q(synthetic) : "");
     }
     int n = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
     if (n <= 0) {

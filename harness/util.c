@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,14 +35,15 @@ int pb_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what, ui
     if (!s || !*s)
         return pb_errf("%s: empty value (expected an integer in %llu..%llu)", what,
                        (unsigned long long)min, (unsigned long long)max);
-    if (*s == '-' || *s == '+' || *s == ' ')
-        return pb_errf("%s: '%s' is not an unsigned integer", what, s);
+    for (const char *c = s; *c; c++)
+        if (*c < '0' || *c > '9')
+            return pb_errf("%s: %s is not an unsigned decimal integer", what, pb_q(s));
     errno = 0;
     char *end = NULL;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno == ERANGE || end == s || *end != '\0')
-        return pb_errf("%s: '%s' is not an integer in %llu..%llu", what, s, (unsigned long long)min,
-                       (unsigned long long)max);
+        return pb_errf("%s: %s is not an integer in %llu..%llu", what, pb_q(s),
+                       (unsigned long long)min, (unsigned long long)max);
     if (v < min || v > max)
         return pb_errf("%s: %llu is out of range %llu..%llu", what, v, (unsigned long long)min,
                        (unsigned long long)max);
@@ -49,15 +51,46 @@ int pb_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what, ui
     return 0;
 }
 
+/* Plain decimal only: strtod alone would also take hexadecimal ("0x10"), "inf", "nan" and
+ * leading blanks, none of which a person means by a threshold or a time. */
+static bool util_is_decimal(const char *s)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = 0;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9')
+            p++, digits++;
+    }
+    if (!digits)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (*p < '0' || *p > '9')
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return *p == '\0';
+}
+
 int pb_parse_double(const char *s, double min, double max, const char *what, double *out)
 {
     if (!s || !*s)
         return pb_errf("%s: empty value (expected a number in %g..%g)", what, min, max);
+    if (!util_is_decimal(s))
+        return pb_errf("%s: %s is not a decimal number in %g..%g", what, pb_q(s), min, max);
     errno = 0;
     char *end = NULL;
     double v = strtod(s, &end);
     if (errno == ERANGE || end == s || *end != '\0' || !isfinite(v))
-        return pb_errf("%s: '%s' is not a number in %g..%g", what, s, min, max);
+        return pb_errf("%s: %s is not a number in %g..%g", what, pb_q(s), min, max);
     if (v < min || v > max)
         return pb_errf("%s: %g is out of range %g..%g", what, v, min, max);
     *out = v;
@@ -173,13 +206,135 @@ bool pb_opt_value(const char *arg, const char *name, const char **val)
     return true;
 }
 
-int pb_usage_error(const char *fmt, ...)
+/* One line, whatever it holds: control characters and bytes that are not UTF-8 are escaped
+ * (a newline in a label must not forge a second message), and the line is cut at
+ * PB_LINE_MAX bytes with a marker, so no input can hide the reason behind kilobytes of itself.
+ * Inputs are cut earlier, where they are quoted (pb_q), so the reason survives. */
+static void util_put_line(FILE *f, const char *prefix, const char *msg)
 {
+    char out[PB_LINE_MAX + 1];
+    size_t n = (size_t)snprintf(out, sizeof out, "%s", prefix);
+    const unsigned char *s = (const unsigned char *)msg;
+    const size_t room = PB_LINE_MAX - 12; /* " [line cut]" */
+    bool cut = false;
+    while (*s) {
+        size_t ulen = pb_utf8_len(s);
+        char esc[8];
+        size_t add;
+        if (ulen > 1) {
+            add = ulen;
+            memcpy(esc, s, ulen);
+        } else if (*s < 0x20 || *s == 0x7f || *s >= 0x80) {
+            add = (size_t)snprintf(esc, sizeof esc, *s == '\n' ? "\\n" : "\\x%02x", *s);
+            ulen = 1;
+        } else {
+            add = 1;
+            esc[0] = (char)*s;
+            ulen = 1;
+        }
+        if (n + add > room) {
+            cut = true;
+            break;
+        }
+        memcpy(out + n, esc, add);
+        n += add;
+        s += ulen;
+    }
+    out[n] = '\0';
+    fprintf(f, "%s%s\n", out, cut ? " [line cut]" : "");
+    fflush(f);
+}
+
+int pb_fail(int status, const char *fmt, ...)
+{
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "pinbench: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    util_put_line(stderr, "pinbench: ", msg);
+    return status;
+}
+
+int pb_usage_error(const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    util_put_line(stderr, "pinbench: ", msg);
     return 2;
+}
+
+size_t pb_utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (!n)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    /* overlong three- and four-byte forms, surrogates, and beyond U+10FFFF */
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+bool pb_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        /* a sequence cut by the end of the buffer reads the NUL or bytes past it as
+         * continuation bytes only if they are there: check the room first */
+        size_t need = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+        if ((size_t)(end - p) < need)
+            return false;
+        size_t n = pb_utf8_len(p);
+        if (!n)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+const char *pb_q(const char *s)
+{
+    /* a ring, so that one message can quote several inputs */
+    static _Thread_local char ring[4][PB_QUOTE_MAX + 32];
+    static _Thread_local unsigned next;
+    char *out = ring[next++ % 4];
+    if (!s)
+        return "(none)";
+    size_t len = strlen(s), n = 0;
+    out[n++] = '\'';
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && n < PB_QUOTE_MAX) {
+        size_t u = pb_utf8_len(p);
+        if (u > 1 && n + u < PB_QUOTE_MAX) {
+            memcpy(out + n, p, u);
+            n += u, p += u;
+        } else if (*p < 0x20 || *p == 0x7f || *p >= 0x80 || *p == '\'' || *p == '\\') {
+            if (*p == '\'' || *p == '\\')
+                n += (size_t)snprintf(out + n, 4, "\\%c", *p);
+            else
+                n += (size_t)snprintf(out + n, 6, "\\x%02x", *p);
+            p++;
+        } else {
+            out[n++] = (char)*p++;
+        }
+    }
+    if (*p)
+        snprintf(out + n, PB_QUOTE_MAX + 32 - n, "...' (%zu bytes)", len);
+    else
+        snprintf(out + n, PB_QUOTE_MAX + 32 - n, "'");
+    return out;
 }

@@ -36,6 +36,23 @@ int pb_read_keyed_u64(const char *path, const char *key, uint64_t *out);
  * status for bad usage or input. */
 bool pb_opt_value(const char *arg, const char *name, const char **val);
 int pb_usage_error(const char *fmt, ...) PB_PRINTF(1, 2);
+/* "pinbench: <message>" on one line of at most PB_LINE_MAX bytes (control characters and
+ * invalid UTF-8 escaped, cut with a marker), flushed; returns `status`. Every error line goes
+ * through it or pb_usage_error. */
+#define PB_LINE_MAX 299
+int pb_fail(int status, const char *fmt, ...) PB_PRINTF(2, 3);
+/* An input quoted for an error message: '...' with control characters, quotes, backslashes
+ * and invalid UTF-8 escaped, cut after about PB_QUOTE_MAX bytes with its length stated
+ * ("'aaaa...' (80000 bytes)"). The string lives in a small thread-local ring: valid until
+ * four more calls. */
+#define PB_QUOTE_MAX 60
+const char *pb_q(const char *s);
+/* Length of the valid UTF-8 sequence at s (1..4), 0 if it is not one. The caller guarantees a
+ * NUL or the sequence's bytes follow. */
+size_t pb_utf8_len(const unsigned char *s);
+/* Whether len bytes are valid UTF-8 (no overlong forms, surrogates or code points above
+ * U+10FFFF). */
+bool pb_utf8_valid(const char *s, size_t len);
 
 /* Allocation that cannot fail silently: on OOM, prints what was being allocated and exits(1). */
 void *pb_xcalloc(size_t n, size_t size, const char *what);

@@ -1,6 +1,10 @@
 # pinbench compare: time per op of every variant, run B over run A, with the 95 % CI, one
-# panel line per compared run. Variables (gnuplot -e): dat, out, nblocks.
+# panel line per compared run. Run as `gnuplot -c compare.gp DAT OUT NBLOCKS` in the folder of
+# the data: the arguments are read as strings, never evaluated.
 set termoption noenhanced
+dat = ARG1
+out = ARG2
+nblocks = int(ARG3)
 set encoding utf8
 set logscale y
 set grid ytics

@@ -1,9 +1,34 @@
 # family.gp: one experiment family's plots from the data files pinbench wrote.
-# Variables (gnuplot -e): medians, cdf (data files), ncdf (blocks in cdf), out (path prefix),
-# family, metric, unit; counts of the optional plots' blocks (npct, nsweep, nthreads, ngrid,
-# nmatrix with the names in matrices, nhist with histmetric), 0 for none.
+# Run as `gnuplot -c family.gp ARG1..ARG9` in the folder that holds the data (plots/): every
+# value arrives as an argument string and is used as data, never evaluated; no path appears
+# here, so nothing a user or a host name puts in a path can reach gnuplot as code.
+#   ARG1 family (file prefix), ARG2 metric, ARG3 its unit, ARG4 submetric, ARG5 gridmetric,
+#   ARG6 its unit, ARG7 histmetric, ARG8 the blocks of each optional plot as seven numbers
+#   "ncdf npct nsweep nthreads ngrid nmatrix nhist" (0 for none), ARG9 the matrices: five
+#   fields per matrix separated by "|": file stem, title, x label, y label, colour-box label.
 set termoption noenhanced
 set encoding utf8
+family = ARG1
+metric = ARG2
+unit = ARG3
+submetric = ARG4
+gridmetric = ARG5
+gridunit = ARG6
+histmetric = ARG7
+ncdf = int(word(ARG8, 1))
+npct = int(word(ARG8, 2))
+nsweep = int(word(ARG8, 3))
+nthreads = int(word(ARG8, 4))
+ngrid = int(word(ARG8, 5))
+nmatrix = int(word(ARG8, 6))
+nhist = int(word(ARG8, 7))
+matrices = ARG9
+out = family
+medians = family.".medians.dat"
+cdf = family.".cdf.dat"
+# field k (from 1) of a "|"-separated list
+field(s, k) = k <= 1 ? (strstrt(s, "|") ? s[1:strstrt(s, "|") - 1] : s) : field(s[strstrt(s, "|") + 1:], k - 1)
+nfields(s) = strstrt(s, "|") ? 1 + nfields(s[strstrt(s, "|") + 1:]) : (strlen(s) ? 1 : 0)
 
 # Medians over repetitions with their 95 % bootstrap CI, one bar per variant.
 set style fill solid 0.35 border
@@ -138,8 +163,7 @@ if (ngrid > 0) {
 }
 
 # Matrices (CPU-pair round trips, NUMA node x node latency and bandwidth): the mean per cell as a
-# heatmap, one per variant named in `matrices` (out.".<variant>.dat", labels in
-# out.".<variant>.gp"); white where not measured.
+# heatmap, one per matrix described in ARG9 (data in <stem>.dat); white where not measured.
 if (nmatrix > 0) {
     reset
     set termoption noenhanced
@@ -151,13 +175,12 @@ if (nmatrix > 0) {
     set size ratio -1
     set key off
     ps = nmatrix > 48 ? 0.4 : 24.0 / nmatrix
-    do for [k = 1:words(matrices)] {
-        m = out.".".word(matrices, k)
-        load m.".gp"
-        set title mtitle
-        set xlabel mxlabel
-        set ylabel mylabel
-        set cblabel mcblabel." (log scale)" offset 3, 0
+    do for [k = 1:nfields(matrices) / 5] {
+        m = field(matrices, 5 * k - 4)
+        set title field(matrices, 5 * k - 3)
+        set xlabel field(matrices, 5 * k - 2)
+        set ylabel field(matrices, 5 * k - 1)
+        set cblabel field(matrices, 5 * k)." (log scale)" offset 3, 0
         # a log colour scale over a single value is empty, and gnuplot then draws no points
         stats m.".dat" using 3 nooutput
         if (STATS_min < STATS_max) { set cbrange [*:*] } else { set cbrange [STATS_min / 1.5 : STATS_max * 1.5] }

@@ -51,19 +51,81 @@ static void test_results_atomic_never_overwritten(void **state)
     assert_int_equal(count_entries(dir, ".tmp-"), 2); /* nothing final until finish */
     assert_int_equal(pb_results_finish(&a), 0);
     /* same second, same label: b gets another name, a stays untouched */
-    strcpy(b.name, a.name);
+    free(b.name);
+    b.name = pb_xstrdup(a.name);
     assert_int_equal(pb_results_finish(&b), 0);
     assert_string_not_equal(a.final, b.final);
     char p[2048];
     snprintf(p, sizeof p, "%s/summary.json", a.final);
     assert_int_equal(access(p, R_OK), 0);
     assert_int_equal(count_entries(dir, ".tmp-"), 0);
+    pb_results_free(&a);
+    pb_results_free(&b);
     /* abort leaves nothing behind */
     struct pb_results c;
     assert_int_equal(pb_results_begin(&c, root, "h", NULL), 0);
     pb_results_abort(&c);
     assert_int_equal(count_entries(dir, ".tmp-"), 0);
     rm_rf(root);
+}
+
+/* Where the filesystem has no RENAME_NOREPLACE (9p, some network filesystems: EINVAL), the
+ * folder is still published, still never over an existing one, and a failure leaves no
+ * complete-looking folder. The fallback is forced here: no such filesystem can be mounted in a
+ * test. */
+static void test_results_finish_without_noreplace(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/pinbench-res-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    setenv("PINBENCH_TEST_NO_RENAME_NOREPLACE", "1", 1);
+    struct pb_results a, b;
+    assert_int_equal(pb_results_begin(&a, root, "h", "x"), 0);
+    assert_int_equal(pb_results_begin(&b, root, "h", "x"), 0);
+    FILE *f = pb_results_open(&a, "summary.json");
+    fputs("{}\n", f);
+    assert_int_equal(pb_results_close(f, "summary.json"), 0);
+    assert_int_equal(pb_results_finish(&a), 0);
+    char p[2048];
+    snprintf(p, sizeof p, "%s/summary.json", a.final);
+    assert_int_equal(access(p, R_OK), 0);
+    free(b.name);
+    b.name = pb_xstrdup(a.name);
+    assert_int_equal(pb_results_finish(&b), 0);
+    assert_string_not_equal(a.final, b.final);
+    assert_int_equal(access(p, R_OK), 0); /* a untouched */
+    char dir[1400];
+    snprintf(dir, sizeof dir, "%s/h", root);
+    assert_int_equal(count_entries(dir, ".tmp-"), 0);
+    unsetenv("PINBENCH_TEST_NO_RENAME_NOREPLACE");
+    pb_results_free(&a);
+    pb_results_free(&b);
+    rm_rf(root);
+}
+
+/* Host names are one safe path component; a run's temporary folder is recognised. */
+static void test_results_host_and_temporary(void **state)
+{
+    (void)state;
+    char c[80];
+    static const struct {
+        const char *in, *out;
+    } cases[] = {{"box-1.lan", "box-1.lan"}, {".", "_"},          {"..", "_."},
+                 {"", "unknown-host"},       {"(none)", "unknown-host"},
+                 {"a'b;c/d", "a_b_c_d"},     {"x\ny", "x_y"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pb_results_host_component(cases[i].in, c, sizeof c);
+        assert_string_equal(c, cases[i].out);
+    }
+    char longname[300];
+    memset(longname, 'h', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    pb_results_host_component(longname, c, sizeof c);
+    assert_int_equal(strlen(c), 64);
+    assert_true(pb_results_is_temporary("results/vm/.tmp-20260101T000000Z-12-0"));
+    assert_true(pb_results_is_temporary(".tmp-x/"));
+    assert_false(pb_results_is_temporary("results/vm/20260101T000000Z"));
+    assert_false(pb_results_is_temporary("results/.tmp-x/vm/20260101T000000Z"));
 }
 
 static void test_results_unwritable_and_labels(void **state)
@@ -150,15 +212,16 @@ static void test_resultdir(void **state)
             /* the plan and its run time are stated, and kept */
             if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "s for "))
                 fail_msg("%s: no stated plan in summary.json", vn);
-            /* each matrix variant has its CSV, its labels and its own heatmap */
+            /* each matrix variant has its CSV, its heatmap data and its own heatmap (its labels
+             * reach gnuplot as arguments: no script is written into the folder) */
             const char *slash = strchr(vn, '/');
             if (!slash)
                 fail_msg("variant without a family prefix: %s", vn);
             snprintf(p, sizeof p, "%s/hist/%s.%s.matrix.csv", dir, fam, slash + 1);
             if (access(p, R_OK) != 0)
                 fail_msg("missing %s", p);
-            static const char *const mk[] = {"dat", "gp", "png", "svg"};
-            for (size_t k = 0; k < (plots ? 4u : 2u); k++) {
+            static const char *const mk[] = {"dat", "png", "svg"};
+            for (size_t k = 0; k < (plots ? 3u : 1u); k++) {
                 snprintf(p, sizeof p, "%s/plots/%s.%s.%s", dir, fam, slash + 1, mk[k]);
                 if (access(p, R_OK) != 0)
                     fail_msg("missing %s", p);
@@ -363,6 +426,8 @@ static void test_resultdir(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_results_atomic_never_overwritten),
     cmocka_unit_test(test_results_unwritable_and_labels),
+    cmocka_unit_test(test_results_finish_without_noreplace),
+    cmocka_unit_test(test_results_host_and_temporary),
 };
 const struct pb_test_group pb_group_results = PB_GROUP("results", tests);
 

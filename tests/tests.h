@@ -27,6 +27,10 @@ extern const struct pb_test_group pb_group_hist, pb_group_stats, pb_group_cpuset
 /* Writes `text` to root/rel, making the folders in between (fake sysfs trees, result folders). */
 void pb_test_write_file(const char *root, const char *rel, const char *text);
 
+/* Adds to dir/summary.json the manifest pinbench would write over the folder's other files, so a
+ * hand-made folder reads as a complete one. */
+void pb_test_seal_folder(const char *dir);
+
 /* Asserts |got - want| <= tol with a message naming both. */
 #define assert_near(got, want, tol)                                                                \
     do {                                                                                           \
