@@ -87,15 +87,16 @@ TSAN_LIB := $(call objs,tsan,$(LIB_SRC)) $(BUILD)/tsan/obj/version.o
 $(BUILD)/tsan/unit: $(TSAN_LIB) $(call objs,tsan,$(TEST_C))
 	$(CXX) $(CXXFLAGS) $(SAN_TSAN) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 
-# Fuzzing (opt-in, clang's libFuzzer): the readers behind compare/regress/export/report and the
-# CPU-list parser, each for FUZZ_SECONDS, starting from the corpus in tests/corpus/. A crash,
+# Fuzzing (opt-in, clang's libFuzzer): the readers behind compare/regress/export/report (with
+# sealed manifests, so each file's schema check is reached), the CPU-list parser and the
+# command-line checks (Google Benchmark's flags, numbers, error-line quoting), each for FUZZ_SECONDS, starting from the corpus in tests/corpus/. A crash,
 # a leak, a hang (5 s) or a rejection without a reason fails the target; its input is kept in
 # build/fuzz/ for a test case.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_CXX     ?= clang++
 SAN_FUZZ     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-FUZZ_TARGETS := json cpuset rset
+FUZZ_TARGETS := json cpuset rset cli
 FUZZ_LIB     := $(call objs,fuzz,$(LIB_SRC)) $(BUILD)/fuzz/obj/version.o
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -178,7 +178,39 @@ static void test_pair_verdicts(void **state)
     assert_true(isnan(p.p_value));
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The bootstrap finds each resample's median by counting ranks instead of sorting: it must
+ * give exactly what sorting each resample gives, from the same random stream, ties and odd and
+ * even sizes included. */
+static void test_bootstrap_matches_sorting(void **state)
+{
+    (void)state;
+    uint64_t g = 7;
+    for (size_t n = 2; n < 40; n += 3) {
+        double x[40], t[40], m[500];
+        for (size_t i = 0; i < n; i++)
+            x[i] = (double)(pb_rng_next(&g) % 9); /* many ties */
+        uint64_t rng = 0xc1;
+        for (unsigned r = 0; r < 500; r++) {
+            for (size_t i = 0; i < n; i++)
+                t[i] = x[pb_rng_next(&rng) % n];
+            qsort(t, n, sizeof *t, cmp_d);
+            m[r] = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+        }
+        double lo, hi;
+        assert_int_equal(pb_stats_median_ci(x, n, 500, 0xc1, &lo, &hi), 0);
+        assert_near(lo, pb_stats_quantile(m, 500, 0.025), 0);
+        assert_near(hi, pb_stats_quantile(m, 500, 0.975), 0);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_bootstrap_matches_sorting),
     cmocka_unit_test(test_median_mad_quantile),
     cmocka_unit_test(test_mwu_exact_known),
     cmocka_unit_test(test_mwu_exact_vs_enumeration),

@@ -4,9 +4,12 @@
  * on what it returns. */
 #include "compare.h"
 #include "costmodel.h"
+#include "json.h"
+#include "results.h"
 #include "rset.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,20 +18,29 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* summary.json without its closing brace: the manifest over the other two files is added */
 static const char *const good[3] = {
-    "{\"schema\": \"pinbench-summary-1\", \"run\": {\"profile\": \"quick\"}, \"pairs\": "
+    "{\"schema\": \"pinbench-summary-1\", \"run\": {\"profile\": \"quick\", \"valid\": true, "
+    "\"partial\": false, \"stopped_by\": null}, \"pairs\": "
     "[{\"experiment\": \"f\", \"baseline\": \"a\", \"variant\": \"b\", \"metric\": "
     "\"real_time_ns\"}], \"variants\": [{\"name\": \"f/a\", \"status\": \"ok\"}, {\"name\": "
-    "\"f/b\", \"status\": \"ok\"}]}",
+    "\"f/b\", \"status\": \"ok\"}], \"skipped\": [], \"invalid\": [], \"warnings\": []",
     "{\"benchmarks\": [{\"name\": \"f/a/manual_time\", \"run_type\": \"iteration\", "
     "\"real_time\": 10, \"time_unit\": \"ns\", \"op_p50_ns\": 9}, {\"name\": "
     "\"f/b/manual_time\", \"run_type\": \"iteration\", \"real_time\": 20, \"time_unit\": "
     "\"us\"}]}",
-    "{\"cpu_model\": \"x\"}",
+    "{\"schema\": \"pinbench-env-1\", \"cpu_model\": \"x\"}",
 };
 static const char *const names[3] = {"summary.json", "gbench.json", "env.json"};
 
 static char dir[64];
+
+static void unlink_summary(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    unlink(path);
+}
 
 static void put(const char *name, const void *p, size_t n)
 {
@@ -50,12 +62,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size < 1)
         return 0;
+    /* the input replaces one file; gbench.json and env.json are then sealed into the summary's
+     * manifest as a run would, so their schema checks are reached, not just the checksum */
     unsigned which = data[0] % 3;
-    for (unsigned k = 0; k < 3; k++)
+    for (unsigned k = 1; k < 3; k++)
         if (k == which)
             put(names[k], data + 1, size - 1);
         else
             put(names[k], good[k], strlen(good[k]));
+    if (which == 0) {
+        put(names[0], data + 1, size - 1);
+    } else {
+        char *m = NULL;
+        size_t ml = 0;
+        FILE *mf = open_memstream(&m, &ml);
+        struct pb_jw w;
+        pb_jw_init(&w, mf);
+        pb_jw_obj_begin(&w, NULL);
+        int fd = open(dir, O_RDONLY | O_DIRECTORY);
+        unlink_summary();
+        int rc = pb_results_manifest_json(&w, fd, dir);
+        close(fd);
+        pb_jw_obj_end(&w);
+        pb_jw_finish(&w);
+        fclose(mf);
+        if (rc < 0)
+            abort();
+        const char *ob = strchr(m, '{'), *cb = strrchr(m, '}');
+        char *sum = NULL;
+        size_t sl = 0;
+        FILE *sf = open_memstream(&sum, &sl);
+        fprintf(sf, "%s, %.*s}", good[0], (int)(cb - ob - 1), ob + 1);
+        fclose(sf);
+        put(names[0], sum, strlen(sum));
+        free(sum);
+        free(m);
+    }
     struct pb_rset s;
     if (pb_rset_load(&s, dir) < 0) {
         if (!pb_err()[0] || strchr(pb_err(), '\n'))
