@@ -251,12 +251,9 @@ int pb_replace_commit(struct pb_replace *r)
         return pb_errf("writing %s failed: %s", shown, strerror(e));
     }
     fsync(r->dirfd);
-    close(r->dirfd);
-    free(r->name);
     free(r->tmp);
-    free(r->shown);
-    memset(r, 0, sizeof *r);
-    r->dirfd = -1;
+    r->tmp = NULL; /* published: nothing for abort to remove */
+    pb_replace_abort(r);
     return 0;
 }
 

@@ -245,25 +245,28 @@ static void util_put_line(FILE *f, const char *prefix, const char *msg)
     fflush(f);
 }
 
-int pb_fail(int status, const char *fmt, ...)
+PB_PRINTF(1, 0) static void util_vfail(const char *fmt, va_list ap)
 {
     char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    util_put_line(stderr, "pinbench: ", msg);
+}
+
+int pb_fail(int status, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    util_vfail(fmt, ap);
     va_end(ap);
-    util_put_line(stderr, "pinbench: ", msg);
     return status;
 }
 
 int pb_usage_error(const char *fmt, ...)
 {
-    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    util_vfail(fmt, ap);
     va_end(ap);
-    util_put_line(stderr, "pinbench: ", msg);
     return 2;
 }
 
