@@ -31,7 +31,7 @@ TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 HARNESS_C := $(filter-out harness/main.c,$(wildcard harness/*.c))
 HARNESS_CC:= $(wildcard harness/*.cc)
 BENCH_C   := $(wildcard bench/*.c)
-TEST_C    := $(wildcard tests/test_*.c)
+TEST_C    := $(wildcard tests/test_*.c) tests/seal.c
 
 # $(call objs,flavour,sources)
 objs = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(patsubst %.cc,$(BUILD)/$(1)/obj/%.o,$(2)))
@@ -107,12 +107,12 @@ $(BUILD)/fuzz/obj/%.o: %.cc
 $(BUILD)/fuzz/obj/version.o: $(BUILD)/gen/version.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
-$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(BUILD)/fuzz/obj/tests/seal.o $(FUZZ_LIB)
 	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
-.SECONDARY: $(FUZZ_LIB) $(patsubst %,$(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
+.SECONDARY: $(FUZZ_LIB) $(BUILD)/fuzz/obj/tests/seal.o $(patsubst %,$(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
 
 deps:
 	@scripts/deps.sh bench

@@ -23,10 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 
 #define EXIT_REGRESSION 1
 #define REGRESS_ALPHA 0.01
@@ -946,14 +944,14 @@ static char *regress_rerun(const struct pb_rset *cur, const struct pb_verdict *v
     const char *argv[] = {exe, "run", a_prof, a_out, a_filter, NULL};
     pb_fail(0, "regress: confirming: %s run %s %s %s", exe, a_prof, a_out, a_filter);
     /* the rerun has its own watchdog; this bound only catches a run that cannot end */
-    struct pb_spawn sp = {argv, -1, STDERR_FILENO, pb_spawn_timeout_s(3600), NULL};
+    struct pb_extprog sp = {argv, -1, STDERR_FILENO, pb_extprog_timeout_s(3600), NULL};
     int st;
     char why[300];
-    enum pb_spawn_end end = pb_spawn_run(&sp, &st, why, sizeof why);
+    enum pb_extprog_end end = pb_extprog_run(&sp, &st, why, sizeof why);
     free(a_filter);
     free(a_out);
     free(a_prof);
-    if (end != PB_SPAWN_EXITED || st != 0) {
+    if (end != PB_EXTPROG_EXITED || st != 0) {
         pb_errf("the confirming run failed (%s)", why);
         return NULL;
     }

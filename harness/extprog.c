@@ -16,14 +16,14 @@
 
 extern char **environ;
 
-static double spawn_now_s(void)
+static double extprog_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-double pb_spawn_timeout_s(double fallback)
+double pb_extprog_timeout_s(double fallback)
 {
     const char *e = getenv("PINBENCH_EXTERNAL_TIMEOUT_S");
     double v;
@@ -32,7 +32,7 @@ double pb_spawn_timeout_s(double fallback)
     return fallback;
 }
 
-enum pb_spawn_end pb_spawn_run(const struct pb_spawn *sp, int *status, char *why, size_t len)
+enum pb_extprog_end pb_extprog_run(const struct pb_extprog *sp, int *status, char *why, size_t len)
 {
     *status = -1;
     posix_spawn_file_actions_t fa;
@@ -68,10 +68,10 @@ enum pb_spawn_end pb_spawn_run(const struct pb_spawn *sp, int *status, char *why
     posix_spawnattr_destroy(&at);
     if (rc != 0) {
         snprintf(why, len, "cannot run %s: %s", prog, strerror(rc));
-        return PB_SPAWN_FAILED_TO_START;
+        return PB_EXTPROG_FAILED_TO_START;
     }
-    double deadline = sp->timeout_s > 0 ? spawn_now_s() + sp->timeout_s : 0;
-    enum pb_spawn_end end = PB_SPAWN_EXITED;
+    double deadline = sp->timeout_s > 0 ? extprog_now_s() + sp->timeout_s : 0;
+    enum pb_extprog_end end = PB_EXTPROG_EXITED;
     int st = 0;
     for (;;) {
         pid_t w = waitpid(pid, &st, WNOHANG);
@@ -79,33 +79,33 @@ enum pb_spawn_end pb_spawn_run(const struct pb_spawn *sp, int *status, char *why
             break;
         if (w < 0 && errno != EINTR) {
             snprintf(why, len, "waiting for %s: %s", prog, strerror(errno));
-            return PB_SPAWN_KILLED;
+            return PB_EXTPROG_KILLED;
         }
-        bool late = deadline > 0 && spawn_now_s() > deadline;
+        bool late = deadline > 0 && extprog_now_s() > deadline;
         bool stop = sp->stop && sp->stop();
         if (late || stop) {
             kill(-pid, SIGKILL);
             while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
-            end = late ? PB_SPAWN_TIMED_OUT : PB_SPAWN_STOPPED;
+            end = late ? PB_EXTPROG_TIMED_OUT : PB_EXTPROG_STOPPED;
             break;
         }
         struct timespec tick = {0, 5 * 1000 * 1000};
         nanosleep(&tick, NULL);
     }
-    if (end == PB_SPAWN_TIMED_OUT) {
+    if (end == PB_EXTPROG_TIMED_OUT) {
         snprintf(why, len, "%s did not finish in %g s: killed", prog, sp->timeout_s);
         return end;
     }
-    if (end == PB_SPAWN_STOPPED) {
+    if (end == PB_EXTPROG_STOPPED) {
         snprintf(why, len, "%s was ended: the run is stopping", prog);
         return end;
     }
     if (WIFEXITED(st)) {
         *status = WEXITSTATUS(st);
         snprintf(why, len, "%s: exit status %d", prog, *status);
-        return PB_SPAWN_EXITED;
+        return PB_EXTPROG_EXITED;
     }
     snprintf(why, len, "%s killed by signal %d", prog, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    return PB_SPAWN_KILLED;
+    return PB_EXTPROG_KILLED;
 }

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct pb_spawn {
+struct pb_extprog {
     const char *const *argv; /* argv[0] is looked up in PATH when it has no '/' */
     int cwd_fd;              /* the child's working directory, -1 for ours */
     int out_fd;              /* stdout and stderr, -1 for /dev/null */
@@ -18,16 +18,16 @@ struct pb_spawn {
     bool (*stop)(void);      /* polled while waiting: true ends the child now; NULL: never */
 };
 
-enum pb_spawn_end { PB_SPAWN_EXITED, PB_SPAWN_FAILED_TO_START, PB_SPAWN_TIMED_OUT, PB_SPAWN_STOPPED,
-                    PB_SPAWN_KILLED };
+enum pb_extprog_end { PB_EXTPROG_EXITED, PB_EXTPROG_FAILED_TO_START, PB_EXTPROG_TIMED_OUT, PB_EXTPROG_STOPPED,
+                    PB_EXTPROG_KILLED };
 
 /* Runs the program and waits. Returns how it ended; *status is its exit status when it exited
  * (else -1), and `why` (len bytes) says in words what happened ("exit status 1", "no such
  * program: gnuplot", "did not finish in 60 s: killed", "killed by signal 9"). */
-enum pb_spawn_end pb_spawn_run(const struct pb_spawn *sp, int *status, char *why, size_t len);
+enum pb_extprog_end pb_extprog_run(const struct pb_extprog *sp, int *status, char *why, size_t len);
 
 /* Seconds an external program may take: PINBENCH_EXTERNAL_TIMEOUT_S when set to a number in
  * 0.1..86400 (tests), else `fallback`. */
-double pb_spawn_timeout_s(double fallback);
+double pb_extprog_timeout_s(double fallback);
 
 #endif

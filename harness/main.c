@@ -59,7 +59,9 @@ static struct pb_results *main_results;
 static char *main_published;
 static bool main_stdout_closed;
 
-static void main_at_exit(void)
+/* Removes the unpublished folder; every exit path that does not publish goes through it, the
+ * process's own exit() included (atexit), so `main_results` never outlives its folder. */
+static void main_abort_results(void)
 {
     if (main_results) {
         pb_results_abort(main_results);
@@ -666,11 +668,11 @@ static int cmd_run(int argc, char **argv, struct opts *o)
                 main_signal_name(stop), unrun);
     }
     if (n_run < 0) {
-        pb_results_abort(&res);
+        main_abort_results();
         return pb_fail(1, "%s", pb_err());
     }
     if (n_run == 0 && !stop) {
-        pb_results_abort(&res);
+        main_abort_results();
         const char *filt = gb_flag(o, "--benchmark_filter");
         return pb_usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
                               pb_q(filt ? filt : ""));
@@ -693,8 +695,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
         rc = pb_fail(1, "results: %s", pb_err());
         if (have_rs)
             pb_rset_free(&rs);
-        pb_results_abort(&res);
-        main_results = NULL;
+        main_abort_results();
         return rc;
     }
     if (stop_recorded && !stop)
@@ -827,6 +828,6 @@ int main(int argc, char **argv)
     /* a closed pipe on stdout is an error to report (EPIPE), not a reason to die silently and
      * leave the temporary folder behind */
     signal(SIGPIPE, SIG_IGN);
-    atexit(main_at_exit);
+    atexit(main_abort_results);
     return main_check_stdout(main_dispatch(argc, argv));
 }

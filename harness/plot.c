@@ -125,21 +125,21 @@ int pb_plot_run(int dir_fd, const char *script, const char *const *args, size_t 
     argv[k] = NULL;
     int log_fd = openat(dir_fd, log_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                         0644);
-    struct pb_spawn sp = {argv, dir_fd, log_fd, pb_spawn_timeout_s(PB_PLOT_TIMEOUT_S), stop};
+    struct pb_extprog sp = {argv, dir_fd, log_fd, pb_extprog_timeout_s(PB_PLOT_TIMEOUT_S), stop};
     int status;
     char why[300];
-    enum pb_spawn_end end = pb_spawn_run(&sp, &status, why, sizeof why);
+    enum pb_extprog_end end = pb_extprog_run(&sp, &status, why, sizeof why);
     free(abs);
     if (log_fd >= 0)
         close(log_fd);
     size_t dropped = 0;
-    bool clean = end == PB_SPAWN_EXITED && status == 0;
+    bool clean = end == PB_EXTPROG_EXITED && status == 0;
     int kept = plot_sweep(dir_fd, prefix, !clean, &dropped);
     if (!clean) {
-        if (end == PB_SPAWN_FAILED_TO_START)
+        if (end == PB_EXTPROG_FAILED_TO_START)
             unlinkat(dir_fd, log_name, 0);
         return pb_errf("%s%s", why,
-                       end == PB_SPAWN_FAILED_TO_START ? "" : " (its log is kept beside the data)");
+                       end == PB_EXTPROG_FAILED_TO_START ? "" : " (its log is kept beside the data)");
     }
     struct stat st;
     if (fstatat(dir_fd, log_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_size == 0)

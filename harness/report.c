@@ -14,17 +14,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 
 static bool metric_is_time(const char *m)
 {
@@ -1019,7 +1015,7 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
     report_reasons_json(&w, "skipped", R, offsetof(struct pb_vreg, skip_reason));
     report_reasons_json(&w, "invalid", R, offsetof(struct pb_vreg, invalid_reason));
     pb_env_warnings_json(&w, env);
-    int mrc = pb_results_manifest_json(&w, res->tmp_fd, res->tmp);
+    int mrc = pb_results_manifest_json(&w, res->tmp_fd);
     pb_jw_obj_end(&w);
     if (pb_jw_finish(&w) < 0 || mrc < 0) {
         fclose(f);

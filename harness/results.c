@@ -274,15 +274,15 @@ static bool results_in_manifest(const char *rel)
            !(l > 4 && !strcmp(rel + l - 4, ".tmp")) && rel[0] != '.';
 }
 
-char **pb_results_manifest_files(const char *dir, size_t *n)
+char **pb_results_manifest_files(int dir_fd, size_t *n)
 {
     static const char *const subs[] = {"", "hist", "plots"};
     char **out = NULL;
     size_t cap = 0;
     *n = 0;
-    int top = pb_open_dir(-1, dir);
+    int top = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
     if (top < 0) {
-        pb_errf("cannot list %s", pb_err());
+        pb_errf("cannot list the results folder: %s", strerror(errno));
         return NULL;
     }
     for (size_t k = 0; k < PB_ARRAY_LEN(subs); k++) {
@@ -321,10 +321,10 @@ char **pb_results_manifest_files(const char *dir, size_t *n)
     return out;
 }
 
-int pb_results_manifest_json(struct pb_jw *w, int dir_fd, const char *dir)
+int pb_results_manifest_json(struct pb_jw *w, int dir_fd)
 {
     size_t n;
-    char **files = pb_results_manifest_files(dir, &n);
+    char **files = pb_results_manifest_files(dir_fd, &n);
     if (!files)
         return -1;
     int rc = 0;

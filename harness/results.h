@@ -37,12 +37,12 @@ bool pb_results_is_temporary(const char *dir);
  * (derived from the rest, rewritable with `pinbench report`) and temporary files; sorted paths
  * relative to dir. Returns a heap array of heap strings (free both), count in *n, or NULL with
  * pb_err(). */
-char **pb_results_manifest_files(const char *dir, size_t *n);
+char **pb_results_manifest_files(int dir_fd, size_t *n);
 struct pb_jw;
 /* Writes "manifest": {algorithm, files: [{path, bytes, sha256}]} over the files
- * pb_results_manifest_files lists in `dir` (open as dir_fd), so a reader can tell a complete
+ * pb_results_manifest_files lists in the folder open as dir_fd, so a reader can tell a complete
  * folder from a truncated or altered one. 0 or -1 with pb_err(). */
-int pb_results_manifest_json(struct pb_jw *w, int dir_fd, const char *dir);
+int pb_results_manifest_json(struct pb_jw *w, int dir_fd);
 /* mkdir -p: 0, or -1 with pb_err() naming the part that could not be made. */
 int pb_mkdir_p(const char *path);
 /* Checks label characters ([A-Za-z0-9._-], 1..64). 0 or -1 with pb_err(). */

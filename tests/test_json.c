@@ -165,7 +165,48 @@ static void test_json_null_nonfinite(void **state)
     free(out);
 }
 
+/* Duplicate keys are refused in small objects (a scan) and large ones (a hash set), at any
+ * position, nested objects keeping their own keys; invalid UTF-8 is refused in keys and values. */
+static void test_json_duplicates_and_utf8(void **state)
+{
+    (void)state;
+    for (int n = 2; n <= 3000; n = n * 3 + 1) {
+        for (int dup = 0; dup < 2; dup++) {
+            size_t cap = (size_t)n * 40 + 64, used = 0;
+            char *t = malloc(cap);
+            used += (size_t)snprintf(t + used, cap - used, "{");
+            for (int i = 0; i < n; i++)
+                used += (size_t)snprintf(t + used, cap - used, "%s\"k%d\": {\"k%d\": 1}",
+                                         i ? ", " : "", i, i);
+            if (dup) /* the same key as the middle one, at the end */
+                used += (size_t)snprintf(t + used, cap - used, ", \"k%d\": 2", n / 2);
+            snprintf(t + used, cap - used, "}");
+            struct pb_json *j = pb_json_parse(t, strlen(t));
+            if (dup) {
+                assert_null(j);
+                assert_non_null(strstr(pb_err(), "duplicate key"));
+            } else {
+                assert_non_null(j);
+                assert_int_equal(j->n, (size_t)n);
+                pb_json_free(j);
+            }
+            free(t);
+        }
+    }
+    static const char *const bad[] = {"{\"a\": \"\xff\"}", "{\"\xc3\": 1}",
+                                      "[\"\xe2\x82\"]", "[\"\xf5\x80\x80\x80\"]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_null(pb_json_parse(bad[i], strlen(bad[i])));
+        assert_non_null(strstr(pb_err(), "UTF-8"));
+    }
+    const char *good = "{\"caf\xc3\xa9\": \"\xe2\x82\xac \xf0\x9f\x98\x80\"}";
+    struct pb_json *j = pb_json_parse(good, strlen(good));
+    assert_non_null(j);
+    pb_json_free(j);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_json_duplicates_and_utf8),
     cmocka_unit_test(test_json_null_nonfinite),  cmocka_unit_test(test_json_round_trip),
     cmocka_unit_test(test_json_unicode_escapes), cmocka_unit_test(test_json_rejects_malformed),
     cmocka_unit_test(test_json_depth_limit),     cmocka_unit_test(test_json_truncated_everywhere),
