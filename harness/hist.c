@@ -51,6 +51,17 @@ void pb_hist_merge(struct pb_hist *dst, const struct pb_hist *src)
         dst->buckets[i] += src->buckets[i];
 }
 
+uint64_t pb_hist_rank(uint64_t count, uint32_t q_ppm)
+{
+    if (q_ppm > 1000000)
+        q_ppm = 1000000;
+    /* ceil(q_ppm * count / 10^6) in integers: in floating point 99.9 / 100 * 1000 is
+     * 999.0000000000001, and its ceiling would make p99.9 of 1000 samples the maximum */
+    unsigned __int128 num = (unsigned __int128)q_ppm * count + 999999u;
+    uint64_t rank = (uint64_t)(num / 1000000u);
+    return rank < 1 ? 1 : rank;
+}
+
 double pb_hist_percentile(const struct pb_hist *h, double q)
 {
     if (h->count == 0)
@@ -59,9 +70,7 @@ double pb_hist_percentile(const struct pb_hist *h, double q)
         return (double)h->max_ns;
     if (q < 0)
         q = 0;
-    uint64_t rank = (uint64_t)ceil(q / 100.0 * (double)h->count);
-    if (rank < 1)
-        rank = 1;
+    uint64_t rank = pb_hist_rank(h->count, (uint32_t)llround(q * 10000.0));
     uint64_t cum = 0;
     for (unsigned i = 0; i < PB_HIST_BUCKETS; i++) {
         cum += h->buckets[i];

@@ -9,8 +9,11 @@
  * thread records into its own and the owner merges after joining.
  *
  * Percentiles use the nearest-rank definition: pQ is the smallest recorded value v such that at
- * least Q % of values are <= v. min, max and mean are exact; stddev is computed from bucket
- * midpoints (within the same 0.39 %). */
+ * least Q % of values are <= v. min, max and mean are exact. stddev is computed from bucket
+ * midpoints: since each value moves by at most 0.39 % of itself, the stddev is off by at most
+ * 0.39 % of the values' root mean square, sqrt(mean^2 + stddev^2) -- an absolute bound, not a
+ * relative one: for a narrow distribution (stddev much smaller than the mean) the stddev's
+ * relative error can be large. */
 #ifndef PB_HIST_H
 #define PB_HIST_H
 
@@ -68,8 +71,12 @@ static inline void pb_hist_record(struct pb_hist *h, uint64_t v_ns)
 void pb_hist_bucket_bounds(unsigned i, uint64_t *lo, uint64_t *hi);
 /* Adds src into dst. */
 void pb_hist_merge(struct pb_hist *dst, const struct pb_hist *src);
-/* Nearest-rank percentile, q in [0, 100]; NAN for an empty histogram. */
+/* Nearest-rank percentile, q in [0, 100] with at most four decimals (read in millionths, so
+ * 99.9 is exactly 999000 ppm); NAN for an empty histogram. */
 double pb_hist_percentile(const struct pb_hist *h, double q);
+/* The nearest rank (1-based) of quantile q_ppm (millionths, 999000 for p99.9) among `count`
+ * values: ceil(q_ppm * count / 10^6) computed in integers, at least 1. */
+uint64_t pb_hist_rank(uint64_t count, uint32_t q_ppm);
 void pb_hist_summarize(const struct pb_hist *h, struct pb_hist_summary *s);
 /* Writes "value_ns,count,cumulative_fraction" with one row per non-empty bucket (the bucket's
  * reported value), overflow as a last row at max_ns. Returns 0 or -1 on a write error. */

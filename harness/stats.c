@@ -175,7 +175,7 @@ int pb_stats_ratio_ci(const double *base, size_t nb, const double *var, size_t n
     if (mb == 0)
         return -1;
     *ratio = pb_stats_median(var, nv) / mb;
-    if (nb < 2 || nv < 2 || rounds < 100)
+    if (nb < PB_BOOT_MIN_N || nv < PB_BOOT_MIN_N || rounds < 100)
         return -1;
     double *r = pb_xcalloc(rounds, sizeof *r, "bootstrap ratios");
     struct stats_boot bb, bv;
@@ -203,7 +203,7 @@ int pb_stats_median_ci(const double *x, size_t n, unsigned rounds, uint64_t seed
                        double *hi)
 {
     *lo = *hi = NAN;
-    if (n < 2 || rounds < 100)
+    if (n < PB_BOOT_MIN_N || rounds < 100)
         return -1;
     double *m = pb_xcalloc(rounds, sizeof *m, "bootstrap medians");
     struct stats_boot b;
@@ -332,4 +332,189 @@ int pb_stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny
     double p = erfc(z / sqrt(2.0));
     out->p_value = p > 1 ? 1 : p;
     return 0;
+}
+
+/* The null distribution of the signed-rank statistic T+ for n untied, nonzero differences:
+ * counts[t] of the 2^n sign patterns with T+ = t, t = 0..n(n+1)/2, as doubles (exact up to
+ * n = 60 or so, where 2^n still fits a double's mantissa within rounding of the tails). */
+static double *stats_wsr_counts(size_t n)
+{
+    size_t m = n * (n + 1) / 2;
+    double *c = pb_xcalloc(m + 1, sizeof *c, "signed-rank distribution");
+    c[0] = 1;
+    for (size_t r = 1; r <= n; r++) /* add rank r: either its sign is + (shift by r) or not */
+        for (size_t t = r * (r + 1) / 2; t >= r; t--)
+            c[t] += c[t - r];
+    return c;
+}
+
+/* P(T+ <= t) under the null, exactly for n <= PB_WSR_EXACT_MAX, else by the normal law with a
+ * continuity correction. */
+static double stats_wsr_cdf(size_t n, double t, const double *counts)
+{
+    if (counts) {
+        double total = ldexp(1.0, (int)n), s = 0;
+        for (size_t k = 0; k <= (size_t)t && k <= n * (n + 1) / 2; k++)
+            s += counts[k];
+        return s / total;
+    }
+    double mean = (double)n * (double)(n + 1) / 4.0;
+    double sd = sqrt((double)n * (double)(n + 1) * (double)(2 * n + 1) / 24.0);
+    return 0.5 * erfc(-(t + 0.5 - mean) / (sd * sqrt(2.0)));
+}
+
+int pb_stats_signed_rank(const double *d, size_t n, struct pb_wsr *out)
+{
+    out->n = 0;
+    out->t_plus = NAN;
+    out->p_value = NAN;
+    out->exact = false;
+    double *a = pb_xcalloc(n ? n : 1, sizeof *a, "signed ranks");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (d[i] != 0 && isfinite(d[i])) /* zeros carry no sign: dropped (Wilcoxon's rule) */
+            a[m++] = d[i];
+    out->n = m;
+    if (m == 0) {
+        free(a);
+        return -1;
+    }
+    double *abs_sorted = pb_xcalloc(m, sizeof *abs_sorted, "signed ranks");
+    for (size_t i = 0; i < m; i++)
+        abs_sorted[i] = fabs(a[i]);
+    qsort(abs_sorted, m, sizeof *abs_sorted, cmp_double);
+    double t_plus = 0, tie_term = 0;
+    bool ties = false;
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j + 1 < m && abs_sorted[j + 1] == abs_sorted[i])
+            j++;
+        double avg_rank = ((double)(i + 1) + (double)(j + 1)) / 2.0, t = (double)(j - i + 1);
+        if (t > 1) {
+            ties = true;
+            tie_term += t * t * t - t;
+        }
+        for (size_t k = 0; k < m; k++)
+            if (a[k] > 0 && fabs(a[k]) == abs_sorted[i])
+                t_plus += avg_rank;
+        i = j + 1;
+    }
+    free(abs_sorted);
+    free(a);
+    out->t_plus = t_plus;
+    double mean = (double)m * (double)(m + 1) / 4.0;
+    if (!ties && m <= PB_WSR_EXACT_MAX) {
+        double *c = stats_wsr_counts(m);
+        double lo = stats_wsr_cdf(m, t_plus, c);
+        double hi = 1.0 - stats_wsr_cdf(m, t_plus - 1, c);
+        free(c);
+        double p = 2.0 * (lo < hi ? lo : hi);
+        out->p_value = p > 1 ? 1 : p;
+        out->exact = true;
+        return 0;
+    }
+    double var = (double)m * (double)(m + 1) * (double)(2 * m + 1) / 24.0 - tie_term / 48.0;
+    if (var <= 0) {
+        out->p_value = 1.0;
+        return 0;
+    }
+    double z = fabs(t_plus - mean) - 0.5;
+    if (z < 0)
+        z = 0;
+    double p = erfc(z / sqrt(var) / sqrt(2.0));
+    out->p_value = p > 1 ? 1 : p;
+    return 0;
+}
+
+int pb_stats_hodges_lehmann(const double *d, size_t n, double *est, double *lo, double *hi,
+                            double *coverage)
+{
+    *est = *lo = *hi = *coverage = NAN;
+    if (n < 2)
+        return -1;
+    size_t m = n * (n + 1) / 2;
+    double *w = pb_xcalloc(m, sizeof *w, "Walsh averages");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++)
+            w[k++] = (d[i] + d[j]) / 2.0;
+    qsort(w, m, sizeof *w, cmp_double);
+    *est = stats_median_sorted(w, m);
+    /* [W_(c), W_(m+1-c)] covers the centre of a symmetric distribution with probability
+     * 1 - 2 P(T+ <= c - 1): c is the largest with that at least 95 % (the usual exact
+     * interval; its attained level is returned, a little above 95 % for small n) */
+    double *counts = n <= PB_WSR_EXACT_MAX ? stats_wsr_counts(n) : NULL;
+    size_t c = 0;
+    while (c + 1 <= m / 2 && 1.0 - 2.0 * stats_wsr_cdf(n, (double)c, counts) >= 0.95)
+        c++;
+    if (c == 0) { /* too few differences for any 95 % interval: n <= 5 */
+        free(counts);
+        free(w);
+        return -1;
+    }
+    *coverage = 1.0 - 2.0 * stats_wsr_cdf(n, (double)(c - 1), counts);
+    free(counts);
+    *lo = w[c - 1];
+    *hi = w[m - c];
+    free(w);
+    return 0;
+}
+
+int pb_stats_median_order_ci(const double *x, size_t n, double *lo, double *hi, double *coverage)
+{
+    *lo = *hi = *coverage = NAN;
+    if (n < 6)
+        return -1;
+    double *s = stats_sorted_copy(x, n);
+    /* [X_(j), X_(n+1-j)] covers the median with probability 1 - 2 P(Bin(n, 1/2) <= j - 1) */
+    double cdf = 0, pk = ldexp(1.0, -(int)n); /* P(Bin = 0) */
+    size_t j = 0;
+    double best = NAN;
+    for (size_t k = 0; k < n / 2; k++) {
+        cdf += pk;
+        if (1.0 - 2.0 * cdf < 0.95)
+            break;
+        j = k + 1;
+        best = 1.0 - 2.0 * cdf;
+        pk = pk * (double)(n - k) / (double)(k + 1);
+    }
+    if (j == 0) {
+        free(s);
+        return -1;
+    }
+    *lo = s[j - 1];
+    *hi = s[n - j];
+    *coverage = best;
+    free(s);
+    return 0;
+}
+
+void pb_stats_bh(const double *p, size_t n, double *q)
+{
+    if (n == 0)
+        return;
+    size_t *idx = pb_xcalloc(n, sizeof *idx, "BH order");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        q[i] = NAN;
+        if (isfinite(p[i]))
+            idx[m++] = i;
+    }
+    /* sort the finite p-values' indices by p (insertion: a run has a few hundred at most) */
+    for (size_t i = 1; i < m; i++) {
+        size_t t = idx[i], k = i;
+        while (k > 0 && p[idx[k - 1]] > p[t]) {
+            idx[k] = idx[k - 1];
+            k--;
+        }
+        idx[k] = t;
+    }
+    double run_min = 1.0;
+    for (size_t r = m; r-- > 0;) {
+        double v = p[idx[r]] * (double)m / (double)(r + 1);
+        if (v < run_min)
+            run_min = v;
+        q[idx[r]] = run_min;
+    }
+    free(idx);
 }

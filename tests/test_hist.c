@@ -18,11 +18,12 @@ static int cmp_u64(const void *a, const void *b)
 /* Exact nearest-rank percentile of sorted data. */
 static uint64_t exact_pct(const uint64_t *s, size_t n, double q)
 {
-    if (q >= 100)
-        return s[n - 1];
-    size_t rank = (size_t)ceil(q / 100.0 * (double)n);
-    if (rank < 1)
-        rank = 1;
+    /* the smallest rank r with r / n >= q / 100, found by search in integers (q has at most
+     * four decimals), independently of the implementation's closed form */
+    uint64_t q_ppm = (uint64_t)llround(q * 10000);
+    size_t rank = 1;
+    while (rank < n && (uint64_t)rank * 1000000u < q_ppm * n)
+        rank++;
     return s[rank - 1];
 }
 
@@ -48,6 +49,35 @@ static void check_bound(uint64_t *v, size_t n)
             fail_msg("p%g: histogram %.1f vs exact %.0f (relative error %.4f%%, bound 0.39%%)",
                      qs[k], got, want, 100 * fabs(got - want) / want);
     }
+    free(h);
+}
+
+/* p99.9 of exactly 1000 values is the 999th, not the maximum (in floating point,
+ * 99.9 / 100 * 1000 is 999.0000000000001); likewise at other multiples and for p99.99. */
+static void test_hist_integer_ranks(void **state)
+{
+    (void)state;
+    static const uint64_t ns[] = {1000, 2000, 3000, 5000, 10000, 100000};
+    struct pb_hist *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        uint64_t n = ns[k];
+        assert_int_equal(pb_hist_rank(n, 999000), n / 1000 * 999);
+        assert_int_equal(pb_hist_rank(n, 500000), n / 2);
+        assert_int_equal(pb_hist_rank(n, 990000), n / 100 * 99);
+        if (n % 10000 == 0)
+            assert_int_equal(pb_hist_rank(n, 999900), n / 10000 * 9999);
+        /* the last value stands far above the rest: a rank one too high returns it */
+        pb_hist_reset(h);
+        for (uint64_t i = 1; i < n; i++)
+            pb_hist_record(h, 100);
+        pb_hist_record(h, 50000000);
+        assert_true(pb_hist_percentile(h, 99.9) < 101);
+        assert_int_equal((uint64_t)pb_hist_percentile(h, 100), 50000000);
+    }
+    assert_int_equal(pb_hist_rank(1000, 999001), 1000);
+    assert_int_equal(pb_hist_rank(1, 0), 1);
+    assert_int_equal(pb_hist_rank(7, 1000000), 7);
     free(h);
 }
 
@@ -226,6 +256,7 @@ static void test_hist_csv(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_hist_integer_ranks),
     cmocka_unit_test(test_hist_random_log_uniform),
     cmocka_unit_test(test_hist_bucket_edges),
     cmocka_unit_test(test_hist_powers_of_two),

@@ -127,9 +127,13 @@ static void test_mwu_ties_normal(void **state)
 static void test_ratio_ci(void **state)
 {
     (void)state;
-    double b[] = {10, 10, 10, 10}, v[] = {20, 20, 20, 20};
+    double b[] = {10, 10, 10, 10, 10}, v[] = {20, 20, 20, 20, 20};
     double r, lo, hi;
-    assert_int_equal(pb_stats_ratio_ci(b, 4, v, 4, 2000, 1, &r, &lo, &hi), 0);
+    /* below PB_BOOT_MIN_N values a side: the estimate, but no interval */
+    assert_int_equal(pb_stats_ratio_ci(b, 4, v, 4, 2000, 1, &r, &lo, &hi), -1);
+    assert_near(r, 2, 0);
+    assert_true(isnan(lo) && isnan(hi));
+    assert_int_equal(pb_stats_ratio_ci(b, 5, v, 5, 2000, 1, &r, &lo, &hi), 0);
     assert_near(r, 2, 0);
     assert_near(lo, 2, 0);
     assert_near(hi, 2, 0);
@@ -191,7 +195,7 @@ static void test_bootstrap_matches_sorting(void **state)
 {
     (void)state;
     uint64_t g = 7;
-    for (size_t n = 2; n < 40; n += 3) {
+    for (size_t n = PB_BOOT_MIN_N; n < 40; n += 3) {
         double x[40], t[40], m[500];
         for (size_t i = 0; i < n; i++)
             x[i] = (double)(pb_rng_next(&g) % 9); /* many ties */

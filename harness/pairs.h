@@ -1,0 +1,97 @@
+/* pairs: the statistics of a pair measured in paired blocks, from the blocks alone.
+ *
+ * A pair's baseline (A) and variant (B) run in adjacent blocks, four at a time in the order
+ * A B B A (a quartet): a drift that is linear over the quartet adds the same to both sides.
+ * Each quartet gives one paired log-ratio, ln((B1 + B2) / (A1 + A2)), and one paired
+ * difference, ((B1 + B2) - (A1 + A2)) / 2, of the pair's metric.
+ *
+ * The stopping rule has two stages. Pilot quartets estimate the spread of the log-ratios;
+ * pb_pairs_plan turns that into the number of main quartets expected to reach the precision
+ * target (capped by the pair's share of the time budget). The CI comes from the main quartets
+ * only, measured after their number was fixed: the number depends on data the CI never sees,
+ * so the stopping rule cannot bend its coverage (optional stopping on the same data would).
+ *
+ * The ratio is exp of the Hodges-Lehmann estimate of the log-ratios' centre, its 95 % CI the
+ * signed-rank (Walsh average) interval, the test the Wilcoxon signed-rank test of centre 0: all
+ * distribution-free for a distribution symmetric about its centre, which the quartet log-ratio
+ * is whenever both sides' blocks have the same shape of noise (any shape, outliers included)
+ * and differ by a factor. The same holds for the differences (DIFF claims).
+ *
+ * Everything here is pure: the run and `pinbench report DIR` both call it on the blocks that
+ * summary.json holds, so a folder's pair statistics can always be recomputed from it. */
+#ifndef PB_PAIRS_H
+#define PB_PAIRS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PB_PAIRS_ALPHA 0.05          /* verdicts: BH q below this, and the CI excludes 1 */
+#define PB_PAIRS_PRECISION_PCT 5.0   /* default half-width target of the ratio's CI */
+#define PB_PAIRS_PILOT_QUARTETS 6    /* pilot quartets per pair */
+#define PB_PAIRS_MIN_MAIN_QUARTETS 6 /* the fewest for which a 95 % signed-rank interval exists */
+/* The plan assumes a spread this many times the pilot's variance: the pilot's estimate is
+ * itself uncertain (5 degrees of freedom: the true variance is below 2.5 times the estimate
+ * with probability 0.85), and a plan made from the point estimate would miss the target about
+ * half the time. */
+#define PB_PAIRS_PLAN_INFLATION 2.5
+
+enum pb_side { PB_SIDE_BASELINE = 0, PB_SIDE_VARIANT = 1 };
+enum pb_phase { PB_PHASE_PILOT = 0, PB_PHASE_MAIN = 1 };
+
+struct pb_block {
+    double t_s;   /* start, seconds since the run began */
+    double value; /* the pair's metric in this block */
+    enum pb_side side;
+    enum pb_phase phase;
+};
+
+struct pb_pair_stat {
+    size_t n_quartets;          /* main quartets with a usable log-ratio */
+    size_t n_pilot;             /* pilot quartets */
+    double ratio, ci_low, ci_high; /* exp(HL) of the main log-ratios and its CI */
+    double coverage;            /* the CI's exact attained level (>= 0.95) */
+    double diff, diff_low, diff_high; /* HL of the main differences (metric units) */
+    double p_value;             /* Wilcoxon signed-rank, two-sided, on the main log-ratios */
+    bool exact;                 /* p from the exact null distribution */
+    double half_width_pct;      /* (ci_high - ci_low) / 2 / ratio x 100 */
+    double pilot_sd;            /* standard deviation of the pilot log-ratios */
+    double main_sd;             /* of the main log-ratios */
+    double quartet_s;           /* mean duration of a quartet (four blocks), seconds */
+};
+
+/* The quartets of `blocks` (in run order: consecutive groups of four of one phase, two of
+ * each side) as log-ratios and differences of `phase`. Returns how many were written to lr[]
+ * and diff[] (each at least n / 4 long; either may be NULL). Quartets with a non-positive side
+ * sum have no log-ratio and are left out of both. */
+size_t pb_pairs_quartets(const struct pb_block *blocks, size_t n, enum pb_phase phase, double *lr,
+                         double *diff);
+
+/* The pair's statistics from its blocks. Returns 0, or -1 when fewer than
+ * PB_PAIRS_MIN_MAIN_QUARTETS main quartets exist (ratio and diff are still the estimates when
+ * there are two or more; the CI and p are NAN). `*st` is always fully set. */
+int pb_pairs_stat(const struct pb_block *blocks, size_t n, struct pb_pair_stat *st);
+
+/* Main quartets that a log-ratio spread `sd` needs for a mean CI half-width of `target_pct`:
+ * the smallest n with (2.006 + 2.7 / n) sd / sqrt(n) <= ln(1 + target), the signed-rank
+ * interval's width for near-normal data (1.96 sqrt(pi / 3): efficiency 3 / pi against the t
+ * interval, widened for small n). At least 1. */
+double pb_pairs_quartets_for(double sd, double target_pct);
+
+/* The stopping rule's decision: how many main quartets to run after `n_pilot` pilot log-ratios,
+ * for `target_pct`, at most `max_quartets` (the pair's budget share) and at least
+ * `min_quartets`. Pure: the simulation in the tests runs exactly this. */
+size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct,
+                     size_t min_quartets, size_t max_quartets);
+
+/* Benjamini-Hochberg q-values over the pairs that have a p-value (controls excluded by the
+ * caller): see pb_stats_bh. */
+void pb_pairs_fdr(const double *p, size_t n, double *q);
+
+/* The verdict for a pair: "faster"/"slower" (time metrics; "lower"/"higher" otherwise) when
+ * q < PB_PAIRS_ALPHA and the CI excludes 1; "equivalent" when not, and the whole CI lies within
+ * ±equiv_pct of 1 (no difference larger than that); "inconclusive" otherwise (the CI is too
+ * wide to say either); "too few blocks" without a CI. */
+const char *pb_pairs_verdict(const struct pb_pair_stat *st, double q, bool time_metric,
+                             double equiv_pct);
+
+#endif
