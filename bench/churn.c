@@ -331,16 +331,17 @@ static const struct pb_variant churn_variants[] = {
 };
 
 static const struct pb_pair_decl churn_pairs[] = {
-    {"spawn/unpinned", "spawn/attr_pinned_same", "op_p50_ns"},
-    {"spawn/unpinned", "spawn/attr_pinned_other", "op_p50_ns"},
-    {"spawn/unpinned", "spawn/self_pinned_same", "op_p50_ns"},
-    {"spawn/unpinned", "spawn/self_pinned_other", "op_p50_ns"},
-    {"spawn/unpinned", "spawn/unpinned_stack64k", "op_p50_ns"},
-    {"spawn/attr_pinned_same", "spawn/attr_pinned_same_stack64k", "op_p50_ns"},
-    {"spawn/unpinned", "pool/unpinned", "op_p50_ns"},
-    {"spawn/attr_pinned_same", "pool/pinned_same", "op_p50_ns"},
-    {"spawn/attr_pinned_other", "pool/pinned_other", "op_p50_ns"},
-    {"pin_call/same_cpu", "pin_call/migrate", "op_p50_ns"},
+    PB_HEADLINE("spawn/unpinned", "spawn/attr_pinned_same", "op_p50_ns"),
+    PB_HEADLINE("spawn/unpinned", "spawn/attr_pinned_other", "op_p50_ns"),
+    PB_HEADLINE("spawn/unpinned", "spawn/self_pinned_same", "op_p50_ns"),
+    PB_HEADLINE("spawn/unpinned", "spawn/self_pinned_other", "op_p50_ns"),
+    PB_PAIR("spawn/unpinned", "spawn/unpinned_stack64k", "op_p50_ns"),
+    PB_PAIR("spawn/attr_pinned_same", "spawn/attr_pinned_same_stack64k", "op_p50_ns"),
+    PB_HEADLINE("spawn/unpinned", "pool/unpinned", "op_p50_ns"),
+    PB_HEADLINE("spawn/attr_pinned_same", "pool/pinned_same", "op_p50_ns"),
+    PB_PAIR("spawn/attr_pinned_other", "pool/pinned_other", "op_p50_ns"),
+    PB_HEADLINE("pin_call/same_cpu", "pin_call/migrate", "op_p50_ns"),
+    PB_CONTROL("spawn/unpinned", "op_p50_ns"),
 };
 
 static const char *const churn_metrics[] = {"first_instruction"};

@@ -276,15 +276,16 @@ static const struct pb_variant ho_variants[] = {
 };
 
 static const struct pb_pair_decl ho_pairs[] = {
-    {"futex/same_cpu", "futex/other_cpu", "op_p50_ns"},
-    {"futex/same_cpu", "futex/unpinned", "op_p50_ns"},
-    {"futex/other_cpu", "spin/other_cpu", "op_p50_ns"},
-    {"futex/other_cpu", "eventfd/other_cpu", "op_p50_ns"},
-    {"futex/other_cpu", "pipe/other_cpu", "op_p50_ns"},
-    {"futex/other_cpu", "futex/unpinned", "op_p50_ns"},
-    {"futex/other_cpu", "futex/other_l3", "op_p50_ns"},
-    {"futex/other_cpu", "futex/other_package", "op_p50_ns"},
-    {"futex/smt_sibling", "futex/same_l3", "op_p50_ns"},
+    PB_HEADLINE("futex/same_cpu", "futex/other_cpu", "op_p50_ns"),
+    PB_PAIR("futex/same_cpu", "futex/unpinned", "op_p50_ns"),
+    PB_PAIR("futex/other_cpu", "spin/other_cpu", "op_p50_ns"),
+    PB_HEADLINE("futex/other_cpu", "eventfd/other_cpu", "op_p50_ns"),
+    PB_HEADLINE("futex/other_cpu", "pipe/other_cpu", "op_p50_ns"),
+    PB_PAIR("futex/other_cpu", "futex/unpinned", "op_p50_ns"),
+    PB_PAIR("futex/other_cpu", "futex/other_l3", "op_p50_ns"),
+    PB_PAIR("futex/other_cpu", "futex/other_package", "op_p50_ns"),
+    PB_PAIR("futex/smt_sibling", "futex/same_l3", "op_p50_ns"),
+    PB_CONTROL("futex/other_cpu", "op_p50_ns"),
 };
 
 static const char *const ho_metrics[] = {"one_way"};

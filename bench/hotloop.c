@@ -252,20 +252,20 @@ static const struct pb_variant hl_variants[] = {
 };
 
 static const struct pb_pair_decl hl_pairs[] = {
-    {"t1/unpinned", "t1/pinned", "real_time_ns"},
-    {"half/unpinned", "half/spread", "real_time_ns"},
-    {"half/unpinned", "half/packed", "real_time_ns"},
-    {"x1/unpinned", "x1/spread", "real_time_ns"},
-    {"x1/unpinned", "x1/packed", "real_time_ns"},
-    {"x1/unpinned", "x1/subset", "real_time_ns"},
-    {"x2/unpinned", "x2/spread", "real_time_ns"},
-    {"x2/unpinned", "x2/packed", "real_time_ns"},
-    {"x4/unpinned", "x4/spread", "real_time_ns"},
-    {"x4/unpinned", "x4/packed", "real_time_ns"},
-    {"x1/unpinned", "x1_unbalanced/unpinned", "real_time_ns"},
-    {"x1_unbalanced/unpinned", "x1_unbalanced/spread", "real_time_ns"},
-    {"x2_unbalanced/unpinned", "x2_unbalanced/spread", "real_time_ns"},
-    {"x4/unpinned", "x4/spread", "chunk_p99_ns"},
+    PB_HEADLINE("t1/unpinned", "t1/pinned", "real_time_ns"),
+    PB_PAIR("half/unpinned", "half/spread", "real_time_ns"),
+    PB_PAIR("half/unpinned", "half/packed", "real_time_ns"),
+    PB_PAIR("x1/unpinned", "x1/spread", "real_time_ns"),
+    PB_PAIR("x1/unpinned", "x1/packed", "real_time_ns"),
+    PB_PAIR("x1/unpinned", "x1/subset", "real_time_ns"),
+    PB_HEADLINE("x2/unpinned", "x2/spread", "real_time_ns"),
+    PB_HEADLINE("x2/unpinned", "x2/packed", "real_time_ns"),
+    PB_PAIR("x4/unpinned", "x4/spread", "real_time_ns"),
+    PB_HEADLINE("x4/unpinned", "x4/packed", "real_time_ns"),
+    PB_PAIR("x1/unpinned", "x1_unbalanced/unpinned", "real_time_ns"),
+    PB_PAIR("x1_unbalanced/unpinned", "x1_unbalanced/spread", "real_time_ns"),
+    PB_PAIR("x2_unbalanced/unpinned", "x2_unbalanced/spread", "real_time_ns"),
+    PB_PAIR("x4/unpinned", "x4/spread", "chunk_p99_ns"),
 };
 
 static const char *const hl_metrics[] = {"chunk", "finish"};

@@ -240,10 +240,10 @@ static const struct pb_variant iso_variants[] = {
 };
 
 static const struct pb_pair_decl iso_pairs[] = {
-    {"housekeeping_idle", "housekeeping_noisy", "interrupted_ns_per_op"},
-    {"housekeeping_noisy", "confined_noisy", "interrupted_ns_per_op"},
-    {"housekeeping_noisy", "isolated_noisy", "interrupted_ns_per_op"},
-    {"housekeeping_idle", "isolated_idle", "interrupted_ns_per_op"},
+    PB_PAIR("housekeeping_idle", "housekeeping_noisy", "interrupted_ns_per_op"),
+    PB_PAIR("housekeeping_noisy", "confined_noisy", "interrupted_ns_per_op"),
+    PB_HEADLINE("housekeeping_noisy", "isolated_noisy", "interrupted_ns_per_op"),
+    PB_PAIR("housekeeping_idle", "isolated_idle", "interrupted_ns_per_op"),
 };
 
 static const char *const iso_metrics[] = {"gap"};

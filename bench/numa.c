@@ -264,8 +264,8 @@ static const struct pb_variant numa_variants[] = {
 };
 
 static const struct pb_pair_decl numa_pairs[] = {
-    {"local_chase", "remote_chase", "op_p50_ns"},
-    {"local_stream", "remote_stream", "bytes_per_s"},
+    PB_HEADLINE("local_chase", "remote_chase", "op_p50_ns"),
+    PB_HEADLINE("local_stream", "remote_stream", "bytes_per_s"),
 };
 
 static const char *const numa_tallies[] = {"bytes_per_op", "loads_per_op"};

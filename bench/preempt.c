@@ -244,12 +244,12 @@ static const struct pb_variant pr_variants[] = {
 };
 
 static const struct pb_pair_decl pr_pairs[] = {
-    {"running/same_cpu", "running/other_cpu", "to_handler_p50_ns"},
-    {"running/other_cpu", "running/unpinned", "to_handler_p50_ns"},
-    {"running/other_cpu", "blocked/other_cpu", "to_handler_p50_ns"},
-    {"running/same_cpu", "blocked/same_cpu", "to_handler_p50_ns"},
-    {"rate_1khz/none", "rate_1khz/signals", "victim_iterations_per_op"},
-    {"rate_10khz/none", "rate_10khz/signals", "victim_iterations_per_op"},
+    PB_HEADLINE("running/same_cpu", "running/other_cpu", "to_handler_p50_ns"),
+    PB_HEADLINE("running/other_cpu", "running/unpinned", "to_handler_p50_ns"),
+    PB_PAIR("running/other_cpu", "blocked/other_cpu", "to_handler_p50_ns"),
+    PB_PAIR("running/same_cpu", "blocked/same_cpu", "to_handler_p50_ns"),
+    PB_PAIR("rate_1khz/none", "rate_1khz/signals", "victim_iterations_per_op"),
+    PB_PAIR("rate_10khz/none", "rate_10khz/signals", "victim_iterations_per_op"),
 };
 
 static const char *const pr_metrics[] = {"send_syscall", "to_handler", "resume"};

@@ -311,14 +311,14 @@ static const struct pb_variant ser_variants[] = {
 };
 
 static const struct pb_pair_decl ser_pairs[] = {
-    {"atomic/unpinned", "mutex/unpinned", "real_time_ns"},
-    {"atomic/unpinned", "spinlock/unpinned", "real_time_ns"},
-    {"atomic/unpinned", "owner/unpinned_producers", "real_time_ns"},
-    {"atomic/unpinned", "pin_per_call/atomic", "real_time_ns"},
-    {"atomic/unpinned", "atomic/pinned", "real_time_ns"},
-    {"mutex/unpinned", "mutex/pinned", "real_time_ns"},
-    {"spinlock/unpinned", "spinlock/pinned", "real_time_ns"},
-    {"owner/unpinned_producers", "owner/pinned_producers", "real_time_ns"},
+    PB_HEADLINE("atomic/unpinned", "mutex/unpinned", "real_time_ns"),
+    PB_PAIR("atomic/unpinned", "spinlock/unpinned", "real_time_ns"),
+    PB_HEADLINE("atomic/unpinned", "owner/unpinned_producers", "real_time_ns"),
+    PB_HEADLINE("atomic/unpinned", "pin_per_call/atomic", "real_time_ns"),
+    PB_HEADLINE("atomic/unpinned", "atomic/pinned", "real_time_ns"),
+    PB_PAIR("mutex/unpinned", "mutex/pinned", "real_time_ns"),
+    PB_PAIR("spinlock/unpinned", "spinlock/pinned", "real_time_ns"),
+    PB_HEADLINE("owner/unpinned_producers", "owner/pinned_producers", "real_time_ns"),
 };
 
 static const char *const ser_tallies[] = {"increments_per_op"};

@@ -2,10 +2,13 @@
  * what this box measured. The table of claims lives with the experiments (bench/claims.c: it
  * names variants); this module only evaluates a claim against a results folder.
  *
- * A claim holds when the measured 95 % CI overlaps the quoted range; a point figure ("20x")
- * counts as a range of half to twice itself, since quoted figures are orders of magnitude, not
- * measurements; "< 100 ns" holds when the CI reaches below 100. A claim whose variants did not
- * run here says so, with the reason. */
+ * A claim holds only when the measured 95 % CI lies inside the quoted range, does not hold when
+ * they do not overlap, and is inconclusive otherwise (with the blocks estimated to decide); a
+ * point figure ("20x") counts as a range of half to twice itself, since quoted figures are
+ * orders of magnitude, not measurements; "< 100 ns" is the range below 100. Ratios and
+ * differences come from the declared pair's paired blocks, single values from the variant's
+ * blocks (order-statistic CI of the median). A claim whose variants did not run here says so,
+ * with the reason. */
 #ifndef PB_COSTMODEL_H
 #define PB_COSTMODEL_H
 
@@ -30,11 +33,15 @@ struct pb_claim {
     enum pb_claim_how how;
     const char *variant, *baseline, *metric;
     double scale; /* VALUE, DIFF: metric x scale is in `unit` */
+    /* What pinbench measures for it: NULL when it is the claimed operation itself, else the
+     * OS-level analog it measures and how that differs from the claimed operation. */
+    const char *analog;
 };
 
 struct pb_claim_result {
     double value, ci_lo, ci_hi; /* in the claim's unit; NAN when not measured */
-    char verdict[24];           /* "holds", "does not hold", "not measured", "no test" */
+    char verdict[24]; /* "holds", "does not hold", "inconclusive", "not measured", "no test" */
+    size_t n;         /* blocks (VALUE) or main quartets (pairs) behind the CI */
     char from[200];             /* the variants and metric it came from */
     char note[300];             /* higher/lower than quoted, or why not measured */
 };

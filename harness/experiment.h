@@ -95,7 +95,18 @@ struct pb_pair_decl {
     const char *baseline;
     const char *variant;
     const char *metric;
+    /* Headline pairs get the run's time first (they reach the precision target before the
+     * others get more than their minimum); every pair a claim reads is one. */
+    bool headline;
+    /* An A/A control: baseline and variant name the same variant, which then runs under a
+     * second name as well (see PB_TWIN_SUFFIX): the run's check of its own statistics, whose
+     * CI should cover 1 in 95 % of runs. */
+    bool control;
 };
+
+#define PB_PAIR(baseline, variant, metric) {baseline, variant, metric, false, false}
+#define PB_HEADLINE(baseline, variant, metric) {baseline, variant, metric, true, false}
+#define PB_CONTROL(variant, metric) {variant, variant, metric, false, true}
 
 struct pb_family {
     const char *name;

@@ -3,6 +3,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -64,6 +66,24 @@ template <typename R> constexpr bool has_skipped(long)
 constexpr bool kMinTimeHasUnits = has_skipped<benchmark::BenchmarkReporter::Run>(0);
 
 std::string g_format = "console";
+
+// The benchmarks pinbench registered; Google Benchmark holds only the one a block runs.
+struct Reg {
+    std::string name;
+    pb_gb_fn fn;
+    void *user;
+    pb_gb_opts opts;
+    std::vector<int64_t> args;
+    std::vector<benchmark::BenchmarkReporter::Run> runs; // the reported blocks
+};
+std::vector<Reg> g_regs;
+
+// Flags the block scheduler owns: read here, kept from Google Benchmark, which would otherwise
+// repeat every block or overwrite its output file once per block.
+std::string g_out_path, g_out_format = "json";
+// The console shows each benchmark's aggregates unless asked for every block: a run has
+// thousands of blocks.
+bool g_report_aggregates_only = false, g_display_aggregates_only = true;
 std::vector<std::pair<std::string, std::string>> g_context; // added to reports lazily
 
 void flush_context()
@@ -80,76 +100,97 @@ bool g_tabular = false;
 class TeeReporter : public benchmark::BenchmarkReporter
 {
   public:
-    TeeReporter(benchmark::BenchmarkReporter *display, benchmark::BenchmarkReporter *file,
-                pb_gb_report_fn cb, void *user)
-        : display_(display), file_(file), cb_(cb), user_(user)
+    TeeReporter(benchmark::BenchmarkReporter *display, pb_gb_report_fn cb, void *user)
+        : display_(display), cb_(cb), user_(user)
     {
     }
     bool ReportContext(const Context &c) override
     {
+        // Each block is a run of Google Benchmark's own; the display shows one banner, with
+        // the name column as wide as the longest benchmark's name.
+        if (have_context_)
+            return true;
+        have_context_ = true;
+        context_.reset(new Context(c));
+        size_t width = c.name_field_width;
+        for (const Reg &r : g_regs)
+            width = std::max(width, r.name.size() + std::strlen("/manual_time_median"));
+        context_->name_field_width = width;
         // The console shows Google Benchmark's short banner; the environment (60-odd entries)
         // goes into the JSON, where tools read it, rather than in front of every run's table.
-        if (g_format == "json")
-            flush_context();
-        bool ok = display_->ReportContext(c);
+        // (the json display is written whole at the end, like the file)
         flush_context();
-        if (file_)
-            ok = file_->ReportContext(c) && ok;
-        return ok;
+        return g_format == "json" ? true : display_->ReportContext(*context_);
     }
     void ReportRuns(const std::vector<Run> &runs) override
     {
-        // The harness hears of the runs first, so a progress line it drew is cleared before
-        // the display prints.
-        if (cb_)
-            Forward(runs);
-        display_->ReportRuns(runs);
-        if (file_)
-            file_->ReportRuns(runs);
-    }
-    void Forward(const std::vector<Run> &runs)
-    {
-        for (const Run &r : runs) {
-            std::vector<std::string> names;
-            std::vector<const char *> name_ptrs;
-            std::vector<double> values;
-            for (const auto &kv : r.counters) {
-                names.push_back(kv.first);
-                values.push_back(kv.second.value);
-            }
-            for (const auto &n : names)
-                name_ptrs.push_back(n.c_str());
-            std::string name = r.benchmark_name();
-            pb_gb_report out{};
-            out.name = name.c_str();
-            out.aggregate = r.run_type == Run::RT_Aggregate;
-            out.aggregate_name = r.aggregate_name.c_str();
-            out.repetition_index = out.aggregate ? -1 : r.repetition_index;
-            out.repetitions = r.repetitions;
-            std::string message = run_message(r, 0);
-            out.error = run_failed(r, 0);
-            out.error_message = message.c_str();
-            out.iterations = static_cast<uint64_t>(r.iterations);
-            double to_ns = 1e9 / benchmark::GetTimeUnitMultiplier(r.time_unit);
-            out.real_time_ns = r.GetAdjustedRealTime() * to_ns;
-            out.cpu_time_ns = r.GetAdjustedCPUTime() * to_ns;
-            out.n_counters = values.size();
-            out.counter_names = name_ptrs.data();
-            out.counter_values = values.data();
-            cb_(&out, user_);
+        for (const Run &in : runs) {
+            if (in.run_type == Run::RT_Aggregate || !current_)
+                continue; // one repetition per block: none are made
+            Run r = in;
+            // a block runs a fixed iteration count; its name stays the benchmark's own
+            r.run_name.iterations.clear();
+            r.run_name.repetitions.clear();
+            r.family_index = static_cast<int64_t>(current_ - g_regs.data());
+            r.per_family_instance_index = 0;
+            r.repetition_index = static_cast<int64_t>(current_->runs.size());
+            r.repetitions = 0;
+            last_iterations_ = r.iterations;
+            last_error_ = run_failed(r, 0);
+            if (!reporting_)
+                continue;
+            // the harness hears of the run first, so a progress line it drew is cleared
+            // before the display prints
+            if (cb_)
+                Forward(r);
+            current_->runs.push_back(r);
+            if (g_format != "json" && !g_display_aggregates_only && !g_report_aggregates_only)
+                display_->ReportRuns(std::vector<Run>{r});
         }
+    }
+    void Forward(const Run &r)
+    {
+        std::vector<std::string> names;
+        std::vector<const char *> name_ptrs;
+        std::vector<double> values;
+        for (const auto &kv : r.counters) {
+            names.push_back(kv.first);
+            values.push_back(kv.second.value);
+        }
+        for (const auto &n : names)
+            name_ptrs.push_back(n.c_str());
+        std::string name = r.benchmark_name();
+        pb_gb_report out{};
+        out.name = name.c_str();
+        out.aggregate = false;
+        out.aggregate_name = "";
+        out.repetition_index = r.repetition_index;
+        out.repetitions = 0;
+        std::string message = run_message(r, 0);
+        out.error = run_failed(r, 0);
+        out.error_message = message.c_str();
+        out.iterations = static_cast<uint64_t>(r.iterations);
+        double to_ns = 1e9 / benchmark::GetTimeUnitMultiplier(r.time_unit);
+        out.real_time_ns = r.GetAdjustedRealTime() * to_ns;
+        out.cpu_time_ns = r.GetAdjustedCPUTime() * to_ns;
+        out.n_counters = values.size();
+        out.counter_names = name_ptrs.data();
+        out.counter_values = values.data();
+        cb_(&out, user_);
     }
     void Finalize() override
     {
-        display_->Finalize();
-        if (file_)
-            file_->Finalize();
     }
 
-  private:
-    benchmark::BenchmarkReporter *display_, *file_;
+    benchmark::BenchmarkReporter *display_;
     pb_gb_report_fn cb_;
     void *user_;
+    Reg *current_ = nullptr;
+    bool reporting_ = false;
+    bool have_context_ = false;
+    std::unique_ptr<Context> context_;
+    int64_t last_iterations_ = 0;
+    bool last_error_ = false;
 };
 
 bool starts_with(const char *s, const char *p)
@@ -174,20 +215,17 @@ int pb_gb_register(const char *name, pb_gb_fn fn, void *user, const struct pb_gb
 {
     if (!name || !*name || !fn)
         return pb_errf("pb_gb_register: a benchmark needs a name and a function");
-    auto *b = benchmark::RegisterBenchmark(
-        name, [fn, user](benchmark::State &st) { fn(reinterpret_cast<pb_gb_state *>(&st), user); });
-    if (opts) {
-        if (opts->manual_time)
-            b->UseManualTime();
-        if (opts->iterations > 0)
-            b->Iterations(opts->iterations);
-        if (opts->n_args) {
-            std::vector<int64_t> args(opts->args, opts->args + opts->n_args);
-            b->Args(args);
-        }
-    }
-    b->Unit(benchmark::kNanosecond);
-    return 0;
+    Reg r;
+    r.name = name;
+    r.fn = fn;
+    r.user = user;
+    r.opts = opts ? *opts : pb_gb_opts{};
+    if (opts && opts->n_args)
+        r.args.assign(opts->args, opts->args + opts->n_args);
+    r.opts.args = nullptr; // kept in r.args
+    r.opts.n_args = 0;
+    g_regs.push_back(std::move(r));
+    return static_cast<int>(g_regs.size() - 1);
 }
 
 bool pb_gb_keep_running_batch(pb_gb_state *st, uint64_t n)
@@ -240,16 +278,42 @@ void pb_gb_add_context(const char *key, const char *value)
 int pb_gb_init(int *argc, char **argv)
 {
     // The display reporter is ours (it must also feed the harness), so the flags that choose it
-    // are read here as well as by Google Benchmark.
+    // are read here as well as by Google Benchmark; those the block scheduler owns are read
+    // here and kept from it.
+    int kept = 1;
     for (int i = 1; i < *argc; i++) {
         const char *a = argv[i];
+        bool own = false;
         if (starts_with(a, "--benchmark_format="))
             g_format = a + std::strlen("--benchmark_format=");
         else if (starts_with(a, "--benchmark_color="))
             g_color = std::strcmp(a + 18, "false") != 0 && std::strcmp(a + 18, "0") != 0;
         else if (starts_with(a, "--benchmark_counters_tabular="))
             g_tabular = std::strcmp(a + 29, "true") == 0 || std::strcmp(a + 29, "1") == 0;
+        if (starts_with(a, "--benchmark_out=")) {
+            g_out_path = a + std::strlen("--benchmark_out=");
+            own = true;
+        } else if (starts_with(a, "--benchmark_out_format=")) {
+            g_out_format = a + std::strlen("--benchmark_out_format=");
+            own = true;
+        } else if (starts_with(a, "--benchmark_report_aggregates_only=")) {
+            const char *v = a + std::strlen("--benchmark_report_aggregates_only=");
+            g_report_aggregates_only = !std::strcmp(v, "true") || !std::strcmp(v, "1");
+            own = true;
+        } else if (starts_with(a, "--benchmark_display_aggregates_only=")) {
+            const char *v = a + std::strlen("--benchmark_display_aggregates_only=");
+            g_display_aggregates_only = !std::strcmp(v, "true") || !std::strcmp(v, "1");
+            own = true;
+        } else if (starts_with(a, "--benchmark_repetitions=") ||
+                   starts_with(a, "--benchmark_enable_random_interleaving=") ||
+                   starts_with(a, "--benchmark_filter=")) {
+            own = true; // the scheduler decides blocks, order and selection
+        }
+        if (!own)
+            argv[kept++] = argv[i];
     }
+    *argc = kept;
+    argv[kept] = nullptr;
     if (g_format != "console" && g_format != "json" && g_format != "csv")
         return pb_errf("--benchmark_format=%s: expected console, json or csv", g_format.c_str());
     benchmark::Initialize(argc, argv);
@@ -268,48 +332,215 @@ bool pb_gb_min_time_has_units(void)
     return kMinTimeHasUnits;
 }
 
-long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user)
+namespace
 {
-    std::unique_ptr<benchmark::BenchmarkReporter> display;
-    std::ostringstream display_json, file_json;
-    if (g_format == "json") {
-        display.reset(new benchmark::JSONReporter);
-        display->SetOutputStream(&display_json);
-    } else if (g_format == "csv") {
+std::unique_ptr<benchmark::BenchmarkReporter> g_display;
+std::ostringstream g_display_json;
+std::unique_ptr<TeeReporter> g_tee;
+
+benchmark::BenchmarkReporter *make_reporter(const std::string &format, bool console_color)
+{
+    if (format == "json")
+        return new benchmark::JSONReporter;
+    if (format == "csv") {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-        display.reset(new benchmark::CSVReporter);
+        return new benchmark::CSVReporter;
 #pragma GCC diagnostic pop
+    }
+    int o = benchmark::ConsoleReporter::OO_None;
+    if (console_color)
+        o |= benchmark::ConsoleReporter::OO_Color;
+    if (g_tabular)
+        o |= benchmark::ConsoleReporter::OO_Tabular;
+    return new benchmark::ConsoleReporter(static_cast<benchmark::ConsoleReporter::OutputOptions>(o));
+}
+
+using Run = benchmark::BenchmarkReporter::Run;
+
+double stat_of(std::vector<double> v, const char *what)
+{
+    size_t n = v.size();
+    double mean = 0;
+    for (double x : v)
+        mean += x;
+    mean /= static_cast<double>(n);
+    if (!std::strcmp(what, "mean"))
+        return mean;
+    if (!std::strcmp(what, "median")) {
+        std::sort(v.begin(), v.end());
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+    double ss = 0;
+    for (double x : v)
+        ss += (x - mean) * (x - mean);
+    double sd = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0;
+    if (!std::strcmp(what, "stddev"))
+        return sd;
+    return mean != 0 ? sd / mean : NAN; // cv
+}
+
+// Google Benchmark's aggregates (mean, median, stddev, cv) over a benchmark's blocks, in its
+// own representation: iterations = the number of blocks, times scaled to read per iteration.
+std::vector<Run> aggregates(const std::vector<Run> &runs)
+{
+    std::vector<const Run *> ok;
+    for (const Run &r : runs)
+        if (!run_failed(r, 0) && r.iterations > 0)
+            ok.push_back(&r);
+    std::vector<Run> out;
+    if (ok.size() < 2)
+        return out;
+    static const char *const names[] = {"mean", "median", "stddev", "cv"};
+    for (const char *name : names) {
+        Run a = *ok.front();
+        a.run_type = Run::RT_Aggregate;
+        a.aggregate_name = name;
+        a.repetition_index = -1;
+        a.report_label = ok.front()->report_label;
+        bool pct = !std::strcmp(name, "cv");
+        a.aggregate_unit = pct ? benchmark::kPercentage : benchmark::kTime;
+        a.iterations = static_cast<benchmark::IterationCount>(ok.size());
+        std::vector<double> rt, ct;
+        for (const Run *r : ok) {
+            rt.push_back(r->real_accumulated_time / static_cast<double>(r->iterations));
+            ct.push_back(r->cpu_accumulated_time / static_cast<double>(r->iterations));
+        }
+        double scale = pct ? 1.0 : static_cast<double>(ok.size());
+        a.real_accumulated_time = stat_of(rt, name) * scale;
+        a.cpu_accumulated_time = stat_of(ct, name) * scale;
+        a.counters.clear();
+        for (const auto &kv : ok.front()->counters) {
+            std::vector<double> v;
+            for (const Run *r : ok) {
+                auto it = r->counters.find(kv.first);
+                if (it != r->counters.end())
+                    v.push_back(it->second.value);
+            }
+            if (v.size() == ok.size())
+                a.counters[kv.first] = benchmark::Counter(stat_of(v, name), kv.second.flags);
+        }
+        out.push_back(a);
+    }
+    return out;
+}
+
+// Writes every benchmark's blocks (unless aggregates only) and aggregates through `rep`.
+void report_all(benchmark::BenchmarkReporter *rep, const benchmark::BenchmarkReporter::Context &c,
+                bool aggregates_only)
+{
+    rep->ReportContext(c);
+    for (Reg &g : g_regs) {
+        if (g.runs.empty())
+            continue;
+        std::vector<Run> all;
+        if (!aggregates_only)
+            all = g.runs;
+        for (Run &r : all)
+            r.repetitions = static_cast<int64_t>(g.runs.size());
+        std::vector<Run> agg = aggregates(g.runs);
+        for (Run &r : agg)
+            r.repetitions = static_cast<int64_t>(g.runs.size());
+        all.insert(all.end(), agg.begin(), agg.end());
+        if (!all.empty())
+            rep->ReportRuns(all);
+    }
+    rep->Finalize();
+}
+
+int write_report_file(const std::string &path, const std::string &format,
+                      const benchmark::BenchmarkReporter::Context &c, bool aggregates_only)
+{
+    std::unique_ptr<benchmark::BenchmarkReporter> rep(make_reporter(format, false));
+    std::ostringstream text;
+    rep->SetOutputStream(&text);
+    rep->SetErrorStream(&text);
+    report_all(rep.get(), c, aggregates_only);
+    std::ofstream out(path);
+    if (!out)
+        return pb_errf("cannot open %s for writing", path.c_str());
+    if (format == "json")
+        write_strict_json(text.str(), out);
+    else
+        out << text.str();
+    out.flush();
+    if (!out)
+        return pb_errf("write error on %s", path.c_str());
+    return 0;
+}
+} // namespace
+
+int pb_gb_run_begin(pb_gb_report_fn cb, void *user)
+{
+    g_display.reset(make_reporter(g_format, g_color && isatty(STDOUT_FILENO)));
+    g_tee.reset(new TeeReporter(g_display.get(), cb, user));
+    return 0;
+}
+
+int64_t pb_gb_run_block(int index, uint64_t iterations, bool report, bool *error)
+{
+    *error = false;
+    if (!g_tee || index < 0 || static_cast<size_t>(index) >= g_regs.size())
+        return pb_errf("pb_gb_run_block: no benchmark %d", index);
+    Reg &g = g_regs[static_cast<size_t>(index)];
+    benchmark::ClearRegisteredBenchmarks();
+    pb_gb_fn fn = g.fn;
+    void *user = g.user;
+    auto *b = benchmark::RegisterBenchmark(g.name.c_str(), [fn, user](benchmark::State &st) {
+        fn(reinterpret_cast<pb_gb_state *>(&st), user);
+    });
+    if (g.opts.manual_time)
+        b->UseManualTime();
+    if (!g.args.empty())
+        b->Args(g.args);
+    if (iterations > 0)
+        b->Iterations(static_cast<benchmark::IterationCount>(iterations));
+    else if (g.opts.iterations > 0)
+        b->Iterations(g.opts.iterations);
+    b->Unit(benchmark::kNanosecond);
+    g_tee->current_ = &g;
+    g_tee->reporting_ = report;
+    g_tee->last_iterations_ = 0;
+    g_tee->last_error_ = false;
+    size_t n = benchmark::RunSpecifiedBenchmarks(g_tee.get(), std::string("."));
+    g_tee->current_ = nullptr;
+    *error = g_tee->last_error_;
+    if (n == 0)
+        return pb_errf("%s did not run", g.name.c_str());
+    return g_tee->last_iterations_;
+}
+
+int pb_gb_run_end(const char *json_path)
+{
+    if (!g_tee)
+        return pb_errf("pb_gb_run_end: no run began");
+    if (!g_tee->context_)
+        return pb_errf("pb_gb_run_end: no block ran");
+    const benchmark::BenchmarkReporter::Context &c = *g_tee->context_;
+    // the display: the aggregates (the blocks were shown as they ran), or everything for json
+    if (g_format == "json") {
+        std::unique_ptr<benchmark::BenchmarkReporter> rep(make_reporter("json", false));
+        rep->SetOutputStream(&g_display_json);
+        report_all(rep.get(), c, g_report_aggregates_only);
+        write_strict_json(g_display_json.str(), std::cout);
     } else {
-        int o = benchmark::ConsoleReporter::OO_None;
-        if (g_color && isatty(STDOUT_FILENO))
-            o |= benchmark::ConsoleReporter::OO_Color;
-        if (g_tabular)
-            o |= benchmark::ConsoleReporter::OO_Tabular;
-        display.reset(new benchmark::ConsoleReporter(
-            static_cast<benchmark::ConsoleReporter::OutputOptions>(o)));
+        for (Reg &g : g_regs) {
+            std::vector<Run> agg = aggregates(g.runs);
+            for (Run &r : agg)
+                r.repetitions = static_cast<int64_t>(g.runs.size());
+            if (!agg.empty())
+                g_display->ReportRuns(agg);
+        }
+        g_display->Finalize();
     }
-    std::ofstream json_out;
-    std::unique_ptr<benchmark::JSONReporter> file;
-    if (json_path) {
-        json_out.open(json_path);
-        if (!json_out)
-            return pb_errf("cannot open %s for writing", json_path);
-        file.reset(new benchmark::JSONReporter);
-        file->SetOutputStream(&file_json);
-    }
-    TeeReporter tee(display.get(), file.get(), cb, user);
-    size_t n = benchmark::RunSpecifiedBenchmarks(&tee);
-    if (g_format == "json")
-        write_strict_json(display_json.str(), std::cout);
     std::cout.flush();
-    if (json_path) {
-        write_strict_json(file_json.str(), json_out);
-        json_out.flush();
-        if (!json_out)
-            return pb_errf("write error on %s", json_path);
-    }
-    return static_cast<long>(n);
+    int rc = 0;
+    if (json_path && write_report_file(json_path, "json", c, false) < 0)
+        rc = -1;
+    if (rc == 0 && !g_out_path.empty() &&
+        write_report_file(g_out_path, g_out_format, c, g_report_aggregates_only) < 0)
+        rc = -1;
+    return rc;
 }
 
 bool pb_gb_stdout_ok(void)

@@ -33,7 +33,8 @@ enum {
     PB_GB_COUNTER_AVG_ITERATIONS = 2, /* value / iterations */
 };
 
-/* Registers `fn` under `name`. Returns 0, or -1 with pb_err() if name or fn is missing. */
+/* Registers `fn` under `name`. Returns its index (>= 0) for pb_gb_run_block, or -1 with
+ * pb_err() if name or fn is missing. */
 int pb_gb_register(const char *name, pb_gb_fn fn, void *user, const struct pb_gb_opts *opts);
 
 /* The batched loop: true while another batch of n iterations should run. */
@@ -72,10 +73,23 @@ typedef void (*pb_gb_report_fn)(const struct pb_gb_report *run, void *user);
 /* Consumes Google Benchmark's flags from argv. Returns 0, or -1 with pb_err() naming the first
  * argument neither Google Benchmark nor pinbench understands. */
 int pb_gb_init(int *argc, char **argv);
-/* Runs the registered benchmarks that the filter selects. The display follows
- * --benchmark_format; Google Benchmark's JSON is also written to json_path (if not NULL).
- * Every run is passed to cb. Returns the number of benchmarks run, or -1 with pb_err(). */
-long pb_gb_run(const char *json_path, pb_gb_report_fn cb, void *user);
+/* Blocks. pinbench's scheduler decides what runs when (paired blocks, see pairs.h); Google
+ * Benchmark runs each block: one repetition of one benchmark, its display and its JSON schema.
+ * The flags that would fight the scheduler (--benchmark_repetitions, _enable_random_interleaving,
+ * _filter) are kept from Google Benchmark (pb_gb_init reads them out), and the output file
+ * flags are served at the end, once, instead of once per block.
+ *
+ * pb_gb_run_begin sets up the display; every reported block is passed to cb. */
+int pb_gb_run_begin(pb_gb_report_fn cb, void *user);
+/* Runs benchmark `index` once: exactly `iterations` iterations, or (0) as many as
+ * --benchmark_min_time asks, Google Benchmark's own choice. A block with report == false (a
+ * calibration) is neither shown nor kept nor passed to the callback. Returns the iterations run
+ * (*error set if the run failed), or -1 with pb_err(). */
+int64_t pb_gb_run_block(int index, uint64_t iterations, bool report, bool *error);
+/* Shows the aggregates (mean, median, stddev, cv over each benchmark's blocks), writes the JSON
+ * of every block and aggregate to json_path (if not NULL) and to --benchmark_out. 0, or -1 with
+ * pb_err(). */
+int pb_gb_run_end(const char *json_path);
 /* True if the display writes machine-readable output (json/csv) to stdout. */
 bool pb_gb_display_is_machine_readable(void);
 void pb_gb_shutdown(void);

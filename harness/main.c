@@ -16,6 +16,7 @@
 #include "rset.h"
 #include "results.h"
 #include "runner.h"
+#include "schedule.h"
 #include "selfbench.h"
 #include "topo.h"
 #include "util.h"
@@ -37,16 +38,17 @@
 
 struct profile {
     const char *name;
-    int repetitions;
-    double min_time_s;
+    int repetitions; /* blocks per side at least */
+    double min_time_s; /* one block */
+    double budget_s;   /* measuring time */
     const char *what;
 };
 
 static const struct profile profiles[] = {
-    {"quick", 3, 0.01, "3 repetitions x 0.01 s: smoke runs and tests, not for conclusions"},
-    {"ci", 6, 0.05, "6 repetitions x 0.05 s: the regression gate (make ci-bench), ~1 min"},
-    {"default", 8, 0.1, "8 repetitions x 0.1 s: under three minutes on 2 CPUs"},
-    {"full", 20, 0.5, "20 repetitions x 0.5 s: tighter CIs; several times longer"},
+    {"quick", 2, 0.005, 10, "blocks of 5 ms, 10 s budget: smoke runs and tests, not conclusions"},
+    {"ci", 4, 0.01, 45, "blocks of 10 ms, 45 s budget: the regression gate (make ci-bench)"},
+    {"default", 4, 0.01, 120, "blocks of 10 ms, 120 s budget: under three minutes on 2 CPUs"},
+    {"full", 8, 0.05, 900, "blocks of 50 ms, 900 s budget: long calls and the full sweeps"},
 };
 
 static void main_on_stop(int signo)
@@ -110,18 +112,23 @@ static void help_run(FILE *f)
 {
     fprintf(f, "usage: pinbench run [options] [--benchmark_* flags]\n"
                "\n"
-               "Runs the selected variants, interleaving repetitions, and writes\n"
+               "Runs the selected variants in blocks: every declared pair as paired blocks\n"
+               "(baseline, variant, variant, baseline) until its CI reaches --precision or its\n"
+               "share of --budget is spent (headline pairs first); others their minimum. Writes\n"
                "<out>/<host>/<UTC stamp>[-label]/ with gbench.json, summary.json, env.json, hist/\n"
                "and plots/. The last line printed is 'results: <folder>'.\n"
                "\n"
                "options:\n"
                "  --cpus=LIST        CPUs to use, e.g. 0-3,8 (must be allowed to this process);\n"
                "                     the first is the home CPU, pinned variants run there\n"
-               "  --profile=NAME     quick | ci | default | full (repetitions x min time):\n");
+               "  --profile=NAME     quick | ci | default | full (block time, budget):\n");
     for (size_t i = 0; i < PB_ARRAY_LEN(profiles); i++)
         fprintf(f, "                       %-8s %s\n", profiles[i].name, profiles[i].what);
     fprintf(
         f,
+        "  --precision=PCT    CI half-width target of each pair's ratio (default 5)\n"
+        "  --budget=SECONDS   measuring time of the run (default: the profile's); pairs\n"
+        "                     that need more stop there, saying how long they would need\n"
         "  --out=DIR          results root (default: results)\n"
         "  --label=NAME       appended to the folder name ([A-Za-z0-9._-], up to 64)\n"
         "  --clock=auto|monotonic  timestamp source; monotonic forces clock_gettime\n"
@@ -134,9 +141,11 @@ static void help_run(FILE *f)
         "  -h, --help         this text\n"
         "\n"
         "Google Benchmark's flags pass through and override the profile, e.g.\n"
-        "  --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_min_time=SECONDS\n"
-        "  (with Google Benchmark 1.8+ also --benchmark_min_time=0.5s or =100x)\n"
-        "  --benchmark_enable_random_interleaving=true|false  --benchmark_format=console|json|csv\n"
+        "  --benchmark_filter=REGEX  --benchmark_min_time=SECONDS (one block's time)\n"
+        "  --benchmark_repetitions=N (the fewest blocks per side; a pair runs at least 6\n"
+        "  quartets)  --benchmark_format=console|json|csv  --benchmark_out=FILE\n"
+        "  --benchmark_enable_random_interleaving is accepted and has no effect: the\n"
+        "  blocks are interleaved by design.\n"
         "With json or csv format, stdout carries only Google Benchmark's output and\n"
         "pinbench's own lines go to stderr.\n");
 }
@@ -169,6 +178,7 @@ static void help_env(FILE *f)
 /* Options shared by the subcommands. */
 struct opts {
     const char *cpus, *profile, *out, *label, *clock, *topology, *counters;
+    double precision_pct, budget_s; /* run: CI half-width target; measuring time, 0: profile's */
     bool json, check, help;
     double watchdog_s; /* run: per-call limit, 0 off */
     int gb_argc;
@@ -180,6 +190,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
     memset(o, 0, sizeof *o);
     o->profile = "default";
     o->watchdog_s = 60;
+    o->precision_pct = PB_PAIRS_PRECISION_PCT;
     o->out = "results";
     o->clock = "auto";
     o->gb_argv = pb_xcalloc((size_t)argc + 8, sizeof(char *), "arguments");
@@ -201,7 +212,13 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
             o->label = v;
         else if (is_run && pb_opt_value(a, "--clock", &v))
             o->clock = v;
-        else if (is_run && pb_opt_value(a, "--watchdog", &v)) {
+        else if (is_run && pb_opt_value(a, "--precision", &v)) {
+            if (pb_parse_double(v, 0.1, 100, "--precision (percent)", &o->precision_pct) < 0)
+                return pb_usage_error("%s", pb_err());
+        } else if (is_run && pb_opt_value(a, "--budget", &v)) {
+            if (pb_parse_double(v, 1, 86400, "--budget (seconds)", &o->budget_s) < 0)
+                return pb_usage_error("%s", pb_err());
+        } else if (is_run && pb_opt_value(a, "--watchdog", &v)) {
             if (pb_parse_double(v, 0, 86400, "--watchdog", &o->watchdog_s) < 0)
                 return pb_usage_error("%s", pb_err());
         } else if (is_env && !strcmp(a, "--json"))
@@ -214,7 +231,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
             o->gb_argv[o->gb_argc++] = argv[i];
         else if (!strcmp(a, "--cpus") || !strcmp(a, "--profile") || !strcmp(a, "--out") ||
                  !strcmp(a, "--label") || !strcmp(a, "--clock") || !strcmp(a, "--topology") ||
-                 !strcmp(a, "--counters") || !strcmp(a, "--watchdog"))
+                 !strcmp(a, "--counters") || !strcmp(a, "--watchdog") ||
+                 !strcmp(a, "--precision") || !strcmp(a, "--budget"))
             return pb_usage_error("%s needs a value: %s=VALUE", a, a);
         else
             return pb_usage_error("%s: unknown option %s (see 'pinbench %s --help')", cmd,
@@ -564,17 +582,15 @@ static int cmd_run(int argc, char **argv, struct opts *o)
                     "(budget 1.25x): %.1f ns per sample",
                     ov.sample_path_ratio, ov.sample_path_ns);
 
-    /* Profile flags first, the user's after them: Google Benchmark keeps the last value. */
-    char f_reps[64], f_min[64];
-    snprintf(f_reps, sizeof f_reps, "--benchmark_repetitions=%d", prof->repetitions);
+    /* Profile flags first, the user's after them: Google Benchmark keeps the last value. The
+     * min time sizes one block. */
+    char f_min[64];
     snprintf(f_min, sizeof f_min, "--benchmark_min_time=%g%s", prof->min_time_s,
              pb_gb_min_time_has_units() ? "s" : "");
     char **gb = pb_xcalloc((size_t)o->gb_argc + 8, sizeof(char *), "arguments");
     int gbc = 0;
     gb[gbc++] = o->gb_argv[0];
-    gb[gbc++] = f_reps;
     gb[gbc++] = f_min;
-    gb[gbc++] = "--benchmark_enable_random_interleaving=true";
     for (int i = 1; i < o->gb_argc; i++)
         gb[gbc++] = o->gb_argv[i];
     gb[gbc] = NULL;
@@ -636,10 +652,19 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     for (size_t i = 0; i < R.n; i++)
         if (R.vr[i].skip_reason[0] && !R.vr[i].deselected)
             fprintf(out, "skip: %s: %s\n", R.vr[i].name, R.vr[i].skip_reason);
+    struct pb_sched S;
+    pb_sched_prepare(&S, &R);
+    struct pb_sched_opts so = {o->precision_pct, o->budget_s > 0 ? o->budget_s : prof->budget_s,
+                               min_time > 0 ? min_time : prof->min_time_s, (unsigned)reps};
+    size_t n_headline = 0;
+    for (size_t i = 0; i < S.n_pairs; i++)
+        n_headline += S.pairs[i].decl->headline;
     fprintf(out,
-            "pinbench: %zu variants x %llu repetitions x %s, interleaved, on CPUs %s "
-            "(home %d, other %s); profile %s\n",
-            runnable, (unsigned long long)reps, min_time_desc, list, R.home_cpu, other, prof->name);
+            "pinbench: %zu variants, %zu pairs (%zu headline) in paired blocks of %s until +-%g %% "
+            "or a %g s budget, at least %llu blocks a side, on CPUs %s (home %d, other %s); "
+            "profile %s\n",
+            runnable, S.n_pairs, n_headline, min_time_desc, so.precision_pct, so.budget_s,
+            (unsigned long long)reps, list, R.home_cpu, other, prof->name);
     for (size_t i = 0; i < env.n_warnings; i++)
         fprintf(out, "warning: %s\n", env.warnings[i]);
     fflush(out);
@@ -657,7 +682,10 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    long n_run = pb_gb_run(json_path, pb_runner_on_report, &R);
+    pb_gb_run_begin(pb_runner_on_report, &R);
+    long n_run = pb_sched_run(&S, &R, &so);
+    if (pb_gb_run_end(json_path) < 0 && n_run >= 0)
+        n_run = -1;
     free(json_path);
     int stop = pb_runner_stop_signal();
     if (stop) {
@@ -679,7 +707,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     }
 
     struct pb_pair_result *pairs = NULL;
-    size_t n_pairs = pb_report_pairs(&R, &pairs);
+    size_t n_pairs = pb_report_pairs(&R, &S, &so, &pairs);
     char *cmdline = join_args(argc, argv);
     int stop_recorded = 0;
     struct pb_run_meta meta = {prof->name, o->label, list,          cmdline,
@@ -725,6 +753,7 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     main_results = NULL;
     free(cmdline);
     free(pairs);
+    pb_sched_free(&S);
     free(gb);
     pb_results_free(&res);
     pb_runner_free(&R);

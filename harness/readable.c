@@ -128,12 +128,15 @@ static void write_costmodel(struct sink *k, const struct pb_rset *s)
 {
     put_heading(k, 2, "Cost model: quoted figures against this box");
     put_para(k,
-             "Each figure quoted for Go's pinning model beside what this run measured: the median "
-             "over repetitions with its 95 % bootstrap CI. A figure holds when the CI overlaps "
-             "the quoted range; a single quoted number is read as half to twice itself (an order "
-             "of magnitude, not a measurement).");
-    static const char *const cols[] = {"claim",   "quoted", "measured here", "95 % CI",
-                                       "verdict", "from",   "note"};
+             "Each figure quoted for Go's pinning model beside what this run measured: ratios and "
+             "differences from the pair's paired blocks (Hodges-Lehmann, signed-rank 95 % CI), "
+             "single values as the median of the variant's blocks (order-statistic 95 % CI). A "
+             "figure holds only when the whole CI lies inside the quoted range, does not hold "
+             "when they do not overlap, and is inconclusive otherwise; a single quoted number is "
+             "read as half to twice itself (an order of magnitude, not a measurement). 'what' "
+             "says whether pinbench measures the claimed operation itself or an OS-level analog.");
+    static const char *const cols[] = {"claim", "quoted", "measured here", "95 % CI", "verdict",
+                                       "from",  "what",   "note"};
     table_begin(k, cols, PB_ARRAY_LEN(cols));
     for (size_t i = 0; i < pb_n_claims; i++) {
         const struct pb_claim *c = &pb_claims[i];
@@ -147,7 +150,10 @@ static void write_costmodel(struct sink *k, const struct pb_rset *s)
             snprintf(ci, sizeof ci, "-");
         char what[300];
         snprintf(what, sizeof what, "%s (%s)", c->id, c->claim);
-        const char *cells[] = {what, c->quoted, val, ci, r.verdict, r.from, r.note};
+        const char *cells[] = {what,   c->quoted,
+                               val,    ci,
+                               r.verdict, r.from,
+                               c->analog ? c->analog : "the operation itself", r.note};
         table_row(k, cells, PB_ARRAY_LEN(cells));
     }
     table_end(k);
@@ -207,38 +213,87 @@ static void write_plots(struct sink *k, const struct pb_rset *s, const char *fam
         put_para(k, "No plots (gnuplot did not run: see the warnings).");
 }
 
-static void write_family(struct sink *k, const struct pb_rset *s, const char *fam)
+/* The folder's pair statistics, recomputed from the blocks summary.json holds, through the one
+ * path the run took (pb_report_pair_finish, pb_report_pairs_decide). res[i] belongs to
+ * summary.json's pairs[i]; pairs without blocks keep their stored verdict. */
+static struct pb_pair_result *readable_pairs(const struct pb_rset *s, size_t *n)
+{
+    const struct pb_json *ps = pb_json_get(s->summary, "pairs");
+    *n = ps ? ps->n : 0;
+    struct pb_pair_result *res = pb_xcalloc(*n ? *n : 1, sizeof *res, "pairs");
+    for (size_t i = 0; i < *n; i++) {
+        const struct pb_json *p = &ps->items[i];
+        struct pb_pair_result *r = &res[i];
+        r->metric = pb_json_str(p, "metric", "");
+        const struct pb_json *c = pb_json_get(p, "control");
+        r->control = c && c->type == PB_JSON_BOOL && c->b;
+        r->precision_pct = pb_json_num(p, "precision_target_pct", PB_PAIRS_PRECISION_PCT);
+        snprintf(r->verdict, sizeof r->verdict, "%s", pb_json_str(p, "verdict", ""));
+        r->ratio = pb_json_num(p, "ratio", NAN);
+        r->ci_low = pb_json_num(p, "ci_low", NAN);
+        r->ci_high = pb_json_num(p, "ci_high", NAN);
+        r->p_value = r->q_value = NAN;
+        r->base_median = pb_json_num(p, "baseline_median", NAN);
+        r->var_median = pb_json_num(p, "variant_median", NAN);
+        struct pb_block *b = NULL;
+        size_t nb = 0;
+        if (pb_rset_pair_blocks(p, &b, &nb) == 0 && nb)
+            pb_report_pair_finish(r, b, nb); /* r->blocks keeps b: freed below */
+        else
+            free(b);
+    }
+    pb_report_pairs_decide(res, *n, res && *n ? res[0].precision_pct : PB_PAIRS_PRECISION_PCT);
+    return res;
+}
+
+static void readable_pairs_free(struct pb_pair_result *res, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((void *)res[i].blocks);
+    free(res);
+}
+
+static void write_family(struct sink *k, const struct pb_rset *s, const char *fam,
+                         const struct pb_pair_result *res)
 {
     put_heading(k, 3, fam);
     const struct pb_json *ps = pb_json_get(s->summary, "pairs");
-    static const char *const cols[] = {"baseline -> variant", "metric", "baseline", "variant",
-                                       "ratio [95 % CI]",     "p",      "verdict"};
+    static const char *const cols[] = {"baseline -> variant", "metric", "baseline",
+                                       "variant",             "ratio [95 % CI]", "+-",
+                                       "p",                   "q",      "verdict"};
     bool any = false;
     for (size_t i = 0; ps && i < ps->n; i++) {
         const struct pb_json *p = &ps->items[i];
+        const struct pb_pair_result *r = &res[i];
         if (strcmp(pb_json_str(p, "experiment", ""), fam) != 0)
             continue;
         if (!any)
             table_begin(k, cols, PB_ARRAY_LEN(cols));
         any = true;
         const char *metric = pb_json_str(p, "metric", "");
-        char name[300], b[64], v[64], ratio[96], pv[32], verdict[400];
-        snprintf(name, sizeof name, "%s -> %s", pb_json_str(p, "baseline", ""),
-                 pb_json_str(p, "variant", ""));
-        pb_report_fmt(metric, pb_json_num(p, "baseline_median", NAN), b, sizeof b);
-        pb_report_fmt(metric, pb_json_num(p, "variant_median", NAN), v, sizeof v);
-        double r = pb_json_num(p, "ratio", NAN);
-        if (isfinite(r))
-            snprintf(ratio, sizeof ratio, "%.3f [%.3f, %.3f]", r, pb_json_num(p, "ci_low", NAN),
-                     pb_json_num(p, "ci_high", NAN));
+        const struct pb_json *h = pb_json_get(p, "headline");
+        char name[300], b[64], v[64], ratio[96], pv[32], qv[32], hw[32], verdict[600];
+        snprintf(name, sizeof name, "%s%s -> %s", h && h->type == PB_JSON_BOOL && h->b ? "* " : "",
+                 pb_json_str(p, "baseline", ""), pb_json_str(p, "variant", ""));
+        pb_report_fmt(metric, r->base_median, b, sizeof b);
+        pb_report_fmt(metric, r->var_median, v, sizeof v);
+        if (isfinite(r->ratio) && isfinite(r->ci_low))
+            snprintf(ratio, sizeof ratio, "%.3f [%.3f, %.3f]", r->ratio, r->ci_low, r->ci_high);
+        else if (isfinite(r->ratio))
+            snprintf(ratio, sizeof ratio, "%.3f", r->ratio);
         else
             snprintf(ratio, sizeof ratio, "-");
-        double p_value = pb_json_num(p, "p_value", NAN);
-        snprintf(pv, sizeof pv, isfinite(p_value) ? "%.2g" : "-", p_value);
+        snprintf(pv, sizeof pv, isfinite(r->p_value) ? "%.2g" : "-", r->p_value);
+        snprintf(qv, sizeof qv, isfinite(r->q_value) ? "%.2g" : "-", r->q_value);
+        snprintf(hw, sizeof hw, isfinite(r->st.half_width_pct) ? "%.1f %%" : "-",
+                 r->st.half_width_pct);
         const char *note = pb_json_str(p, "note", "");
-        snprintf(verdict, sizeof verdict, "%s%s%s", pb_json_str(p, "verdict", ""),
-                 note[0] ? ": " : "", note);
-        const char *cells[] = {name, metric, b, v, ratio, pv, verdict};
+        const char *stop = pb_json_str(p, "stop", "");
+        if (!strcmp(stop, "target reached"))
+            stop = "";
+        snprintf(verdict, sizeof verdict, "%s%s%s%s%s", r->verdict, note[0] ? ": " : "", note,
+                 stop[0] ? "; " : "", stop);
+        const char *cells[] = {name, metric, b, v, ratio, hw, pv, qv, verdict};
         table_row(k, cells, PB_ARRAY_LEN(cells));
     }
     if (any)
@@ -291,13 +346,21 @@ static void write_all(struct sink *k, const struct pb_rset *s)
     put_para(k, line);
     write_costmodel(k, s);
     put_heading(k, 2, "Experiments");
-    put_para(k, "Pairs: ratio = median(variant) / median(baseline) over repetitions, 95 % "
-                "bootstrap CI, two-sided Mann-Whitney U p-value; a verdict only when p < 0.05 and "
-                "the CI excludes 1.");
+    put_para(k, "Pairs (* headline) ran as paired blocks A B B A. ratio: Hodges-Lehmann estimate "
+                "of the variant/baseline ratio over the main quartets, with its 95 % signed-rank "
+                "CI and half-width (+-); p: Wilcoxon signed-rank; q: Benjamini-Hochberg over the "
+                "run's pairs. faster/slower when q < 0.05 and the CI excludes 1; equivalent when "
+                "the CI lies within the precision target; inconclusive otherwise (the CI is too "
+                "wide to tell: the stop reason says how long it would take). Controls compare a "
+                "variant with itself and should cover 1. Recomputed from the blocks in "
+                "summary.json.");
+    size_t n_res;
+    struct pb_pair_result *res = readable_pairs(s, &n_res);
     const char *fams[64];
     size_t nf = families(s, fams, PB_ARRAY_LEN(fams));
     for (size_t i = 0; i < nf; i++)
-        write_family(k, s, fams[i]);
+        write_family(k, s, fams[i], res);
+    readable_pairs_free(res, n_res);
     put_heading(k, 2, "Warnings");
     const struct pb_json *w = pb_json_get(s->summary, "warnings");
     if (!w || !w->n)
@@ -347,8 +410,9 @@ int pb_readable_write(const struct pb_rset *s)
 
 void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)
 {
-    fprintf(f, "cost model: quoted figures against this box (median, 95%% CI; a single quoted "
-               "number holds within 0.5-2x)\n");
+    fprintf(f, "cost model: quoted figures against this box (95%% CI from paired blocks; holds "
+               "only with the CI inside the quoted range, a single number read as 0.5-2x; "
+               "~ an OS-level analog of the claimed operation)\n");
     fprintf(f, "%-22s %-32s %-12s %-24s %s\n", "claim", "quoted", "measured", "95% CI", "verdict");
     for (size_t i = 0; i < pb_n_claims; i++) {
         const struct pb_claim *c = &pb_claims[i];
@@ -358,7 +422,9 @@ void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)
         fmt_unit(r.value, c->unit, val, sizeof val);
         if (isfinite(r.ci_lo) && isfinite(r.ci_hi))
             snprintf(ci, sizeof ci, "[%.3g, %.3g] %s", r.ci_lo, r.ci_hi, c->unit);
-        fprintf(f, "%-22s %-32s %-12s %-24s %s%s%s\n", c->id, c->quoted, val, ci, r.verdict,
+        char id[40];
+        snprintf(id, sizeof id, "%s%s", c->analog ? "~" : "", c->id);
+        fprintf(f, "%-22s %-32s %-12s %-24s %s%s%s\n", id, c->quoted, val, ci, r.verdict,
                 r.note[0] ? " - " : "", r.note);
     }
 }

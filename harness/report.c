@@ -132,7 +132,80 @@ static void report_pair_deltas(const struct pb_vreg *b, const struct pb_vreg *v,
     }
 }
 
-size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out)
+static const struct pb_sched_pair *report_sched_pair(const struct pb_sched *S,
+                                                    const struct pb_pair_decl *d)
+{
+    for (size_t i = 0; i < S->n_pairs; i++)
+        if (S->pairs[i].decl == d)
+            return &S->pairs[i];
+    return NULL;
+}
+
+void pb_report_pair_finish(struct pb_pair_result *p, const struct pb_block *blocks, size_t n)
+{
+    p->blocks = blocks;
+    p->n_blocks = n;
+    pb_pairs_stat(blocks, n, &p->st);
+    p->ratio = p->st.ratio;
+    p->ci_low = p->st.ci_low;
+    p->ci_high = p->st.ci_high;
+    p->p_value = p->st.p_value;
+    double *b = pb_xcalloc(n + 1, sizeof *b, "pair sides"), *v = pb_xcalloc(n + 1, sizeof *v,
+                                                                            "pair sides");
+    size_t nb = 0, nv = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (blocks[i].phase != PB_PHASE_MAIN || !isfinite(blocks[i].value))
+            continue;
+        if (blocks[i].side == PB_SIDE_BASELINE)
+            b[nb++] = blocks[i].value;
+        else
+            v[nv++] = blocks[i].value;
+    }
+    p->base_median = pb_stats_median(b, nb);
+    p->var_median = pb_stats_median(v, nv);
+    p->n_base = nb;
+    p->n_var = nv;
+    free(b);
+    free(v);
+}
+
+void pb_report_pairs_decide(struct pb_pair_result *res, size_t n, double equiv_pct)
+{
+    double *p = pb_xcalloc(n + 1, sizeof *p, "p-values"), *q = pb_xcalloc(n + 1, sizeof *q, "q");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        res[i].q_value = NAN;
+        res[i].n_tests = 0;
+        if (!res[i].control && res[i].n_blocks)
+            p[m++] = res[i].p_value;
+    }
+    pb_pairs_fdr(p, m, q);
+    size_t tests = 0;
+    for (size_t i = 0; i < m; i++)
+        tests += isfinite(p[i]);
+    for (size_t i = 0, k = 0; i < n; i++) {
+        struct pb_pair_result *r = &res[i];
+        if (!r->n_blocks)
+            continue; /* skipped, invalid, no data: the verdict is already set */
+        double qv = r->p_value; /* a control is judged alone: it checks the method itself */
+        if (!r->control) {
+            qv = q[k++];
+            r->q_value = qv;
+            r->n_tests = tests;
+        }
+        snprintf(r->verdict, sizeof r->verdict, "%s",
+                 pb_pairs_verdict(&r->st, qv, metric_is_time(r->metric), equiv_pct));
+        if (r->control && isfinite(r->ci_low))
+            snprintf(r->verdict, sizeof r->verdict, "%s",
+                     r->ci_low <= 1.0 && 1.0 <= r->ci_high ? "control: covers 1"
+                                                           : "control: MISSES 1");
+    }
+    free(p);
+    free(q);
+}
+
+size_t pb_report_pairs(struct pb_runner *R, const struct pb_sched *S,
+                       const struct pb_sched_opts *so, struct pb_pair_result **out)
 {
     size_t cap = 0, n = 0;
     const struct pb_family *seen[64];
@@ -146,14 +219,17 @@ size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out)
             seen[nseen++] = f;
         cap += dup ? 0 : f->n_pairs;
     }
-    struct pb_pair_result *res = pb_xcalloc(cap, sizeof *res, "pair results");
+    struct pb_pair_result *res = pb_xcalloc(cap ? cap : 1, sizeof *res, "pair results");
     for (size_t k = 0; k < nseen; k++) {
         const struct pb_family *f = seen[k];
         for (size_t j = 0; j < f->n_pairs; j++) {
             const struct pb_pair_decl *d = &f->pairs[j];
-            char bn[192], vn[192];
+            char bn[192], vn[200];
             snprintf(bn, sizeof bn, "%s/%s", f->name, d->baseline);
-            snprintf(vn, sizeof vn, "%s/%s", f->name, d->variant);
+            if (d->control)
+                snprintf(vn, sizeof vn, "%s/%s/%s", f->name, d->variant, PB_TWIN_SUFFIX);
+            else
+                snprintf(vn, sizeof vn, "%s/%s", f->name, d->variant);
             struct pb_vreg *b = pb_runner_find(R, bn), *v = pb_runner_find(R, vn);
             PB_CHECK(b && v); /* a pair naming a missing variant is a table bug */
             bool b_ran =
@@ -165,9 +241,12 @@ size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out)
             struct pb_pair_result *p = &res[n++];
             p->experiment = f->name;
             p->baseline = d->baseline;
-            p->variant = d->variant;
+            p->variant = d->control ? v->name + strlen(f->name) + 1 : d->variant;
             p->metric = d->metric;
-            p->ratio = p->ci_low = p->ci_high = p->p_value = NAN;
+            p->headline = d->headline;
+            p->control = d->control;
+            p->precision_pct = so->precision_pct;
+            p->ratio = p->ci_low = p->ci_high = p->p_value = p->q_value = NAN;
             p->base_median = p->var_median = NAN;
             const struct pb_vreg *bad = b->skip_reason[0] ? b : v->skip_reason[0] ? v : NULL;
             if (bad) {
@@ -181,17 +260,20 @@ size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out)
                 snprintf(p->note, sizeof p->note, "%s: %s", bad->v->name, bad->invalid_reason);
                 continue;
             }
-            const struct pb_series *sb = pb_vreg_series(b, d->metric);
-            const struct pb_series *sv = pb_vreg_series(v, d->metric);
-            if (!sb || !sv) {
+            const struct pb_sched_pair *sp = report_sched_pair(S, d);
+            if (!sp || !sp->n_blocks) {
                 snprintf(p->verdict, sizeof p->verdict, "no data");
-                snprintf(p->note, sizeof p->note, "metric %s was not reported", d->metric);
+                snprintf(p->note, sizeof p->note, "the pair's blocks did not run");
                 continue;
             }
-            pb_report_pair_stats(sb->v, sb->n, sv->v, sv->n, d->metric, p);
+            snprintf(p->stop, sizeof p->stop, "%s", sp->stop);
+            p->planned = sp->planned;
+            p->needed = sp->needed;
+            pb_report_pair_finish(p, sp->blocks, sp->n_blocks);
             report_pair_deltas(b, v, p);
         }
     }
+    pb_report_pairs_decide(res, n, so->precision_pct);
     *out = res;
     return n;
 }
@@ -200,13 +282,18 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
 {
     if (n == 0)
         return;
-    fprintf(f, "\npairs: ratio = median(variant) / median(baseline) over repetitions, 95%% "
-               "bootstrap CI, two-sided Mann-Whitney U p-value\n");
-    fprintf(f, "%-58s %-12s %10s %10s  %-22s %8s  %s\n", "baseline -> variant", "metric",
-            "baseline", "variant", "ratio [95% CI]", "p", "verdict");
+    fprintf(f, "\npairs: paired A B B A blocks; ratio = Hodges-Lehmann estimate of the blocks' "
+               "variant/baseline ratio, 95%% signed-rank CI (+-: its half-width), Wilcoxon "
+               "signed-rank p, Benjamini-Hochberg q over the run's pairs; * headline\n");
+    fprintf(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s\n", "baseline -> variant", "metric",
+            "baseline", "variant", "ratio [95% CI]", "+-", "p", "q", "verdict");
     for (size_t i = 0; i < n; i++) {
-        char pair[160], b[32], v[32], r[48], pv[16];
-        snprintf(pair, sizeof pair, "%s: %s -> %s", p[i].experiment, p[i].baseline, p[i].variant);
+        char pair[160], b[32], v[32], r[48], pv[16], qv[16], hw[16];
+        snprintf(pair, sizeof pair, "%s%s: %s -> %s", p[i].headline ? "*" : "", p[i].experiment,
+                 p[i].baseline, p[i].variant);
+        snprintf(qv, sizeof qv, isfinite(p[i].q_value) ? "%.2g" : "-", p[i].q_value);
+        snprintf(hw, sizeof hw, isfinite(p[i].st.half_width_pct) ? "%.1f%%" : "-",
+                 p[i].st.half_width_pct);
         pb_report_fmt(p[i].metric, p[i].base_median, b, sizeof b);
         pb_report_fmt(p[i].metric, p[i].var_median, v, sizeof v);
         if (isfinite(p[i].ci_low))
@@ -219,8 +306,10 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
             snprintf(pv, sizeof pv, "%.2g", p[i].p_value);
         else
             snprintf(pv, sizeof pv, "-");
-        fprintf(f, "%-58s %-12s %10s %10s  %-22s %8s  %s%s%s\n", pair, p[i].metric, b, v, r, pv,
-                p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
+        fprintf(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s%s%s\n", pair, p[i].metric, b, v,
+                r, hw, pv, qv, p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
+        if (p[i].stop[0] && strcmp(p[i].stop, "target reached") != 0)
+            fprintf(f, "    %zu main quartets: %s\n", p[i].st.n_quartets, p[i].stop);
         if (p[i].n_deltas) {
             fprintf(f, "    counters per op, baseline -> variant:");
             for (size_t k = 0; k < p[i].n_deltas; k++)
@@ -334,10 +423,57 @@ static void report_pair_json(struct pb_jw *w, const struct pb_pair_result *p)
     pb_jw_num(w, "p_value", p->p_value);
     pb_jw_str(w, "test",
               isfinite(p->p_value)
-                  ? (p->method == PB_MWU_EXACT ? "Mann-Whitney U, two-sided, exact"
-                                               : "Mann-Whitney U, two-sided, normal "
-                                                 "approximation with tie correction")
+                  ? (p->st.exact ? "Wilcoxon signed-rank on quartet log-ratios, two-sided, exact"
+                                 : "Wilcoxon signed-rank on quartet log-ratios, two-sided, normal "
+                                   "approximation with tie correction")
                   : NULL);
+    pb_jw_bool(w, "headline", p->headline);
+    pb_jw_bool(w, "control", p->control);
+    if (p->n_blocks) {
+        pb_jw_num(w, "q_value", p->q_value);
+        pb_jw_int(w, "fdr_tests", (long long)p->n_tests);
+        pb_jw_str(w, "decided_by",
+                  p->control ? "control: the CI alone (does it cover 1?)"
+                             : "Benjamini-Hochberg q < 0.05 over the run's pairs, and the 95 % CI "
+                               "excluding 1; equivalent when the CI lies within the precision "
+                               "target");
+        pb_jw_str(w, "method", "paired blocks A B B A; per quartet ln((B1+B2)/(A1+A2)); "
+                               "Hodges-Lehmann ratio, signed-rank CI, Wilcoxon signed-rank test; "
+                               "two-stage stopping: the pilot's quartets set the number of main "
+                               "quartets, which alone give the CI");
+        pb_jw_num(w, "precision_target_pct", p->precision_pct);
+        pb_jw_num(w, "half_width_pct", p->st.half_width_pct);
+        pb_jw_num(w, "ci_level", p->st.coverage);
+        pb_jw_num(w, "diff", p->st.diff);
+        pb_jw_num(w, "diff_ci_low", p->st.diff_low);
+        pb_jw_num(w, "diff_ci_high", p->st.diff_high);
+        pb_jw_int(w, "quartets_pilot", (long long)p->st.n_pilot);
+        pb_jw_int(w, "quartets_main", (long long)p->st.n_quartets);
+        pb_jw_int(w, "quartets_planned", (long long)p->planned);
+        pb_jw_num(w, "quartets_needed", p->needed);
+        pb_jw_num(w, "quartet_s", p->st.quartet_s);
+        pb_jw_str(w, "stop", p->stop[0] ? p->stop : NULL);
+        pb_jw_obj_begin(w, "blocks");
+        char *side = pb_xcalloc(p->n_blocks + 1, 1, "block sides");
+        char *phase = pb_xcalloc(p->n_blocks + 1, 1, "block phases");
+        for (size_t k = 0; k < p->n_blocks; k++) {
+            side[k] = p->blocks[k].side == PB_SIDE_BASELINE ? 'A' : 'B';
+            phase[k] = p->blocks[k].phase == PB_PHASE_PILOT ? 'P' : 'M';
+        }
+        pb_jw_str(w, "side", side);
+        pb_jw_str(w, "phase", phase);
+        free(side);
+        free(phase);
+        pb_jw_arr_begin(w, "t_s");
+        for (size_t k = 0; k < p->n_blocks; k++)
+            pb_jw_num(w, NULL, p->blocks[k].t_s);
+        pb_jw_arr_end(w);
+        pb_jw_arr_begin(w, "value");
+        for (size_t k = 0; k < p->n_blocks; k++)
+            pb_jw_num(w, NULL, p->blocks[k].value);
+        pb_jw_arr_end(w);
+        pb_jw_obj_end(w);
+    }
     pb_jw_int(w, "n_baseline", (long long)p->n_base);
     pb_jw_int(w, "n_variant", (long long)p->n_var);
     pb_jw_str(w, "verdict", p->verdict);

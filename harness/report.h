@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "pairs.h"
 #include "runner.h"
+#include "schedule.h"
 #include "stats.h"
 
 #define PB_ALPHA 0.05
@@ -24,7 +26,17 @@ struct pb_pair_result {
     double base_median, var_median;
     double ratio, ci_low, ci_high, p_value;
     enum pb_mwu_method method;
-    size_t n_base, n_var;
+    size_t n_base, n_var; /* main-phase blocks a side */
+    bool headline, control;
+    double q_value;     /* Benjamini-Hochberg over the run's non-control pairs with a p */
+    size_t n_tests;     /* how many p-values the q was adjusted over */
+    double precision_pct;
+    size_t planned;     /* main quartets the plan gave */
+    double needed;      /* main quartets the pilot asked for */
+    char stop[240];     /* the scheduler's stopping reason */
+    const struct pb_block *blocks; /* in run order (owned by the scheduler or the reader) */
+    size_t n_blocks;
+    struct pb_pair_stat st;
     char verdict[48];
     char note[300];
     /* Counters per operation on both sides (medians over repetitions): what pinning changed in
@@ -36,8 +48,15 @@ struct pb_pair_result {
     size_t n_deltas;
 };
 
-/* Computes every declared pair whose two variants were selected. Caller frees *out. */
-size_t pb_report_pairs(struct pb_runner *R, struct pb_pair_result **out);
+/* Computes every declared pair whose two variants were selected, from the blocks the scheduler
+ * ran. Caller frees *out (the blocks stay the scheduler's). */
+size_t pb_report_pairs(struct pb_runner *R, const struct pb_sched *S,
+                       const struct pb_sched_opts *so, struct pb_pair_result **out);
+/* The one place a pair's statistics come from: its blocks (pb_pairs_stat), then the verdicts
+ * of all of a run's pairs together (BH q over the non-control pairs). Used by the run and by
+ * the readers of a results folder alike. */
+void pb_report_pair_finish(struct pb_pair_result *p, const struct pb_block *blocks, size_t n);
+void pb_report_pairs_decide(struct pb_pair_result *res, size_t n, double equiv_pct);
 /* Computes one pair from two samples (the pure core of the above; used by tests). */
 void pb_report_pair_stats(const double *base, size_t nb, const double *var, size_t nv,
                           const char *metric, struct pb_pair_result *p);

@@ -1,6 +1,8 @@
 /* rset: results folders read back from their JSON files. */
 #include "rset.h"
 
+#include "pairs.h"
+
 #include "json.h"
 #include "results.h"
 #include "safeio.h"
@@ -557,4 +559,35 @@ const struct pb_rseries *pb_rset_series(const struct pb_rset *s, const char *nam
 const char *pb_rset_env(const struct pb_rset *s, const char *key)
 {
     return pb_json_str(s->env, key, "");
+}
+
+int pb_rset_pair_blocks(const struct pb_json *pair, struct pb_block **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const struct pb_json *b = pb_json_get(pair, "blocks");
+    if (!b)
+        return 0;
+    const char *side = pb_json_str(b, "side", NULL), *phase = pb_json_str(b, "phase", NULL);
+    const struct pb_json *t = pb_json_get(b, "t_s"), *v = pb_json_get(b, "value");
+    if (!side || !phase || !t || !v || t->type != PB_JSON_ARR || v->type != PB_JSON_ARR)
+        return pb_errf("summary.json: a pair's blocks need side, phase, t_s and value");
+    size_t m = strlen(side);
+    if (strlen(phase) != m || t->n != m || v->n != m)
+        return pb_errf("summary.json: a pair's blocks disagree in length");
+    struct pb_block *rows = pb_xcalloc(m ? m : 1, sizeof *rows, "pair blocks");
+    for (size_t i = 0; i < m; i++) {
+        if ((side[i] != 'A' && side[i] != 'B') || (phase[i] != 'P' && phase[i] != 'M')) {
+            free(rows);
+            return pb_errf("summary.json: a pair's block %zu has side %c, phase %c", i, side[i],
+                           phase[i]);
+        }
+        rows[i].side = side[i] == 'A' ? PB_SIDE_BASELINE : PB_SIDE_VARIANT;
+        rows[i].phase = phase[i] == 'P' ? PB_PHASE_PILOT : PB_PHASE_MAIN;
+        rows[i].t_s = t->items[i].type == PB_JSON_NUM ? t->items[i].num : NAN;
+        rows[i].value = v->items[i].type == PB_JSON_NUM ? v->items[i].num : NAN;
+    }
+    *out = rows;
+    *n = m;
+    return 0;
 }

@@ -52,6 +52,13 @@ int pb_rset_load_own(struct pb_rset *s, const char *tmp_dir);
 void pb_rset_free(struct pb_rset *s);
 const struct pb_rvariant *pb_rset_variant(const struct pb_rset *s, const char *name);
 /* The series of `metric` of variant `name`, or NULL (not run here, or not reported). */
+/* A summary.json pair's paired blocks ("blocks": side and phase letters, t_s and value arrays)
+ * as pb_block rows (heap, caller frees). 0 (n may be 0: a pair without blocks), or -1 with
+ * pb_err() when they are malformed. */
+struct pb_json;
+struct pb_block;
+int pb_rset_pair_blocks(const struct pb_json *pair, struct pb_block **out, size_t *n);
+
 const struct pb_rseries *pb_rset_series(const struct pb_rset *s, const char *name,
                                         const char *metric);
 /* env.json's value for `key`, or "" when absent. */

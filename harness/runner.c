@@ -559,6 +559,28 @@ static void run_isolated_reason(const struct pb_runner *R, const char *unreadabl
                  pb_cpuset_format(&R->cpus, run, sizeof run));
 }
 
+/* A/A controls: the variant of each control pair runs a second time under the name
+ * "<variant>/aa", as its own benchmark, so the pair compares a variant with itself through every
+ * step a real pair takes. */
+static void run_add_twins(struct pb_runner *R, const struct pb_family *fam)
+{
+    for (size_t j = 0; j < fam->n_pairs; j++) {
+        const struct pb_pair_decl *d = &fam->pairs[j];
+        if (!d->control)
+            continue;
+        char name[192];
+        snprintf(name, sizeof name, "%s/%s", fam->name, d->baseline);
+        struct pb_vreg *orig = pb_runner_find(R, name);
+        PB_CHECK(orig); /* a control naming a missing variant is a table bug */
+        struct pb_vreg *tw = &R->vr[R->n++];
+        *tw = *orig;
+        tw->twin_of = orig;
+        if (snprintf(tw->name, sizeof tw->name, "%s/%s", orig->name, PB_TWIN_SUFFIX) >=
+            (int)sizeof tw->name)
+            PB_CHECK(!"a control variant's name is too long for its twin");
+    }
+}
+
 int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *families, size_t nf,
                       const cpu_set_t *cpus, const struct pb_topo *topo)
 {
@@ -583,8 +605,11 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
              R->other_cpu >= 0 ? pb_rel_name(pb_topo_relation(topo, R->home_cpu, R->other_cpu))
                                : "none");
     size_t total = 0;
-    for (size_t f = 0; f < nf; f++)
+    for (size_t f = 0; f < nf; f++) {
         total += families[f]->n_variants;
+        for (size_t j = 0; j < families[f]->n_pairs; j++)
+            total += families[f]->pairs[j].control;
+    }
     R->vr = pb_xcalloc(total, sizeof *R->vr, "variant registry");
     for (size_t f = 0; f < nf; f++) {
         const struct pb_family *fam = families[f];
@@ -638,6 +663,7 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
                 snprintf(vr->placement, sizeof vr->placement, "%s",
                          vr->v->home == PB_HOME_SELF ? "pinned by the experiment" : "unpinned");
         }
+        run_add_twins(R, fam);
     }
     return 0;
 }
@@ -762,6 +788,8 @@ static int run_threads_settle(uint64_t want, uint64_t *got)
  * those with the largest iteration count seen: a larger count discards what was merged. */
 static void run_merge_call(struct pb_vreg *vr, uint64_t iters)
 {
+    if (vr->calibrating) /* an unreported call: it sets the block's size, nothing else */
+        return;
     unsigned nm = pb_vreg_n_metrics(vr);
     size_t cells = (size_t)vr->n_matrix * (size_t)vr->n_matrix;
     if (iters > vr->merged_iters) {
@@ -1223,7 +1251,7 @@ static void runner_progress(struct pb_runner *R, const char *what)
 {
     if (!R->progress)
         return;
-    fprintf(stderr, "\r\033[K[%zu/%zu variants done] %s", R->reported, R->n, what);
+    fprintf(stderr, "\r\033[K%s %s", R->progress_prefix, what);
     fflush(stderr);
 }
 
@@ -1239,10 +1267,11 @@ int pb_runner_register(struct pb_runner *R)
 {
     for (size_t i = 0; i < R->n; i++) {
         struct pb_vreg *vr = &R->vr[i];
+        vr->gb_index = -1;
         if (vr->skip_reason[0] || (vr->v->full_profile_only && !R->full_profile))
             continue;
         struct pb_gb_opts o = {.manual_time = true};
-        if (pb_gb_register(vr->name, runner_gb_call, vr, &o) < 0)
+        if ((vr->gb_index = pb_gb_register(vr->name, runner_gb_call, vr, &o)) < 0)
             return -1;
     }
     return 0;
@@ -1271,8 +1300,6 @@ void pb_runner_on_report(const struct pb_gb_report *run, void *user)
         for (size_t c = 0; c < run->n_counters; c++)
             series_push(vreg_series_mut(vr, run->counter_names[c]), run->counter_values[c]);
     }
-    if (run->repetition_index + 1 >= run->repetitions)
-        R->reported++;
 }
 
 /* ---- direct driver (tests) ---- */

@@ -69,8 +69,16 @@ struct pb_vreg {
     size_t n_thread_series;
     double thread_series_interval_ms; /* 2 ms, doubled each time a long call was thinned */
     struct pb_run *run;               /* scratch for the call in progress */
+    int gb_index;                     /* its Google Benchmark registration, -1 if none */
+    bool calibrating;                 /* the call in progress sizes the blocks: not merged */
+    uint64_t block_iters;             /* iterations per block, from the calibration */
+    double block_wall_s;              /* wall time of its last block, call overheads included */
+    const struct pb_vreg *twin_of;    /* an A/A control's second name: the variant it copies */
     struct pb_runner *owner;
 };
+
+/* The name suffix of an A/A control's second registration ("churn/spawn/unpinned/aa"). */
+#define PB_TWIN_SUFFIX "aa"
 
 struct pb_runner {
     struct pb_vreg *vr;
@@ -83,8 +91,8 @@ struct pb_runner {
     struct pb_isolation iso;    /* isolated and nohz_full CPUs of the box (not only the run's) */
     char other_rel[32];
     const struct pb_pmu *pmu; /* counters to take per call, or NULL */
-    size_t reported;          /* variants whose repetitions have all been reported */
     bool progress;            /* draw a progress line on stderr */
+    char progress_prefix[96]; /* its first part, kept by the scheduler ("[pilot 12/40 s]") */
     bool full_profile;        /* register full_profile_only variants too */
     unsigned reps;            /* repetitions and min time per call, for run-time estimates; */
     double min_time_s;        /* min_time_s 0: a fixed iteration count was asked for */

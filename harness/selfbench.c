@@ -223,8 +223,8 @@ static const struct pb_variant sb_variants[] = {
 };
 
 static const struct pb_pair_decl sb_pairs[] = {
-    {"rdtscp_pair", "start_stop_pair", "real_time_ns"},
-    {"rdtscp_pair", "sample_path", "real_time_ns"},
+    PB_HEADLINE("rdtscp_pair", "start_stop_pair", "real_time_ns"),
+    PB_HEADLINE("rdtscp_pair", "sample_path", "real_time_ns"),
 };
 
 const struct pb_family pb_family_harness = {

@@ -352,6 +352,8 @@ static double *stats_wsr_counts(size_t n)
  * continuity correction. */
 static double stats_wsr_cdf(size_t n, double t, const double *counts)
 {
+    if (t < 0)
+        return 0;
     if (counts) {
         double total = ldexp(1.0, (int)n), s = 0;
         for (size_t k = 0; k <= (size_t)t && k <= n * (n + 1) / 2; k++)

@@ -71,9 +71,11 @@ static void test_gbench_shim(void **state)
     (void)state;
     static const int64_t args[] = {42};
     struct pb_gb_opts o = {.manual_time = true, .iterations = 1000, .args = args, .n_args = 1};
-    assert_int_equal(pb_gb_register("shim/counters", bm_counters, NULL, &o), 0);
+    int counters = pb_gb_register("shim/counters", bm_counters, NULL, &o);
+    assert_true(counters >= 0);
     struct pb_gb_opts f = {.manual_time = true};
-    assert_int_equal(pb_gb_register("shim/fails", bm_fails, NULL, &f), 0);
+    int fails = pb_gb_register("shim/fails", bm_fails, NULL, &f);
+    assert_int_equal(fails, counters + 1);
     assert_int_equal(pb_gb_register(NULL, bm_fails, NULL, &f), -1);
     pb_gb_add_context("pinbench_test_key", "test value");
 
@@ -86,12 +88,23 @@ static void test_gbench_shim(void **state)
     assert_true(fd >= 0);
     close(fd);
     struct seen s = {0};
-    long n = pb_gb_run(path, on_report, &s);
-    assert_int_equal(n, 2);
+    /* three blocks of each, as the scheduler would run them; --benchmark_repetitions is the
+     * scheduler's, not Google Benchmark's: each block is one run */
+    assert_int_equal(pb_gb_run_begin(on_report, &s), 0);
+    for (int k = 0; k < 3; k++) {
+        bool err;
+        assert_int_equal(pb_gb_run_block(counters, 0, true, &err), 1000);
+        assert_false(err);
+        assert_true(pb_gb_run_block(fails, 0, true, &err) >= 0);
+        assert_true(err);
+    }
+    bool err;
+    pb_gb_run_block(counters, 0, false, &err); /* a calibration: neither kept nor passed on */
+    assert_int_equal(pb_gb_run_end(path), 0);
     assert_int_equal(s.reps_ok, 3);
     assert_int_equal(s.reps_err, 3);
     assert_non_null(strstr(s.err, "on purpose"));
-    assert_true(s.aggregates >= 4);       /* mean, median, stddev (and cv from 1.7) */
+    assert_int_equal(s.aggregates, 0); /* the callback hears of blocks only */
     assert_near(s.manual_ns, 1000, 1e-6); /* manual time: 1 us per iteration */
     assert_near(s.plain, 7, 0);
     assert_near(s.avg, 3, 1e-9);    /* value / iterations */
@@ -105,15 +118,19 @@ static void test_gbench_shim(void **state)
                         "test value");
     const struct pb_json *b = pb_json_get(j, "benchmarks");
     assert_true(b->n >= 6);
+    int aggregates = 0;
+    for (size_t i = 0; i < b->n; i++)
+        aggregates += !strcmp(pb_json_str(&b->items[i], "run_type", ""), "aggregate");
+    assert_int_equal(aggregates, 4); /* mean, median, stddev, cv of the good blocks */
     int found = 0;
     for (size_t i = 0; i < b->n; i++) {
         if (strcmp(pb_json_str(&b->items[i], "name", ""),
-                   "shim/counters/42/iterations:1000/manual_time"))
+                   "shim/counters/42/manual_time"))
             continue;
         assert_string_equal(pb_json_str(&b->items[i], "label", ""), "label-from-c");
         found++;
     }
-    assert_int_equal(found, 3); /* one entry per repetition, in whatever order they ran */
+    assert_int_equal(found, 3); /* one entry per block */
     pb_json_free(j);
     unlink(path);
 }

@@ -29,9 +29,9 @@ static const struct pb_variant vars[] = {
     {"far", "needs another CPU", .needs = PB_NEED_OTHER_CPU, .op = op_nop},
 };
 static const struct pb_pair_decl pairs[] = {
-    {"base", "slow", "op_p50_ns"},
-    {"base", "twin", "op_p50_ns"},
-    {"base", "far", "op_p50_ns"},
+    PB_PAIR("base", "slow", "op_p50_ns"),
+    PB_PAIR("base", "twin", "op_p50_ns"),
+    PB_PAIR("base", "far", "op_p50_ns"),
 };
 static const struct pb_family fam = {
     .name = "syn",
@@ -79,12 +79,30 @@ static void test_report_pairs_and_files(void **state)
     feed(&R, "syn/base/manual_time", base, 7);
     feed(&R, "syn/slow/manual_time", slow, 7);
     feed(&R, "syn/twin/manual_time", twin, 7);
+    /* the scheduler's blocks: 7 main quartets A B B A of each runnable pair */
+    struct pb_sched S;
+    pb_sched_prepare(&S, &R);
+    assert_int_equal(S.n_pairs, 2);
+    for (size_t i = 0; i < S.n_pairs; i++) {
+        const double *v = !strcmp(S.pairs[i].decl->variant, "slow") ? slow : twin;
+        S.pairs[i].blocks = calloc(28, sizeof(struct pb_block));
+        for (int k = 0; k < 7; k++) {
+            struct pb_block *q = &S.pairs[i].blocks[4 * k];
+            q[0] = (struct pb_block){k, base[k], PB_SIDE_BASELINE, PB_PHASE_MAIN};
+            q[1] = (struct pb_block){k, v[k], PB_SIDE_VARIANT, PB_PHASE_MAIN};
+            q[2] = (struct pb_block){k, v[k], PB_SIDE_VARIANT, PB_PHASE_MAIN};
+            q[3] = (struct pb_block){k, base[k], PB_SIDE_BASELINE, PB_PHASE_MAIN};
+        }
+        S.pairs[i].n_blocks = 28;
+    }
+    struct pb_sched_opts so = {5, 10, 0.01, 2};
     struct pb_pair_result *p = NULL;
-    size_t n = pb_report_pairs(&R, &p);
+    size_t n = pb_report_pairs(&R, &S, &so, &p);
     assert_int_equal(n, 3);
     assert_string_equal(p[0].verdict, "slower");
-    assert_near(p[0].ratio, 1.2, 1e-12);
-    assert_string_equal(p[1].verdict, "no significant difference");
+    assert_near(p[0].ratio, 1.2, 1e-9);
+    assert_true(p[0].q_value < 0.05 && p[0].q_value >= p[0].p_value);
+    assert_string_equal(p[1].verdict, "equivalent");
     assert_string_equal(p[2].verdict, "skipped");
     assert_non_null(strstr(p[2].note, "second CPU"));
 
@@ -120,7 +138,7 @@ static void test_report_pairs_and_files(void **state)
             fail_msg("pairs[0] lacks '%s'", keys[k]);
     assert_near(pb_json_num(&jp->items[0], "ratio", 0), 1.2, 1e-9);
     assert_string_equal(pb_json_str(&jp->items[0], "unit", ""), "ns");
-    assert_true(pb_json_num(&jp->items[0], "p_value", 1) < 0.01);
+    assert_true(pb_json_num(&jp->items[0], "p_value", 1) < 0.05);
     assert_int_equal(pb_json_get(&jp->items[2], "ratio")->type, PB_JSON_NULL);
     const struct pb_json *sk = pb_json_get(j, "skipped");
     assert_int_equal(sk->n, 1);
@@ -155,6 +173,7 @@ static void test_report_pairs_and_files(void **state)
     free(p);
     pb_results_free(&res);
     pb_env_free(&env);
+    pb_sched_free(&S);
     pb_runner_free(&R);
     pb_topo_free(&topo);
 }
