@@ -84,6 +84,7 @@ std::string g_out_path, g_out_format = "json";
 // The console shows each benchmark's aggregates unless asked for every block: a run has
 // thousands of blocks.
 bool g_report_aggregates_only = false, g_display_aggregates_only = true;
+bool g_list_tests = false; // listing is the caller's: Google Benchmark would list per block
 std::vector<std::pair<std::string, std::string>> g_context; // added to reports lazily
 
 void flush_context()
@@ -304,6 +305,11 @@ int pb_gb_init(int *argc, char **argv)
             const char *v = a + std::strlen("--benchmark_display_aggregates_only=");
             g_display_aggregates_only = !std::strcmp(v, "true") || !std::strcmp(v, "1");
             own = true;
+        } else if (starts_with(a, "--benchmark_list_tests=")) {
+            const char *v = a + std::strlen("--benchmark_list_tests=");
+            g_list_tests = !std::strcmp(v, "true") || !std::strcmp(v, "1") ||
+                           !std::strcmp(v, "yes") || !std::strcmp(v, "on");
+            own = true;
         } else if (starts_with(a, "--benchmark_repetitions=") ||
                    starts_with(a, "--benchmark_enable_random_interleaving=") ||
                    starts_with(a, "--benchmark_filter=")) {
@@ -320,6 +326,11 @@ int pb_gb_init(int *argc, char **argv)
     for (int i = 1; i < *argc; i++)
         return pb_errf("unknown argument '%s' (see 'pinbench run --help')", argv[i]);
     return 0;
+}
+
+bool pb_gb_list_tests(void)
+{
+    return g_list_tests;
 }
 
 bool pb_gb_display_is_machine_readable(void)

@@ -90,6 +90,8 @@ int64_t pb_gb_run_block(int index, uint64_t iterations, bool report, bool *error
  * of every block and aggregate to json_path (if not NULL) and to --benchmark_out. 0, or -1 with
  * pb_err(). */
 int pb_gb_run_end(const char *json_path);
+/* True if --benchmark_list_tests asked for the names instead of a run (the caller lists). */
+bool pb_gb_list_tests(void);
 /* True if the display writes machine-readable output (json/csv) to stdout. */
 bool pb_gb_display_is_machine_readable(void);
 void pb_gb_shutdown(void);

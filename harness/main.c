@@ -616,6 +616,13 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     size_t runnable = 0;
     if ((rc = check_filter(&R, gb_flag(o, "--benchmark_filter"), &runnable)) != 0)
         return rc;
+    if (pb_gb_list_tests()) { /* Google Benchmark's names, as a run would register them */
+        for (size_t i = 0; i < R.n; i++)
+            if (R.vr[i].gb_index >= 0 && !R.vr[i].deselected)
+                printf("%s/manual_time\n", R.vr[i].name);
+        pb_runner_free(&R);
+        return 0;
+    }
 
     struct pb_results res;
     if (pb_results_begin(&res, o->out, pb_env_value(&env, "hostname"), o->label) < 0)
@@ -711,7 +718,8 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     char *cmdline = join_args(argc, argv);
     int stop_recorded = 0;
     struct pb_run_meta meta = {prof->name, o->label, list,          cmdline,
-                               started,    (int)reps, min_time, &stop_recorded};
+                               started,    (int)reps, min_time, &stop_recorded,
+                               so.budget_s, so.precision_pct, S.elapsed_s, S.blocks_run};
     /* a stop between the measurements and summary.json marks the folder partial too */
     main_warn_stop(&env, stop);
     /* the readable report is written from the folder's own files, before it is published */

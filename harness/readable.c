@@ -335,10 +335,13 @@ static void write_all(struct sink *k, const struct pb_rset *s)
     put_heading(k, 1, title);
     char line[1200];
     snprintf(line, sizeof line,
-             "Profile %s (%.0f repetitions x %g s), CPUs %s, %s build, commit %s; run %s. "
+             "Profile %s (blocks of %g s, at least %.0f a side, budget %g s, precision target "
+             "+-%g %%; %.0f blocks in %.0f s), CPUs %s, %s build, commit %s; run %s. "
              "Command: %s",
-             pb_json_str(run, "profile", "?"), pb_json_num(run, "repetitions", NAN),
-             pb_json_num(run, "min_time_s", NAN), pb_json_str(run, "cpus", "?"),
+             pb_json_str(run, "profile", "?"), pb_json_num(run, "min_time_s", NAN),
+             pb_json_num(run, "repetitions", NAN), pb_json_num(run, "budget_s", NAN),
+             pb_json_num(run, "precision_target_pct", NAN), pb_json_num(run, "blocks_run", NAN),
+             pb_json_num(run, "measured_s", NAN), pb_json_str(run, "cpus", "?"),
              pb_json_str(run, "build_type", "?"), pb_json_str(run, "git_commit", "?"),
              pb_json_get(run, "valid") && pb_json_get(run, "valid")->b ? "valid"
                                                                        : "INVALID (see below)",

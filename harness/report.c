@@ -224,18 +224,13 @@ size_t pb_report_pairs(struct pb_runner *R, const struct pb_sched *S,
         const struct pb_family *f = seen[k];
         for (size_t j = 0; j < f->n_pairs; j++) {
             const struct pb_pair_decl *d = &f->pairs[j];
-            char bn[192], vn[200];
-            snprintf(bn, sizeof bn, "%s/%s", f->name, d->baseline);
-            if (d->control)
-                snprintf(vn, sizeof vn, "%s/%s/%s", f->name, d->variant, PB_TWIN_SUFFIX);
-            else
-                snprintf(vn, sizeof vn, "%s/%s", f->name, d->variant);
-            struct pb_vreg *b = pb_runner_find(R, bn), *v = pb_runner_find(R, vn);
-            PB_CHECK(b && v); /* a pair naming a missing variant is a table bug */
-            bool b_ran =
-                b->reps_reported || b->reps_errored || (b->skip_reason[0] && !b->deselected);
-            bool v_ran =
-                v->reps_reported || v->reps_errored || (v->skip_reason[0] && !v->deselected);
+            struct pb_vreg *b, *v;
+            pb_runner_pair_vregs(R, f, d, &b, &v);
+            /* a variant whose calibration failed has no blocks, but is invalid with a reason */
+            bool b_ran = b->reps_reported || b->reps_errored || b->invalid_reason[0] ||
+                         (b->skip_reason[0] && !b->deselected);
+            bool v_ran = v->reps_reported || v->reps_errored || v->invalid_reason[0] ||
+                         (v->skip_reason[0] && !v->deselected);
             if (!b_ran || !v_ran)
                 continue; /* filtered out */
             struct pb_pair_result *p = &res[n++];
@@ -576,12 +571,14 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
             continue;
         const struct pb_series *s = pb_vreg_series(vr, "real_time_ns");
         double cv = s ? pb_stats_cv(s->v, s->n) : NAN;
-        if (isfinite(cv) && cv > 0.10)
-            pb_env_warn(env, "%s is unstable: time per op varies %.0f%% (CV) over %zu repetitions",
+        /* blocks are short, so the bar is higher than for long repetitions; a pair's own
+         * precision (its half-width and stop reason) is what judges its blocks */
+        if (isfinite(cv) && cv > 0.25)
+            pb_env_warn(env, "%s is unstable: time per op varies %.0f%% (CV) over %zu blocks",
                         vr->name, cv * 100, s->n);
-        if (vr->reps_reported < 5)
-            pb_env_warn(env, "%s has only %u repetitions: CIs and p-values are weak below 5",
-                        vr->name, vr->reps_reported);
+        if (vr->reps_reported < 3)
+            pb_env_warn(env, "%s has only %u blocks: its medians are weak below 3", vr->name,
+                        vr->reps_reported);
         const struct pb_series *p50 = pb_vreg_series(vr, "op_p50_ns");
         double med = p50 ? pb_stats_median(p50->v, p50->n) : NAN;
         if ((vr->v->batch <= 1) && isfinite(med) && med < 2 * pb_clock.resolution_ns)
@@ -1107,8 +1104,12 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
     pb_jw_str(&w, "label", meta->label);
     pb_jw_str(&w, "cpus", meta->cpus);
     pb_jw_str(&w, "command_line", meta->command_line);
-    pb_jw_int(&w, "repetitions", meta->repetitions);
-    pb_jw_num(&w, "min_time_s", meta->min_time_s);
+    pb_jw_int(&w, "repetitions", meta->repetitions); /* blocks a side at least */
+    pb_jw_num(&w, "min_time_s", meta->min_time_s);   /* one block's time */
+    pb_jw_num(&w, "budget_s", meta->budget_s);
+    pb_jw_num(&w, "precision_target_pct", meta->precision_pct);
+    pb_jw_num(&w, "measured_s", meta->measured_s);
+    pb_jw_int(&w, "blocks_run", (long long)meta->blocks_run);
     pb_jw_str(&w, "build_type", pb_env_build_type());
     pb_jw_str(&w, "git_commit", pb_env_value(env, "git_commit"));
     pb_jw_bool(&w, "valid", valid);

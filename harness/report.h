@@ -71,11 +71,14 @@ struct pb_env;
 struct pb_overheads;
 struct pb_run_meta {
     const char *profile, *label, *cpus, *command_line, *started_utc;
-    int repetitions;
-    double min_time_s;
+    int repetitions;   /* blocks a side at least */
+    double min_time_s; /* one block's time */
     /* set by pb_report_write: the stop signal as summary.json records it (0: none). The folder
      * is partial exactly when this is set; a signal after it finds the results complete. */
     int *stop_recorded;
+    double budget_s, precision_pct; /* the scheduler's budget and CI half-width target */
+    double measured_s;              /* what the blocks took, calibration included */
+    size_t blocks_run;
 };
 /* Writes summary.json, env.json, hist/ CSVs and the plot data into the results folder, and
  * runs gnuplot (a missing gnuplot becomes a warning). Returns 0 or -1 with pb_err(). */

@@ -506,9 +506,9 @@ void pb_run_announce(struct pb_run *r, double op_s, const char *fmt, ...)
     double per_call_s = op_s > R->min_time_s ? op_s : R->min_time_s;
     if (R->reps > 0 && R->min_time_s > 0)
         snprintf(vr->plan, sizeof vr->plan,
-                 "%s; one op ~%.3g ms, so ~%.3g s for %u repetitions (plus Google Benchmark's "
-                 "iteration probes)",
-                 what, op_s * 1e3, per_call_s * R->reps, R->reps);
+                 "%s; one op ~%.3g ms, so a block takes ~%.3g s (at least %u blocks a side, "
+                 "more in pairs, plus a sizing call)",
+                 what, op_s * 1e3, per_call_s, R->reps);
     else
         snprintf(vr->plan, sizeof vr->plan, "%s; one op ~%.3g ms", what, op_s * 1e3);
     if (R->progress)
@@ -572,8 +572,15 @@ static void run_add_twins(struct pb_runner *R, const struct pb_family *fam)
         snprintf(name, sizeof name, "%s/%s", fam->name, d->baseline);
         struct pb_vreg *orig = pb_runner_find(R, name);
         PB_CHECK(orig); /* a control naming a missing variant is a table bug */
+        /* the twin shares the row and the plan, never the per-call state */
         struct pb_vreg *tw = &R->vr[R->n++];
-        *tw = *orig;
+        tw->fam = orig->fam;
+        tw->v = orig->v;
+        tw->owner = R;
+        tw->pair_a = orig->pair_a;
+        tw->pair_b = orig->pair_b;
+        memcpy(tw->skip_reason, orig->skip_reason, sizeof tw->skip_reason);
+        memcpy(tw->placement, orig->placement, sizeof tw->placement);
         tw->twin_of = orig;
         if (snprintf(tw->name, sizeof tw->name, "%s/%s", orig->name, PB_TWIN_SUFFIX) >=
             (int)sizeof tw->name)
@@ -666,6 +673,20 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
         run_add_twins(R, fam);
     }
     return 0;
+}
+
+void pb_runner_pair_vregs(struct pb_runner *R, const struct pb_family *f,
+                          const struct pb_pair_decl *d, struct pb_vreg **a, struct pb_vreg **b)
+{
+    char bn[192], vn[200];
+    snprintf(bn, sizeof bn, "%s/%s", f->name, d->baseline);
+    if (d->control)
+        snprintf(vn, sizeof vn, "%s/%s/%s", f->name, d->variant, PB_TWIN_SUFFIX);
+    else
+        snprintf(vn, sizeof vn, "%s/%s", f->name, d->variant);
+    *a = pb_runner_find(R, bn);
+    *b = pb_runner_find(R, vn);
+    PB_CHECK(*a && *b); /* a pair naming a missing variant is a table bug */
 }
 
 struct pb_vreg *pb_runner_find(struct pb_runner *R, const char *name)

@@ -94,8 +94,8 @@ struct pb_runner {
     bool progress;            /* draw a progress line on stderr */
     char progress_prefix[96]; /* its first part, kept by the scheduler ("[pilot 12/40 s]") */
     bool full_profile;        /* register full_profile_only variants too */
-    unsigned reps;            /* repetitions and min time per call, for run-time estimates; */
-    double min_time_s;        /* min_time_s 0: a fixed iteration count was asked for */
+    unsigned reps;            /* blocks a side at least, and one block's time, for run-time */
+    double min_time_s;        /* estimates; min_time_s 0: a fixed iteration count was asked */
     /* Watchdog: a call running longer than this many seconds is ended at its next operation
      * and the variant marked invalid; one whose operation has not returned after twice as long
      * (plus a second) ends the process, exit 3, leaving only the hidden temporary folder.
@@ -117,6 +117,9 @@ void pb_runner_free(struct pb_runner *R);
 
 const struct pb_series *pb_vreg_series(const struct pb_vreg *vr, const char *name);
 struct pb_vreg *pb_runner_find(struct pb_runner *R, const char *name);
+/* The two registrations a declared pair compares (an A/A control's second is its twin). */
+void pb_runner_pair_vregs(struct pb_runner *R, const struct pb_family *f,
+                          const struct pb_pair_decl *d, struct pb_vreg **a, struct pb_vreg **b);
 /* Metric name for histogram index i of a variant ("op" or the family's metric names). */
 const char *pb_vreg_metric_name(const struct pb_vreg *vr, unsigned i);
 unsigned pb_vreg_n_metrics(const struct pb_vreg *vr);

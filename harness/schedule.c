@@ -43,14 +43,8 @@ void pb_sched_prepare(struct pb_sched *S, struct pb_runner *R)
                 const struct pb_pair_decl *d = &f->pairs[j];
                 if ((d->headline || d->control) != (pass == 0))
                     continue;
-                char bn[192], vn[200];
-                snprintf(bn, sizeof bn, "%s/%s", f->name, d->baseline);
-                if (d->control)
-                    snprintf(vn, sizeof vn, "%s/%s/%s", f->name, d->variant, PB_TWIN_SUFFIX);
-                else
-                    snprintf(vn, sizeof vn, "%s/%s", f->name, d->variant);
-                struct pb_vreg *a = pb_runner_find(R, bn), *b = pb_runner_find(R, vn);
-                PB_CHECK(a && b); /* a pair naming a missing variant is a table bug */
+                struct pb_vreg *a, *b;
+                pb_runner_pair_vregs(R, f, d, &a, &b);
                 if (!vreg_runnable(a) || !vreg_runnable(b))
                     continue; /* the report says why (skipped, filtered out) */
                 struct pb_sched_pair *p = &S->pairs[S->n_pairs++];
@@ -211,6 +205,13 @@ static void sched_stop_reason(struct pb_sched_pair *p, const struct pb_sched_opt
                  st.n_quartets, p->planned);
         return;
     }
+    if (st.n_quartets < p->planned && !(st.half_width_pct <= o->precision_pct)) {
+        snprintf(p->stop, sizeof p->stop,
+                 "overrun: the run reached %.1fx its %.0f s budget after %zu of %zu main "
+                 "quartets (the box ran slower than in the pilot)",
+                 PB_SCHED_OVERRUN, o->budget_s, st.n_quartets, p->planned);
+        return;
+    }
     if (p->a->invalid_reason[0] || p->b->invalid_reason[0]) {
         snprintf(p->stop, sizeof p->stop, "a variant failed: no more blocks");
         return;
@@ -288,7 +289,15 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
     if (rounds < o->min_blocks)
         rounds = o->min_blocks;
     size_t *solo_done = pb_xcalloc(R->n ? R->n : 1, sizeof *solo_done, "blocks done");
+    /* the plan is made from the pilot's block times; a box that slows down later could run
+     * far past the budget, so the rounds end at PB_SCHED_OVERRUN times it. The cut depends on
+     * the clock, not on the values, and falls on every pair at once. */
+    double cap_s = PB_SCHED_OVERRUN * o->budget_s;
     for (size_t r = 0; r < rounds && !pb_runner_stop_signal() && !c.failed; r++) {
+        if (sched_now_s() - c.t0 > cap_s) {
+            S->overrun = true;
+            break;
+        }
         for (size_t i = 0; i < S->n_pairs && !c.failed; i++) {
             struct pb_sched_pair *p = &S->pairs[i];
             if (r < p->planned)

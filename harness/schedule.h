@@ -40,11 +40,15 @@ struct pb_sched_pair {
     char stop[240];     /* why the pair stopped where it did */
 };
 
+/* The main rounds end at this multiple of the budget, whatever the plan said. */
+#define PB_SCHED_OVERRUN 1.25
+
 struct pb_sched {
     struct pb_sched_pair *pairs;
     size_t n_pairs;
     double elapsed_s, calibration_s, pilot_s, main_s;
     size_t blocks_run;
+    bool overrun; /* the main rounds were cut at PB_SCHED_OVERRUN x the budget */
 };
 
 /* Collects the runnable declared pairs whose two variants were selected (headline first). */

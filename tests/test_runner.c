@@ -334,7 +334,7 @@ static void test_c2c_matrix(void **state)
         snprintf(round_trips, sizeof round_trips, "%llu round trips each; one op ~",
                  (unsigned long long)want[k].rounds);
         assert_non_null(strstr(vr->plan, round_trips));
-        assert_non_null(strstr(vr->plan, "s for 3 repetitions"));
+        assert_non_null(strstr(vr->plan, "(at least 3 blocks a side"));
         int n = CPU_COUNT(&f->allowed);
         if (n <= 64)
             assert_near(pb_counters_get(&c, "pairs_per_op"), n * (n - 1) / 2.0, 0);
