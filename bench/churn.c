@@ -297,7 +297,102 @@ static const struct churn_param pool_other = {CHURN_POOL, PIN_ATTR, TARGET_OTHER
 static const struct churn_param pin_same = {CHURN_PIN_CALL, PIN_NONE, TARGET_HOME, 0};
 static const struct churn_param pin_other = {CHURN_PIN_CALL, PIN_NONE, TARGET_OTHER, 0};
 
+/* ---- idle threads: what a thread costs in memory while it exists ---- */
+
+/* Threads alive at once per operation: enough that a page or two per thread stands out of the
+ * process's own noise, few enough for a small box. */
+#define IDLE_THREADS 32
+
+struct idle_state {
+    pthread_attr_t attr;
+    bool attr_ok;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned arrived;
+    bool release;
+};
+
+static void *idle_main(void *p)
+{
+    struct idle_state *s = p;
+    pthread_mutex_lock(&s->mu);
+    s->arrived++;
+    pthread_cond_broadcast(&s->cv);
+    while (!s->release)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static int idle_setup(struct pb_run *r)
+{
+    const struct churn_param *p = pb_run_param(r);
+    struct idle_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return pb_run_fail(r, "out of memory");
+    pb_run_set_state(r, s);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    int rc = pthread_attr_init(&s->attr);
+    if (rc != 0)
+        return pb_run_fail(r, "pthread_attr_init: %s", strerror(rc));
+    s->attr_ok = true;
+    if (p->stack_bytes && (rc = pthread_attr_setstacksize(&s->attr, p->stack_bytes)) != 0)
+        return pb_run_fail(r, "pthread_attr_setstacksize(%zu): %s", p->stack_bytes, strerror(rc));
+    return 0;
+}
+
+/* Creates IDLE_THREADS threads that block until released, samples the process's memory while
+ * all of them exist (the harness publishes the growth per thread), then releases and joins
+ * them. */
+static int idle_op(struct pb_run *r)
+{
+    struct idle_state *s = pb_run_state(r);
+    pthread_t t[IDLE_THREADS];
+    unsigned made = 0;
+    int rc = 0;
+    s->arrived = 0;
+    s->release = false;
+    for (; made < IDLE_THREADS; made++) {
+        if ((rc = pthread_create(&t[made], &s->attr, idle_main, s)) != 0)
+            break;
+        pb_run_thread_started(r);
+    }
+    pthread_mutex_lock(&s->mu);
+    while (s->arrived < made)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    if (made == IDLE_THREADS)
+        pb_run_sample_memory(r);
+    pthread_mutex_lock(&s->mu);
+    s->release = true;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    for (unsigned i = 0; i < made; i++) {
+        pthread_join(t[i], NULL);
+        pb_run_thread_joined(r);
+    }
+    if (made < IDLE_THREADS)
+        return pb_run_fail(r, "creating idle thread %u: %s", made, strerror(rc));
+    pb_run_tally(r, TALLY_WORK, (double)s->arrived / IDLE_THREADS); /* every thread ran */
+    return 0;
+}
+
+static void idle_teardown(struct pb_run *r)
+{
+    struct idle_state *s = pb_run_state(r);
+    if (!s)
+        return;
+    if (s->attr_ok)
+        pthread_attr_destroy(&s->attr);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+    pb_run_set_state(r, NULL);
+}
+
 #define SPAWN .setup = spawn_setup, .op = spawn_op, .teardown = spawn_teardown
+#define IDLE .setup = idle_setup, .op = idle_op, .teardown = idle_teardown
 #define POOL .setup = pool_setup, .op = pool_op, .teardown = pool_teardown
 #define PIN_CALL .setup = pin_setup, .op = pin_op, .verify = pin_verify, .teardown = pin_teardown
 #define OTHER .needs = PB_NEED_OTHER_CPU
@@ -324,6 +419,9 @@ static const struct pb_variant churn_variants[] = {
      POOL, .param = &pool_same},
     {"pool/pinned_other", "handed to one long-lived worker pinned to another CPU", PINNED, OTHER,
      POOL, .param = &pool_other},
+    {"idle/default_stack", "32 idle threads alive at once, default stack: memory per thread", IDLE,
+     .param = &spawn_unpinned},
+    {"idle/stack64k", "the same with 64 KiB stacks", IDLE, .param = &spawn_unpinned_64k},
     {"pin_call/same_cpu", "sched_setaffinity to the CPU already running on", PINNED, PIN_CALL,
      .param = &pin_same},
     {"pin_call/migrate", "sched_setaffinity to another CPU, until running there", PINNED, OTHER,
@@ -336,6 +434,8 @@ static const struct pb_pair_decl churn_pairs[] = {
     PB_HEADLINE("spawn/unpinned", "spawn/self_pinned_same", "op_p50_ns"),
     PB_HEADLINE("spawn/unpinned", "spawn/self_pinned_other", "op_p50_ns"),
     PB_PAIR("spawn/unpinned", "spawn/unpinned_stack64k", "op_p50_ns"),
+    /* what a small stack saves per idle thread (and the blocks the thread_memory claims read) */
+    PB_HEADLINE("idle/default_stack", "idle/stack64k", "vmsize_per_thread_kib"),
     PB_PAIR("spawn/attr_pinned_same", "spawn/attr_pinned_same_stack64k", "op_p50_ns"),
     PB_HEADLINE("spawn/unpinned", "pool/unpinned", "op_p50_ns"),
     PB_HEADLINE("spawn/attr_pinned_same", "pool/pinned_same", "op_p50_ns"),

@@ -42,8 +42,8 @@ struct pb_claim_result {
     double value, ci_lo, ci_hi; /* in the claim's unit; NAN when not measured */
     char verdict[24]; /* "holds", "does not hold", "inconclusive", "not measured", "no test" */
     size_t n;         /* blocks (VALUE) or main quartets (pairs) behind the CI */
-    char from[200];             /* the variants and metric it came from */
-    char note[300];             /* higher/lower than quoted, or why not measured */
+    char from[200];   /* the variants and metric it came from */
+    char note[300];   /* higher/lower than quoted, or why not measured */
 };
 
 void pb_claim_eval(const struct pb_claim *c, const struct pb_rset *s, struct pb_claim_result *r);

@@ -104,9 +104,18 @@ struct pb_pair_decl {
     bool control;
 };
 
-#define PB_PAIR(baseline, variant, metric) {baseline, variant, metric, false, false}
-#define PB_HEADLINE(baseline, variant, metric) {baseline, variant, metric, true, false}
-#define PB_CONTROL(variant, metric) {variant, variant, metric, false, true}
+#define PB_PAIR(baseline, variant, metric)                                                         \
+    {                                                                                              \
+        baseline, variant, metric, false, false                                                    \
+    }
+#define PB_HEADLINE(baseline, variant, metric)                                                     \
+    {                                                                                              \
+        baseline, variant, metric, true, false                                                     \
+    }
+#define PB_CONTROL(variant, metric)                                                                \
+    {                                                                                              \
+        variant, variant, metric, false, true                                                      \
+    }
 
 struct pb_family {
     const char *name;

@@ -179,9 +179,7 @@ class TeeReporter : public benchmark::BenchmarkReporter
         out.counter_values = values.data();
         cb_(&out, user_);
     }
-    void Finalize() override
-    {
-    }
+    void Finalize() override {}
 
     benchmark::BenchmarkReporter *display_;
     pb_gb_report_fn cb_;
@@ -364,7 +362,8 @@ benchmark::BenchmarkReporter *make_reporter(const std::string &format, bool cons
         o |= benchmark::ConsoleReporter::OO_Color;
     if (g_tabular)
         o |= benchmark::ConsoleReporter::OO_Tabular;
-    return new benchmark::ConsoleReporter(static_cast<benchmark::ConsoleReporter::OutputOptions>(o));
+    return new benchmark::ConsoleReporter(
+        static_cast<benchmark::ConsoleReporter::OutputOptions>(o));
 }
 
 using Run = benchmark::BenchmarkReporter::Run;

@@ -38,7 +38,7 @@
 
 struct profile {
     const char *name;
-    int repetitions; /* blocks per side at least */
+    int repetitions;   /* blocks per side at least */
     double min_time_s; /* one block */
     double budget_s;   /* measuring time */
     const char *what;
@@ -124,30 +124,29 @@ static void help_run(FILE *f)
                "  --profile=NAME     quick | ci | default | full (block time, budget):\n");
     for (size_t i = 0; i < PB_ARRAY_LEN(profiles); i++)
         fprintf(f, "                       %-8s %s\n", profiles[i].name, profiles[i].what);
-    fprintf(
-        f,
-        "  --precision=PCT    CI half-width target of each pair's ratio (default 5)\n"
-        "  --budget=SECONDS   measuring time of the run (default: the profile's); pairs\n"
-        "                     that need more stop there, saying how long they would need\n"
-        "  --out=DIR          results root (default: results)\n"
-        "  --label=NAME       appended to the folder name ([A-Za-z0-9._-], up to 64)\n"
-        "  --clock=auto|monotonic  timestamp source; monotonic forces clock_gettime\n"
-        "  --watchdog=SECONDS  end a call running longer (variant invalid, the run goes on;\n"
-        "                     an operation that never returns stops the run after twice as\n"
-        "                     long, exit 3); default 60, 0 for none\n"
-        "  --counters=LIST    perf counters instead of the default set: libpfm4 names\n"
-        "                     (cycles, context-switches, or PMU-specific events such as a\n"
-        "                     Zen or Intel core event), comma-separated; 'none' for none\n"
-        "  -h, --help         this text\n"
-        "\n"
-        "Google Benchmark's flags pass through and override the profile, e.g.\n"
-        "  --benchmark_filter=REGEX  --benchmark_min_time=SECONDS (one block's time)\n"
-        "  --benchmark_repetitions=N (the fewest blocks per side; a pair runs at least 6\n"
-        "  quartets)  --benchmark_format=console|json|csv  --benchmark_out=FILE\n"
-        "  --benchmark_enable_random_interleaving is accepted and has no effect: the\n"
-        "  blocks are interleaved by design.\n"
-        "With json or csv format, stdout carries only Google Benchmark's output and\n"
-        "pinbench's own lines go to stderr.\n");
+    fprintf(f,
+            "  --precision=PCT    CI half-width target of each pair's ratio (default 5)\n"
+            "  --budget=SECONDS   measuring time of the run (default: the profile's); pairs\n"
+            "                     that need more stop there, saying how long they would need\n"
+            "  --out=DIR          results root (default: results)\n"
+            "  --label=NAME       appended to the folder name ([A-Za-z0-9._-], up to 64)\n"
+            "  --clock=auto|monotonic  timestamp source; monotonic forces clock_gettime\n"
+            "  --watchdog=SECONDS  end a call running longer (variant invalid, the run goes on;\n"
+            "                     an operation that never returns stops the run after twice as\n"
+            "                     long, exit 3); default 60, 0 for none\n"
+            "  --counters=LIST    perf counters instead of the default set: libpfm4 names\n"
+            "                     (cycles, context-switches, or PMU-specific events such as a\n"
+            "                     Zen or Intel core event), comma-separated; 'none' for none\n"
+            "  -h, --help         this text\n"
+            "\n"
+            "Google Benchmark's flags pass through and override the profile, e.g.\n"
+            "  --benchmark_filter=REGEX  --benchmark_min_time=SECONDS (one block's time)\n"
+            "  --benchmark_repetitions=N (the fewest blocks per side; a pair runs at least 6\n"
+            "  quartets)  --benchmark_format=console|json|csv  --benchmark_out=FILE\n"
+            "  --benchmark_enable_random_interleaving is accepted and has no effect: the\n"
+            "  blocks are interleaved by design.\n"
+            "With json or csv format, stdout carries only Google Benchmark's output and\n"
+            "pinbench's own lines go to stderr.\n");
 }
 
 static void help_list(FILE *f)
@@ -235,8 +234,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
                  !strcmp(a, "--precision") || !strcmp(a, "--budget"))
             return pb_usage_error("%s needs a value: %s=VALUE", a, a);
         else
-            return pb_usage_error("%s: unknown option %s (see 'pinbench %s --help')", cmd,
-                                  pb_q(a), cmd);
+            return pb_usage_error("%s: unknown option %s (see 'pinbench %s --help')", cmd, pb_q(a),
+                                  cmd);
     }
     if (o->cpus && !*o->cpus)
         return pb_usage_error("--cpus: empty CPU list (expected e.g. 0-3,8)");
@@ -541,7 +540,8 @@ static int cmd_run(int argc, char **argv, struct opts *o)
 {
     const struct profile *prof = find_profile(o->profile);
     if (!prof)
-        return pb_usage_error("--profile=%s: expected quick, ci, default or full", pb_q(o->profile));
+        return pb_usage_error("--profile=%s: expected quick, ci, default or full",
+                              pb_q(o->profile));
     /* Numeric Google Benchmark flags are checked here: Google Benchmark itself would take a bad
      * number as 0 or abort. */
     const char *reps_s = gb_flag(o, "--benchmark_repetitions");
@@ -717,8 +717,8 @@ static int cmd_run(int argc, char **argv, struct opts *o)
     size_t n_pairs = pb_report_pairs(&R, &S, &so, &pairs);
     char *cmdline = join_args(argc, argv);
     int stop_recorded = 0;
-    struct pb_run_meta meta = {prof->name, o->label, list,          cmdline,
-                               started,    (int)reps, min_time, &stop_recorded,
+    struct pb_run_meta meta = {prof->name,  o->label,         list,        cmdline,
+                               started,     (int)reps,        min_time,    &stop_recorded,
                                so.budget_s, so.precision_pct, S.elapsed_s, S.blocks_run};
     /* a stop between the measurements and summary.json marks the folder partial too */
     main_warn_stop(&env, stop);
@@ -804,9 +804,9 @@ static int main_check_stdout(int rc)
     }
     if (!failed)
         return rc;
-    pb_fail(0, "standard output %s%s%s%s", main_stdout_closed ? "was closed" : "could not be written",
-            e ? ": " : "", e ? strerror(e) : "",
-            main_published ? "; the results are complete" : "");
+    pb_fail(0, "standard output %s%s%s%s",
+            main_stdout_closed ? "was closed" : "could not be written", e ? ": " : "",
+            e ? strerror(e) : "", main_published ? "; the results are complete" : "");
     if (main_published)
         pb_fail(0, "results: %s", main_published);
     return rc ? rc : 1;

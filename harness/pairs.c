@@ -14,8 +14,8 @@ size_t pb_pairs_quartets(const struct pb_block *blocks, size_t n, enum pb_phase 
     size_t out = 0;
     for (size_t i = 0; i + 4 <= n;) {
         const struct pb_block *q = &blocks[i];
-        bool same_phase = q[0].phase == q[1].phase && q[1].phase == q[2].phase &&
-                          q[2].phase == q[3].phase;
+        bool same_phase =
+            q[0].phase == q[1].phase && q[1].phase == q[2].phase && q[2].phase == q[3].phase;
         if (!same_phase) { /* a quartet cut short (a stop, a failure) is skipped, not mixed */
             i++;
             continue;
@@ -32,8 +32,8 @@ size_t pb_pairs_quartets(const struct pb_block *blocks, size_t n, enum pb_phase 
             }
         }
         i += 4;
-        if (q[0].phase != phase || na != 2 || nb != 2 || !(sa > 0) || !(sb > 0) ||
-            !isfinite(sa) || !isfinite(sb))
+        if (q[0].phase != phase || na != 2 || nb != 2 || !(sa > 0) || !(sb > 0) || !isfinite(sa) ||
+            !isfinite(sb))
             continue;
         if (lr)
             lr[out] = log(sb / sa);
@@ -105,8 +105,8 @@ double pb_pairs_quartets_for(double sd, double target_pct)
     return 1e6;
 }
 
-size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct,
-                     size_t min_quartets, size_t max_quartets)
+size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct, size_t min_quartets,
+                     size_t max_quartets)
 {
     if (max_quartets < min_quartets)
         max_quartets = min_quartets;

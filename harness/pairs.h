@@ -46,17 +46,17 @@ struct pb_block {
 };
 
 struct pb_pair_stat {
-    size_t n_quartets;          /* main quartets with a usable log-ratio */
-    size_t n_pilot;             /* pilot quartets */
-    double ratio, ci_low, ci_high; /* exp(HL) of the main log-ratios and its CI */
-    double coverage;            /* the CI's exact attained level (>= 0.95) */
+    size_t n_quartets;                /* main quartets with a usable log-ratio */
+    size_t n_pilot;                   /* pilot quartets */
+    double ratio, ci_low, ci_high;    /* exp(HL) of the main log-ratios and its CI */
+    double coverage;                  /* the CI's exact attained level (>= 0.95) */
     double diff, diff_low, diff_high; /* HL of the main differences (metric units) */
-    double p_value;             /* Wilcoxon signed-rank, two-sided, on the main log-ratios */
-    bool exact;                 /* p from the exact null distribution */
-    double half_width_pct;      /* (ci_high - ci_low) / 2 / ratio x 100 */
-    double pilot_sd;            /* standard deviation of the pilot log-ratios */
-    double main_sd;             /* of the main log-ratios */
-    double quartet_s;           /* mean duration of a quartet (four blocks), seconds */
+    double p_value;                   /* Wilcoxon signed-rank, two-sided, on the main log-ratios */
+    bool exact;                       /* p from the exact null distribution */
+    double half_width_pct;            /* (ci_high - ci_low) / 2 / ratio x 100 */
+    double pilot_sd;                  /* standard deviation of the pilot log-ratios */
+    double main_sd;                   /* of the main log-ratios */
+    double quartet_s;                 /* mean duration of a quartet (four blocks), seconds */
 };
 
 /* The quartets of `blocks` (in run order: consecutive groups of four of one phase, two of
@@ -80,8 +80,8 @@ double pb_pairs_quartets_for(double sd, double target_pct);
 /* The stopping rule's decision: how many main quartets to run after `n_pilot` pilot log-ratios,
  * for `target_pct`, at most `max_quartets` (the pair's budget share) and at least
  * `min_quartets`. Pure: the simulation in the tests runs exactly this. */
-size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct,
-                     size_t min_quartets, size_t max_quartets);
+size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct, size_t min_quartets,
+                     size_t max_quartets);
 
 /* Benjamini-Hochberg q-values over the pairs that have a p-value (controls excluded by the
  * caller): see pb_stats_bh. */

@@ -135,8 +135,8 @@ static void write_costmodel(struct sink *k, const struct pb_rset *s)
              "when they do not overlap, and is inconclusive otherwise; a single quoted number is "
              "read as half to twice itself (an order of magnitude, not a measurement). 'what' "
              "says whether pinbench measures the claimed operation itself or an OS-level analog.");
-    static const char *const cols[] = {"claim", "quoted", "measured here", "95 % CI", "verdict",
-                                       "from",  "what",   "note"};
+    static const char *const cols[] = {"claim",   "quoted", "measured here", "95 % CI",
+                                       "verdict", "from",   "what",          "note"};
     table_begin(k, cols, PB_ARRAY_LEN(cols));
     for (size_t i = 0; i < pb_n_claims; i++) {
         const struct pb_claim *c = &pb_claims[i];
@@ -150,10 +150,14 @@ static void write_costmodel(struct sink *k, const struct pb_rset *s)
             snprintf(ci, sizeof ci, "-");
         char what[300];
         snprintf(what, sizeof what, "%s (%s)", c->id, c->claim);
-        const char *cells[] = {what,   c->quoted,
-                               val,    ci,
-                               r.verdict, r.from,
-                               c->analog ? c->analog : "the operation itself", r.note};
+        const char *cells[] = {what,
+                               c->quoted,
+                               val,
+                               ci,
+                               r.verdict,
+                               r.from,
+                               c->analog ? c->analog : "the operation itself",
+                               r.note};
         table_row(k, cells, PB_ARRAY_LEN(cells));
     }
     table_end(k);
@@ -258,9 +262,15 @@ static void write_family(struct sink *k, const struct pb_rset *s, const char *fa
 {
     put_heading(k, 3, fam);
     const struct pb_json *ps = pb_json_get(s->summary, "pairs");
-    static const char *const cols[] = {"baseline -> variant", "metric", "baseline",
-                                       "variant",             "ratio [95 % CI]", "+-",
-                                       "p",                   "q",      "verdict"};
+    static const char *const cols[] = {"baseline -> variant",
+                                       "metric",
+                                       "baseline",
+                                       "variant",
+                                       "ratio [95 % CI]",
+                                       "+-",
+                                       "p",
+                                       "q",
+                                       "verdict"};
     bool any = false;
     for (size_t i = 0; ps && i < ps->n; i++) {
         const struct pb_json *p = &ps->items[i];

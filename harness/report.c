@@ -21,7 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 static bool metric_is_time(const char *m)
 {
     size_t n = strlen(m);
@@ -133,7 +132,7 @@ static void report_pair_deltas(const struct pb_vreg *b, const struct pb_vreg *v,
 }
 
 static const struct pb_sched_pair *report_sched_pair(const struct pb_sched *S,
-                                                    const struct pb_pair_decl *d)
+                                                     const struct pb_pair_decl *d)
 {
     for (size_t i = 0; i < S->n_pairs; i++)
         if (S->pairs[i].decl == d)
@@ -150,8 +149,8 @@ void pb_report_pair_finish(struct pb_pair_result *p, const struct pb_block *bloc
     p->ci_low = p->st.ci_low;
     p->ci_high = p->st.ci_high;
     p->p_value = p->st.p_value;
-    double *b = pb_xcalloc(n + 1, sizeof *b, "pair sides"), *v = pb_xcalloc(n + 1, sizeof *v,
-                                                                            "pair sides");
+    double *b = pb_xcalloc(n + 1, sizeof *b, "pair sides"),
+           *v = pb_xcalloc(n + 1, sizeof *v, "pair sides");
     size_t nb = 0, nv = 0;
     for (size_t i = 0; i < n; i++) {
         if (blocks[i].phase != PB_PHASE_MAIN || !isfinite(blocks[i].value))
@@ -186,7 +185,7 @@ void pb_report_pairs_decide(struct pb_pair_result *res, size_t n, double equiv_p
     for (size_t i = 0, k = 0; i < n; i++) {
         struct pb_pair_result *r = &res[i];
         if (!r->n_blocks)
-            continue; /* skipped, invalid, no data: the verdict is already set */
+            continue;           /* skipped, invalid, no data: the verdict is already set */
         double qv = r->p_value; /* a control is judged alone: it checks the method itself */
         if (!r->control) {
             qv = q[k++];
@@ -301,8 +300,8 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
             snprintf(pv, sizeof pv, "%.2g", p[i].p_value);
         else
             snprintf(pv, sizeof pv, "-");
-        fprintf(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s%s%s\n", pair, p[i].metric, b, v,
-                r, hw, pv, qv, p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
+        fprintf(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s%s%s\n", pair, p[i].metric, b, v, r,
+                hw, pv, qv, p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
         if (p[i].stop[0] && strcmp(p[i].stop, "target reached") != 0)
             fprintf(f, "    %zu main quartets: %s\n", p[i].st.n_quartets, p[i].stop);
         if (p[i].n_deltas) {
@@ -432,10 +431,11 @@ static void report_pair_json(struct pb_jw *w, const struct pb_pair_result *p)
                              : "Benjamini-Hochberg q < 0.05 over the run's pairs, and the 95 % CI "
                                "excluding 1; equivalent when the CI lies within the precision "
                                "target");
-        pb_jw_str(w, "method", "paired blocks A B B A; per quartet ln((B1+B2)/(A1+A2)); "
-                               "Hodges-Lehmann ratio, signed-rank CI, Wilcoxon signed-rank test; "
-                               "two-stage stopping: the pilot's quartets set the number of main "
-                               "quartets, which alone give the CI");
+        pb_jw_str(w, "method",
+                  "paired blocks A B B A; per quartet ln((B1+B2)/(A1+A2)); "
+                  "Hodges-Lehmann ratio, signed-rank CI, Wilcoxon signed-rank test; "
+                  "two-stage stopping: the pilot's quartets set the number of main "
+                  "quartets, which alone give the CI");
         pb_jw_num(w, "precision_target_pct", p->precision_pct);
         pb_jw_num(w, "half_width_pct", p->st.half_width_pct);
         pb_jw_num(w, "ci_level", p->st.coverage);
@@ -562,6 +562,9 @@ static void report_variant_json(struct pb_jw *w, const struct pb_vreg *vr)
     pb_jw_obj_end(w);
 }
 
+/* The share of an op's time a batch's fixed cost may take before the report says so. */
+#define PB_BATCH_OVERHEAD_MAX 0.05
+
 /* Warnings that come from the data rather than the box. */
 static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
 {
@@ -579,6 +582,15 @@ static void report_data_warnings(struct pb_runner *R, struct pb_env *env)
         if (vr->reps_reported < 3)
             pb_env_warn(env, "%s has only %u blocks: its medians are weak below 3", vr->name,
                         vr->reps_reported);
+        /* a batched op's fixed cost (an empty batch), where the experiment measured it */
+        const struct pb_series *ov = pb_vreg_series(vr, "batch_overhead_ns_per_op");
+        double ov_med = ov ? pb_stats_median(ov->v, ov->n) : NAN;
+        double t_med = s ? pb_stats_median(s->v, s->n) : NAN;
+        if (isfinite(ov_med) && t_med > 0 && ov_med > PB_BATCH_OVERHEAD_MAX * t_med)
+            pb_env_warn(env,
+                        "%s: releasing and gathering a batch costs %.2f ns per op, %.0f%% of its "
+                        "%.2f ns per op (bound %.0f%%): the time per op overstates the operation",
+                        vr->name, ov_med, 100 * ov_med / t_med, t_med, 100 * PB_BATCH_OVERHEAD_MAX);
         const struct pb_series *p50 = pb_vreg_series(vr, "op_p50_ns");
         double med = p50 ? pb_stats_median(p50->v, p50->n) : NAN;
         if ((vr->v->batch <= 1) && isfinite(med) && med < 2 * pb_clock.resolution_ns)
@@ -1020,8 +1032,8 @@ static int report_gnuplot(struct pb_results *res, const struct pb_family *fam, c
     }
     char log[128];
     snprintf(log, sizeof log, "%s.gnuplot.log", fam->name);
-    if (pb_plot_run(plots, "family.gp", args, PB_ARRAY_LEN(args), fam->name, log,
-                    report_stopping) < 0)
+    if (pb_plot_run(plots, "family.gp", args, PB_ARRAY_LEN(args), fam->name, log, report_stopping) <
+        0)
         pb_env_warn(env, "plots for %s not drawn: %s", fam->name, pb_err());
     close(plots);
     return 0;

@@ -28,12 +28,12 @@ struct pb_pair_result {
     enum pb_mwu_method method;
     size_t n_base, n_var; /* main-phase blocks a side */
     bool headline, control;
-    double q_value;     /* Benjamini-Hochberg over the run's non-control pairs with a p */
-    size_t n_tests;     /* how many p-values the q was adjusted over */
+    double q_value; /* Benjamini-Hochberg over the run's non-control pairs with a p */
+    size_t n_tests; /* how many p-values the q was adjusted over */
     double precision_pct;
-    size_t planned;     /* main quartets the plan gave */
-    double needed;      /* main quartets the pilot asked for */
-    char stop[240];     /* the scheduler's stopping reason */
+    size_t planned;                /* main quartets the plan gave */
+    double needed;                 /* main quartets the pilot asked for */
+    char stop[240];                /* the scheduler's stopping reason */
     const struct pb_block *blocks; /* in run order (owned by the scheduler or the reader) */
     size_t n_blocks;
     struct pb_pair_stat st;
@@ -64,7 +64,6 @@ void pb_report_pair_stats(const double *base, size_t nb, const double *var, size
 const char *pb_report_fmt(const char *metric, double v, char *buf, size_t len);
 /* Prints the pair table. */
 void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n);
-
 
 struct pb_results;
 struct pb_env;

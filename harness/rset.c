@@ -54,8 +54,8 @@ struct rset_field {
 
 static const char *rset_type_name(enum pb_json_type t)
 {
-    static const char *const n[] = {"null", "a boolean", "a number", "a string", "an array",
-                                    "an object"};
+    static const char *const n[] = {"null",     "a boolean", "a number",
+                                    "a string", "an array",  "an object"};
     return n[t];
 }
 
@@ -115,39 +115,52 @@ static int rset_check_each(const struct pb_rset *s, const char *file, const stru
 static int rset_check_summary(const struct pb_rset *s)
 {
     const struct pb_json *j = s->summary;
-    static const struct rset_field top[] = {
-        {"schema", T_STR, true},   {"run", T_OBJ, true},     {"pairs", T_ARR, true},
-        {"variants", T_ARR, true}, {"skipped", T_ARR, true}, {"invalid", T_ARR, true},
-        {"warnings", T_ARR, true}, {"manifest", T_OBJ, true}};
-    static const struct rset_field run[] = {
-        {"host", T_STR | T_NULL, false},       {"started_utc", T_STR | T_NULL, false},
-        {"profile", T_STR | T_NULL, false},    {"label", T_STR | T_NULL, false},
-        {"cpus", T_STR | T_NULL, false},       {"command_line", T_STR | T_NULL, false},
-        {"repetitions", T_NUM, false},         {"min_time_s", T_NUM | T_NULL, false},
-        {"build_type", T_STR | T_NULL, false}, {"git_commit", T_STR | T_NULL, false},
-        {"valid", T_BOOL, true},               {"partial", T_BOOL, true},
-        {"stopped_by", T_STR | T_NULL, true}};
-    static const struct rset_field pair[] = {
-        {"experiment", T_STR, true},          {"baseline", T_STR, true},
-        {"variant", T_STR, true},             {"metric", T_STR, true},
-        {"unit", T_STR | T_NULL, false},      {"baseline_median", T_NUM | T_NULL, false},
-        {"variant_median", T_NUM | T_NULL, false}, {"ratio", T_NUM | T_NULL, false},
-        {"ci_low", T_NUM | T_NULL, false},    {"ci_high", T_NUM | T_NULL, false},
-        {"p_value", T_NUM | T_NULL, false},   {"test", T_STR | T_NULL, false},
-        {"n_baseline", T_NUM, false},         {"n_variant", T_NUM, false},
-        {"verdict", T_STR | T_NULL, false},   {"note", T_STR | T_NULL, false}};
-    static const struct rset_field var[] = {
-        {"name", T_STR, true},   {"family", T_STR | T_NULL, false},
-        {"status", T_STR, true}, {"reason", T_STR | T_NULL, false},
-        {"placement", T_STR | T_NULL, false}};
+    static const struct rset_field top[] = {{"schema", T_STR, true},   {"run", T_OBJ, true},
+                                            {"pairs", T_ARR, true},    {"variants", T_ARR, true},
+                                            {"skipped", T_ARR, true},  {"invalid", T_ARR, true},
+                                            {"warnings", T_ARR, true}, {"manifest", T_OBJ, true}};
+    static const struct rset_field run[] = {{"host", T_STR | T_NULL, false},
+                                            {"started_utc", T_STR | T_NULL, false},
+                                            {"profile", T_STR | T_NULL, false},
+                                            {"label", T_STR | T_NULL, false},
+                                            {"cpus", T_STR | T_NULL, false},
+                                            {"command_line", T_STR | T_NULL, false},
+                                            {"repetitions", T_NUM, false},
+                                            {"min_time_s", T_NUM | T_NULL, false},
+                                            {"build_type", T_STR | T_NULL, false},
+                                            {"git_commit", T_STR | T_NULL, false},
+                                            {"valid", T_BOOL, true},
+                                            {"partial", T_BOOL, true},
+                                            {"stopped_by", T_STR | T_NULL, true}};
+    static const struct rset_field pair[] = {{"experiment", T_STR, true},
+                                             {"baseline", T_STR, true},
+                                             {"variant", T_STR, true},
+                                             {"metric", T_STR, true},
+                                             {"unit", T_STR | T_NULL, false},
+                                             {"baseline_median", T_NUM | T_NULL, false},
+                                             {"variant_median", T_NUM | T_NULL, false},
+                                             {"ratio", T_NUM | T_NULL, false},
+                                             {"ci_low", T_NUM | T_NULL, false},
+                                             {"ci_high", T_NUM | T_NULL, false},
+                                             {"p_value", T_NUM | T_NULL, false},
+                                             {"test", T_STR | T_NULL, false},
+                                             {"n_baseline", T_NUM, false},
+                                             {"n_variant", T_NUM, false},
+                                             {"verdict", T_STR | T_NULL, false},
+                                             {"note", T_STR | T_NULL, false}};
+    static const struct rset_field var[] = {{"name", T_STR, true},
+                                            {"family", T_STR | T_NULL, false},
+                                            {"status", T_STR, true},
+                                            {"reason", T_STR | T_NULL, false},
+                                            {"placement", T_STR | T_NULL, false}};
     static const struct rset_field reason[] = {{"variant", T_STR, true}, {"reason", T_STR, true}};
     if (strcmp(pb_json_str(j, "schema", ""), "pinbench-summary-1") != 0)
         return pb_errf("%s/summary.json: not a pinbench summary (schema %s)", pb_q(s->dir),
                        pb_q(pb_json_str(j, "schema", "")));
     if (rset_check_fields(s, "summary.json", "the top level", j, top, PB_ARRAY_LEN(top)) < 0)
         return -1;
-    if (rset_check_fields(s, "summary.json", "run", pb_json_get(j, "run"), run,
-                          PB_ARRAY_LEN(run)) < 0 ||
+    if (rset_check_fields(s, "summary.json", "run", pb_json_get(j, "run"), run, PB_ARRAY_LEN(run)) <
+            0 ||
         rset_check_each(s, "summary.json", j, "pairs", pair, PB_ARRAY_LEN(pair)) < 0 ||
         rset_check_each(s, "summary.json", j, "variants", var, PB_ARRAY_LEN(var)) < 0 ||
         rset_check_each(s, "summary.json", j, "skipped", reason, PB_ARRAY_LEN(reason)) < 0 ||
@@ -249,12 +262,10 @@ static void rset_index_grow(struct pb_rset *s)
     s->index_used = 0;
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].var) {
-            struct rset_slot *sl = rset_find(s, s->var[old[i].var - 1].name,
-                                             old[i].series ? s->var[old[i].var - 1]
-                                                                 .series[old[i].series - 1]
-                                                                 .metric
-                                                           : NULL,
-                                             old[i].hash);
+            struct rset_slot *sl = rset_find(
+                s, s->var[old[i].var - 1].name,
+                old[i].series ? s->var[old[i].var - 1].series[old[i].series - 1].metric : NULL,
+                old[i].hash);
             *sl = old[i];
             s->index_used++;
         }
@@ -316,9 +327,11 @@ static int rset_read_gbench(struct pb_rset *s)
                                        "repetitions",  "repetition_index",
                                        "threads",      "iterations",
                                        "real_time",    "cpu_time"};
-    static const struct rset_field row[] = {
-        {"name", T_STR, true},       {"run_type", T_STR, true},      {"time_unit", T_STR, false},
-        {"real_time", T_NUM, false}, {"error_occurred", T_BOOL, false}};
+    static const struct rset_field row[] = {{"name", T_STR, true},
+                                            {"run_type", T_STR, true},
+                                            {"time_unit", T_STR, false},
+                                            {"real_time", T_NUM, false},
+                                            {"error_occurred", T_BOOL, false}};
     for (size_t i = 0; i < bms->n; i++) {
         const struct pb_json *b = &bms->items[i];
         char where[64];

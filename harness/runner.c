@@ -54,6 +54,9 @@ struct pb_run {
     int live, peak_live;
     uint64_t threads_start, vmsize_start_kib, vmrss_start_kib;
     uint64_t peak_threads_sampled, peak_vmsize_kib, peak_vmrss_kib;
+    /* the box's kernel stacks (/proc/meminfo KernelStack) at the start and at the samples of
+     * pb_run_sample_memory; 0 where unreadable */
+    uint64_t kstack_start_kib, peak_kstack_kib;
     bool sampled;
     bool pmu_counted;
     struct pb_pmu_count pmu[PB_PMU_MAX];
@@ -392,9 +395,12 @@ static int run_read_status(uint64_t *threads, uint64_t *vmsize_kib, uint64_t *vm
 
 void pb_run_sample_memory(struct pb_run *r)
 {
-    uint64_t th, vs, rss;
+    uint64_t th, vs, rss, ks;
     if (run_read_status(&th, &vs, &rss) < 0)
         return;
+    if (r->kstack_start_kib && pb_read_keyed_u64("/proc/meminfo", "KernelStack:", &ks) == 0 &&
+        ks > r->peak_kstack_kib)
+        r->peak_kstack_kib = ks;
     r->sampled = true;
     if (th > r->peak_threads_sampled)
         r->peak_threads_sampled = th;
@@ -1035,6 +1041,25 @@ int pb_runner_call(struct pb_vreg *vr, const struct pb_driver *d)
     return rc;
 }
 
+/* Memory per thread, where the op sampled it while its threads existed: the growth from the
+ * call's start to the samples' peak over the threads added by then. VmSize and VmRSS are the
+ * process's; KernelStack is the whole box's (another process's threads move it too, so it is a
+ * bound checked against the kernel's stack size, not a private figure). */
+static void run_publish_per_thread(struct pb_run *r, const struct pb_driver *d)
+{
+    if (r->peak_threads_sampled <= r->threads_start)
+        return;
+    double added = (double)(r->peak_threads_sampled - r->threads_start);
+    d->counter(d->ctx, "threads_added", added);
+    d->counter(d->ctx, "vmsize_per_thread_kib",
+               ((double)r->peak_vmsize_kib - (double)r->vmsize_start_kib) / added);
+    d->counter(d->ctx, "vmrss_per_thread_kib",
+               ((double)r->peak_vmrss_kib - (double)r->vmrss_start_kib) / added);
+    if (r->kstack_start_kib)
+        d->counter(d->ctx, "kernel_stack_per_thread_kib",
+                   ((double)r->peak_kstack_kib - (double)r->kstack_start_kib) / added);
+}
+
 static int run_call(struct pb_vreg *vr, const struct pb_driver *d)
 {
     run_init(vr);
@@ -1053,6 +1078,9 @@ static int run_call(struct pb_vreg *vr, const struct pb_driver *d)
     if (!r->failed &&
         run_read_status(&r->threads_start, &r->vmsize_start_kib, &r->vmrss_start_kib) < 0)
         pb_run_fail(r, "cannot read /proc/self/status: %s", pb_err());
+    if (pb_read_keyed_u64("/proc/meminfo", "KernelStack:", &r->kstack_start_kib) < 0)
+        r->kstack_start_kib = 0;
+    r->peak_kstack_kib = r->kstack_start_kib;
     if (!r->failed && v->sample_threads)
         run_sampler_start(r, &vr->owner->cpus);
     /* Counters open before setup, so threads setup creates inherit them; they count only
@@ -1237,6 +1265,7 @@ static int run_call(struct pb_vreg *vr, const struct pb_driver *d)
                    (double)r->peak_vmsize_kib - (double)r->vmsize_start_kib);
         d->counter(d->ctx, "vmrss_peak_delta_kib",
                    (double)r->peak_vmrss_kib - (double)r->vmrss_start_kib);
+        run_publish_per_thread(r, d);
     }
     if (r->negative_intervals)
         d->counter(d->ctx, "clock_negative_intervals", (double)r->negative_intervals);

@@ -37,8 +37,8 @@ struct pb_vreg {
     bool deselected;          /* outside the run's filter: not reported, even as skipped */
     char plan[400];
     bool interrupted;
-        /* a call of it was cut short by a stop request */ /* pb_run_announce's statement, once
-                                                              stated */
+    /* a call of it was cut short by a stop request */ /* pb_run_announce's statement, once
+                                                          stated */
     /* pb_run_matrix_add/_value cells, n_matrix x n_matrix over the run's CPUs in order (or the
      * topology's NUMA nodes for by_node matrices); the calls of the current trial accumulate
      * in call_matrix, folded into matrix like the histograms */

@@ -19,8 +19,7 @@ static double sched_now_s(void)
 
 static bool vreg_runnable(const struct pb_vreg *vr)
 {
-    return vr->gb_index >= 0 && !vr->deselected && !vr->skip_reason[0] &&
-           !vr->invalid_reason[0];
+    return vr->gb_index >= 0 && !vr->deselected && !vr->skip_reason[0] && !vr->invalid_reason[0];
 }
 
 void pb_sched_prepare(struct pb_sched *S, struct pb_runner *R)
@@ -73,7 +72,7 @@ struct sched_ctx {
     const struct pb_sched_opts *o;
     double t0;
     const char *phase;
-    int failed; /* Google Benchmark itself failed */
+    int failed;     /* Google Benchmark itself failed */
     long attempted; /* variants calibrated (a failed call counts: the report says why) */
 };
 
@@ -168,8 +167,8 @@ static int cmp_cost(const void *x, const void *y)
 static void sched_plan(struct sched_ctx *c, size_t min_q, double left_s)
 {
     struct pb_sched *S = c->S;
-    struct pb_sched_pair **order = pb_xcalloc(S->n_pairs ? S->n_pairs : 1, sizeof *order,
-                                              "pair order");
+    struct pb_sched_pair **order =
+        pb_xcalloc(S->n_pairs ? S->n_pairs : 1, sizeof *order, "pair order");
     double lr[PB_PAIRS_PILOT_QUARTETS + 1];
     for (size_t i = 0; i < S->n_pairs; i++) {
         struct pb_sched_pair *p = &S->pairs[i];

@@ -34,10 +34,10 @@ struct pb_sched_pair {
     struct pb_vreg *a, *b; /* baseline, variant */
     struct pb_block *blocks;
     size_t n_blocks, cap_blocks;
-    size_t planned;     /* main quartets planned */
-    double needed;      /* main quartets the pilot's spread asks for, NAN without a pilot */
-    double quartet_s;   /* wall time of one quartet here (pilot), calls' overheads included */
-    char stop[240];     /* why the pair stopped where it did */
+    size_t planned;   /* main quartets planned */
+    double needed;    /* main quartets the pilot's spread asks for, NAN without a pilot */
+    double quartet_s; /* wall time of one quartet here (pilot), calls' overheads included */
+    char stop[240];   /* why the pair stopped where it did */
 };
 
 /* The main rounds end at this multiple of the budget, whatever the plan said. */

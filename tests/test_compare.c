@@ -91,7 +91,8 @@ static void make_set(const char *dir, const struct synth_var *v, size_t n, const
     fclose(f);
     char env[600];
     snprintf(env, sizeof env,
-             "{\"schema\": \"pinbench-env-1\", \"cpu_model\": \"%s\", \"kernel_release\": \"6.1\", \"allowed_cpu_count\": \"16\", "
+             "{\"schema\": \"pinbench-env-1\", \"cpu_model\": \"%s\", \"kernel_release\": \"6.1\", "
+             "\"allowed_cpu_count\": \"16\", "
              "\"smt_active\": \"0\", \"governor\": \"performance\", \"build_type\": \"release\"}\n",
              cpu_model);
     pb_test_write_file(dir, "env.json", env);
@@ -353,7 +354,7 @@ static void test_costmodel(void **state)
     make_set(a, set_a, 3, "Xeon", 1);
     struct pb_rset s;
     assert_int_equal(pb_rset_load(&s, a), 0);
-    struct pb_claim c = {"t",        "test", "50-200 us",    50,  200, "us", PB_CLAIM_VALUE,
+    struct pb_claim c = {"t",        "test", "50-200 us",    50,   200, "us", PB_CLAIM_VALUE,
                          "syn/base", NULL,   "real_time_ns", 1e-3, NULL};
     struct pb_claim_result r;
     pb_claim_eval(&c, &s, &r);
@@ -372,12 +373,12 @@ static void test_costmodel(void **state)
     assert_string_equal(r.verdict, "inconclusive");
     assert_non_null(strstr(r.note, "would decide"));
     /* a ratio claim reads its pair's paired blocks; this hand-made folder has none */
-    struct pb_claim ratio = {"r",        "ratio",      "2 x",          2, 2, "x", PB_CLAIM_RATIO,
+    struct pb_claim ratio = {"r",        "ratio",      "2 x",          2, 2,   "x", PB_CLAIM_RATIO,
                              "syn/base", "syn/pinned", "real_time_ns", 1, NULL};
     pb_claim_eval(&ratio, &s, &r);
     assert_string_equal(r.verdict, "not measured");
     assert_non_null(strstr(r.note, "no paired blocks"));
-    struct pb_claim miss = {"m",       "missing",  "1 x",          1, 1, "x", PB_CLAIM_RATIO,
+    struct pb_claim miss = {"m",       "missing",  "1 x",          1, 1,   "x", PB_CLAIM_RATIO,
                             "syn/far", "syn/base", "real_time_ns", 1, NULL};
     pb_claim_eval(&miss, &s, &r);
     assert_string_equal(r.verdict, "not measured");

@@ -104,7 +104,7 @@ static void test_gbench_shim(void **state)
     assert_int_equal(s.reps_ok, 3);
     assert_int_equal(s.reps_err, 3);
     assert_non_null(strstr(s.err, "on purpose"));
-    assert_int_equal(s.aggregates, 0); /* the callback hears of blocks only */
+    assert_int_equal(s.aggregates, 0);    /* the callback hears of blocks only */
     assert_near(s.manual_ns, 1000, 1e-6); /* manual time: 1 us per iteration */
     assert_near(s.plain, 7, 0);
     assert_near(s.avg, 3, 1e-9);    /* value / iterations */
@@ -124,8 +124,7 @@ static void test_gbench_shim(void **state)
     assert_int_equal(aggregates, 4); /* mean, median, stddev, cv of the good blocks */
     int found = 0;
     for (size_t i = 0; i < b->n; i++) {
-        if (strcmp(pb_json_str(&b->items[i], "name", ""),
-                   "shim/counters/42/manual_time"))
+        if (strcmp(pb_json_str(&b->items[i], "name", ""), "shim/counters/42/manual_time"))
             continue;
         assert_string_equal(pb_json_str(&b->items[i], "label", ""), "label-from-c");
         found++;

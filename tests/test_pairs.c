@@ -128,7 +128,7 @@ static void test_plan(void **state)
     assert_int_equal(pb_pairs_plan(lr, 4, 5, 6, 20), 20); /* the budget caps it */
     double flat[] = {0.001, 0.001, 0.001, 0.001};
     assert_int_equal(pb_pairs_plan(flat, 4, 5, 6, 1000), 6); /* the minimum holds */
-    assert_int_equal(pb_pairs_plan(lr, 1, 5, 6, 30), 30);   /* no spread estimate: the share */
+    assert_int_equal(pb_pairs_plan(lr, 1, 5, 6, 30), 30);    /* no spread estimate: the share */
 }
 
 /* ---- simulation of the whole method ---- */
@@ -163,8 +163,7 @@ static double sim_block(struct sim *s, enum pb_side side)
     return side == PB_SIDE_VARIANT ? v * s->ratio : v;
 }
 
-static size_t sim_quartets(struct sim *s, struct pb_block *b, size_t n, size_t k,
-                           enum pb_phase ph)
+static size_t sim_quartets(struct sim *s, struct pb_block *b, size_t n, size_t k, enum pb_phase ph)
 {
     static const enum pb_side order[4] = {PB_SIDE_BASELINE, PB_SIDE_VARIANT, PB_SIDE_VARIANT,
                                           PB_SIDE_BASELINE};
@@ -235,8 +234,7 @@ static void test_method_coverage(void **state)
         {"contaminated, ratio 1.1",
          {.rng = 14, .sigma = 0.04, .contam = 0.1, .contam_mul = 1.6, .ratio = 1.1}},
         {"drift +0.05 %/block, ratio 1", {.rng = 15, .sigma = 0.06, .drift = 5e-4, .ratio = 1.0}},
-        {"drift +0.05 %/block, ratio 1.1",
-         {.rng = 16, .sigma = 0.06, .drift = 5e-4, .ratio = 1.1}},
+        {"drift +0.05 %/block, ratio 1.1", {.rng = 16, .sigma = 0.06, .drift = 5e-4, .ratio = 1.1}},
     };
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
         struct sim_result r;
@@ -286,9 +284,9 @@ static void test_naive_stopping_undercovers(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_signed_rank_small),  cmocka_unit_test(test_hodges_lehmann_interval),
-    cmocka_unit_test(test_median_order_ci),    cmocka_unit_test(test_bh),
-    cmocka_unit_test(test_quartets_and_stat),  cmocka_unit_test(test_plan),
+    cmocka_unit_test(test_signed_rank_small), cmocka_unit_test(test_hodges_lehmann_interval),
+    cmocka_unit_test(test_median_order_ci),   cmocka_unit_test(test_bh),
+    cmocka_unit_test(test_quartets_and_stat), cmocka_unit_test(test_plan),
 };
 static const struct CMUnitTest sim_tests[] = {
     cmocka_unit_test(test_method_coverage),

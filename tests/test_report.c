@@ -115,8 +115,8 @@ static void test_report_pairs_and_files(void **state)
     struct pb_overheads ov;
     memset(&ov, 0, sizeof ov);
     ov.sample_path_ratio = 1.2;
-    struct pb_run_meta meta = {"quick", "t", "0", "pinbench run", "2026-01-01T00:00:00Z", 7, 0.01, NULL,
-                               10, 5, 1.5, 28};
+    struct pb_run_meta meta = {
+        "quick", "t", "0", "pinbench run", "2026-01-01T00:00:00Z", 7, 0.01, NULL, 10, 5, 1.5, 28};
     assert_int_equal(pb_report_write(&res, &R, p, n, &env, &ov, &meta), 0);
     assert_int_equal(pb_results_finish(&res), 0);
 

@@ -110,9 +110,13 @@ static void test_results_host_and_temporary(void **state)
     char c[80];
     static const struct {
         const char *in, *out;
-    } cases[] = {{"box-1.lan", "box-1.lan"}, {".", "_"},          {"..", "_."},
-                 {"", "unknown-host"},       {"(none)", "unknown-host"},
-                 {"a'b;c/d", "a_b_c_d"},     {"x\ny", "x_y"}};
+    } cases[] = {{"box-1.lan", "box-1.lan"},
+                 {".", "_"},
+                 {"..", "_."},
+                 {"", "unknown-host"},
+                 {"(none)", "unknown-host"},
+                 {"a'b;c/d", "a_b_c_d"},
+                 {"x\ny", "x_y"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pb_results_host_component(cases[i].in, c, sizeof c);
         assert_string_equal(c, cases[i].out);
@@ -210,7 +214,7 @@ static void test_resultdir(void **state)
         const char *vn = pb_json_str(&vs->items[i], "name", "");
         if (!strcmp(fam, "c2c") || (!strcmp(fam, "numa") && strstr(vn, "/matrix_"))) {
             /* the plan and its run time are stated, and kept */
-            if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "s for "))
+            if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "a block takes ~"))
                 fail_msg("%s: no stated plan in summary.json", vn);
             /* each matrix variant has its CSV, its heatmap data and its own heatmap (its labels
              * reach gnuplot as arguments: no script is written into the folder) */
@@ -229,7 +233,7 @@ static void test_resultdir(void **state)
         }
         if (!strcmp(fam, "isolation") || !strcmp(fam, "numa")) {
             /* what was walked or watched, where, and for how long, stated before it ran */
-            if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "s for "))
+            if (!strstr(pb_json_str(&vs->items[i], "plan", ""), "a block takes ~"))
                 fail_msg("%s: no stated plan in summary.json", vn);
         }
         if (!strcmp(fam, "isolation")) {
