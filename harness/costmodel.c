@@ -65,8 +65,9 @@ static void claim_verdict(const struct pb_claim *c, struct pb_claim_result *r)
         snprintf(r->verdict, sizeof r->verdict, "inconclusive");
         if (gap > 0 && isfinite(gap) && r->n > 0)
             snprintf(r->note, sizeof r->note,
-                     "the CI straddles the quoted range; about %.0f blocks (now %zu) would decide",
-                     ceil((double)r->n * (half / gap) * (half / gap)), r->n);
+                     "the CI straddles the quoted range; about %.0f %s (now %zu) would decide",
+                     ceil((double)r->n * (half / gap) * (half / gap)),
+                     c->how == PB_CLAIM_VALUE ? "blocks" : "main quartets", r->n);
         else
             snprintf(r->note, sizeof r->note, "the estimate sits on the quoted range's end");
         return;
@@ -164,6 +165,12 @@ void pb_claim_eval(const struct pb_claim *c, const struct pb_rset *s, struct pb_
     }
     default:
         if (claim_from_pair(c, s, r) < 0) {
+            if (isnan(c->lo) || isnan(c->hi)) {
+                snprintf(r->verdict, sizeof r->verdict, "no test");
+                snprintf(r->note, sizeof r->note,
+                         "the quoted figure is not a number to test against");
+                return;
+            }
             snprintf(r->verdict, sizeof r->verdict, "not measured");
             snprintf(r->note, sizeof r->note,
                      "no paired blocks of %s against %s on %s in this folder", c->variant,

@@ -54,7 +54,7 @@ int pb_pairs_stat(const struct pb_block *blocks, size_t n, struct pb_pair_stat *
     memset(st, 0, sizeof *st);
     st->ratio = st->ci_low = st->ci_high = st->coverage = NAN;
     st->diff = st->diff_low = st->diff_high = st->p_value = NAN;
-    st->half_width_pct = st->pilot_sd = st->main_sd = st->quartet_s = NAN;
+    st->half_width_pct = st->pilot_sd = st->main_sd = NAN;
     size_t cap = n / 4 + 1;
     double *lr = pb_xcalloc(cap, sizeof *lr, "log-ratios");
     double *df = pb_xcalloc(cap, sizeof *df, "differences");
@@ -63,8 +63,6 @@ int pb_pairs_stat(const struct pb_block *blocks, size_t n, struct pb_pair_stat *
     size_t m = pb_pairs_quartets(blocks, n, PB_PHASE_MAIN, lr, df);
     st->n_quartets = m;
     st->main_sd = pairs_sd(lr, m);
-    if (n >= 2 && blocks[n - 1].t_s > blocks[0].t_s)
-        st->quartet_s = 4.0 * (blocks[n - 1].t_s - blocks[0].t_s) / (double)(n - 1);
     int rc = -1;
     double est, lo, hi, cov;
     if (m >= 2) {
@@ -114,9 +112,18 @@ size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct, 
     if (!isfinite(sd)) /* no usable pilot: spend the share */
         return max_quartets;
     double want = pb_pairs_quartets_for(sd * sqrt(PB_PAIRS_PLAN_INFLATION), target_pct);
-    if (want < (double)min_quartets)
-        return min_quartets;
-    return want > (double)max_quartets ? max_quartets : (size_t)want;
+    size_t n = want < (double)min_quartets   ? min_quartets
+               : want > (double)max_quartets ? max_quartets
+                                             : (size_t)want;
+    return n + n % 2; /* as many B A A B as A B B A quartets */
+}
+
+void pb_pairs_quartet_order(size_t k, enum pb_side out[4])
+{
+    enum pb_side first = k % 2 ? PB_SIDE_VARIANT : PB_SIDE_BASELINE;
+    enum pb_side other = first == PB_SIDE_BASELINE ? PB_SIDE_VARIANT : PB_SIDE_BASELINE;
+    out[0] = out[3] = first;
+    out[1] = out[2] = other;
 }
 
 void pb_pairs_fdr(const double *p, size_t n, double *q)

@@ -115,11 +115,12 @@ static void sched_push(struct pb_sched_pair *p, const struct pb_block *b)
     p->blocks[p->n_blocks++] = *b;
 }
 
-/* A B B A. A pair whose variant failed stops (the report says invalid, with the reason). */
+/* A B B A or B A A B (pb_pairs_quartet_order). A pair whose variant failed stops (the report
+ * says invalid, with the reason). */
 static int sched_quartet(struct sched_ctx *c, struct pb_sched_pair *p, enum pb_phase ph)
 {
-    static const enum pb_side order[4] = {PB_SIDE_BASELINE, PB_SIDE_VARIANT, PB_SIDE_VARIANT,
-                                          PB_SIDE_BASELINE};
+    enum pb_side order[4];
+    pb_pairs_quartet_order(p->n_blocks / 4, order);
     for (int k = 0; k < 4; k++) {
         struct pb_vreg *vr = order[k] == PB_SIDE_BASELINE ? p->a : p->b;
         struct pb_block b = {sched_now_s() - c->t0, NAN, order[k], ph};
@@ -244,6 +245,19 @@ static bool sched_in_pair(const struct pb_sched *S, const struct pb_vreg *vr)
     return false;
 }
 
+struct sched_slot {
+    double at; /* the quartet's place in the main phase, 0..1 */
+    size_t pair;
+};
+
+static int cmp_slot(const void *x, const void *y)
+{
+    const struct sched_slot *a = x, *b = y;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    return (a->pair > b->pair) - (a->pair < b->pair);
+}
+
 long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched_opts *o)
 {
     struct sched_ctx c = {S, R, o, sched_now_s(), "", 0, 0};
@@ -251,8 +265,23 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
         return -1;
     S->calibration_s = sched_now_s() - c.t0;
     size_t min_q = (o->min_blocks + 1) / 2;
-    if (min_q < PB_PAIRS_MIN_MAIN_QUARTETS)
-        min_q = PB_PAIRS_MIN_MAIN_QUARTETS;
+    if (min_q < PB_PAIRS_PLAN_MIN_QUARTETS)
+        min_q = PB_PAIRS_PLAN_MIN_QUARTETS;
+
+    /* the unpaired variants first, in rounds: some of them load the box on purpose (noisy
+     * neighbours, all-pairs sweeps), and run here they cannot make the main quartets noisier
+     * than the pilot that planned them */
+    c.phase = "unpaired";
+    for (unsigned k = 0; k < o->min_blocks && !pb_runner_stop_signal() && !c.failed; k++)
+        for (size_t i = 0; i < R->n && !c.failed; i++) {
+            struct pb_vreg *vr = &R->vr[i];
+            double v;
+            if (vreg_runnable(vr) && !sched_in_pair(S, vr))
+                sched_block(&c, vr, NULL, &v);
+        }
+    S->unpaired_s = sched_now_s() - c.t0 - S->calibration_s;
+    if (c.failed)
+        return -1;
 
     c.phase = "pilot";
     double t = sched_now_s();
@@ -269,50 +298,34 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
     if (c.failed)
         return -1;
 
-    /* the unpaired variants' blocks, costed like the pairs' */
-    size_t n_solo = 0;
-    double solo_s = 0;
-    for (size_t i = 0; i < R->n; i++)
-        if (vreg_runnable(&R->vr[i]) && !sched_in_pair(S, &R->vr[i])) {
-            n_solo++;
-            solo_s += o->min_blocks * fmax(o->block_s, R->vr[i].block_wall_s);
-        }
-    sched_plan(&c, min_q, o->budget_s - (sched_now_s() - c.t0) - solo_s);
+    sched_plan(&c, min_q, o->budget_s - (sched_now_s() - c.t0));
 
     c.phase = "main";
     t = sched_now_s();
-    size_t rounds = 0;
+    /* Each pair's quartets are spread evenly over the main phase: quartet k of a pair planned
+     * for n runs at (k + 1/2) / n of it. Round after round of the pairs still left would end
+     * with a few pairs running back to back, in a box unlike the one their pilot saw. */
+    size_t total = 0;
     for (size_t i = 0; i < S->n_pairs; i++)
-        if (S->pairs[i].planned > rounds)
-            rounds = S->pairs[i].planned;
-    if (rounds < o->min_blocks)
-        rounds = o->min_blocks;
-    size_t *solo_done = pb_xcalloc(R->n ? R->n : 1, sizeof *solo_done, "blocks done");
+        total += S->pairs[i].planned;
+    struct sched_slot *slots = pb_xcalloc(total ? total : 1, sizeof *slots, "main quartets");
+    size_t ns = 0;
+    for (size_t i = 0; i < S->n_pairs; i++)
+        for (size_t k = 0; k < S->pairs[i].planned; k++)
+            slots[ns++] = (struct sched_slot){((double)k + 0.5) / (double)S->pairs[i].planned, i};
+    qsort(slots, ns, sizeof *slots, cmp_slot);
     /* the plan is made from the pilot's block times; a box that slows down later could run
-     * far past the budget, so the rounds end at PB_SCHED_OVERRUN times it. The cut depends on
-     * the clock, not on the values, and falls on every pair at once. */
+     * far past the budget, so the main phase ends at PB_SCHED_OVERRUN times it. The cut depends
+     * on the clock, not on the values, and falls on every pair at once. */
     double cap_s = PB_SCHED_OVERRUN * o->budget_s;
-    for (size_t r = 0; r < rounds && !pb_runner_stop_signal() && !c.failed; r++) {
+    for (size_t k = 0; k < ns && !pb_runner_stop_signal() && !c.failed; k++) {
         if (sched_now_s() - c.t0 > cap_s) {
             S->overrun = true;
             break;
         }
-        for (size_t i = 0; i < S->n_pairs && !c.failed; i++) {
-            struct pb_sched_pair *p = &S->pairs[i];
-            if (r < p->planned)
-                sched_quartet(&c, p, PB_PHASE_MAIN);
-        }
-        /* spread the unpaired variants' blocks over the first rounds */
-        for (size_t i = 0; i < R->n && !c.failed; i++) {
-            struct pb_vreg *vr = &R->vr[i];
-            if (solo_done[i] >= o->min_blocks || !vreg_runnable(vr) || sched_in_pair(S, vr))
-                continue;
-            double v;
-            sched_block(&c, vr, NULL, &v);
-            solo_done[i]++;
-        }
+        sched_quartet(&c, &S->pairs[slots[k].pair], PB_PHASE_MAIN);
     }
-    free(solo_done);
+    free(slots);
     S->main_s = sched_now_s() - t;
     S->elapsed_s = sched_now_s() - c.t0;
     if (R->progress)

@@ -5,11 +5,12 @@
  * Phases, each interleaved over the pairs so that slow changes of the box spread over all:
  *   1. calibration: one unreported call per variant, of Google Benchmark's own sizing to the
  *      block time; its iteration count is the variant's block from then on;
+ *   1b. unpaired: variants in no pair run their minimum blocks, in rounds (some load the box on
+ *      purpose, and must not do so between a pair's pilot and its main quartets);
  *   2. pilot: PB_PAIRS_PILOT_QUARTETS quartets per pair;
  *   3. plan: each pair's main quartets from its pilot (pb_pairs_plan); the budget left goes to
  *      headline pairs first, cheapest first, then to the rest, each keeping its minimum;
- *   4. main: the planned quartets, one per pair per round; variants in no pair get their
- *      minimum blocks in the same rounds.
+ *   4. main: the planned quartets, each pair's spread evenly over the phase.
  * Nothing in phases 3-4 looks at main-phase values, so the CI (from main quartets only) keeps
  * its coverage. */
 #ifndef PB_SCHED_H
@@ -46,7 +47,7 @@ struct pb_sched_pair {
 struct pb_sched {
     struct pb_sched_pair *pairs;
     size_t n_pairs;
-    double elapsed_s, calibration_s, pilot_s, main_s;
+    double elapsed_s, calibration_s, unpaired_s, pilot_s, main_s;
     size_t blocks_run;
     bool overrun; /* the main rounds were cut at PB_SCHED_OVERRUN x the budget */
 };

@@ -335,8 +335,9 @@ int pb_stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny
 }
 
 /* The null distribution of the signed-rank statistic T+ for n untied, nonzero differences:
- * counts[t] of the 2^n sign patterns with T+ = t, t = 0..n(n+1)/2, as doubles (exact up to
- * n = 60 or so, where 2^n still fits a double's mantissa within rounding of the tails). */
+ * counts[t] of the 2^n sign patterns with T+ = t, t = 0..n(n+1)/2, as doubles (integers up to
+ * 2^53 exactly, beyond within a double's relative rounding, which is all a tail probability
+ * needs). O(n^3) time: used up to PB_WSR_EXACT_MAX. */
 static double *stats_wsr_counts(size_t n)
 {
     size_t m = n * (n + 1) / 2;

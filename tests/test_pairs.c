@@ -122,9 +122,9 @@ static void test_plan(void **state)
      * (0.04787; at 19, 0.04927) */
     double need = pb_pairs_quartets_for(0.1, 5);
     assert_near(need, 20, 0);
-    double lr[] = {0.1, -0.1, 0.1, -0.1}; /* sd 0.11547, planned as sd x sqrt(2.5) = 0.1826 */
+    double lr[] = {0.1, -0.1, 0.1, -0.1}; /* sd 0.11547, planned as sd x sqrt(2) = 0.1633 */
     size_t n = pb_pairs_plan(lr, 4, 5, 6, 1000);
-    assert_int_equal(n, 59);
+    assert_int_equal(n, 48);
     assert_int_equal(pb_pairs_plan(lr, 4, 5, 6, 20), 20); /* the budget caps it */
     double flat[] = {0.001, 0.001, 0.001, 0.001};
     assert_int_equal(pb_pairs_plan(flat, 4, 5, 6, 1000), 6); /* the minimum holds */
@@ -140,7 +140,9 @@ struct sim {
     double contam_mul; /* by up to this factor (1 + U * (mul - 1)) */
     double drift;      /* multiplicative drift per block, e.g. 0.002: +0.2 % per block */
     double ratio;
-    double t; /* block clock */
+    double switch_cost; /* a block after a change of variant is this much slower (0.05: 5 %) */
+    bool abba_only;     /* every quartet A B B A (the broken order), not the scheduler's */
+    double t;           /* block clock */
 };
 
 static double sim_u(struct sim *s)
@@ -153,9 +155,11 @@ static double sim_normal(struct sim *s)
     return sqrt(-2 * log(sim_u(s))) * cos(2 * M_PI * sim_u(s));
 }
 
-static double sim_block(struct sim *s, enum pb_side side)
+static double sim_block(struct sim *s, enum pb_side side, bool switched)
 {
     double v = 1000 * exp(s->sigma * sim_normal(s)) * exp(s->drift * s->t);
+    if (switched)
+        v *= 1 + s->switch_cost;
     if (s->contam > 0 && sim_u(s) < s->contam)
         v *= 1 + sim_u(s) * (s->contam_mul - 1);
     s->t += 1;
@@ -165,11 +169,13 @@ static double sim_block(struct sim *s, enum pb_side side)
 
 static size_t sim_quartets(struct sim *s, struct pb_block *b, size_t n, size_t k, enum pb_phase ph)
 {
-    static const enum pb_side order[4] = {PB_SIDE_BASELINE, PB_SIDE_VARIANT, PB_SIDE_VARIANT,
-                                          PB_SIDE_BASELINE};
     for (size_t q = 0; q < k; q++) {
+        enum pb_side order[4];
+        pb_pairs_quartet_order(s->abba_only ? 0 : n / 4, order);
+        /* the first block follows another pair's: a change of variant too */
         for (int j = 0; j < 4; j++)
-            b[n++] = (struct pb_block){s->t, sim_block(s, order[j]), order[j], ph};
+            b[n++] = (struct pb_block){s->t, sim_block(s, order[j], !j || order[j] != order[j - 1]),
+                                       order[j], ph};
         s->t += 40; /* about ten other pairs' quartets in between */
     }
     return n;
@@ -182,7 +188,7 @@ static void sim_pair(struct sim *s, size_t max_q, struct pb_pair_stat *st, struc
     size_t n = sim_quartets(s, b, 0, PB_PAIRS_PILOT_QUARTETS, PB_PHASE_PILOT);
     double lr[PB_PAIRS_PILOT_QUARTETS];
     size_t np = pb_pairs_quartets(b, n, PB_PHASE_PILOT, lr, NULL);
-    size_t want = pb_pairs_plan(lr, np, PB_PAIRS_PRECISION_PCT, PB_PAIRS_MIN_MAIN_QUARTETS, max_q);
+    size_t want = pb_pairs_plan(lr, np, PB_PAIRS_PRECISION_PCT, PB_PAIRS_PLAN_MIN_QUARTETS, max_q);
     n = sim_quartets(s, b, n, want, PB_PHASE_MAIN);
     pb_pairs_stat(b, n, st);
 }
@@ -215,41 +221,68 @@ static void sim_run(struct sim proto, unsigned runs, size_t max_q, struct sim_re
     r->mean_quartets = quartets / runs;
 }
 
-/* Coverage of the true ratio by the CI at the stop, over 8000 simulated pairs per scenario
- * (Monte Carlo standard error 0.24 %): lognormal and contaminated noise, true ratio 1 and 1.1,
+/* Coverage of the true ratio by the CI at the stop, over thousands of simulated pairs per
+ * scenario: lognormal, mildly contaminated and heavily contaminated noise, true ratio 1 and 1.1,
  * drift over the run. The method must cover 94-96 % and give at most 5 % false verdicts at 1;
- * at least 75 % of pairs must reach the target (measured 80-85 %: the plan is not wasteful). */
+ * at least 75 % of pairs must reach the target (measured 84-93 %). */
+static bool fail_note(const char *what, const char *why)
+{
+    print_message("  FAILED: %s: %s\n", what, why);
+    return true;
+}
+
 static void test_method_coverage(void **state)
 {
     (void)state;
-    const unsigned runs = 8000;
+    bool failed = false;
     const struct {
         const char *what;
         struct sim s;
+        unsigned runs; /* 0: 8000 (Monte Carlo standard error of a 95 % coverage: 0.24 %) */
+        bool above_ok; /* coverage above 96 % allowed: a known conservative case */
     } sc[] = {
-        {"lognormal, ratio 1", {.rng = 11, .sigma = 0.06, .ratio = 1.0}},
-        {"lognormal, ratio 1.1", {.rng = 12, .sigma = 0.06, .ratio = 1.1}},
+        {"lognormal, ratio 1", {.rng = 11, .sigma = 0.06, .ratio = 1.0}, 0, false},
+        {"lognormal, ratio 1.1", {.rng = 12, .sigma = 0.06, .ratio = 1.1}, 0, false},
         {"contaminated, ratio 1",
-         {.rng = 13, .sigma = 0.04, .contam = 0.1, .contam_mul = 1.6, .ratio = 1.0}},
+         {.rng = 13, .sigma = 0.04, .contam = 0.1, .contam_mul = 1.6, .ratio = 1.0}, 0, false},
         {"contaminated, ratio 1.1",
-         {.rng = 14, .sigma = 0.04, .contam = 0.1, .contam_mul = 1.6, .ratio = 1.1}},
-        {"drift +0.05 %/block, ratio 1", {.rng = 15, .sigma = 0.06, .drift = 5e-4, .ratio = 1.0}},
-        {"drift +0.05 %/block, ratio 1.1", {.rng = 16, .sigma = 0.06, .drift = 5e-4, .ratio = 1.1}},
+         {.rng = 14, .sigma = 0.04, .contam = 0.1, .contam_mul = 1.6, .ratio = 1.1}, 0, false},
+        /* slow regimes like those of a 2-vCPU VM: a block in ten up to 4x slower */
+        {"heavy outliers, ratio 1",
+         {.rng = 17, .sigma = 0.05, .contam = 0.1, .contam_mul = 4, .ratio = 1.0},
+         4000 /* 100-odd quartets a pair: half the runs (standard error 0.34 %) */, false},
+        {"heavy outliers, ratio 1.1",
+         {.rng = 18, .sigma = 0.05, .contam = 0.1, .contam_mul = 4, .ratio = 1.1},
+         4000, false},
+        /* the first block after a change of variant 5 % slower: alternating A B B A with
+         * B A A B makes the log-ratios a two-peaked mixture, for which the signed-rank interval
+         * is conservative (about 96.6 %) */
+        {"switch cost 5 %, ratio 1", {.rng = 19, .sigma = 0.06, .switch_cost = 0.05, .ratio = 1.0},
+         0, true},
+        {"switch cost 5 %, ratio 1.1",
+         {.rng = 20, .sigma = 0.06, .switch_cost = 0.05, .ratio = 1.1}, 0, true},
+        {"drift +0.05 %/block, ratio 1", {.rng = 15, .sigma = 0.06, .drift = 5e-4, .ratio = 1.0}, 0, false},
+        {"drift +0.05 %/block, ratio 1.1", {.rng = 16, .sigma = 0.06, .drift = 5e-4, .ratio = 1.1}, 0, false},
     };
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
         struct sim_result r;
+        unsigned runs = sc[i].runs ? sc[i].runs : 8000;
         sim_run(sc[i].s, runs, 120, &r);
         print_message("  %-32s coverage %.2f %%, false verdicts %.2f %%, target reached %.0f %%, "
                       "%.1f main quartets\n",
                       sc[i].what, 100 * r.coverage, 100 * r.false_verdicts, 100 * r.reached,
                       r.mean_quartets);
-        if (r.coverage < 0.94 || r.coverage > 0.96)
-            fail_msg("%s: coverage %.2f %% outside 94-96 %%", sc[i].what, 100 * r.coverage);
-        if (r.false_verdicts > 0.05)
-            fail_msg("%s: %.2f %% false verdicts", sc[i].what, 100 * r.false_verdicts);
+        if (r.coverage < 0.94 || (r.coverage > 0.96 && !sc[i].above_ok))
+            failed = fail_note(sc[i].what, "coverage outside 94-96 %");
+        /* at most 5 %: the observed share may exceed it only by Monte Carlo error (a
+         * one-sided 1 % test of "the true share is <= 5 %": 2.33 standard errors, 0.57 %) */
+        if (r.false_verdicts > 0.05 + 2.33 * sqrt(0.05 * 0.95 / runs))
+            failed = fail_note(sc[i].what, "more than 5 % false verdicts");
         if (r.reached < 0.75)
-            fail_msg("%s: only %.0f %% reached the target", sc[i].what, 100 * r.reached);
+            failed = fail_note(sc[i].what, "fewer than 75 % reached the target");
     }
+    if (failed)
+        fail_msg("the simulated method failed a bound (above)");
 }
 
 /* The simulation can fail: optional stopping on the same data (stop at the first quartet count
@@ -288,7 +321,21 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_median_order_ci),   cmocka_unit_test(test_bh),
     cmocka_unit_test(test_quartets_and_stat), cmocka_unit_test(test_plan),
 };
+/* The simulation sees a broken order: A B B A alone changes into the baseline twice and into
+ * the variant once per quartet, and with a cost to each change its CI misses a true ratio of 1
+ * far more than 5 % of the time. */
+static void test_abba_alone_is_biased(void **state)
+{
+    (void)state;
+    struct sim s = {.rng = 23, .sigma = 0.06, .switch_cost = 0.05, .ratio = 1.0, .abba_only = true};
+    struct sim_result r;
+    sim_run(s, 2000, 120, &r);
+    print_message("  A B B A alone with a 5 %% switch cost: coverage %.2f %%\n", 100 * r.coverage);
+    assert_true(r.coverage < 0.80);
+}
+
 static const struct CMUnitTest sim_tests[] = {
+    cmocka_unit_test(test_abba_alone_is_biased),
     cmocka_unit_test(test_method_coverage),
     cmocka_unit_test(test_naive_stopping_undercovers),
 };
