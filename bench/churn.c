@@ -72,6 +72,18 @@ static int churn_target_cpu(struct pb_run *r, const struct churn_param *p)
     return p->target == TARGET_OTHER ? pb_run_other_cpu(r) : pb_run_home_cpu(r);
 }
 
+/* The new threads' attributes: the row's stack size, if any. *ok once they need destroying. */
+static int churn_attr(struct pb_run *r, const struct churn_param *p, pthread_attr_t *a, bool *ok)
+{
+    int rc = pthread_attr_init(a);
+    if (rc != 0)
+        return pb_run_fail(r, "pthread_attr_init: %s", strerror(rc));
+    *ok = true;
+    if (p->stack_bytes && (rc = pthread_attr_setstacksize(a, p->stack_bytes)) != 0)
+        return pb_run_fail(r, "pthread_attr_setstacksize(%zu): %s", p->stack_bytes, strerror(rc));
+    return 0;
+}
+
 static int spawn_setup(struct pb_run *r)
 {
     const struct churn_param *p = pb_run_param(r);
@@ -79,12 +91,8 @@ static int spawn_setup(struct pb_run *r)
     if (!s)
         return pb_run_fail(r, "out of memory");
     pb_run_set_state(r, s);
-    int rc = pthread_attr_init(&s->attr);
-    if (rc != 0)
-        return pb_run_fail(r, "pthread_attr_init: %s", strerror(rc));
-    s->attr_ok = true;
-    if (p->stack_bytes && (rc = pthread_attr_setstacksize(&s->attr, p->stack_bytes)) != 0)
-        return pb_run_fail(r, "pthread_attr_setstacksize(%zu): %s", p->stack_bytes, strerror(rc));
+    if (churn_attr(r, p, &s->attr, &s->attr_ok) < 0)
+        return -1;
     if (p->pin == PIN_ATTR && pb_pin_attr(&s->attr, churn_target_cpu(r, p)) < 0)
         return pb_run_fail(r, "%s", pb_err());
     return 0;
@@ -333,13 +341,7 @@ static int idle_setup(struct pb_run *r)
     pb_run_set_state(r, s);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
-    int rc = pthread_attr_init(&s->attr);
-    if (rc != 0)
-        return pb_run_fail(r, "pthread_attr_init: %s", strerror(rc));
-    s->attr_ok = true;
-    if (p->stack_bytes && (rc = pthread_attr_setstacksize(&s->attr, p->stack_bytes)) != 0)
-        return pb_run_fail(r, "pthread_attr_setstacksize(%zu): %s", p->stack_bytes, strerror(rc));
-    return 0;
+    return churn_attr(r, p, &s->attr, &s->attr_ok);
 }
 
 /* Creates IDLE_THREADS threads that block until released, samples the process's memory while
