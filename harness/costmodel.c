@@ -112,7 +112,7 @@ static int claim_from_pair(const struct pb_claim *c, const struct pb_rset *s,
         struct pb_pair_stat st;
         pb_pairs_stat(blocks, n, &st);
         free(blocks);
-        r->n = st.n_quartets;
+        r->n = st.n_ci;
         double val = st.ratio, lo = st.ci_low, hi = st.ci_high;
         if (c->how == PB_CLAIM_DIFF) {
             val = st.diff, lo = st.diff_low, hi = st.diff_high;

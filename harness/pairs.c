@@ -58,17 +58,18 @@ int pb_pairs_stat(const struct pb_block *blocks, size_t n, struct pb_pair_stat *
     size_t cap = n / 4 + 1;
     double *lr = pb_xcalloc(cap, sizeof *lr, "log-ratios");
     double *df = pb_xcalloc(cap, sizeof *df, "differences");
-    st->n_pilot = pb_pairs_quartets(blocks, n, PB_PHASE_PILOT, lr, NULL);
-    st->pilot_sd = pairs_sd(lr, st->n_pilot);
-    size_t m = pb_pairs_quartets(blocks, n, PB_PHASE_MAIN, lr, df);
-    st->n_quartets = m;
-    st->main_sd = pairs_sd(lr, m);
+    size_t np = pb_pairs_quartets(blocks, n, PB_PHASE_PILOT, lr, df);
+    st->n_pilot = np;
+    st->pilot_sd = pairs_sd(lr, np);
+    st->n_quartets = pb_pairs_quartets(blocks, n, PB_PHASE_MAIN, lr + np, df + np);
+    st->main_sd = pairs_sd(lr + np, st->n_quartets);
+    size_t m = st->n_ci = np + st->n_quartets;
     int rc = -1;
     double est, lo, hi, cov;
     if (m >= 2) {
         pb_stats_hodges_lehmann(lr, m, &est, &lo, &hi, &cov);
         st->ratio = exp(est);
-        if (m >= PB_PAIRS_MIN_MAIN_QUARTETS && isfinite(lo)) {
+        if (m >= PB_PAIRS_MIN_CI_QUARTETS && isfinite(lo)) {
             st->ci_low = exp(lo);
             st->ci_high = exp(hi);
             st->coverage = cov;
@@ -111,7 +112,9 @@ size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct, 
     double sd = pairs_sd(pilot_lr, n_pilot);
     if (!isfinite(sd)) /* no usable pilot: spend the share */
         return max_quartets;
-    double want = pb_pairs_quartets_for(sd * sqrt(PB_PAIRS_PLAN_INFLATION), target_pct);
+    /* the quartets pilot and main need together, less the pilot's */
+    double want = pb_pairs_quartets_for(sd * sqrt(PB_PAIRS_PLAN_INFLATION), target_pct) -
+                  (double)n_pilot;
     size_t n = want < (double)min_quartets   ? min_quartets
                : want > (double)max_quartets ? max_quartets
                                              : (size_t)want;
@@ -135,7 +138,7 @@ const char *pb_pairs_verdict(const struct pb_pair_stat *st, double q, bool time_
                              double equiv_pct)
 {
     if (!isfinite(st->ci_low) || !isfinite(st->ci_high))
-        return isfinite(st->ratio) || st->n_quartets ? "too few blocks" : "no data";
+        return isfinite(st->ratio) || st->n_ci ? "too few blocks" : "no data";
     if (isfinite(q) && q < PB_PAIRS_ALPHA && (st->ci_high < 1.0 || st->ci_low > 1.0)) {
         if (time_metric)
             return st->ratio < 1 ? "faster" : "slower";

@@ -304,7 +304,8 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
         fprintf(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s%s%s\n", pair, p[i].metric, b, v, r,
                 hw, pv, qv, p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
         if (p[i].stop[0] && strcmp(p[i].stop, "target reached") != 0)
-            fprintf(f, "    %zu main quartets: %s\n", p[i].st.n_quartets, p[i].stop);
+            fprintf(f, "    %zu quartets (%zu pilot, %zu main): %s\n", p[i].st.n_ci,
+                    p[i].st.n_pilot, p[i].st.n_quartets, p[i].stop);
         if (p[i].n_deltas) {
             fprintf(f, "    counters per op, baseline -> variant:");
             for (size_t k = 0; k < p[i].n_deltas; k++)

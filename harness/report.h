@@ -1,11 +1,11 @@
-/* report: from repetitions to pairs, verdicts and files.
+/* report: from a run's blocks to pairs, verdicts and files.
  *
- * A pair compares a variant against its baseline on one metric, using one value per
- * repetition of each (never per iteration). ratio = median(variant) / median(baseline), with a
- * 95 % percentile-bootstrap CI; the p-value is the two-sided Mann-Whitney U test. The verdict is
- * "faster"/"slower" (for time metrics; "lower"/"higher" otherwise) only when p < 0.05 and the
- * CI excludes 1; otherwise "no significant difference". Fewer than 3 repetitions on either side
- * give "too few repetitions". */
+ * A pair within a run compares a variant against its baseline on one metric from its paired
+ * blocks (pairs.h: Hodges-Lehmann ratio, signed-rank CI, Wilcoxon p), and its verdict comes
+ * after the Benjamini-Hochberg step over all of the run's pairs (pb_report_pairs_decide).
+ * Between two folders, where no blocks are paired, pb_report_pair_stats compares two samples
+ * of repetitions: ratio of medians, 95 % percentile-bootstrap CI, two-sided Mann-Whitney U
+ * test, and "too few repetitions" under 3 a side. */
 #ifndef PB_REPORT_H
 #define PB_REPORT_H
 

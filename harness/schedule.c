@@ -227,12 +227,12 @@ static void sched_stop_reason(struct pb_sched_pair *p, const struct pb_sched_opt
     if (isfinite(p->needed) && p->planned + 0.5 < p->needed)
         snprintf(p->stop, sizeof p->stop,
                  "budget: the pilot asked for %.0f main quartets, the budget gave %zu; about %.0f "
-                 "quartets (%.0f s here) would reach +-%.1f %%",
+                 "quartets in all (%.0f s here) would reach +-%.1f %%",
                  p->needed, p->planned, need, secs, o->precision_pct);
     else
         snprintf(p->stop, sizeof p->stop,
                  "missed: the main blocks spread more than the pilot's (sd %.3f vs %.3f); about "
-                 "%.0f quartets (%.0f s here) would reach +-%.1f %%",
+                 "%.0f quartets in all (%.0f s here) would reach +-%.1f %%",
                  st.main_sd, st.pilot_sd, need, secs, o->precision_pct);
 }
 
