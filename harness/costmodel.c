@@ -67,7 +67,7 @@ static void claim_verdict(const struct pb_claim *c, struct pb_claim_result *r)
             snprintf(r->note, sizeof r->note,
                      "the CI straddles the quoted range; about %.0f %s (now %zu) would decide",
                      ceil((double)r->n * (half / gap) * (half / gap)),
-                     c->how == PB_CLAIM_VALUE ? "blocks" : "main quartets", r->n);
+                     c->how == PB_CLAIM_VALUE ? "blocks" : "quartets in all", r->n);
         else
             snprintf(r->note, sizeof r->note, "the estimate sits on the quoted range's end");
         return;

@@ -359,8 +359,9 @@ static void write_all(struct sink *k, const struct pb_rset *s)
     put_para(k, line);
     write_costmodel(k, s);
     put_heading(k, 2, "Experiments");
-    put_para(k, "Pairs (* headline) ran as paired blocks A B B A. ratio: Hodges-Lehmann estimate "
-                "of the variant/baseline ratio over the main quartets, with its 95 % signed-rank "
+    put_para(k, "Pairs (* headline) ran as paired blocks, A B B A and B A A B in turn. ratio: "
+                "Hodges-Lehmann estimate of the variant/baseline ratio over the pilot and main "
+                "quartets, with its 95 % signed-rank "
                 "CI and half-width (+-); p: Wilcoxon signed-rank; q: Benjamini-Hochberg over the "
                 "run's pairs. faster/slower when q < 0.05 and the CI excludes 1; equivalent when "
                 "the CI lies within the precision target; inconclusive otherwise (the CI is too "

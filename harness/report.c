@@ -277,9 +277,9 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
 {
     if (n == 0)
         return;
-    fprintf(f, "\npairs: paired A B B A blocks; ratio = Hodges-Lehmann estimate of the blocks' "
-               "variant/baseline ratio, 95%% signed-rank CI (+-: its half-width), Wilcoxon "
-               "signed-rank p, Benjamini-Hochberg q over the run's pairs; * headline\n");
+    fprintf(f, "\npairs: paired blocks (A B B A, B A A B); ratio = Hodges-Lehmann estimate of "
+               "the blocks' variant/baseline ratio, 95%% signed-rank CI (+-: its half-width), "
+               "Wilcoxon signed-rank p, Benjamini-Hochberg q over the run's pairs; * headline\n");
     fprintf(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s\n", "baseline -> variant", "metric",
             "baseline", "variant", "ratio [95% CI]", "+-", "p", "q", "verdict");
     for (size_t i = 0; i < n; i++) {
@@ -434,10 +434,10 @@ static void report_pair_json(struct pb_jw *w, const struct pb_pair_result *p)
                                "excluding 1; equivalent when the CI lies within the precision "
                                "target");
         pb_jw_str(w, "method",
-                  "paired blocks A B B A; per quartet ln((B1+B2)/(A1+A2)); "
-                  "Hodges-Lehmann ratio, signed-rank CI, Wilcoxon signed-rank test; "
-                  "two-stage stopping: the pilot's quartets set the number of main "
-                  "quartets, which alone give the CI");
+                  "paired blocks, A B B A and B A A B in turn; per quartet "
+                  "ln((B1+B2)/(A1+A2)); Hodges-Lehmann ratio, signed-rank CI, Wilcoxon "
+                  "signed-rank test; two-stage stopping (Stein): the pilot's spread sets "
+                  "the number of main quartets, and pilot and main give the CI");
         pb_jw_num(w, "precision_target_pct", p->precision_pct);
         pb_jw_num(w, "half_width_pct", p->st.half_width_pct);
         pb_jw_num(w, "ci_level", p->st.coverage);
