@@ -46,8 +46,7 @@ struct c2c_state {
     int rounds;
     struct pb_cpu_pair *pairs;
     size_t n_pairs;
-    pthread_t partner;
-    bool partner_running;
+    struct pb_thread partner;
     _Alignas(64) atomic_int phase;
     atomic_int target;
     atomic_ulong sleeps; /* futex waits that slept and were woken, both sides */
@@ -157,11 +156,9 @@ static int c2c_setup(struct pb_run *r)
     s->pairs = pb_run_sample_pairs(r, FULL_UP_TO, SAMPLE, &s->n_pairs);
     if (!s->n_pairs)
         return pb_run_fail(r, "no CPU pair to measure");
-    int rc = pthread_create(&s->partner, NULL, c2c_partner, s);
-    if (rc != 0)
-        return pb_run_fail(r, "starting the partner: %s", strerror(rc));
-    s->partner_running = true;
-    pb_run_thread_started(r);
+    /* the partner moves itself to each pair's CPU (verified there) */
+    if (pb_run_spawn(r, &s->partner, PB_RUN_CPUS, c2c_partner, s, "the partner") < 0)
+        return -1;
     /* The run time is stated before the run: one pair, unrecorded, extrapolated to the sweep.
      * Its first pass pays the partner's start and first migration, so the second is timed. */
     int n = pb_run_ncpus(r);
@@ -202,10 +199,9 @@ static void c2c_teardown(struct pb_run *r)
     struct c2c_state *s = pb_run_state(r);
     if (!s)
         return;
-    if (s->partner_running) {
+    if (s->partner.running) {
         atomic_store(&s->phase, PHASE_QUIT);
-        pthread_join(s->partner, NULL);
-        pb_run_thread_joined(r);
+        pb_run_join(r, &s->partner);
     }
     free(s->pairs);
     free(s);

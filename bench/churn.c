@@ -147,8 +147,7 @@ struct pool_state {
     pb_stamp_t started; /* when the worker began the latest request */
     int cpu_seen, pin_cpu, work;
     char err[240];
-    pthread_t thread;
-    bool running;
+    struct pb_thread thread;
 };
 
 static void *pool_worker(void *p)
@@ -185,18 +184,9 @@ static int pool_setup(struct pb_run *r)
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->pin_cpu = p->pin == PIN_NONE ? -1 : churn_target_cpu(r, p);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    if (s->pin_cpu >= 0 && pb_pin_attr(&attr, s->pin_cpu) < 0) {
-        pthread_attr_destroy(&attr);
-        return pb_run_fail(r, "%s", pb_err());
-    }
-    int rc = pthread_create(&s->thread, &attr, pool_worker, s);
-    pthread_attr_destroy(&attr);
-    if (rc != 0)
-        return pb_run_fail(r, "pthread_create (pool worker): %s", strerror(rc));
-    s->running = true;
-    pb_run_thread_started(r);
+    if (pb_run_spawn(r, &s->thread, s->pin_cpu >= 0 ? s->pin_cpu : PB_RUN_CPUS, pool_worker, s,
+                     "the pool worker") < 0)
+        return -1;
     /* The real thread count, read while the worker lives: the pool's bound is checked on it. */
     pb_run_sample_memory(r);
     return 0;
@@ -229,15 +219,14 @@ static void pool_teardown(struct pb_run *r)
     struct pool_state *s = pb_run_state(r);
     if (!s)
         return;
-    if (s->running) {
+    if (s->thread.running) {
         pb_run_sample_memory(r);
         pthread_mutex_lock(&s->mu);
         s->quit = true;
         pthread_cond_broadcast(&s->cv);
         unsigned long posted = s->posted, work = (unsigned long)s->work;
         pthread_mutex_unlock(&s->mu);
-        pthread_join(s->thread, NULL);
-        pb_run_thread_joined(r);
+        pb_run_join(r, &s->thread);
         if (work != posted)
             pb_run_fail(r, "pool worker did %lu requests of %lu posted", work, posted);
     }

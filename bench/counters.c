@@ -59,9 +59,9 @@ struct pingpong {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     unsigned long ping, pong; /* requests sent by the measuring thread / answered */
-    bool quit, running;
+    bool quit;
     int cpu_seen;
-    pthread_t partner;
+    struct pb_thread partner;
 };
 
 static void *pingpong_partner(void *arg)
@@ -89,17 +89,7 @@ static int pingpong_setup(struct pb_run *r)
     pb_run_set_state(r, s);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    int rc = pb_pin_attr(&a, pb_run_home_cpu(r));
-    if (rc == 0)
-        rc = pthread_create(&s->partner, &a, pingpong_partner, s) == 0 ? 0 : -1;
-    pthread_attr_destroy(&a);
-    if (rc != 0)
-        return pb_run_fail(r, "cannot start the partner thread on CPU %d", pb_run_home_cpu(r));
-    s->running = true;
-    pb_run_thread_started(r);
-    return 0;
+    return pb_run_spawn(r, &s->partner, pb_run_home_cpu(r), pingpong_partner, s, "the partner");
 }
 
 static int pingpong_op(struct pb_run *r)
@@ -122,13 +112,12 @@ static void pingpong_teardown(struct pb_run *r)
     struct pingpong *s = pb_run_state(r);
     if (!s)
         return;
-    if (s->running) {
+    if (s->partner.running) {
         pthread_mutex_lock(&s->mu);
         s->quit = true;
         pthread_cond_broadcast(&s->cv);
         pthread_mutex_unlock(&s->mu);
-        pthread_join(s->partner, NULL);
-        pb_run_thread_joined(r);
+        pb_run_join(r, &s->partner);
     }
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);

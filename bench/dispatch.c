@@ -87,7 +87,7 @@ struct request {
 struct client {
     struct dstate *d;
     unsigned idx;
-    pthread_t thread;
+    struct pb_thread thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct pb_recorder *rec;
@@ -110,7 +110,7 @@ struct worker {
     unsigned idx;
     int cpu; /* -1: unpinned */
     struct queue *q;
-    pthread_t thread;
+    struct pb_thread thread;
 };
 
 struct dstate {
@@ -284,7 +284,11 @@ static void issue(struct client *c, struct request *q)
         pthread_attr_init(&a);
         if (p->mode == TPR_PINNED) {
             q->pin_cpu = d->cpu[next];
-            pb_pin_attr(&a, q->pin_cpu);
+            if (pb_pin_attr(&a, q->pin_cpu) < 0) {
+                pthread_attr_destroy(&a);
+                snprintf(q->err, sizeof q->err, "%s", pb_err());
+                return;
+            }
         }
         pthread_t t;
         int rc = pthread_create(&t, &a, request_thread, q);
@@ -406,17 +410,10 @@ static int dispatch_setup(struct pb_run *r)
             w->idx = i;
             w->cpu = p->mode == POOL_SHARED ? -1 : d->cpu[i % d->ncpu];
             w->q = p->mode == POOL_SHARED ? &d->shared : &d->queues[i];
-            pthread_attr_t a;
-            pthread_attr_init(&a);
-            if (w->cpu >= 0)
-                pb_pin_attr(&a, w->cpu);
-            int rc = pthread_create(&w->thread, &a, worker_main, w);
-            pthread_attr_destroy(&a);
-            if (rc != 0)
-                return pb_run_fail(r, "starting worker %u of %u: %s", i, d->n_workers,
-                                   strerror(rc));
+            if (pb_run_spawn(r, &w->thread, w->cpu >= 0 ? w->cpu : PB_RUN_CPUS, worker_main, w,
+                             "worker %u of %u", i, d->n_workers) < 0)
+                return -1;
             d->workers_started++;
-            pb_run_thread_started(r);
         }
     }
     d->clients = calloc(d->n_clients ? d->n_clients : 1, sizeof *d->clients);
@@ -429,11 +426,10 @@ static int dispatch_setup(struct pb_run *r)
         pthread_mutex_init(&c->mu, NULL);
         pthread_cond_init(&c->cv, NULL);
         c->rec = pb_run_recorder(r, METRIC_REQUEST, i);
-        int rc = pthread_create(&c->thread, NULL, client_main, c);
-        if (rc != 0)
-            return pb_run_fail(r, "starting client %u of %u: %s", i, d->n_clients, strerror(rc));
+        if (pb_run_spawn(r, &c->thread, PB_RUN_CPUS, client_main, c, "client %u of %u", i,
+                         d->n_clients) < 0)
+            return -1;
         d->clients_started++;
-        pb_run_thread_started(r);
     }
     /* the pool's size, as the kernel sees it: N workers and the clients, nothing else */
     return pb_run_expect_threads(r, d->n_workers + d->n_clients);
@@ -481,7 +477,11 @@ static int dispatch_open_op(struct pb_run *r, struct dstate *d)
         pthread_attr_init(&a);
         if (p->mode == TPR_PINNED) {
             q->pin_cpu = d->cpu[next];
-            pb_pin_attr(&a, q->pin_cpu);
+            if (pb_pin_attr(&a, q->pin_cpu) < 0) {
+                pthread_attr_destroy(&a);
+                atomic_store(&q->state, REQ_FREE);
+                return pb_run_fail(r, "%s", pb_err());
+            }
         }
         int rc = pthread_create(&q->thread, &a, request_thread, q);
         pthread_attr_destroy(&a);
@@ -546,17 +546,14 @@ static void dispatch_teardown(struct pb_run *r)
             reap(r, d, q);
     }
     for (unsigned i = 0; i < d->clients_started; i++) {
-        pthread_join(d->clients[i].thread, NULL);
-        pb_run_thread_joined(r);
+        pb_run_join(r, &d->clients[i].thread);
         issued += d->clients[i].issued;
     }
     queue_close(&d->shared);
     for (unsigned i = 0; d->queues && i < d->n_workers; i++)
         queue_close(&d->queues[i]);
-    for (unsigned i = 0; i < d->workers_started; i++) {
-        pthread_join(d->workers[i].thread, NULL);
-        pb_run_thread_joined(r);
-    }
+    for (unsigned i = 0; i < d->workers_started; i++)
+        pb_run_join(r, &d->workers[i].thread);
     /* nothing lost at shutdown: every queue drained, every request answered once */
     unsigned left = d->shared.len;
     for (unsigned i = 0; d->queues && i < d->n_workers; i++)

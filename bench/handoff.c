@@ -48,8 +48,7 @@ struct ho_state {
     const struct ho_param *p;
     struct chan to_b, to_a;
     int cpu_a, cpu_b;
-    pthread_t b;
-    bool b_running;
+    struct pb_thread b;
     atomic_bool quit;
     struct pb_recorder *rec;
     unsigned long received_by_b, sent_by_a;
@@ -175,17 +174,8 @@ static int ho_setup(struct pb_run *r)
     if (s->cpu_a >= 0 && pb_pin_self(s->cpu_a) < 0) /* the harness restores the mask after */
         return pb_run_fail(r, "%s", pb_err());
     s->rec = pb_run_recorder(r, METRIC_ONE_WAY, 0);
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    if (s->cpu_b >= 0)
-        pb_pin_attr(&a, s->cpu_b);
-    int rc = pthread_create(&s->b, &a, ho_partner, s);
-    pthread_attr_destroy(&a);
-    if (rc != 0)
-        return pb_run_fail(r, "starting the partner: %s", strerror(rc));
-    s->b_running = true;
-    pb_run_thread_started(r);
-    return 0;
+    return pb_run_spawn(r, &s->b, s->cpu_b >= 0 ? s->cpu_b : PB_RUN_CPUS, ho_partner, s,
+                        "the partner");
 }
 
 static int ho_op(struct pb_run *r)
@@ -216,11 +206,10 @@ static void ho_teardown(struct pb_run *r)
     struct ho_state *s = pb_run_state(r);
     if (!s)
         return;
-    if (s->b_running) {
+    if (s->b.running) {
         atomic_store(&s->quit, true);
         chan_send(&s->to_b, s->p->mech);
-        pthread_join(s->b, NULL);
-        pb_run_thread_joined(r);
+        pb_run_join(r, &s->b);
         /* every token sent was received, once: the partner counted each before answering */
         if (s->received_by_b != s->sent_by_a)
             pb_run_fail(r, "%lu tokens sent, %lu received", s->sent_by_a, s->received_by_b);

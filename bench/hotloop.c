@@ -46,7 +46,7 @@ struct hl_thread {
     struct hl_state *s;
     unsigned idx, chunks;
     int cpu; /* -1: unpinned */
-    pthread_t thread;
+    struct pb_thread thread;
     struct pb_recorder *chunk_rec, *finish_rec;
     unsigned long gen_seen, done, vol, invol;
     char err[200];
@@ -120,16 +120,10 @@ static int hl_setup(struct pb_run *r)
         t->cpu = hl_cpu_for(r, p, i);
         t->chunk_rec = pb_run_recorder(r, METRIC_CHUNK, i);
         t->finish_rec = pb_run_recorder(r, METRIC_FINISH, i);
-        pthread_attr_t a;
-        pthread_attr_init(&a);
-        if (t->cpu >= 0)
-            pb_pin_attr(&a, t->cpu);
-        int rc = pthread_create(&t->thread, &a, hl_main, t);
-        pthread_attr_destroy(&a);
-        if (rc != 0)
-            return pb_run_fail(r, "starting thread %u of %u: %s", i, s->n, strerror(rc));
+        if (pb_run_spawn(r, &t->thread, t->cpu >= 0 ? t->cpu : PB_RUN_CPUS, hl_main, t,
+                         "thread %u of %u", i, s->n) < 0)
+            return -1;
         s->started++;
-        pb_run_thread_started(r);
     }
     /* Wait until every thread has run once. A pinned thread is moved to its CPU when created,
      * but the kernel counts that migration only when the thread next gets the CPU — after the
@@ -172,10 +166,8 @@ static void hl_teardown(struct pb_run *r)
     if (!s)
         return;
     pb_gang_close(&s->gang);
-    for (unsigned i = 0; i < s->started; i++) {
-        pthread_join(s->t[i].thread, NULL);
-        pb_run_thread_joined(r);
-    }
+    for (unsigned i = 0; i < s->started; i++)
+        pb_run_join(r, &s->t[i].thread);
     pb_gang_destroy(&s->gang);
     free(s);
     pb_run_set_state(r, NULL);

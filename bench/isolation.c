@@ -53,7 +53,7 @@ struct iso_state {
     struct pb_confine confine;
     bool confined;
     /* the noisy neighbours */
-    pthread_t noise[NOISE_MAX];
+    struct pb_thread noise[NOISE_MAX];
     int n_noise;
     atomic_bool quit;
 };
@@ -97,20 +97,12 @@ static int iso_start_noise(struct pb_run *r, struct iso_state *s)
     if (s->p->where == CPU_CONFINED)
         CPU_CLR(s->cpu, &mask);
     int n = pb_run_ncpus(r) < NOISE_MAX ? pb_run_ncpus(r) : NOISE_MAX;
-    pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0 ||
-        pthread_attr_setaffinity_np(&attr, sizeof mask, &mask) != 0)
-        return pb_run_fail(r, "cannot set up the neighbours' thread attributes");
     for (int i = 0; i < n; i++) {
-        int rc = pthread_create(&s->noise[i], &attr, iso_noise, s);
-        if (rc != 0) {
-            pthread_attr_destroy(&attr);
-            return pb_run_fail(r, "starting noisy neighbour %d: %s", i, strerror(rc));
-        }
+        if (pb_run_spawn_mask(r, &s->noise[i], &mask, iso_noise, s, "noisy neighbour %d of %d", i,
+                              n) < 0)
+            return -1;
         s->n_noise++;
-        pb_run_thread_started(r);
     }
-    pthread_attr_destroy(&attr);
     return 0;
 }
 
@@ -197,10 +189,8 @@ static void iso_teardown(struct pb_run *r)
     if (!s)
         return;
     atomic_store(&s->quit, true);
-    for (int i = 0; i < s->n_noise; i++) {
-        pthread_join(s->noise[i], NULL);
-        pb_run_thread_joined(r);
-    }
+    for (int i = 0; i < s->n_noise; i++)
+        pb_run_join(r, &s->noise[i]);
     if (s->confined)
         pb_unconfine(&s->confine);
     free(s);

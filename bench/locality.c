@@ -48,8 +48,7 @@ struct loc_state {
     size_t lines;
     int last_cpu;
     /* the helper that moves the measuring thread */
-    pthread_t helper;
-    bool helper_running;
+    struct pb_thread helper;
     atomic_bool quit;
     pid_t target_tid;
     int cpus[2];
@@ -120,11 +119,9 @@ static int loc_setup(struct pb_run *r)
             return pb_run_fail(r, "%s", pb_err());
         s->last_cpu = s->cpus[0];
         s->period_ns = p->move == MOVE_1MS ? 1000000 : 10000000;
-        int rc = pthread_create(&s->helper, NULL, loc_helper, s);
-        if (rc != 0)
-            return pb_run_fail(r, "starting the mover thread: %s", strerror(rc));
-        s->helper_running = true;
-        pb_run_thread_started(r);
+        /* on its creator's CPUs, as it always ran: the mover's own placement is not measured */
+        if (pb_run_spawn_mask(r, &s->helper, NULL, loc_helper, s, "the mover thread") < 0)
+            return -1;
     }
     return 0;
 }
@@ -159,10 +156,9 @@ static void loc_teardown(struct pb_run *r)
     struct loc_state *s = pb_run_state(r);
     if (!s)
         return;
-    if (s->helper_running) {
+    if (s->helper.running) {
         atomic_store(&s->quit, true);
-        pthread_join(s->helper, NULL);
-        pb_run_thread_joined(r);
+        pb_run_join(r, &s->helper);
     }
     free(s->buf);
     free(s);

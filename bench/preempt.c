@@ -54,8 +54,7 @@ static void pr_handler(int sig)
 
 struct pr_state {
     const struct pr_param *p;
-    pthread_t victim;
-    bool victim_running;
+    struct pb_thread victim;
     atomic_int victim_tid;
     atomic_bool quit;
     atomic_uint park; /* futex word the blocked victim sleeps on */
@@ -133,16 +132,9 @@ static int pr_setup(struct pb_run *r)
         return pb_run_fail(r, "sigaction(SIGURG): %s", strerror(errno));
     s->handler_set = true;
     s->resume = pb_run_recorder(r, METRIC_RESUME, 0);
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    if (s->cpu_victim >= 0)
-        pb_pin_attr(&a, s->cpu_victim);
-    int rc = pthread_create(&s->victim, &a, pr_victim, s);
-    pthread_attr_destroy(&a);
-    if (rc != 0)
-        return pb_run_fail(r, "starting the victim: %s", strerror(rc));
-    s->victim_running = true;
-    pb_run_thread_started(r);
+    if (pb_run_spawn(r, &s->victim, s->cpu_victim >= 0 ? s->cpu_victim : PB_RUN_CPUS, pr_victim, s,
+                     "the victim") < 0)
+        return -1;
     while (atomic_load(&s->victim_tid) == 0) /* it must exist to be signalled */
         sched_yield();
     if (p->rate_hz > 0)
@@ -187,12 +179,11 @@ static void pr_teardown(struct pb_run *r)
     struct pr_state *s = pb_run_state(r);
     if (!s)
         return;
-    if (s->victim_running) {
+    if (s->victim.running) {
         atomic_store(&s->quit, true);
         atomic_store(&s->park, 1);
         syscall(SYS_futex, (unsigned *)&s->park, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-        pthread_join(s->victim, NULL);
-        pb_run_thread_joined(r);
+        pb_run_join(r, &s->victim);
     }
     if (s->handler_set) {
         /* every signal sent was handled exactly once (the count only moves in the handler) */

@@ -50,7 +50,7 @@ struct producer {
     struct ser_state *s;
     unsigned idx;
     int cpu; /* pinned, or -1 */
-    pthread_t thread;
+    struct pb_thread thread;
     unsigned long gen_seen;
     char err[200];
 };
@@ -67,9 +67,9 @@ struct ser_state {
     pthread_cond_t q_nonempty, q_nonfull, q_drained;
     unsigned qlen;
     unsigned long applied;
-    bool owner_quit, owner_running;
+    bool owner_quit;
     int owner_cpu;
-    pthread_t owner;
+    struct pb_thread owner;
     char owner_err[200];
     /* rounds */
     struct pb_gang gang;
@@ -203,15 +203,8 @@ static int ser_setup(struct pb_run *r)
     unsigned extra = 0;
     if (s->p->kind == SER_OWNER) {
         s->owner_cpu = pb_run_home_cpu(r);
-        pthread_attr_t a;
-        pthread_attr_init(&a);
-        pb_pin_attr(&a, s->owner_cpu);
-        int rc = pthread_create(&s->owner, &a, owner_main, s);
-        pthread_attr_destroy(&a);
-        if (rc != 0)
-            return pb_run_fail(r, "starting the owner thread: %s", strerror(rc));
-        s->owner_running = true;
-        pb_run_thread_started(r);
+        if (pb_run_spawn(r, &s->owner, s->owner_cpu, owner_main, s, "the owner thread") < 0)
+            return -1;
         extra++;
     }
     for (unsigned i = 0; i < PRODUCERS; i++) {
@@ -219,16 +212,10 @@ static int ser_setup(struct pb_run *r)
         pr->s = s;
         pr->idx = i;
         pr->cpu = s->p->pinned_producers ? pb_run_cpu(r, (int)i % ncpu) : -1;
-        pthread_attr_t a;
-        pthread_attr_init(&a);
-        if (pr->cpu >= 0)
-            pb_pin_attr(&a, pr->cpu);
-        int rc = pthread_create(&pr->thread, &a, producer_main, pr);
-        pthread_attr_destroy(&a);
-        if (rc != 0)
-            return pb_run_fail(r, "starting producer %u: %s", i, strerror(rc));
+        if (pb_run_spawn(r, &pr->thread, pr->cpu >= 0 ? pr->cpu : PB_RUN_CPUS, producer_main, pr,
+                         "producer %u of %u", i, PRODUCERS) < 0)
+            return -1;
         s->started++;
-        pb_run_thread_started(r);
         extra++;
     }
     if (pb_run_expect_threads(r, extra) < 0)
@@ -296,17 +283,14 @@ static void ser_teardown(struct pb_run *r)
     if (!s)
         return;
     pb_gang_close(&s->gang);
-    for (unsigned i = 0; i < s->started; i++) {
-        pthread_join(s->prod[i].thread, NULL);
-        pb_run_thread_joined(r);
-    }
-    if (s->owner_running) {
+    for (unsigned i = 0; i < s->started; i++)
+        pb_run_join(r, &s->prod[i].thread);
+    if (s->owner.running) {
         pthread_mutex_lock(&s->qmu);
         s->owner_quit = true;
         pthread_cond_broadcast(&s->q_nonempty);
         pthread_mutex_unlock(&s->qmu);
-        pthread_join(s->owner, NULL);
-        pb_run_thread_joined(r);
+        pb_run_join(r, &s->owner);
     }
     pb_gang_destroy(&s->gang);
     free(s);

@@ -10,9 +10,11 @@
 #ifndef PB_EXPERIMENT_H
 #define PB_EXPERIMENT_H
 
-#include <stdbool.h>
 #include <math.h>
+#include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -201,8 +203,38 @@ void pb_run_record(struct pb_run *r, unsigned metric, pb_stamp_t from, pb_stamp_
 /* Adds to a named per-call tally published as a counter averaged per op ("child_on_home_cpu"). */
 void pb_run_tally(struct pb_run *r, unsigned tally, double value);
 
-/* Thread bookkeeping: the harness checks that every thread created during a call is gone at
- * its end, and publishes the peak number alive. */
+/* A thread of the experiment's, started with pb_run_spawn. Its fields are the harness's: read
+ * only `tid`, and `running` (whether it is started and not yet joined). */
+struct pb_thread {
+    pthread_t tid;
+    bool running;
+    void *(*fn)(void *);
+    void *arg;
+    cpu_set_t mask; /* what the new thread must run under */
+    int cpu;        /* pinned to this CPU, or -1: `mask` is the run's CPUs (or the caller's) */
+    sem_t started;
+    char err[300]; /* set by the new thread when its placement failed */
+};
+#define PB_RUN_CPUS (-1) /* pb_run_spawn's cpu for a thread on the run's CPUs: unpinned */
+/* Starts fn(arg) on a new thread of the call, pinned to `cpu` or, with PB_RUN_CPUS, on the
+ * run's CPUs (never its creator's mask: a pinned measuring thread's child would inherit one
+ * CPU). The placement is set in the thread's attributes and verified inside it (mask read back,
+ * the CPU it runs on) before fn runs; pb_run_spawn returns once it has been, so the thread has
+ * run once (see setup: the kernel counts the migration that placed it then). Counted for the
+ * thread invariants. `what` names the thread in errors ("producer 3 of 8"). Returns 0, or
+ * pb_run_fail() with pthread_create's or the placement's reason (a thread placed wrongly never
+ * runs fn and is joined first). */
+int pb_run_spawn(struct pb_run *r, struct pb_thread *t, int cpu, void *(*fn)(void *), void *arg,
+                 const char *what, ...) PB_PRINTF(6, 7);
+/* The same under an explicit mask (a set of CPUs, verified as a set); NULL: the creator's. */
+int pb_run_spawn_mask(struct pb_run *r, struct pb_thread *t, const cpu_set_t *mask,
+                      void *(*fn)(void *), void *arg, const char *what, ...) PB_PRINTF(6, 7);
+/* Joins a thread pb_run_spawn started, and counts it; nothing when it is not running. */
+void pb_run_join(struct pb_run *r, struct pb_thread *t);
+
+/* Thread bookkeeping for threads an op creates itself (the operation under test): the harness
+ * checks that every thread created during a call is gone at its end, and publishes the peak
+ * number alive. pb_run_spawn and pb_run_join count theirs. */
 void pb_run_thread_started(struct pb_run *r);
 void pb_run_thread_joined(struct pb_run *r);
 /* Reads /proc/self/status now (Threads, VmSize, VmRSS) and keeps the peaks, published as

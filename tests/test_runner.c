@@ -653,7 +653,64 @@ static int verify_fails(struct pb_run *r)
     return pb_run_fail(r, "pinned thread left CPU 99");
 }
 
+/* Threads started by pb_run_spawn: one pinned to each of the run's CPUs and one unpinned, each
+ * reporting where it ran; and threads whose placement cannot be made, which must never run. */
+static struct pb_thread spawned[CPU_SETSIZE + 1];
+static int spawned_cpu[CPU_SETSIZE + 1], spawned_n;
+static atomic_int spawned_ran;
+
+static void *spawned_main(void *arg)
+{
+    *(int *)arg = sched_getcpu();
+    atomic_fetch_add(&spawned_ran, 1);
+    return NULL;
+}
+
+static int setup_spawn(struct pb_run *r)
+{
+    spawned_n = 0;
+    for (int k = 0; k < pb_run_ncpus(r); k++, spawned_n++)
+        if (pb_run_spawn(r, &spawned[k], pb_run_cpu(r, k), spawned_main, &spawned_cpu[k],
+                         "thread %d", k) < 0)
+            return -1;
+    spawned_n++;
+    return pb_run_spawn(r, &spawned[spawned_n - 1], PB_RUN_CPUS, spawned_main,
+                        &spawned_cpu[spawned_n - 1], "the unpinned one");
+}
+
+static void teardown_spawn(struct pb_run *r)
+{
+    for (int k = 0; k < spawned_n; k++)
+        pb_run_join(r, &spawned[k]);
+}
+
+static int setup_spawn_bad_cpu(struct pb_run *r)
+{
+    return pb_run_spawn(r, &spawned[0], CPU_SETSIZE - 1, spawned_main, &spawned_cpu[0],
+                        "the far one");
+}
+
+/* a mask the kernel narrows: CPU_SETSIZE - 1 does not exist, so the thread runs on the rest */
+static int setup_spawn_narrowed(struct pb_run *r)
+{
+    cpu_set_t m;
+    pb_run_cpus(r, &m);
+    CPU_SET(CPU_SETSIZE - 1, &m);
+    return pb_run_spawn_mask(r, &spawned[0], &m, spawned_main, &spawned_cpu[0], "the narrowed one");
+}
+
+static void teardown_spawn_one(struct pb_run *r)
+{
+    pb_run_join(r, &spawned[0]);
+}
+
 static const struct pb_variant fake_variants[] = {
+    {"spawn", "a pinned thread per CPU and an unpinned one", .setup = setup_spawn, .op = op_nop,
+     .teardown = teardown_spawn},
+    {"spawn_bad_cpu", "a thread pinned to a CPU that does not exist", .setup = setup_spawn_bad_cpu,
+     .op = op_nop, .teardown = teardown_spawn_one},
+    {"spawn_narrowed", "a thread whose mask the kernel narrows", .setup = setup_spawn_narrowed,
+     .op = op_nop, .teardown = teardown_spawn_one},
     {"unjoined", "reports a thread started and never joined", .op = op_unjoined},
     {"leak", "leaves a thread running past the call", .op = op_leak},
     {"verify", "fails its post-op verification", .op = op_nop, .verify = verify_fails},
@@ -743,6 +800,36 @@ static void test_runner_watchdog(void **state)
     assert_int_equal(WEXITSTATUS(st), 3);
 }
 
+/* pb_run_spawn: each thread runs where it was placed and is counted (a thread left unjoined
+ * would fail the call); a placement that cannot be made or that the kernel changed fails the
+ * call with the reason, and the experiment's function never runs there. */
+static void test_runner_spawn(void **state)
+{
+    struct fixture *f = *state;
+    struct pb_counters c;
+    struct pb_vreg *v = pb_runner_find(&f->R, "fake/spawn");
+    atomic_store(&spawned_ran, 0);
+    assert_int_equal(pb_runner_call_fixed(v, 3, &c), 0);
+    assert_string_equal(v->invalid_reason, "");
+    int n = CPU_COUNT(&f->allowed);
+    assert_int_equal(spawned_n, n + 1);
+    assert_int_equal(atomic_load(&spawned_ran), n + 1);
+    for (int k = 0; k < n; k++)
+        assert_int_equal(spawned_cpu[k], pb_cpuset_nth(&f->allowed, k));
+    assert_true(CPU_ISSET(spawned_cpu[n], &f->allowed));
+    assert_false(spawned[0].running); /* joined */
+
+    atomic_store(&spawned_ran, 0);
+    v = pb_runner_find(&f->R, "fake/spawn_bad_cpu");
+    assert_int_equal(pb_runner_call_fixed(v, 3, &c), -1);
+    assert_non_null(strstr(v->invalid_reason, "the far one"));
+    v = pb_runner_find(&f->R, "fake/spawn_narrowed");
+    assert_int_equal(pb_runner_call_fixed(v, 3, &c), -1);
+    print_message("  narrowed: %s\n", v->invalid_reason);
+    assert_non_null(strstr(v->invalid_reason, "the narrowed one"));
+    assert_int_equal(atomic_load(&spawned_ran), 0);
+}
+
 static void test_runner_catches_broken_invariants(void **state)
 {
     struct fixture *f = *state;
@@ -808,6 +895,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_handoff_every_variant, setup_handoff, teardown_runner),
     cmocka_unit_test_setup_teardown(test_preempt_every_variant, setup_preempt, teardown_runner),
     cmocka_unit_test_setup_teardown(test_c2c_matrix, setup_c2c, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_runner_spawn, setup_fake, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_stops_cleanly, setup_fake, teardown_runner),
