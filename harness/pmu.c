@@ -109,17 +109,31 @@ static int pmu_encode(const char *name, int plm, struct perf_event_attr *attr, c
 
 /* The counter key: perf's well-known events get short names with units; others a sanitised
  * version of what the user typed. */
+static const char *const pmu_hw_keys[] = {"cycles",   "instructions",  "cache_refs", "cache_misses",
+                                          "branches", "branch_misses", "bus_cycles"};
+static const char *const pmu_sw_keys[] = {"cpu_clock_ns", "task_clock_ns", "page_faults",
+                                          "ctx_switches", "migrations",    "minor_faults",
+                                          "major_faults"};
+
+bool pb_pmu_known_key(const char *key)
+{
+    for (size_t i = 0; i < PB_ARRAY_LEN(pmu_hw_keys); i++)
+        if (!strcmp(key, pmu_hw_keys[i]))
+            return true;
+    for (size_t i = 0; i < PB_ARRAY_LEN(pmu_sw_keys); i++)
+        if (!strcmp(key, pmu_sw_keys[i]))
+            return true;
+    return !strcmp(key, "llc_load_misses");
+}
+
 static void pmu_key(const struct perf_event_attr *a, const char *name, char *key, size_t len)
 {
-    static const char *const hw[] = {"cycles",   "instructions",  "cache_refs", "cache_misses",
-                                     "branches", "branch_misses", "bus_cycles"};
-    static const char *const sw[] = {"cpu_clock_ns", "task_clock_ns", "page_faults", "ctx_switches",
-                                     "migrations",   "minor_faults",  "major_faults"};
-    if (a->type == PERF_TYPE_HARDWARE && a->config < PB_ARRAY_LEN(hw)) {
+    const char *const *hw = pmu_hw_keys, *const *sw = pmu_sw_keys;
+    if (a->type == PERF_TYPE_HARDWARE && a->config < PB_ARRAY_LEN(pmu_hw_keys)) {
         snprintf(key, len, "%s", hw[a->config]);
         return;
     }
-    if (a->type == PERF_TYPE_SOFTWARE && a->config < PB_ARRAY_LEN(sw)) {
+    if (a->type == PERF_TYPE_SOFTWARE && a->config < PB_ARRAY_LEN(pmu_sw_keys)) {
         snprintf(key, len, "%s", sw[a->config]);
         return;
     }

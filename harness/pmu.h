@@ -51,6 +51,9 @@ struct pb_perf_backend {
 extern const struct pb_perf_backend pb_perf_kernel;
 
 enum pb_pmu_plm { PB_PLM_NONE, PB_PLM_USER, PB_PLM_USER_KERNEL };
+/* Whether `key` is the short name pinbench gives one of perf's well-known events ("cycles",
+ * "migrations", "llc_load_misses"): what "<key>_per_op" counters tables may name. */
+bool pb_pmu_known_key(const char *key);
 const char *pb_pmu_plm_name(enum pb_pmu_plm plm); /* "user", "user+kernel", "none" */
 
 struct pb_pmu_event {

@@ -1,0 +1,142 @@
+/* tables: the real families and claims pass the table check, and each kind of mistake is
+ * caught with a line that names it. */
+#include "tests.h"
+
+#include "registry.h"
+#include "tables.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+struct seen {
+    char lines[16][400];
+    size_t n;
+};
+
+static void collect(void *ctx, const char *line)
+{
+    struct seen *s = ctx;
+    print_message("  %s\n", line);
+    if (s->n < 16)
+        snprintf(s->lines[s->n++], sizeof s->lines[0], "%s", line);
+}
+
+static bool seen_has(const struct seen *s, const char *needle)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strstr(s->lines[i], needle))
+            return true;
+    return false;
+}
+
+static void test_real_tables_pass(void **state)
+{
+    (void)state;
+    struct seen s = {0};
+    size_t n = pb_tables_check(pb_families, pb_n_families, pb_claims, pb_n_claims, collect, &s);
+    assert_int_equal(n, 0);
+}
+
+static int op_nothing(struct pb_run *r)
+{
+    (void)r;
+    return 0;
+}
+
+static const struct pb_variant bad_variants[] = {
+    {"a/one", "first", .op = op_nothing},
+    {"a/two", "second", .op = op_nothing},
+    {"a/two", "the same name again", .op = op_nothing},
+    {"Bad Name", "", .op = op_nothing},
+};
+static const struct pb_pair_decl bad_pairs[] = {
+    PB_PAIR("a/one", "a/three", "op_p50_ns"),  /* no such variant */
+    PB_PAIR("a/one", "a/two", "op_p42_ns"),    /* no such percentile */
+    PB_PAIR("a/one", "a/two", "wait_p50_ns"),  /* no such series */
+    PB_PAIR("a/one", "a/one", "real_time_ns"), /* itself, not a control */
+    PB_PAIR("a/one", "a/two", "real_time_ns"),
+    PB_PAIR("a/one", "a/two", "real_time_ns"),      /* twice */
+    PB_PAIR("a/one", "a/two", "items_per_op"),      /* a tally: fine */
+    PB_PAIR("a/one", "a/two", "items_per_s"),       /* its rate: fine */
+    PB_PAIR("a/one", "a/two", "migrations_per_op"), /* a perf event: fine */
+};
+static const char *const bad_metrics[] = {"wake_ns"};
+static const char *const bad_tallies[] = {"items_per_op", "spread"};
+static const struct pb_family bad_family = {
+    .name = "bad",
+    .summary = "mistakes",
+    .variants = bad_variants,
+    .n_variants = PB_ARRAY_LEN(bad_variants),
+    .pairs = bad_pairs,
+    .n_pairs = PB_ARRAY_LEN(bad_pairs),
+    .metrics = bad_metrics,
+    .n_metrics = 1,
+    .tallies = bad_tallies,
+    .n_tallies = 2,
+    .rate_tally = 1,
+    .grid_metric = "nothing_ns",
+    .hist_metric = "gap",
+};
+
+static void test_family_mistakes(void **state)
+{
+    (void)state;
+    const struct pb_family *fams[] = {&bad_family};
+    struct seen s = {0};
+    size_t n = pb_tables_check(fams, 1, NULL, 0, collect, &s);
+    assert_true(seen_has(&s, "bad/a/two: declared twice"));
+    assert_true(seen_has(&s, "variant name 'Bad Name'"));
+    assert_true(seen_has(&s, "bad/Bad Name: no summary"));
+    assert_true(seen_has(&s, "pair a/one -> a/three: no variant 'a/three'"));
+    assert_true(seen_has(&s, "'op_p42_ns' is not a metric"));
+    assert_true(seen_has(&s, "'wait_p50_ns' is not a metric"));
+    assert_true(seen_has(&s, "a variant against itself must be a control"));
+    assert_true(seen_has(&s, "on real_time_ns: declared twice"));
+    assert_true(seen_has(&s, "no headline pair"));
+    assert_true(seen_has(&s, "latency series 'wake_ns'"));
+    assert_true(seen_has(&s, "tally 'spread' has no unit suffix"));
+    assert_true(seen_has(&s, "grid_metric 'nothing_ns'"));
+    assert_true(seen_has(&s, "hist_metric 'gap'"));
+    assert_false(seen_has(&s, "items_per_op'"));
+    assert_false(seen_has(&s, "items_per_s"));
+    assert_false(seen_has(&s, "migrations_per_op"));
+    assert_int_equal(n, 13);
+}
+
+static void test_claim_mistakes(void **state)
+{
+    (void)state;
+    const struct pb_claim claims[] = {
+        {"typo", "a variant that is not there", "1 us", 0.5, 2, "us", PB_CLAIM_VALUE,
+         "churn/spawn/unpined", NULL, "op_p50_ns", 1e-3, NULL},
+        {"metric", "a metric it does not publish", "1 us", 0.5, 2, "us", PB_CLAIM_VALUE,
+         "churn/spawn/unpinned", NULL, "op_p95_ns", 1e-3, NULL},
+        {"unpaired", "a ratio with no pair behind it", "2 x", 2, 2, "x", PB_CLAIM_RATIO,
+         "churn/spawn/self_pinned_same", "churn/pool/unpinned", "op_p50_ns", 1, NULL},
+        {"families", "across families", "2 x", 2, 2, "x", PB_CLAIM_RATIO, "churn/spawn/unpinned",
+         "dispatch/inline/unpinned", "real_time_ns", 1, NULL},
+        {"not_headline", "a pair that gets no time first", "1 x", 1, 1, "x", PB_CLAIM_RATIO,
+         "churn/spawn/unpinned_stack64k", "churn/spawn/unpinned", "op_p50_ns", 1, NULL},
+        {"untested", "no number: compared, not tested", "more", NAN, NAN, "x", PB_CLAIM_RATIO,
+         "churn/spawn/self_pinned_same", "churn/pool/unpinned", "op_p50_ns", 1, NULL},
+    };
+    struct seen s = {0};
+    size_t n =
+        pb_tables_check(pb_families, pb_n_families, claims, PB_ARRAY_LEN(claims), collect, &s);
+    assert_true(seen_has(&s, "claims: typo: no variant 'churn/spawn/unpined'"));
+    assert_true(seen_has(&s, "claims: metric: 'op_p95_ns' is not a metric"));
+    assert_true(seen_has(&s, "claims: unpaired: no pair of"));
+    assert_true(seen_has(&s, "claims: families: "));
+    assert_true(seen_has(&s, "claims: not_headline: the pair it reads"));
+    assert_false(seen_has(&s, "untested"));
+    assert_int_equal(n, 5);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_real_tables_pass),
+    cmocka_unit_test(test_family_mistakes),
+    cmocka_unit_test(test_claim_mistakes),
+};
+
+const struct pb_test_group pb_group_tables = PB_GROUP("tables", tests);
