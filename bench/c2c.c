@@ -49,7 +49,7 @@ struct c2c_state {
     struct pb_thread partner;
     _Alignas(64) atomic_int phase;
     atomic_int target;
-    atomic_ulong sleeps; /* futex waits that slept and were woken, both sides */
+    atomic_ulong sleeps;           /* futex waits that slept and were woken, both sides */
     _Alignas(64) atomic_uint line; /* the bounced cache line; a futex word in MODE_FUTEX */
     char err[200];
     atomic_bool failed;
@@ -136,17 +136,13 @@ static int c2c_pair(struct pb_run *r, struct c2c_state *s, int a, int b, bool re
     }
     atomic_store_explicit(&s->phase, PHASE_IDLE, memory_order_release);
     if (!pb_pin_on(a))
-        return pb_run_fail(r, "measuring thread pinned to CPU %d ran on CPU %d", a,
-                           sched_getcpu());
+        return pb_run_fail(r, "measuring thread pinned to CPU %d ran on CPU %d", a, sched_getcpu());
     return 0;
 }
 
 static int c2c_setup(struct pb_run *r)
 {
-    struct c2c_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct c2c_state *s = pb_run_state(r);
     s->mode = *(const enum c2c_mode *)pb_run_param(r);
     s->rounds = s->mode == MODE_FUTEX ? FUTEX_ROUNDS : ROUNDS;
     atomic_init(&s->phase, PHASE_IDLE);
@@ -197,26 +193,23 @@ static int c2c_op(struct pb_run *r)
 static void c2c_teardown(struct pb_run *r)
 {
     struct c2c_state *s = pb_run_state(r);
-    if (!s)
-        return;
     if (s->partner.running) {
         atomic_store(&s->phase, PHASE_QUIT);
         pb_run_join(r, &s->partner);
     }
     free(s->pairs);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 static const enum c2c_mode c2c_spin = MODE_SPIN, c2c_futex_mode = MODE_FUTEX;
 
 static const struct pb_variant c2c_variants[] = {
     {"matrix", "cache-line round trip for every pair of the run's CPUs (sampled above 64)",
-     .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .setup = c2c_setup, .op = c2c_op,
-     .teardown = c2c_teardown, .param = &c2c_spin},
+     .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct c2c_state),
+     .setup = c2c_setup, .op = c2c_op, .teardown = c2c_teardown, .param = &c2c_spin},
     {"futex_matrix", "futex wake-and-wait round trip for every pair of the run's CPUs",
-     .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .setup = c2c_setup, .op = c2c_op,
-     .teardown = c2c_teardown, .param = &c2c_futex_mode, .full_profile_only = true},
+     .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct c2c_state),
+     .setup = c2c_setup, .op = c2c_op, .teardown = c2c_teardown, .param = &c2c_futex_mode,
+     .full_profile_only = true},
 };
 
 static const char *const c2c_tallies[] = {"pairs_per_op", "futex_sleeps_per_round_trip"};

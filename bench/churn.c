@@ -87,10 +87,7 @@ static int churn_attr(struct pb_run *r, const struct churn_param *p, pthread_att
 static int spawn_setup(struct pb_run *r)
 {
     const struct churn_param *p = pb_run_param(r);
-    struct spawn_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct spawn_state *s = pb_run_state(r);
     if (churn_attr(r, p, &s->attr, &s->attr_ok) < 0)
         return -1;
     if (p->pin == PIN_ATTR && pb_pin_attr(&s->attr, churn_target_cpu(r, p)) < 0)
@@ -129,12 +126,8 @@ static int spawn_op(struct pb_run *r)
 static void spawn_teardown(struct pb_run *r)
 {
     struct spawn_state *s = pb_run_state(r);
-    if (!s)
-        return;
     if (s->attr_ok)
         pthread_attr_destroy(&s->attr);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 /* ---- one long-lived worker fed through a mailbox ---- */
@@ -177,10 +170,7 @@ static void *pool_worker(void *p)
 static int pool_setup(struct pb_run *r)
 {
     const struct churn_param *p = pb_run_param(r);
-    struct pool_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct pool_state *s = pb_run_state(r);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->pin_cpu = p->pin == PIN_NONE ? -1 : churn_target_cpu(r, p);
@@ -217,8 +207,6 @@ static int pool_op(struct pb_run *r)
 static void pool_teardown(struct pb_run *r)
 {
     struct pool_state *s = pb_run_state(r);
-    if (!s)
-        return;
     if (s->thread.running) {
         pb_run_sample_memory(r);
         pthread_mutex_lock(&s->mu);
@@ -232,8 +220,6 @@ static void pool_teardown(struct pb_run *r)
     }
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 /* ---- the pin call alone ---- */
@@ -244,11 +230,8 @@ struct pin_state {
 
 static int pin_setup(struct pb_run *r)
 {
-    struct pin_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
+    struct pin_state *s = pb_run_state(r);
     s->target = pb_run_home_cpu(r);
-    pb_run_set_state(r, s);
     return 0;
 }
 
@@ -270,12 +253,6 @@ static int pin_verify(struct pb_run *r)
     if (pb_pin_verify(s->target) < 0)
         return pb_run_fail(r, "%s", pb_err());
     return 0;
-}
-
-static void pin_teardown(struct pb_run *r)
-{
-    free(pb_run_state(r));
-    pb_run_set_state(r, NULL);
 }
 
 /* ---- the table ---- */
@@ -324,10 +301,7 @@ static void *idle_main(void *p)
 static int idle_setup(struct pb_run *r)
 {
     const struct churn_param *p = pb_run_param(r);
-    struct idle_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct idle_state *s = pb_run_state(r);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     return churn_attr(r, p, &s->attr, &s->attr_ok);
@@ -372,20 +346,23 @@ static int idle_op(struct pb_run *r)
 static void idle_teardown(struct pb_run *r)
 {
     struct idle_state *s = pb_run_state(r);
-    if (!s)
-        return;
     if (s->attr_ok)
         pthread_attr_destroy(&s->attr);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
-#define SPAWN .setup = spawn_setup, .op = spawn_op, .teardown = spawn_teardown
-#define IDLE .setup = idle_setup, .op = idle_op, .teardown = idle_teardown
-#define POOL .setup = pool_setup, .op = pool_op, .teardown = pool_teardown
-#define PIN_CALL .setup = pin_setup, .op = pin_op, .verify = pin_verify, .teardown = pin_teardown
+#define SPAWN                                                                                      \
+    .state_bytes = sizeof(struct spawn_state), .setup = spawn_setup, .op = spawn_op,               \
+    .teardown = spawn_teardown
+#define IDLE                                                                                       \
+    .state_bytes = sizeof(struct idle_state), .setup = idle_setup, .op = idle_op,                  \
+    .teardown = idle_teardown
+#define POOL                                                                                       \
+    .state_bytes = sizeof(struct pool_state), .setup = pool_setup, .op = pool_op,                  \
+    .teardown = pool_teardown
+#define PIN_CALL                                                                                   \
+    .state_bytes = sizeof(struct pin_state), .setup = pin_setup, .op = pin_op, .verify = pin_verify
 #define OTHER .needs = PB_NEED_OTHER_CPU
 #define PINNED .home = PB_HOME_PINNED
 

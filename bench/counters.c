@@ -26,11 +26,8 @@ struct move_state {
 
 static int move_setup(struct pb_run *r)
 {
-    struct move_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
+    struct move_state *s = pb_run_state(r);
     s->target = pb_run_home_cpu(r);
-    pb_run_set_state(r, s);
     return 0;
 }
 
@@ -45,12 +42,6 @@ static int move_verify(struct pb_run *r)
 {
     struct move_state *s = pb_run_state(r);
     return pb_pin_verify(s->target) < 0 ? pb_run_fail(r, "%s", pb_err()) : 0;
-}
-
-static void free_state(struct pb_run *r)
-{
-    free(pb_run_state(r));
-    pb_run_set_state(r, NULL);
 }
 
 /* ---- sleep/wake handoffs ---- */
@@ -83,10 +74,7 @@ static void *pingpong_partner(void *arg)
 
 static int pingpong_setup(struct pb_run *r)
 {
-    struct pingpong *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct pingpong *s = pb_run_state(r);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     return pb_run_spawn(r, &s->partner, pb_run_home_cpu(r), pingpong_partner, s, "the partner");
@@ -110,8 +98,6 @@ static int pingpong_op(struct pb_run *r)
 static void pingpong_teardown(struct pb_run *r)
 {
     struct pingpong *s = pb_run_state(r);
-    if (!s)
-        return;
     if (s->partner.running) {
         pthread_mutex_lock(&s->mu);
         s->quit = true;
@@ -121,7 +107,6 @@ static void pingpong_teardown(struct pb_run *r)
     }
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
-    free_state(r);
 }
 
 /* ---- a pinned hot loop ---- */
@@ -139,11 +124,11 @@ static int hot_op(struct pb_run *r)
 
 static const struct pb_variant counter_variants[] = {
     {"forced_migration", "one forced migration per op: migrations >= 1 per op",
-     .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .setup = move_setup, .op = move_op,
-     .verify = move_verify, .teardown = free_state, .expect = {{"migrations", 1, NAN}}},
+     .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct move_state),
+     .setup = move_setup, .op = move_op, .verify = move_verify, .expect = {{"migrations", 1, NAN}}},
     {"sleep_wake", "a round trip of two sleep/wake handoffs per op: ctx switches >= 2 per op",
-     .home = PB_HOME_PINNED, .setup = pingpong_setup, .op = pingpong_op,
-     .teardown = pingpong_teardown, .expect = {{"ctx_switches", 2, NAN}}},
+     .home = PB_HOME_PINNED, .state_bytes = sizeof(struct pingpong), .setup = pingpong_setup,
+     .op = pingpong_op, .teardown = pingpong_teardown, .expect = {{"ctx_switches", 2, NAN}}},
     {"pinned_hot_loop", "arithmetic on a pinned thread: no migrations", .home = PB_HOME_PINNED,
      .op = hot_op, .expect = {{"migrations", NAN, 0}}},
 };

@@ -361,10 +361,7 @@ static bool is_pool(enum mode m)
 static int dispatch_setup(struct pb_run *r)
 {
     const struct dparam *p = pb_run_param(r);
-    struct dstate *d = calloc(1, sizeof *d);
-    if (!d)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, d);
+    struct dstate *d = pb_run_state(r);
     d->p = p;
     d->ncpu = (unsigned)pb_run_ncpus(r);
     if (d->ncpu > PB_ARRAY_LEN(d->cpu))
@@ -535,8 +532,6 @@ static int dispatch_op(struct pb_run *r)
 static void dispatch_teardown(struct pb_run *r)
 {
     struct dstate *d = pb_run_state(r);
-    if (!d)
-        return;
     pb_gang_close(&d->gang);
     unsigned long issued = d->issued;
     /* open loop: everything still in flight is answered and charged, oldest first */
@@ -573,8 +568,6 @@ static void dispatch_teardown(struct pb_run *r)
     free(d->ring);
     free(d->workers);
     free(d->queues);
-    free(d);
-    pb_run_set_state(r, NULL);
 }
 
 /* ---- the table ---- */
@@ -618,8 +611,8 @@ static const struct dparam open_tpr_l05 = {TPR, 0, 10 * US, INIT, 0.05};
 static const struct dparam open_tpr_l20 = {TPR, 0, 10 * US, INIT, 0.2};
 
 #define D                                                                                          \
-    .setup = dispatch_setup, .op = dispatch_op, .teardown = dispatch_teardown,                     \
-    .sample_threads = true
+    .state_bytes = sizeof(struct dstate), .setup = dispatch_setup, .op = dispatch_op,              \
+    .teardown = dispatch_teardown, .sample_threads = true
 
 static const struct pb_variant dispatch_variants[] = {
     {"tpr/unpinned", "a new unpinned thread per request", D, .param = &tpr},

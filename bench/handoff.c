@@ -156,10 +156,7 @@ static void *ho_partner(void *arg)
 static int ho_setup(struct pb_run *r)
 {
     const struct ho_param *p = pb_run_param(r);
-    struct ho_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct ho_state *s = pb_run_state(r);
     s->p = p;
     atomic_init(&s->quit, false);
     if (chan_open(&s->to_b, p->mech) < 0 || chan_open(&s->to_a, p->mech) < 0)
@@ -204,8 +201,6 @@ static int ho_verify(struct pb_run *r)
 static void ho_teardown(struct pb_run *r)
 {
     struct ho_state *s = pb_run_state(r);
-    if (!s)
-        return;
     if (s->b.running) {
         atomic_store(&s->quit, true);
         chan_send(&s->to_b, s->p->mech);
@@ -216,15 +211,13 @@ static void ho_teardown(struct pb_run *r)
     }
     chan_close(&s->to_b);
     chan_close(&s->to_a);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 #define HO(name_, what_, mech_, place_, ...)                                                       \
     {                                                                                              \
-        name_, what_, .setup = ho_setup, .op = ho_op, .verify = ho_verify,                         \
-                      .teardown = ho_teardown, .param = &(const struct ho_param){mech_, place_},   \
-                      ##__VA_ARGS__                                                                \
+        name_, what_, .state_bytes = sizeof(struct ho_state), .setup = ho_setup, .op = ho_op,      \
+                      .verify = ho_verify, .teardown = ho_teardown,                                \
+                      .param = &(const struct ho_param){mech_, place_}, ##__VA_ARGS__              \
     }
 #define SAME .home = PB_HOME_PINNED
 #define REL(rel_) .home = PB_HOME_PINNED, .pair_rel = rel_

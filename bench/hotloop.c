@@ -104,10 +104,7 @@ static int hl_cpu_for(struct pb_run *r, const struct hl_param *p, unsigned i)
 static int hl_setup(struct pb_run *r)
 {
     const struct hl_param *p = pb_run_param(r);
-    struct hl_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct hl_state *s = pb_run_state(r);
     int ncpu = pb_run_ncpus(r);
     double want = p->threads_per_cpu > 0 ? p->threads_per_cpu * ncpu : 1;
     s->n = want < 1 ? 1 : want > MAX_THREADS ? MAX_THREADS : (unsigned)(want + 0.5);
@@ -163,14 +160,10 @@ static int hl_op(struct pb_run *r)
 static void hl_teardown(struct pb_run *r)
 {
     struct hl_state *s = pb_run_state(r);
-    if (!s)
-        return;
     pb_gang_close(&s->gang);
     for (unsigned i = 0; i < s->started; i++)
         pb_run_join(r, &s->t[i].thread);
     pb_gang_destroy(&s->gang);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 #define P(name_, tpc_, place_, unb_) static const struct hl_param name_ = {tpc_, place_, unb_}
@@ -201,15 +194,16 @@ P(x2u_packed, 2, PACKED, true);
 
 #define H(name_, what_, param_, ...)                                                               \
     {                                                                                              \
-        name_, what_, .setup = hl_setup, .op = hl_op, .teardown = hl_teardown, .param = &param_,   \
-                      ##__VA_ARGS__                                                                \
+        name_, what_, .state_bytes = sizeof(struct hl_state), .setup = hl_setup, .op = hl_op,      \
+                      .teardown = hl_teardown, .param = &param_, ##__VA_ARGS__                     \
     }
 /* Pinned placements pin the measuring thread too (to the home CPU), so every thread of the
  * job is pinned; each worker checks after every chunk that it is still on its CPU. */
 #define HP(name_, what_, param_, ...)                                                              \
     {                                                                                              \
-        name_, what_, .home = PB_HOME_PINNED, .setup = hl_setup, .op = hl_op,                      \
-                      .teardown = hl_teardown, .param = &param_, ##__VA_ARGS__                     \
+        name_, what_, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct hl_state),              \
+                      .setup = hl_setup, .op = hl_op, .teardown = hl_teardown, .param = &param_,   \
+                      ##__VA_ARGS__                                                                \
     }
 
 static const struct pb_variant hl_variants[] = {

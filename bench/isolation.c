@@ -108,10 +108,7 @@ static int iso_start_noise(struct pb_run *r, struct iso_state *s)
 
 static int iso_setup(struct pb_run *r)
 {
-    struct iso_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct iso_state *s = pb_run_state(r);
     s->p = pb_run_param(r);
     atomic_init(&s->quit, false);
     s->cpu = s->p->where == CPU_ISOLATED ? pb_run_isolated_cpu(r) : pb_run_housekeeping_cpu(r);
@@ -186,15 +183,11 @@ static int iso_verify(struct pb_run *r)
 static void iso_teardown(struct pb_run *r)
 {
     struct iso_state *s = pb_run_state(r);
-    if (!s)
-        return;
     atomic_store(&s->quit, true);
     for (int i = 0; i < s->n_noise; i++)
         pb_run_join(r, &s->noise[i]);
     if (s->confined)
         pb_unconfine(&s->confine);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 static const struct iso_param iso_hk_idle = {CPU_HOUSEKEEPING, false},
@@ -207,8 +200,9 @@ static const struct iso_param iso_hk_idle = {CPU_HOUSEKEEPING, false},
 #define ISO_VARIANT(nm, sum, prm, need, zero)                                                      \
     {                                                                                              \
         nm, sum,                                                                                   \
-            .needs = need, .home = PB_HOME_SELF, .setup = iso_setup, .op = iso_op,                 \
-            .verify = iso_verify, .teardown = iso_teardown, .param = &prm, .zero_tally = zero,     \
+            .needs = need, .home = PB_HOME_SELF, .state_bytes = sizeof(struct iso_state),          \
+            .setup = iso_setup, .op = iso_op, .verify = iso_verify, .teardown = iso_teardown,      \
+            .param = &prm, .zero_tally = zero,                                                     \
             .zero_means = "another task was runnable on the measured CPU and preempted the loop"   \
     }
 

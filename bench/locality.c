@@ -97,10 +97,7 @@ static void *loc_helper(void *arg)
 static int loc_setup(struct pb_run *r)
 {
     const struct loc_param *p = pb_run_param(r);
-    struct loc_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct loc_state *s = pb_run_state(r);
     uint64_t ws = loc_ws_bytes(r, p->level);
     s->lines = ws / LINE;
     s->buf = aligned_alloc(4096, s->lines * LINE);
@@ -154,15 +151,11 @@ static int loc_verify_pinned(struct pb_run *r)
 static void loc_teardown(struct pb_run *r)
 {
     struct loc_state *s = pb_run_state(r);
-    if (!s)
-        return;
     if (s->helper.running) {
         atomic_store(&s->quit, true);
         pb_run_join(r, &s->helper);
     }
     free(s->buf);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 #define LP(name_, level_, move_) static const struct loc_param name_ = {level_, move_}
@@ -186,19 +179,21 @@ LP(pair_m1, 2, MOVE_1MS);
 
 #define PINNED_V(name_, what_, param_, ...)                                                        \
     {                                                                                              \
-        name_, what_, .home = PB_HOME_PINNED, .setup = loc_setup, .op = loc_op,                    \
-                      .verify = loc_verify_pinned, .teardown = loc_teardown, .param = &param_,     \
+        name_, what_, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct loc_state),             \
+                      .setup = loc_setup, .op = loc_op, .verify = loc_verify_pinned,               \
+                      .teardown = loc_teardown, .param = &param_,                                  \
                       .expect = {{"migrations", NAN, 0}}, ##__VA_ARGS__                            \
     }
 #define MOVING_V(name_, what_, param_, ...)                                                        \
     {                                                                                              \
-        name_, what_, .home = PB_HOME_PINNED, .needs = PB_NEED_OTHER_CPU, .setup = loc_setup,      \
-                      .op = loc_op, .teardown = loc_teardown, .param = &param_, ##__VA_ARGS__      \
+        name_, what_, .home = PB_HOME_PINNED, .needs = PB_NEED_OTHER_CPU,                          \
+                      .state_bytes = sizeof(struct loc_state), .setup = loc_setup, .op = loc_op,   \
+                      .teardown = loc_teardown, .param = &param_, ##__VA_ARGS__                    \
     }
 #define FREE_V(name_, what_, param_, ...)                                                          \
     {                                                                                              \
-        name_, what_, .setup = loc_setup, .op = loc_op, .teardown = loc_teardown,                  \
-                      .param = &param_, ##__VA_ARGS__                                              \
+        name_, what_, .state_bytes = sizeof(struct loc_state), .setup = loc_setup, .op = loc_op,   \
+                      .teardown = loc_teardown, .param = &param_, ##__VA_ARGS__                    \
     }
 
 /* Memory-sized passes take milliseconds each and a 256 MiB working set per call: the full

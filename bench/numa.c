@@ -113,10 +113,7 @@ static void numa_thp_note(const struct numa_state *s, char *thp, size_t len)
 
 static int numa_setup(struct pb_run *r)
 {
-    struct numa_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct numa_state *s = pb_run_state(r);
     s->p = pb_run_param(r);
     s->bytes = BUF_BYTES;
     const struct pb_numa_plan *pl = pb_run_numa_plan(r);
@@ -210,12 +207,8 @@ static int numa_verify(struct pb_run *r)
 static void numa_teardown(struct pb_run *r)
 {
     struct numa_state *s = pb_run_state(r);
-    if (!s)
-        return;
     for (int k = 0; k < s->n_buf; k++)
         pb_mem_free(pb_run_topo(r), s->buf[k], s->bytes);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 static const struct numa_param numa_local_chase = {WALK_CHASE, WHERE_LOCAL},
@@ -240,8 +233,9 @@ static const struct pb_matrix_decl numa_bandwidth_matrix = {
 
 #define NUMA_VARIANT(nm, sum, prm, need, bat)                                                      \
     {                                                                                              \
-        nm, sum, .needs = need, .home = PB_HOME_SELF, .setup = numa_setup, .op = numa_op,          \
-                 .verify = numa_verify, .teardown = numa_teardown, .param = &prm, .batch = bat     \
+        nm, sum, .needs = need, .home = PB_HOME_SELF, .state_bytes = sizeof(struct numa_state),    \
+                 .setup = numa_setup, .op = numa_op, .verify = numa_verify,                        \
+                 .teardown = numa_teardown, .param = &prm, .batch = bat                            \
     }
 
 static const struct pb_variant numa_variants[] = {
@@ -254,13 +248,15 @@ static const struct pb_variant numa_variants[] = {
     NUMA_VARIANT("remote_stream", "one thread's read bandwidth from another node",
                  numa_remote_stream, PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, 0),
     {"matrix_chase", "pointer-chase latency for every CPU node x memory node",
-     .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .home = PB_HOME_SELF, .setup = numa_setup,
-     .op = numa_op, .verify = numa_verify, .teardown = numa_teardown, .param = &numa_matrix_chase_p,
+     .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .home = PB_HOME_SELF,
+     .state_bytes = sizeof(struct numa_state), .setup = numa_setup, .op = numa_op,
+     .verify = numa_verify, .teardown = numa_teardown, .param = &numa_matrix_chase_p,
      .matrix = &numa_latency_matrix},
     {"matrix_stream", "one thread's read bandwidth for every CPU node x memory node",
-     .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .home = PB_HOME_SELF, .setup = numa_setup,
-     .op = numa_op, .verify = numa_verify, .teardown = numa_teardown,
-     .param = &numa_matrix_stream_p, .matrix = &numa_bandwidth_matrix},
+     .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .home = PB_HOME_SELF,
+     .state_bytes = sizeof(struct numa_state), .setup = numa_setup, .op = numa_op,
+     .verify = numa_verify, .teardown = numa_teardown, .param = &numa_matrix_stream_p,
+     .matrix = &numa_bandwidth_matrix},
 };
 
 static const struct pb_pair_decl numa_pairs[] = {

@@ -106,10 +106,7 @@ static void *pr_victim(void *arg)
 static int pr_setup(struct pb_run *r)
 {
     const struct pr_param *p = pb_run_param(r);
-    struct pr_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    pb_run_set_state(r, s);
+    struct pr_state *s = pb_run_state(r);
     s->p = p;
     atomic_init(&s->victim_tid, 0);
     atomic_init(&s->quit, false);
@@ -177,8 +174,6 @@ static int pr_op(struct pb_run *r)
 static void pr_teardown(struct pb_run *r)
 {
     struct pr_state *s = pb_run_state(r);
-    if (!s)
-        return;
     if (s->victim.running) {
         atomic_store(&s->quit, true);
         atomic_store(&s->park, 1);
@@ -192,14 +187,12 @@ static void pr_teardown(struct pb_run *r)
             pb_run_fail(r, "%lu signals sent, %lu handled", s->sent, handled);
         sigaction(SIGURG, &s->old, NULL);
     }
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 #define PR(name_, what_, ...)                                                                      \
     {                                                                                              \
-        name_, what_, .home = PB_HOME_PINNED, .setup = pr_setup, .op = pr_op,                      \
-                      .teardown = pr_teardown, ##__VA_ARGS__                                       \
+        name_, what_, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct pr_state),              \
+                      .setup = pr_setup, .op = pr_op, .teardown = pr_teardown, ##__VA_ARGS__       \
     }
 #define P_(v_, pl_, ...)                                                                           \
     .param = &(const struct pr_param)                                                              \
@@ -219,7 +212,8 @@ static const struct pb_variant pr_variants[] = {
        .pair_rel = PB_PAIR_OTHER_L3, .full_profile_only = true),
     PR("running/other_package", "to a running victim in another package", P_(RUNNING, PAIR),
        .pair_rel = PB_PAIR_OTHER_PACKAGE, .full_profile_only = true),
-    {"running/unpinned", "to a running victim, both unpinned", .setup = pr_setup, .op = pr_op,
+    {"running/unpinned", "to a running victim, both unpinned",
+     .state_bytes = sizeof(struct pr_state), .setup = pr_setup, .op = pr_op,
      .teardown = pr_teardown, P_(RUNNING, UNPINNED)},
     PR("blocked/same_cpu", "to a victim asleep in a futex wait, same CPU", P_(BLOCKED, SAME_CPU)),
     PR("blocked/other_cpu", "to a victim asleep in a futex wait, nearest other core",

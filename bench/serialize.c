@@ -184,11 +184,7 @@ static void *producer_main(void *arg)
 
 static int ser_setup(struct pb_run *r)
 {
-    struct ser_state *s = aligned_alloc(64, sizeof *s);
-    if (!s)
-        return pb_run_fail(r, "out of memory");
-    memset(s, 0, sizeof *s);
-    pb_run_set_state(r, s);
+    struct ser_state *s = pb_run_state(r);
     s->p = pb_run_param(r);
     atomic_init(&s->counter, 0);
     atomic_flag_clear(&s->spin);
@@ -280,8 +276,6 @@ static int ser_op(struct pb_run *r)
 static void ser_teardown(struct pb_run *r)
 {
     struct ser_state *s = pb_run_state(r);
-    if (!s)
-        return;
     pb_gang_close(&s->gang);
     for (unsigned i = 0; i < s->started; i++)
         pb_run_join(r, &s->prod[i].thread);
@@ -293,8 +287,6 @@ static void ser_teardown(struct pb_run *r)
         pb_run_join(r, &s->owner);
     }
     pb_gang_destroy(&s->gang);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 static const struct ser_param atomic_u = {SER_ATOMIC, false}, atomic_p = {SER_ATOMIC, true};
@@ -303,8 +295,12 @@ static const struct ser_param spin_u = {SER_SPIN, false}, spin_p = {SER_SPIN, tr
 static const struct ser_param owner_u = {SER_OWNER, false}, owner_p = {SER_OWNER, true};
 static const struct ser_param pin_call = {SER_PIN_CALL, false};
 
-#define S .setup = ser_setup, .op = ser_op, .teardown = ser_teardown, .batch = BATCH
-#define S_PIN .setup = ser_setup, .op = ser_op, .teardown = ser_teardown, .batch = BATCH_PIN
+#define S                                                                                          \
+    .state_bytes = sizeof(struct ser_state), .setup = ser_setup, .op = ser_op,                     \
+    .teardown = ser_teardown, .batch = BATCH
+#define S_PIN                                                                                      \
+    .state_bytes = sizeof(struct ser_state), .setup = ser_setup, .op = ser_op,                     \
+    .teardown = ser_teardown, .batch = BATCH_PIN
 
 static const struct pb_variant ser_variants[] = {
     {"atomic/unpinned", "8 producers, atomic fetch_add", S, .param = &atomic_u},

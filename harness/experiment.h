@@ -62,6 +62,7 @@ struct pb_variant {
      * before it returns: the kernel counts the migration that placed a pinned thread on its CPU
      * when the thread first runs, which could otherwise land inside the counted loop. */
     int (*setup)(struct pb_run *r);
+    size_t state_bytes; /* the call's state (pb_run_state), zeroed; teardown must not free it */
     int (*op)(struct pb_run *r);        /* one timed operation: 0, or pb_run_fail() */
     int (*verify)(struct pb_run *r);    /* untimed, after each op: 0, or pb_run_fail() */
     void (*teardown)(struct pb_run *r); /* untimed, after the loop, also after a failure */
@@ -172,9 +173,9 @@ int pb_run_ncpus(const struct pb_run *r);
 /* Cache size in bytes of level 1 (data), 2 or 3 as the topology reports it; 0 if unknown. */
 uint64_t pb_run_cache_bytes(const struct pb_run *r, int level);
 int pb_run_cpu(const struct pb_run *r, int k);
-/* Per-call state owned by the experiment (set in setup, freed in teardown). */
+/* The call's state: `state_bytes` of the variant's, zeroed and 64-byte aligned, allocated by
+ * the harness before setup and freed after teardown (NULL when the variant declares none). */
 void *pb_run_state(const struct pb_run *r);
-void pb_run_set_state(struct pb_run *r, void *state);
 
 /* An opaque timestamp, usable from any thread. */
 pb_stamp_t pb_stamp(void);

@@ -177,9 +177,25 @@ void *pb_run_state(const struct pb_run *r)
 {
     return r->state;
 }
-void pb_run_set_state(struct pb_run *r, void *state)
+
+/* The variant's state: zeroed, and aligned for members that keep a cache line to themselves. */
+static int run_state_alloc(struct pb_run *r, const struct pb_variant *v)
 {
-    r->state = state;
+    r->state = NULL;
+    if (!v->state_bytes)
+        return 0;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, v->state_bytes) != 0)
+        return pb_run_fail(r, "out of memory for the call's state (%zu bytes)", v->state_bytes);
+    memset(p, 0, v->state_bytes);
+    r->state = p;
+    return 0;
+}
+
+static void run_state_free(struct pb_run *r)
+{
+    free(r->state);
+    r->state = NULL;
 }
 pb_stamp_t pb_stamp(void)
 {
@@ -1096,7 +1112,7 @@ static int run_call(struct pb_vreg *vr, const struct pb_driver *d)
     bool reached_setup = false;
     if (!r->failed) {
         reached_setup = true;
-        if (v->setup && v->setup(r) < 0)
+        if (run_state_alloc(r, v) == 0 && v->setup && v->setup(r) < 0)
             pb_run_fail(r, "setup failed");
     }
 
@@ -1167,6 +1183,8 @@ static int run_call(struct pb_vreg *vr, const struct pb_driver *d)
 
     if (reached_setup && v->teardown)
         v->teardown(r);
+    if (reached_setup)
+        run_state_free(r);
     run_sampler_stop(r);
     run_merge_recorders(r);
     /* After teardown: threads the call created have exited and folded their counts in. */

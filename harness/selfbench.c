@@ -156,19 +156,9 @@ enum sb_kind {
 
 static int sb_setup(struct pb_run *r)
 {
-    struct pb_hist *h = calloc(1, sizeof *h);
-    if (!h)
-        return pb_run_fail(r, "out of memory");
-    pb_hist_reset(h);
+    pb_hist_reset(pb_run_state(r));
     sb_init_values();
-    pb_run_set_state(r, h);
     return 0;
-}
-
-static void sb_teardown(struct pb_run *r)
-{
-    free(pb_run_state(r));
-    pb_run_set_state(r, NULL);
 }
 
 static int sb_op(struct pb_run *r)
@@ -208,7 +198,7 @@ static const enum sb_kind sb_k[] = {SB_RDTSCP, SB_READ,      SB_START_STOP, SB_R
                                     SB_SAMPLE, SB_PIN_CHECK, SB_PIN_VERIFY};
 
 #define SB(kind)                                                                                   \
-    .home = PB_HOME_PINNED, .setup = sb_setup, .op = sb_op, .teardown = sb_teardown,               \
+    .home = PB_HOME_PINNED, .state_bytes = sizeof(struct pb_hist), .setup = sb_setup, .op = sb_op, \
     .param = &sb_k[kind], .batch = SB_BATCH
 
 static const struct pb_variant sb_variants[] = {

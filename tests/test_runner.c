@@ -605,9 +605,8 @@ static void *stopper_worker(void *p)
 
 static int setup_stopper(struct pb_run *r)
 {
-    struct stopper *s = calloc(1, sizeof *s);
-    pb_run_set_state(r, s);
-    if (!s || pthread_create(&s->t, NULL, stopper_worker, s) != 0)
+    struct stopper *s = pb_run_state(r);
+    if (pthread_create(&s->t, NULL, stopper_worker, s) != 0)
         return pb_run_fail(r, "cannot start the worker");
     pb_run_thread_started(r);
     return 0;
@@ -624,13 +623,9 @@ static int op_stopper(struct pb_run *r)
 static void teardown_stopper(struct pb_run *r)
 {
     struct stopper *s = pb_run_state(r);
-    if (!s)
-        return;
     atomic_store(&s->quit, true);
     pthread_join(s->t, NULL);
     pb_run_thread_joined(r);
-    free(s);
-    pb_run_set_state(r, NULL);
 }
 
 static int op_slow(struct pb_run *r)
@@ -704,7 +699,32 @@ static void teardown_spawn_one(struct pb_run *r)
     pb_run_join(r, &spawned[0]);
 }
 
+/* The call's state: zeroed and 64-byte aligned before setup, the same in every op. */
+struct big_state {
+    _Alignas(64) unsigned char bytes[4096];
+    unsigned long ops;
+};
+static int setup_state(struct pb_run *r)
+{
+    struct big_state *s = pb_run_state(r);
+    if (!s || (uintptr_t)s % 64 != 0)
+        return pb_run_fail(r, "state missing or misaligned");
+    for (size_t i = 0; i < sizeof s->bytes; i++)
+        if (s->bytes[i])
+            return pb_run_fail(r, "state not zeroed");
+    memset(s->bytes, 0xa5, sizeof s->bytes); /* the next call must get zeroes again */
+    return 0;
+}
+static int op_state(struct pb_run *r)
+{
+    struct big_state *s = pb_run_state(r);
+    s->ops++;
+    return s->bytes[100] == 0xa5 ? 0 : pb_run_fail(r, "state changed between ops");
+}
+
 static const struct pb_variant fake_variants[] = {
+    {"state", "harness-owned state", .state_bytes = sizeof(struct big_state), .setup = setup_state,
+     .op = op_state},
     {"spawn", "a pinned thread per CPU and an unpinned one", .setup = setup_spawn, .op = op_nop,
      .teardown = teardown_spawn},
     {"spawn_bad_cpu", "a thread pinned to a CPU that does not exist", .setup = setup_spawn_bad_cpu,
@@ -718,7 +738,8 @@ static const struct pb_variant fake_variants[] = {
     {"pool_size", "claims three threads it never made", .setup = setup_claims_threads,
      .op = op_nop},
     {"stall", "open loop, one 20 ms stall", .setup = setup_stall, .op = op_stall},
-    {"stopper", "asks the run to stop mid-call", .setup = setup_stopper, .op = op_stopper,
+    {"stopper", "asks the run to stop mid-call", .state_bytes = sizeof(struct stopper),
+     .setup = setup_stopper, .op = op_stopper,
      .teardown = teardown_stopper},
     {"slow", "30 ms operations", .op = op_slow},
     {"hangs", "an operation that never returns", .op = op_hangs},
@@ -803,6 +824,18 @@ static void test_runner_watchdog(void **state)
 /* pb_run_spawn: each thread runs where it was placed and is counted (a thread left unjoined
  * would fail the call); a placement that cannot be made or that the kernel changed fails the
  * call with the reason, and the experiment's function never runs there. */
+static void test_runner_state(void **state)
+{
+    struct fixture *f = *state;
+    struct pb_counters c;
+    struct pb_vreg *v = pb_runner_find(&f->R, "fake/state");
+    for (int k = 0; k < 3; k++) { /* a fresh zeroed state each call */
+        assert_int_equal(pb_runner_call_fixed(v, 5, &c), 0);
+        assert_string_equal(v->invalid_reason, "");
+        assert_null(pb_run_state(v->run)); /* freed after teardown */
+    }
+}
+
 static void test_runner_spawn(void **state)
 {
     struct fixture *f = *state;
@@ -895,6 +928,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_handoff_every_variant, setup_handoff, teardown_runner),
     cmocka_unit_test_setup_teardown(test_preempt_every_variant, setup_preempt, teardown_runner),
     cmocka_unit_test_setup_teardown(test_c2c_matrix, setup_c2c, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_runner_state, setup_fake, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_spawn, setup_fake, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
