@@ -28,7 +28,9 @@ PKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lpfm -lm -pthread
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-HARNESS_C := $(filter-out harness/main.c,$(wildcard harness/*.c))
+# the command line (main.c, cli_*.c) links only into the pinbench binaries
+CLI_C     := harness/main.c $(wildcard harness/cli_*.c)
+HARNESS_C := $(filter-out $(CLI_C),$(wildcard harness/*.c))
 HARNESS_CC:= $(wildcard harness/*.cc)
 BENCH_C   := $(wildcard bench/*.c)
 TEST_C    := $(wildcard tests/test_*.c) tests/seal.c
@@ -71,7 +73,7 @@ $(eval $(call flavour_rules,rel,release,))
 $(eval $(call flavour_rules,asan,asan,$(SAN_ASAN)))
 $(eval $(call flavour_rules,tsan,tsan,$(SAN_TSAN)))
 
-$(BUILD)/pinbench: $(REL_OBJ) $(BUILD)/rel/obj/harness/main.o
+$(BUILD)/pinbench: $(REL_OBJ) $(call objs,rel,$(CLI_C))
 	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/rel/unit: $(REL_OBJ) $(TEST_OBJ)
@@ -80,7 +82,7 @@ $(BUILD)/rel/unit: $(REL_OBJ) $(TEST_OBJ)
 ASAN_LIB := $(call objs,asan,$(LIB_SRC)) $(BUILD)/asan/obj/version.o
 $(BUILD)/asan/unit: $(ASAN_LIB) $(call objs,asan,$(TEST_C))
 	$(CXX) $(CXXFLAGS) $(SAN_ASAN) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
-$(BUILD)/asan/pinbench: $(ASAN_LIB) $(BUILD)/asan/obj/harness/main.o
+$(BUILD)/asan/pinbench: $(ASAN_LIB) $(call objs,asan,$(CLI_C))
 	$(CXX) $(CXXFLAGS) $(SAN_ASAN) -o $@ $^ $(LDLIBS)
 
 TSAN_LIB := $(call objs,tsan,$(LIB_SRC)) $(BUILD)/tsan/obj/version.o

@@ -22,6 +22,7 @@
 #include "topo.h"
 #include "util.h"
 #include "work.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,34 +38,27 @@
 
 #define EXIT_USAGE 2
 
-struct profile {
-    const char *name;
-    int repetitions;   /* blocks per side at least */
-    double min_time_s; /* one block */
-    double budget_s;   /* measuring time */
-    const char *what;
-};
-
-static const struct profile profiles[] = {
+const struct profile pb_cli_profiles[] = {
     {"quick", 2, 0.005, 10, "blocks of 5 ms, 10 s budget: smoke runs and tests, not conclusions"},
     {"ci", 4, 0.01, 45, "blocks of 10 ms, 45 s budget: the regression gate (make ci-bench)"},
     {"default", 4, 0.01, 140, "blocks of 10 ms, 140 s budget: under three minutes on 2 CPUs"},
     {"full", 8, 0.05, 900, "blocks of 50 ms, 900 s budget: long calls and the full sweeps"},
 };
+const size_t pb_cli_n_profiles = PB_ARRAY_LEN(pb_cli_profiles);
 
-static void main_on_stop(int signo)
+void main_on_stop(int signo)
 {
     pb_runner_request_stop(signo);
 }
 
 /* The run's folder while it is unpublished: removed by any exit that does not publish it. */
-static struct pb_results *main_results;
-static char *main_published;
+struct pb_results *main_results;
+char *main_published;
 static bool main_stdout_closed;
 
 /* Removes the unpublished folder; every exit path that does not publish goes through it, the
  * process's own exit() included (atexit), so `main_results` never outlives its folder. */
-static void main_abort_results(void)
+void main_abort_results(void)
 {
     if (main_results) {
         pb_results_abort(main_results);
@@ -72,13 +66,13 @@ static void main_abort_results(void)
     }
 }
 
-static const char *main_signal_name(int sig)
+const char *main_signal_name(int sig)
 {
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
 }
 
 /* The warning summary.json carries when a stop came before it was written. */
-static void main_warn_stop(struct pb_env *env, int stop)
+void main_warn_stop(struct pb_env *env, int stop)
 {
     if (stop)
         pb_env_warn(env,
@@ -123,8 +117,9 @@ static void help_run(FILE *f)
                "  --cpus=LIST        CPUs to use, e.g. 0-3,8 (must be allowed to this process);\n"
                "                     the first is the home CPU, pinned variants run there\n"
                "  --profile=NAME     quick | ci | default | full (block time, budget):\n");
-    for (size_t i = 0; i < PB_ARRAY_LEN(profiles); i++)
-        fprintf(f, "                       %-8s %s\n", profiles[i].name, profiles[i].what);
+    for (size_t i = 0; i < pb_cli_n_profiles; i++)
+        fprintf(f, "                       %-8s %s\n", pb_cli_profiles[i].name,
+                pb_cli_profiles[i].what);
     fprintf(f,
             "  --precision=PCT    CI half-width target of each pair's ratio (default 5)\n"
             "  --budget=SECONDS   measuring time of the run (default: the profile's); pairs\n"
@@ -176,14 +171,6 @@ static void help_env(FILE *f)
 }
 
 /* Options shared by the subcommands. */
-struct opts {
-    const char *cpus, *profile, *out, *label, *clock, *topology, *counters;
-    double precision_pct, budget_s; /* run: CI half-width target; measuring time, 0: profile's */
-    bool json, check, help;
-    double watchdog_s; /* run: per-call limit, 0 off */
-    int gb_argc;
-    char **gb_argv;
-};
 
 static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
 {
@@ -259,7 +246,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
 /* The CPUs the run uses: the process's allowed set, narrowed by --cpus (which must fit in it).
  * With --cpus, the whole process is confined to that set, verified, so unpinned variants and
  * every thread they create stay inside it too. */
-static int setup_cpus(const char *list, cpu_set_t *cpus)
+int setup_cpus(const char *list, cpu_set_t *cpus)
 {
     cpu_set_t allowed;
     if (pb_affinity_get(&allowed) < 0)
@@ -312,7 +299,7 @@ static int cmd_list(struct opts *o)
 
 /* Each counter's state goes into the environment (so comparisons see what was countable), and
  * one warning sums up what is missing. */
-static void env_add_counters(struct pb_env *env, const struct pb_pmu *p)
+void env_add_counters(struct pb_env *env, const struct pb_pmu *p)
 {
     pb_env_set(env, "pmu_counters", "%zu of %zu available", pb_pmu_available(p), p->n);
     char missing[512] = "";
@@ -432,346 +419,6 @@ static int cmd_env(struct opts *o)
     pb_env_free(&env);
     pb_topo_free(&topo);
     return rc;
-}
-
-static const struct profile *find_profile(const char *name)
-{
-    for (size_t i = 0; i < PB_ARRAY_LEN(profiles); i++)
-        if (!strcmp(profiles[i].name, name))
-            return &profiles[i];
-    return NULL;
-}
-
-/* Google Benchmark's own "no match" message is not ours to control and comes after the
- * results folder exists, so a filter is checked first, with the same POSIX extended regex
- * semantics and the same leading '-' for negation. Returns 0, or a usage error. */
-static int check_filter(struct pb_runner *R, const char *filter, size_t *selected)
-{
-    *selected = 0;
-    for (size_t i = 0; i < R->n; i++)
-        *selected +=
-            R->vr[i].skip_reason[0] == '\0' && (R->full_profile || !R->vr[i].v->full_profile_only);
-    if (!filter || !*filter || !strcmp(filter, "all") || !strcmp(filter, "."))
-        return 0;
-    bool negate = filter[0] == '-';
-    regex_t re;
-    int rc = regcomp(&re, filter + negate, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        char msg[200];
-        regerror(rc, &re, msg, sizeof msg);
-        return pb_usage_error("--benchmark_filter=%s: bad regular expression: %s", pb_q(filter),
-                              msg);
-    }
-    size_t runnable = 0, skipped = 0;
-    for (size_t i = 0; i < R->n; i++) {
-        char name[256];
-        snprintf(name, sizeof name, "%s/manual_time", R->vr[i].name);
-        bool match = (regexec(&re, name, 0, NULL, 0) == 0) != negate;
-        R->vr[i].deselected = !match;
-        if (match && R->vr[i].skip_reason[0])
-            skipped++;
-        else if (match && (R->full_profile || !R->vr[i].v->full_profile_only))
-            runnable++;
-    }
-    regfree(&re);
-    *selected = runnable;
-    if (runnable == 0 && skipped)
-        return pb_usage_error("--benchmark_filter=%s matches only variants skipped here (see "
-                              "'pinbench list')",
-                              pb_q(filter));
-    if (runnable == 0)
-        return pb_usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
-                              pb_q(filter));
-    return 0;
-}
-
-static char *join_args(int argc, char **argv)
-{
-    size_t n = 1;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
-    char *s = pb_xcalloc(n, 1, "command line");
-    for (int i = 0; i < argc; i++) {
-        if (i)
-            strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
-/* The last value a Google Benchmark flag was given, or NULL. */
-static const char *gb_flag(const struct opts *o, const char *name)
-{
-    const char *v = NULL, *x;
-    for (int i = 1; i < o->gb_argc; i++)
-        if (pb_opt_value(o->gb_argv[i], name, &x))
-            v = x;
-    return v;
-}
-
-/* --benchmark_min_time as the linked Google Benchmark reads it: plain seconds, and with 1.8+
- * also "<seconds>s" or "<iterations>x". */
-static int parse_min_time(const char *s, double *seconds, char *desc, size_t len)
-{
-    const char *what = pb_gb_min_time_has_units()
-                           ? "--benchmark_min_time (seconds, or e.g. 0.5s or 100x)"
-                           : "--benchmark_min_time (seconds)";
-    size_t n = strlen(s);
-    char num[64];
-    if (pb_gb_min_time_has_units() && n > 1 && n < sizeof num &&
-        (s[n - 1] == 's' || s[n - 1] == 'x')) {
-        snprintf(num, sizeof num, "%.*s", (int)(n - 1), s);
-        if (s[n - 1] == 'x') {
-            uint64_t iters;
-            if (pb_parse_u64(num, 1, 1000000000, what, &iters) < 0)
-                return -1;
-            *seconds = 0;
-            snprintf(desc, len, "%llu iterations", (unsigned long long)iters);
-            return 0;
-        }
-        s = num;
-    }
-    if (pb_parse_double(s, 1e-6, 3600, what, seconds) < 0)
-        return -1;
-    snprintf(desc, len, ">= %g s", *seconds);
-    return 0;
-}
-
-static int cmd_run(int argc, char **argv, struct opts *o)
-{
-    const struct profile *prof = find_profile(o->profile);
-    if (!prof)
-        return pb_usage_error("--profile=%s: expected quick, ci, default or full",
-                              pb_q(o->profile));
-    /* Numeric Google Benchmark flags are checked here: Google Benchmark itself would take a bad
-     * number as 0 or abort. */
-    const char *reps_s = gb_flag(o, "--benchmark_repetitions");
-    const char *mt_s = gb_flag(o, "--benchmark_min_time");
-    uint64_t reps = (uint64_t)prof->repetitions;
-    double min_time = prof->min_time_s;
-    if (reps_s && pb_parse_u64(reps_s, 1, 1000, "--benchmark_repetitions", &reps) < 0)
-        return pb_usage_error("%s", pb_err());
-    char min_time_desc[64];
-    snprintf(min_time_desc, sizeof min_time_desc, ">= %g s", min_time);
-    if (mt_s && parse_min_time(mt_s, &min_time, min_time_desc, sizeof min_time_desc) < 0)
-        return pb_usage_error("%s", pb_err());
-
-    cpu_set_t cpus;
-    int rc = setup_cpus(o->cpus, &cpus);
-    if (rc)
-        return rc;
-    if (pb_clock_init(strcmp(o->clock, "monotonic") ? PB_CLOCK_WANT_AUTO
-                                                    : PB_CLOCK_WANT_MONOTONIC) < 0) {
-        return pb_fail(1, "%s", pb_err());
-    }
-    struct pb_pmu pmu;
-    if (pb_pmu_init(&pmu, o->counters, &pb_perf_kernel) < 0)
-        return pb_usage_error("%s", pb_err());
-    pb_work_calibrate();
-    struct pb_topo topo;
-    if (pb_topo_load(&topo, NULL) < 0) {
-        return pb_fail(1, "topology: %s", pb_err());
-    }
-    struct pb_env env = {0};
-    pb_env_capture(&env, &cpus, &topo);
-    env_add_counters(&env, &pmu);
-    struct pb_overheads ov;
-    pb_selfbench_quick(&ov);
-    if (ov.sample_path_ratio > 1.25)
-        pb_env_warn(&env,
-                    "the per-sample timing path costs %.2fx a bare rdtscp pair here "
-                    "(budget 1.25x): %.1f ns per sample",
-                    ov.sample_path_ratio, ov.sample_path_ns);
-
-    /* Profile flags first, the user's after them: Google Benchmark keeps the last value. The
-     * min time sizes one block. */
-    char f_min[64];
-    snprintf(f_min, sizeof f_min, "--benchmark_min_time=%g%s", prof->min_time_s,
-             pb_gb_min_time_has_units() ? "s" : "");
-    char **gb = pb_xcalloc((size_t)o->gb_argc + 8, sizeof(char *), "arguments");
-    int gbc = 0;
-    gb[gbc++] = o->gb_argv[0];
-    gb[gbc++] = f_min;
-    for (int i = 1; i < o->gb_argc; i++)
-        gb[gbc++] = o->gb_argv[i];
-    gb[gbc] = NULL;
-    if (pb_gb_init(&gbc, gb) < 0) {
-        free(gb);
-        return pb_usage_error("%s", pb_err());
-    }
-    FILE *out = pb_gb_display_is_machine_readable() ? stderr : stdout;
-
-    struct pb_runner R;
-    if (pb_runner_prepare(&R, pb_families, pb_n_families, &cpus, &topo) < 0) {
-        return pb_fail(1, "%s", pb_err());
-    }
-    R.full_profile = !strcmp(prof->name, "full");
-    R.reps = (unsigned)reps;
-    R.min_time_s = min_time;
-    R.watchdog_s = o->watchdog_s;
-    if (pb_runner_register(&R) < 0) {
-        return pb_fail(1, "%s", pb_err());
-    }
-    R.progress = isatty(STDERR_FILENO);
-    R.pmu = &pmu;
-    size_t runnable = 0;
-    if ((rc = check_filter(&R, gb_flag(o, "--benchmark_filter"), &runnable)) != 0)
-        return rc;
-    if (pb_gb_list_tests()) { /* Google Benchmark's names, as a run would register them */
-        for (size_t i = 0; i < R.n; i++)
-            if (R.vr[i].gb_index >= 0 && !R.vr[i].deselected)
-                printf("%s/manual_time\n", R.vr[i].name);
-        pb_runner_free(&R);
-        return 0;
-    }
-
-    struct pb_results res;
-    if (pb_results_begin(&res, o->out, pb_env_value(&env, "hostname"), o->label) < 0)
-        return pb_usage_error("--out=%s: %s", pb_q(o->out), pb_err());
-    /* any exit from here that does not publish (Google Benchmark's own exit() included)
-     * removes the temporary folder */
-    main_results = &res;
-    char *json_path = pb_results_path(&res, "gbench.json");
-
-    for (size_t i = 0; i < env.n; i++)
-        pb_gb_add_context(env.kv[i].key, env.kv[i].value);
-    char buf[64];
-#define CTX(k, v)                                                                                  \
-    do {                                                                                           \
-        snprintf(buf, sizeof buf, "%.2f", v);                                                      \
-        pb_gb_add_context(k, buf);                                                                 \
-    } while (0)
-    CTX("harness_rdtscp_pair_ns", ov.rdtscp_pair_ns);
-    CTX("harness_timestamp_read_ns", ov.timestamp_read_ns);
-    CTX("harness_start_stop_pair_ns", ov.start_stop_ns);
-    CTX("harness_hist_record_ns", ov.hist_record_ns);
-    CTX("harness_sample_path_ns", ov.sample_path_ns);
-    CTX("harness_sample_path_vs_rdtscp_pair_ratio", ov.sample_path_ratio);
-    CTX("harness_pin_check_ns", ov.pin_check_ns);
-#undef CTX
-    pb_gb_add_context("pinbench_profile", prof->name);
-
-    char list[512], other[64];
-    pb_cpuset_format(&cpus, list, sizeof list);
-    if (R.other_cpu >= 0)
-        snprintf(other, sizeof other, "%d, %s", R.other_cpu, R.other_rel);
-    else
-        snprintf(other, sizeof other, "none");
-    for (size_t i = 0; i < R.n; i++)
-        if (R.vr[i].skip_reason[0] && !R.vr[i].deselected)
-            fprintf(out, "skip: %s: %s\n", R.vr[i].name, R.vr[i].skip_reason);
-    struct pb_sched S;
-    pb_sched_prepare(&S, &R);
-    struct pb_sched_opts so = {o->precision_pct, o->budget_s > 0 ? o->budget_s : prof->budget_s,
-                               min_time > 0 ? min_time : prof->min_time_s, (unsigned)reps};
-    size_t n_headline = 0;
-    for (size_t i = 0; i < S.n_pairs; i++)
-        n_headline += S.pairs[i].decl->headline;
-    fprintf(out,
-            "pinbench: %zu variants, %zu pairs (%zu headline) in paired blocks of %s until +-%g %% "
-            "or a %g s budget, at least %llu blocks a side, on CPUs %s (home %d, other %s); "
-            "profile %s\n",
-            runnable, S.n_pairs, n_headline, min_time_desc, so.precision_pct, so.budget_s,
-            (unsigned long long)reps, list, R.home_cpu, other, prof->name);
-    for (size_t i = 0; i < env.n_warnings; i++)
-        fprintf(out, "warning: %s\n", env.warnings[i]);
-    fflush(out);
-
-    time_t t0 = time(NULL);
-    char started[32];
-    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t0));
-    /* SIGINT/SIGTERM: finish the operation in progress, tear down, write what was measured;
-     * a second signal takes the default action (the hidden temporary folder is then left, and
-     * never looks complete: readers refuse it) */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = main_on_stop;
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    pb_gb_run_begin(pb_runner_on_report, &R);
-    long n_run = pb_sched_run(&S, &R, &so);
-    if (pb_gb_run_end(json_path) < 0 && n_run >= 0)
-        n_run = -1;
-    free(json_path);
-    int stop = pb_runner_stop_signal();
-    if (stop) {
-        size_t unrun = pb_runner_mark_unrun(&R);
-        if (R.progress)
-            fprintf(stderr, "\r\033[K");
-        pb_fail(0, "stopped by %s: writing a partial results folder (%zu variant(s) not run)",
-                main_signal_name(stop), unrun);
-    }
-    if (n_run < 0) {
-        main_abort_results();
-        return pb_fail(1, "%s", pb_err());
-    }
-    if (n_run == 0 && !stop) {
-        main_abort_results();
-        const char *filt = gb_flag(o, "--benchmark_filter");
-        return pb_usage_error("no variant matches --benchmark_filter=%s (see 'pinbench list')",
-                              pb_q(filt ? filt : ""));
-    }
-
-    struct pb_pair_result *pairs = NULL;
-    size_t n_pairs = pb_report_pairs(&R, &S, &so, &pairs);
-    char *cmdline = join_args(argc, argv);
-    int stop_recorded = 0;
-    struct pb_run_meta meta = {prof->name,  o->label,         list,        cmdline,
-                               started,     (int)reps,        min_time,    &stop_recorded,
-                               so.budget_s, so.precision_pct, S.elapsed_s, S.blocks_run};
-    /* a stop between the measurements and summary.json marks the folder partial too */
-    main_warn_stop(&env, stop);
-    /* the readable report is written from the folder's own files, before it is published */
-    struct pb_rset rs;
-    bool have_rs = false;
-    if (pb_report_write(&res, &R, pairs, n_pairs, &env, &ov, &meta) < 0 ||
-        pb_rset_load_own(&rs, res.tmp) < 0 || !(have_rs = true) || pb_readable_write(&rs) < 0 ||
-        pb_results_finish(&res) < 0) {
-        rc = pb_fail(1, "results: %s", pb_err());
-        if (have_rs)
-            pb_rset_free(&rs);
-        main_abort_results();
-        return rc;
-    }
-    if (stop_recorded && !stop)
-        pb_fail(0,
-                "stopped by %s during the report step: every variant was measured, but the "
-                "folder is marked partial (its plots or report may be incomplete)",
-                main_signal_name(stop_recorded));
-    else if (!stop_recorded && pb_runner_stop_signal())
-        pb_fail(0, "%s arrived after the results were complete: the run is complete",
-                main_signal_name(pb_runner_stop_signal()));
-    pb_report_print_pairs(out, pairs, n_pairs);
-    fputc('\n', out);
-    pb_readable_print_costmodel(out, &rs);
-    pb_rset_free(&rs);
-    bool valid = true;
-    for (size_t i = 0; i < R.n; i++) {
-        if (R.vr[i].invalid_reason[0]) {
-            fprintf(out, "INVALID: %s: %s\n", R.vr[i].name, R.vr[i].invalid_reason);
-            valid = false;
-        }
-    }
-    if (env.n_warnings)
-        fprintf(out, "\n%zu warning(s) in summary.json; elapsed %ld s\n", env.n_warnings,
-                (long)(time(NULL) - t0));
-    fprintf(out, "results: %s\n", res.final);
-    main_published = pb_xstrdup(res.final);
-    main_results = NULL;
-    free(cmdline);
-    free(pairs);
-    pb_sched_free(&S);
-    free(gb);
-    pb_results_free(&res);
-    pb_runner_free(&R);
-    pb_env_free(&env);
-    pb_topo_free(&topo);
-    pb_gb_shutdown();
-    if (stop_recorded)
-        return 128 + stop_recorded;
-    return valid ? 0 : 1;
 }
 
 /* Descriptors 0-2 that are closed at start are opened on /dev/null, so that no file pinbench
