@@ -61,6 +61,10 @@ void pb_report_pairs_decide(struct pb_pair_result *res, size_t n, double equiv_p
 /* Computes one pair from two samples (the pure core of the above; used by tests). */
 void pb_report_pair_stats(const double *base, size_t nb, const double *var, size_t nv,
                           const char *metric, struct pb_pair_result *p);
+/* The unit a metric's name ends in: "ns" (_ns), "KiB" (_kib), "ratio", "per op", "per s", else
+ * "count"; and whether it is a time. */
+const char *pb_report_metric_unit(const char *m);
+bool pb_report_metric_is_time(const char *m);
 /* Formats a value of `metric` with its unit ("25.3 us", "1.04 x", "12 KiB"). */
 const char *pb_report_fmt(const char *metric, double v, char *buf, size_t len);
 /* Prints the pair table. */
