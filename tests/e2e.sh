@@ -181,6 +181,9 @@ if grep -q "churn/spawn/unpinned/manual_time_median" "$tmp/reps.log" &&
 else bad "--benchmark_repetitions=5: $(tail -3 "$tmp/reps.log")"; fi
 if grep -q "harness/" "$tmp/reps.log"; then bad "--benchmark_filter=churn ran harness variants"
 else ok "--benchmark_filter selects"; fi
+listed=$("$PB" run --benchmark_list_tests=true --benchmark_filter='locality/l2/pinned$' 2>&1)
+if [ "$listed" = "locality/l2/pinned/manual_time" ]; then ok "a filter ending in \$ names one variant"
+else bad "--benchmark_filter='locality/l2/pinned\$' listed: $listed"; fi
 "$PB" run --profile=quick --benchmark_filter=churn/pool --benchmark_format=json --out="$tmp/res" \
   >"$tmp/stdout.json" 2>"$tmp/stderr.txt"
 if PB_TEST_GROUPS=jsonfile PB_JSON_FILE="$tmp/stdout.json" "$UNIT" >/dev/null 2>&1 &&
