@@ -1,5 +1,6 @@
 /* rset: results folders read back from their JSON files. */
 #include "rset.h"
+#include "rset_internal.h"
 
 #include "pairs.h"
 
@@ -21,7 +22,7 @@
 
 /* ---- files ---- */
 
-static struct pb_json *rset_file(const struct pb_rset *s, const char *name)
+struct pb_json *pb_rseti_file(const struct pb_rset *s, const char *name)
 {
     char *buf;
     size_t len;
@@ -41,163 +42,6 @@ static struct pb_json *rset_file(const struct pb_rset *s, const char *name)
         return NULL;
     }
     return j;
-}
-
-/* ---- schema: every field a reader uses, checked for type before use ---- */
-
-enum { T_STR = 1, T_NUM = 2, T_BOOL = 4, T_NULL = 8, T_ARR = 16, T_OBJ = 32 };
-struct rset_field {
-    const char *key;
-    unsigned types;
-    bool required;
-};
-
-static const char *rset_type_name(enum pb_json_type t)
-{
-    static const char *const n[] = {"null",     "a boolean", "a number",
-                                    "a string", "an array",  "an object"};
-    return n[t];
-}
-
-/* A name pinbench itself writes (variant, metric, family, file path): printable ASCII and
- * UTF-8, no control characters, at most 256 bytes. */
-static bool rset_name_ok(const char *v)
-{
-    size_t n = 0;
-    for (const unsigned char *c = (const unsigned char *)v; *c; c++, n++)
-        if (*c < 0x20 || *c == 0x7f)
-            return false;
-    return n > 0 && n <= 256;
-}
-
-static unsigned rset_bit(enum pb_json_type t)
-{
-    return t == PB_JSON_STR    ? T_STR
-           : t == PB_JSON_NUM  ? T_NUM
-           : t == PB_JSON_BOOL ? T_BOOL
-           : t == PB_JSON_NULL ? T_NULL
-           : t == PB_JSON_ARR  ? T_ARR
-                               : T_OBJ;
-}
-
-static int rset_check_fields(const struct pb_rset *s, const char *file, const char *where,
-                             const struct pb_json *o, const struct rset_field *f, size_t n)
-{
-    if (!o || o->type != PB_JSON_OBJ)
-        return pb_errf("%s/%s: %s is not an object", pb_q(s->dir), file, where);
-    for (size_t i = 0; i < n; i++) {
-        const struct pb_json *v = pb_json_get(o, f[i].key);
-        if (!v && f[i].required)
-            return pb_errf("%s/%s: %s has no \"%s\"", pb_q(s->dir), file, where, f[i].key);
-        if (v && !(f[i].types & rset_bit(v->type)))
-            return pb_errf("%s/%s: %s: \"%s\" is %s, not of its type", pb_q(s->dir), file, where,
-                           f[i].key, rset_type_name(v->type));
-    }
-    return 0;
-}
-
-/* Each element of the array `key` of o is an object with fields f. */
-static int rset_check_each(const struct pb_rset *s, const char *file, const struct pb_json *o,
-                           const char *key, const struct rset_field *f, size_t n)
-{
-    const struct pb_json *a = pb_json_get(o, key);
-    if (!a || a->type != PB_JSON_ARR)
-        return pb_errf("%s/%s: no \"%s\" array", pb_q(s->dir), file, key);
-    for (size_t i = 0; i < a->n; i++) {
-        char where[96];
-        snprintf(where, sizeof where, "%s[%zu]", key, i);
-        if (rset_check_fields(s, file, where, &a->items[i], f, n) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int rset_check_summary(const struct pb_rset *s)
-{
-    const struct pb_json *j = s->summary;
-    static const struct rset_field top[] = {{"schema", T_STR, true},   {"run", T_OBJ, true},
-                                            {"pairs", T_ARR, true},    {"variants", T_ARR, true},
-                                            {"skipped", T_ARR, true},  {"invalid", T_ARR, true},
-                                            {"warnings", T_ARR, true}, {"manifest", T_OBJ, true}};
-    static const struct rset_field run[] = {{"host", T_STR | T_NULL, false},
-                                            {"started_utc", T_STR | T_NULL, false},
-                                            {"profile", T_STR | T_NULL, false},
-                                            {"label", T_STR | T_NULL, false},
-                                            {"cpus", T_STR | T_NULL, false},
-                                            {"command_line", T_STR | T_NULL, false},
-                                            {"repetitions", T_NUM, false},
-                                            {"min_time_s", T_NUM | T_NULL, false},
-                                            {"build_type", T_STR | T_NULL, false},
-                                            {"git_commit", T_STR | T_NULL, false},
-                                            {"valid", T_BOOL, true},
-                                            {"partial", T_BOOL, true},
-                                            {"stopped_by", T_STR | T_NULL, true}};
-    static const struct rset_field pair[] = {{"experiment", T_STR, true},
-                                             {"baseline", T_STR, true},
-                                             {"variant", T_STR, true},
-                                             {"metric", T_STR, true},
-                                             {"unit", T_STR | T_NULL, false},
-                                             {"baseline_median", T_NUM | T_NULL, false},
-                                             {"variant_median", T_NUM | T_NULL, false},
-                                             {"ratio", T_NUM | T_NULL, false},
-                                             {"ci_low", T_NUM | T_NULL, false},
-                                             {"ci_high", T_NUM | T_NULL, false},
-                                             {"p_value", T_NUM | T_NULL, false},
-                                             {"test", T_STR | T_NULL, false},
-                                             {"n_baseline", T_NUM, false},
-                                             {"n_variant", T_NUM, false},
-                                             {"verdict", T_STR | T_NULL, false},
-                                             {"note", T_STR | T_NULL, false}};
-    static const struct rset_field var[] = {{"name", T_STR, true},
-                                            {"family", T_STR | T_NULL, false},
-                                            {"status", T_STR, true},
-                                            {"reason", T_STR | T_NULL, false},
-                                            {"placement", T_STR | T_NULL, false}};
-    static const struct rset_field reason[] = {{"variant", T_STR, true}, {"reason", T_STR, true}};
-    if (strcmp(pb_json_str(j, "schema", ""), "pinbench-summary-1") != 0)
-        return pb_errf("%s/summary.json: not a pinbench summary (schema %s)", pb_q(s->dir),
-                       pb_q(pb_json_str(j, "schema", "")));
-    if (rset_check_fields(s, "summary.json", "the top level", j, top, PB_ARRAY_LEN(top)) < 0)
-        return -1;
-    if (rset_check_fields(s, "summary.json", "run", pb_json_get(j, "run"), run, PB_ARRAY_LEN(run)) <
-            0 ||
-        rset_check_each(s, "summary.json", j, "pairs", pair, PB_ARRAY_LEN(pair)) < 0 ||
-        rset_check_each(s, "summary.json", j, "variants", var, PB_ARRAY_LEN(var)) < 0 ||
-        rset_check_each(s, "summary.json", j, "skipped", reason, PB_ARRAY_LEN(reason)) < 0 ||
-        rset_check_each(s, "summary.json", j, "invalid", reason, PB_ARRAY_LEN(reason)) < 0)
-        return -1;
-    const struct pb_json *w = pb_json_get(j, "warnings");
-    for (size_t i = 0; i < w->n; i++)
-        if (w->items[i].type != PB_JSON_STR)
-            return pb_errf("%s/summary.json: warnings[%zu] is not a string", pb_q(s->dir), i);
-    const struct pb_json *ps = pb_json_get(j, "pairs");
-    for (size_t i = 0; i < ps->n; i++) {
-        const struct pb_json *p = &ps->items[i];
-        static const char *const names[] = {"experiment", "baseline", "variant", "metric"};
-        for (size_t k = 0; k < PB_ARRAY_LEN(names); k++)
-            if (!rset_name_ok(pb_json_str(p, names[k], "")))
-                return pb_errf("%s/summary.json: pairs[%zu]: \"%s\" is not a usable name",
-                               pb_q(s->dir), i, names[k]);
-    }
-    return 0;
-}
-
-static int rset_check_env(const struct pb_rset *s)
-{
-    const struct pb_json *e = s->env;
-    if (strcmp(pb_json_str(e, "schema", ""), "pinbench-env-1") != 0)
-        return pb_errf("%s/env.json: not a pinbench environment (schema %s)", pb_q(s->dir),
-                       pb_q(pb_json_str(e, "schema", "")));
-    for (size_t i = 0; i < e->n; i++) {
-        const struct pb_json *v = &e->items[i];
-        bool ok = !strcmp(e->keys[i], "warnings") ? v->type == PB_JSON_ARR : v->type == PB_JSON_STR;
-        for (size_t k = 0; ok && v->type == PB_JSON_ARR && k < v->n; k++)
-            ok = v->items[k].type == PB_JSON_STR;
-        if (!ok || !rset_name_ok(e->keys[i]))
-            return pb_errf("%s/env.json: %s is %s, not a string", pb_q(s->dir), pb_q(e->keys[i]),
-                           rset_type_name(v->type));
-    }
-    return 0;
 }
 
 /* ---- variants and their series, indexed: a folder of any shape reads in linear time ---- */
@@ -327,16 +171,16 @@ static int rset_read_gbench(struct pb_rset *s)
                                        "repetitions",  "repetition_index",
                                        "threads",      "iterations",
                                        "real_time",    "cpu_time"};
-    static const struct rset_field row[] = {{"name", T_STR, true},
-                                            {"run_type", T_STR, true},
-                                            {"time_unit", T_STR, false},
-                                            {"real_time", T_NUM, false},
-                                            {"error_occurred", T_BOOL, false}};
+    static const struct pb_rseti_field row[] = {{"name", T_STR, true},
+                                                {"run_type", T_STR, true},
+                                                {"time_unit", T_STR, false},
+                                                {"real_time", T_NUM, false},
+                                                {"error_occurred", T_BOOL, false}};
     for (size_t i = 0; i < bms->n; i++) {
         const struct pb_json *b = &bms->items[i];
         char where[64];
         snprintf(where, sizeof where, "benchmarks[%zu]", i);
-        if (rset_check_fields(s, "gbench.json", where, b, row, PB_ARRAY_LEN(row)) < 0)
+        if (pb_rseti_check_fields(s, "gbench.json", where, b, row, PB_ARRAY_LEN(row)) < 0)
             return -1;
         if (strcmp(pb_json_str(b, "run_type", ""), "iteration") != 0)
             continue;
@@ -345,7 +189,7 @@ static int rset_read_gbench(struct pb_rset *s)
             continue; /* an invalid repetition: summary.json says why */
         const char *name = pb_json_str(b, "name", "");
         const char *suffix = strstr(name, "/manual_time");
-        if (!suffix || suffix[12] != '\0' || suffix == name || !rset_name_ok(name))
+        if (!suffix || suffix[12] != '\0' || suffix == name || !pb_rseti_name_ok(name))
             return pb_errf("%s/gbench.json: benchmark %s is not a pinbench variant", pb_q(s->dir),
                            pb_q(name));
         const char *unit = pb_json_str(b, "time_unit", "ns");
@@ -370,7 +214,7 @@ static int rset_read_gbench(struct pb_rset *s)
                 skipped = !strcmp(b->keys[k], skip[q]);
             if (skipped)
                 continue;
-            if (!rset_name_ok(b->keys[k]))
+            if (!pb_rseti_name_ok(b->keys[k]))
                 return pb_errf("%s/gbench.json: benchmark %s: counter %s is not a usable name",
                                pb_q(s->dir), pb_q(name), pb_q(b->keys[k]));
             rset_add_value(s, v, b->keys[k], b->items[k].num);
@@ -386,7 +230,7 @@ static int rset_read_summary(struct pb_rset *s)
     for (size_t i = 0; i < vs->n; i++) {
         const char *name = pb_json_str(&vs->items[i], "name", "");
         const char *status = pb_json_str(&vs->items[i], "status", "");
-        if (!rset_name_ok(name))
+        if (!pb_rseti_name_ok(name))
             return pb_errf("%s/summary.json: variants[%zu] has no usable name", pb_q(s->dir), i);
         bool known = false;
         for (size_t k = 0; k < PB_ARRAY_LEN(statuses) && !known; k++)
@@ -429,19 +273,19 @@ static int rset_verify(const struct pb_rset *s, bool allow_partial)
     if (strcmp(pb_json_str(m, "algorithm", ""), "sha256") != 0 || !files ||
         files->type != PB_JSON_ARR)
         return pb_errf("%s/summary.json: the manifest is malformed", pb_q(s->dir));
-    static const struct rset_field entry[] = {
+    static const struct pb_rseti_field entry[] = {
         {"path", T_STR, true}, {"bytes", T_NUM, true}, {"sha256", T_STR, true}};
     bool has_env = false, has_gbench = false;
     for (size_t i = 0; i < files->n; i++) {
         char where[64];
         snprintf(where, sizeof where, "manifest entry %zu", i);
-        if (rset_check_fields(s, "summary.json", where, &files->items[i], entry,
-                              PB_ARRAY_LEN(entry)) < 0)
+        if (pb_rseti_check_fields(s, "summary.json", where, &files->items[i], entry,
+                                  PB_ARRAY_LEN(entry)) < 0)
             return -1;
         const char *rel = pb_json_str(&files->items[i], "path", "");
         const char *want = pb_json_str(&files->items[i], "sha256", "");
         double bytes = pb_json_num(&files->items[i], "bytes", -1);
-        if (!rset_name_ok(rel) || strstr(rel, "..") || rel[0] == '/' || !rset_is_hex64(want) ||
+        if (!pb_rseti_name_ok(rel) || strstr(rel, "..") || rel[0] == '/' || !rset_is_hex64(want) ||
             !(bytes >= 0))
             return pb_errf("%s/summary.json: manifest entry %zu is malformed", pb_q(s->dir), i);
         has_env |= !strcmp(rel, "env.json");
@@ -508,9 +352,9 @@ static int rset_load(struct pb_rset *s, const char *dir, bool allow_partial, boo
         return pb_errf("not a results folder: %s", why);
     }
     /* summary.json first: its manifest checks the others before they are parsed */
-    if (!(s->summary = rset_file(s, "summary.json")) || rset_check_summary(s) < 0 ||
-        rset_verify(s, allow_partial) < 0 || !(s->env = rset_file(s, "env.json")) ||
-        rset_check_env(s) < 0 || !(s->gbench = rset_file(s, "gbench.json")) ||
+    if (!(s->summary = pb_rseti_file(s, "summary.json")) || pb_rseti_check_summary(s) < 0 ||
+        rset_verify(s, allow_partial) < 0 || !(s->env = pb_rseti_file(s, "env.json")) ||
+        pb_rseti_check_env(s) < 0 || !(s->gbench = pb_rseti_file(s, "gbench.json")) ||
         rset_read_summary(s) < 0 || rset_read_gbench(s) < 0) {
         pb_rset_free(s);
         return -1;
