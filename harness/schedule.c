@@ -138,6 +138,14 @@ static int sched_calibrate(struct sched_ctx *c)
         struct pb_vreg *vr = &c->R->vr[i];
         if (!vreg_runnable(vr))
             continue;
+        /* an A/A twin runs the original's blocks exactly: with its own calibration the two
+         * sides' blocks differ in length, and whatever a block's start costs (a partner
+         * thread's first wake-ups) is spread over different counts, a difference the control
+         * would then report as the method's */
+        if (vr->twin_of && vr->twin_of->block_iters) {
+            vr->block_iters = vr->twin_of->block_iters;
+            continue;
+        }
         sched_progress(c);
         bool error;
         vr->calibrating = true;

@@ -179,6 +179,14 @@ else bad "sanitized run: $(grep -m3 -E 'ERROR|runtime error|SUMMARY' "$tmp/asan.
 if grep -q "churn/spawn/unpinned/manual_time_median" "$tmp/reps.log" &&
    grep -q "churn/spawn/unpinned/manual_time_stddev" "$tmp/reps.log"; then ok "--benchmark_repetitions=5 gives aggregates"
 else bad "--benchmark_repetitions=5: $(tail -3 "$tmp/reps.log")"; fi
+iters() { # the distinct iteration counts of one benchmark's blocks in a gbench.json
+  awk -F': ' -v want="\"$2/manual_time\"," '/"run_name"/{rn=$2} /"run_type"/{rt=$2}
+    /"iterations"/{ if (rn == want && rt ~ /iteration/) print $2 }' "$1" | sort -u | tr -d ',\n'
+}
+g=$(ls -d "$tmp"/res/*/*/gbench.json | tail -1)
+a=$(iters "$g" churn/spawn/unpinned); aa=$(iters "$g" churn/spawn/unpinned/aa)
+if [ -n "$a" ] && [ "$a" = "$aa" ]; then ok "an A/A twin runs blocks of its original's length ($a)"
+else bad "A/A twin blocks: original '$a' iterations, twin '$aa'"; fi
 if grep -q "harness/" "$tmp/reps.log"; then bad "--benchmark_filter=churn ran harness variants"
 else ok "--benchmark_filter selects"; fi
 listed=$("$PB" run --benchmark_list_tests=true --benchmark_filter='locality/l2/pinned$' 2>&1)
