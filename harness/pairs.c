@@ -139,7 +139,7 @@ const char *pb_pairs_verdict(const struct pb_pair_stat *st, double q, bool time_
 {
     if (!isfinite(st->ci_low) || !isfinite(st->ci_high))
         return isfinite(st->ratio) || st->n_ci ? "too few blocks" : "no data";
-    if (isfinite(q) && q < PB_PAIRS_ALPHA && (st->ci_high < 1.0 || st->ci_low > 1.0)) {
+    if (isfinite(q) && q < PB_ALPHA && (st->ci_high < 1.0 || st->ci_low > 1.0)) {
         if (time_metric)
             return st->ratio < 1 ? "faster" : "slower";
         return st->ratio < 1 ? "lower" : "higher";

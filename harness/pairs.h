@@ -29,7 +29,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PB_PAIRS_ALPHA 0.05          /* verdicts: BH q below this, and the CI excludes 1 */
 #define PB_PAIRS_PRECISION_PCT 5.0   /* default half-width target of the ratio's CI */
 #define PB_PAIRS_PILOT_QUARTETS 8    /* pilot quartets per pair */
 #define PB_PAIRS_MIN_CI_QUARTETS 6 /* the fewest for which a 95 % signed-rank interval exists */
@@ -105,7 +104,7 @@ void pb_pairs_quartet_order(size_t k, enum pb_side out[4]);
 void pb_pairs_fdr(const double *p, size_t n, double *q);
 
 /* The verdict for a pair: "faster"/"slower" (time metrics; "lower"/"higher" otherwise) when
- * q < PB_PAIRS_ALPHA and the CI excludes 1; "equivalent" when not, and the whole CI lies within
+ * q < PB_ALPHA and the CI excludes 1; "equivalent" when not, and the whole CI lies within
  * ±equiv_pct of 1 (no difference larger than that); "inconclusive" otherwise (the CI is too
  * wide to say either); "too few blocks" without a CI. */
 const char *pb_pairs_verdict(const struct pb_pair_stat *st, double q, bool time_metric,

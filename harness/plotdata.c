@@ -189,7 +189,7 @@ static int report_plot_grid(struct pb_results *res, struct pb_runner *R,
             if (!s)
                 continue;
             double lo, hi, med = pb_stats_median(s->v, s->n);
-            pb_stats_median_ci(s->v, s->n, 2000, 0xc1ULL, &lo, &hi);
+            pb_stats_median_ci(s->v, s->n, PB_BOOTSTRAP_ROUNDS, PB_BOOTSTRAP_SEED, &lo, &hi);
             fprintf(f, "%zu \"%s\" %.6g %.6g %.6g\n", x, xs[x], med, isfinite(lo) ? lo : med,
                     isfinite(hi) ? hi : med);
         }
@@ -332,7 +332,7 @@ int pb_repi_plot_data(struct pb_results *res, struct pb_runner *R, const struct 
         if (!s)
             continue;
         double lo, hi;
-        pb_stats_median_ci(s->v, s->n, 2000, 0xc1ULL, &lo, &hi);
+        pb_stats_median_ci(s->v, s->n, PB_BOOTSTRAP_ROUNDS, PB_BOOTSTRAP_SEED, &lo, &hi);
         double med = pb_stats_median(s->v, s->n);
         fprintf(f, "%d \"%s\" %.6g %.6g %.6g\n", idx++, vr->v->name, med, isfinite(lo) ? lo : med,
                 isfinite(hi) ? hi : med);

@@ -82,7 +82,7 @@ void pb_report_pair_stats(const double *base, size_t nb, const double *var, size
                  nv);
         return;
     }
-    pb_stats_ratio_ci(base, nb, var, nv, PB_BOOTSTRAP_ROUNDS, 0x5eedULL, &p->ratio, &p->ci_low,
+    pb_stats_ratio_ci(base, nb, var, nv, PB_BOOTSTRAP_ROUNDS, PB_BOOTSTRAP_SEED, &p->ratio, &p->ci_low,
                       &p->ci_high);
     struct pb_mwu u;
     pb_stats_mann_whitney(var, nv, base, nb, &u);

@@ -18,9 +18,6 @@
 #include "schedule.h"
 #include "stats.h"
 
-#define PB_ALPHA 0.05
-#define PB_BOOTSTRAP_ROUNDS 4000
-
 struct pb_pair_result {
     const char *experiment, *baseline, *variant, *metric;
     double base_median, var_median;

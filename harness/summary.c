@@ -488,6 +488,7 @@ int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb
                                 : NULL);
     pb_jw_num(&w, "alpha", PB_ALPHA);
     pb_jw_int(&w, "bootstrap_rounds", PB_BOOTSTRAP_ROUNDS);
+    pb_jw_int(&w, "bootstrap_seed", (long long)PB_BOOTSTRAP_SEED);
     pb_jw_obj_end(&w);
     report_overheads_json(&w, ov);
     pb_jw_arr_begin(&w, "counters");
