@@ -54,7 +54,8 @@ static bool export_stat(const struct pb_rset *s, const char *name, const char *m
         return false;
     e->n = sr->n;
     e->med = pb_stats_median(sr->v, sr->n);
-    if (pb_stats_median_ci(sr->v, sr->n, PB_BOOTSTRAP_ROUNDS, PB_BOOTSTRAP_SEED, &e->lo, &e->hi) != 0)
+    if (pb_stats_median_ci(sr->v, sr->n, PB_BOOTSTRAP_ROUNDS, PB_BOOTSTRAP_SEED, &e->lo, &e->hi) !=
+        0)
         e->lo = e->hi = NAN;
     return isfinite(e->med);
 }

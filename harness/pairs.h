@@ -29,8 +29,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PB_PAIRS_PRECISION_PCT 5.0   /* default half-width target of the ratio's CI */
-#define PB_PAIRS_PILOT_QUARTETS 8    /* pilot quartets per pair */
+#define PB_PAIRS_PRECISION_PCT 5.0 /* default half-width target of the ratio's CI */
+#define PB_PAIRS_PILOT_QUARTETS 8  /* pilot quartets per pair */
 #define PB_PAIRS_MIN_CI_QUARTETS 6 /* the fewest for which a 95 % signed-rank interval exists */
 /* The fewest main quartets the scheduler plans. With the pilot's 8 the CI has at least 12, and
  * the smallest possible p is 2/4096: with 6 in all it would be 2/64 = 0.031, which the
@@ -76,8 +76,8 @@ size_t pb_pairs_quartets(const struct pb_block *blocks, size_t n, enum pb_phase 
                          double *diff);
 
 /* The pair's statistics from its blocks, pilot and main quartets together. Returns 0, or -1
- * when fewer than PB_PAIRS_MIN_CI_QUARTETS quartets exist (ratio and diff are still the estimates when
- * there are two or more; the CI and p are NAN). `*st` is always fully set. */
+ * when fewer than PB_PAIRS_MIN_CI_QUARTETS quartets exist (ratio and diff are still the estimates
+ * when there are two or more; the CI and p are NAN). `*st` is always fully set. */
 int pb_pairs_stat(const struct pb_block *blocks, size_t n, struct pb_pair_stat *st);
 
 /* Main quartets that a log-ratio spread `sd` needs for a mean CI half-width of `target_pct`:

@@ -9,8 +9,8 @@
 
 /* The statistics' constants, one source each; summary.json publishes them as used (run.alpha,
  * run.bootstrap_rounds, run.bootstrap_seed). */
-#define PB_ALPHA 0.05             /* every test's level: verdicts, changes, the paired CI's 95 % */
-#define PB_BOOTSTRAP_ROUNDS 4000  /* resamples for every bootstrap interval */
+#define PB_ALPHA 0.05            /* every test's level: verdicts, changes, the paired CI's 95 % */
+#define PB_BOOTSTRAP_ROUNDS 4000 /* resamples for every bootstrap interval */
 #define PB_BOOTSTRAP_SEED 0x5eedULL /* their deterministic generator's seed */
 
 /* Median; n == 0 gives NAN, n even averages the middle two. Does not modify x. */
