@@ -79,44 +79,53 @@ static int spawn_start(struct pb_run *r, struct pb_thread *t, bool set_mask, voi
     return 0;
 }
 
-int pb_run_spawn(struct pb_run *r, struct pb_thread *t, int cpu, void *(*fn)(void *), void *arg,
-                 const char *what, ...)
+enum spawn_where { SPAWN_CPU, SPAWN_RUN_CPUS, SPAWN_MASK, SPAWN_CREATOR };
+
+/* The thread's mask from where it should run, then the start. */
+static int spawn_at(struct pb_run *r, struct pb_thread *t, enum spawn_where where, int cpu,
+                    const cpu_set_t *mask, void *(*fn)(void *), void *arg, const char *what,
+                    va_list ap)
 {
     char name[120];
-    va_list ap;
-    va_start(ap, what);
     vsnprintf(name, sizeof name, what, ap);
-    va_end(ap);
     memset(t, 0, sizeof *t);
-    t->cpu = cpu >= 0 ? cpu : -1;
-    if (cpu >= 0) {
+    t->cpu = where == SPAWN_CPU ? cpu : -1;
+    if (where == SPAWN_CPU) {
         if (cpu >= CPU_SETSIZE)
             return pb_run_fail(r, "starting %s: CPU %d is beyond CPU_SETSIZE", name, cpu);
         CPU_ZERO(&t->mask);
         CPU_SET(cpu, &t->mask);
-    } else {
+    } else if (where == SPAWN_RUN_CPUS) {
         pb_run_cpus(r, &t->mask);
+    } else if (where == SPAWN_MASK) {
+        t->mask = *mask;
+    } else if (pb_affinity_get(&t->mask) < 0) {
+        return pb_run_fail(r, "starting %s: %s", name, pb_err());
     }
-    return spawn_start(r, t, true, fn, arg, name);
+    if (CPU_COUNT(&t->mask) == 0)
+        return pb_run_fail(r, "starting %s: an empty CPU mask", name);
+    /* the creator's own mask is inherited, not set: that is what it means */
+    return spawn_start(r, t, where != SPAWN_CREATOR, fn, arg, name);
+}
+
+int pb_run_spawn(struct pb_run *r, struct pb_thread *t, int cpu, void *(*fn)(void *), void *arg,
+                 const char *what, ...)
+{
+    va_list ap;
+    va_start(ap, what);
+    int rc = spawn_at(r, t, cpu >= 0 ? SPAWN_CPU : SPAWN_RUN_CPUS, cpu, NULL, fn, arg, what, ap);
+    va_end(ap);
+    return rc;
 }
 
 int pb_run_spawn_mask(struct pb_run *r, struct pb_thread *t, const cpu_set_t *mask,
                       void *(*fn)(void *), void *arg, const char *what, ...)
 {
-    char name[120];
     va_list ap;
     va_start(ap, what);
-    vsnprintf(name, sizeof name, what, ap);
+    int rc = spawn_at(r, t, mask ? SPAWN_MASK : SPAWN_CREATOR, -1, mask, fn, arg, what, ap);
     va_end(ap);
-    memset(t, 0, sizeof *t);
-    t->cpu = -1;
-    if (mask)
-        t->mask = *mask;
-    else if (pb_affinity_get(&t->mask) < 0)
-        return pb_run_fail(r, "starting %s: %s", name, pb_err());
-    if (CPU_COUNT(&t->mask) == 0)
-        return pb_run_fail(r, "starting %s: an empty CPU mask", name);
-    return spawn_start(r, t, mask != NULL, fn, arg, name);
+    return rc;
 }
 
 void pb_run_join(struct pb_run *r, struct pb_thread *t)
