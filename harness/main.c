@@ -149,8 +149,9 @@ static void help_list(FILE *f)
 {
     fprintf(f,
             "usage: pinbench list [--cpus=LIST]\n\n"
-            "Lists experiment families and their variants with one-line summaries, and marks\n"
-            "the variants that would be skipped on this box (or with --cpus), with the reason.\n");
+            "Lists experiment families and their variants with one-line summaries, marks\n"
+            "the variants that would be skipped on this box (or with --cpus), with the reason,\n"
+            "and lists each family's pairs (* headline, = A/A control) with their metric.\n");
 }
 
 static void help_env(FILE *f)
@@ -264,6 +265,20 @@ int setup_cpus(const char *list, cpu_set_t *cpus)
     return 0;
 }
 
+/* A family's pairs, after its variants: what the run compares, and what gets time first. */
+static void list_pairs(const struct pb_family *f)
+{
+    if (!f || !f->n_pairs)
+        return;
+    printf("  pairs (* headline, = A/A control):\n");
+    for (size_t i = 0; i < f->n_pairs; i++) {
+        const struct pb_pair_decl *p = &f->pairs[i];
+        char both[128];
+        snprintf(both, sizeof both, "%s -> %s", p->baseline, p->variant);
+        printf("  %c %-60s %s\n", p->control ? '=' : p->headline ? '*' : ' ', both, p->metric);
+    }
+}
+
 static int cmd_list(struct opts *o)
 {
     cpu_set_t cpus;
@@ -284,6 +299,7 @@ static int cmd_list(struct opts *o)
     for (size_t i = 0; i < R.n; i++) {
         struct pb_vreg *vr = &R.vr[i];
         if (vr->fam != cur) {
+            list_pairs(cur);
             cur = vr->fam;
             printf("%s%s: %s\n", i ? "\n" : "", cur->name, cur->summary);
         }
@@ -292,6 +308,7 @@ static int cmd_list(struct opts *o)
         if (vr->skip_reason[0])
             printf("  %-40s (skipped here: %s)\n", "", vr->skip_reason);
     }
+    list_pairs(cur);
     pb_runner_free(&R);
     pb_topo_free(&topo);
     return 0;

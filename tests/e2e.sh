@@ -56,6 +56,9 @@ for sub in "" run list env; do
 done
 "$PB" list >"$tmp/list.txt" 2>&1 && grep -q "churn/spawn/unpinned" "$tmp/list.txt" \
   && ok "list shows variants" || bad "list: $(cat "$tmp/list.txt")"
+grep -qE '^  \* spawn/unpinned -> spawn/attr_pinned_same +op_p50_ns$' "$tmp/list.txt" &&
+  grep -qE '^  = spawn/unpinned -> spawn/unpinned +op_p50_ns$' "$tmp/list.txt" &&
+  ok "list shows pairs, headline and controls marked" || bad "list shows no pairs"
 "$PB" env >"$tmp/env.txt" 2>&1 && grep -q "placements" "$tmp/env.txt" && ok "env" || bad "env: $(cat "$tmp/env.txt")"
 "$PB" env --topology='package:2 [numa] l3:4 core:16 pu:2' >"$tmp/env2.txt" 2>&1 &&
   grep -q "other_numa     CPU 0 -> CPU 128" "$tmp/env2.txt" && ok "env plans on a synthetic 256-PU topology" \
