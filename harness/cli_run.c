@@ -10,6 +10,7 @@
 #include "pmu.h"
 #include "registry.h"
 #include "readable.h"
+#include "record.h"
 #include "report.h"
 #include "rset.h"
 #include "results.h"
@@ -67,8 +68,8 @@ static int check_filter(struct pb_runner *R, const char *filter, size_t *selecte
          * one ending in '$' (locality/l2/pinned$) means the variant */
         char name[256];
         snprintf(name, sizeof name, "%s/manual_time", R->vr[i].name);
-        bool hit = regexec(&re, R->vr[i].name, 0, NULL, 0) == 0 ||
-                   regexec(&re, name, 0, NULL, 0) == 0;
+        bool hit =
+            regexec(&re, R->vr[i].name, 0, NULL, 0) == 0 || regexec(&re, name, 0, NULL, 0) == 0;
         bool match = hit != negate;
         R->vr[i].deselected = !match;
         if (match && R->vr[i].skip_reason[0])
@@ -163,9 +164,8 @@ struct run_job {
     char started[32];
     time_t t0;
     int stop;          /* the signal that stopped the measurements, 0: none */
-    int stop_recorded; /* the signal summary.json records, 0: none */
-    struct pb_pair_result *pairs;
-    size_t n_pairs;
+    int stop_recorded; /* the signal run.json records, 0: none */
+    size_t n_warnings; /* the derived files' */
 };
 
 /* The profile and the numbers Google Benchmark itself would take wrongly (a bad number as 0). */
@@ -365,23 +365,27 @@ static int run_measure(struct run_job *j)
     return 0;
 }
 
-/* summary.json, the histograms, plots and report.md, then the folder published. */
+static bool run_stopping(void)
+{
+    return pb_runner_stop_signal() != 0;
+}
+
+/* The record (hist/, env.json, run.json), then every derived file from the folder's own files,
+ * then the folder published. */
 static int run_write_folder(struct run_job *j, int argc, char **argv, struct pb_rset *rs)
 {
-    j->n_pairs = pb_report_pairs(&j->R, &j->S, &j->so, &j->pairs);
     char *cmdline = join_args(argc, argv);
     struct pb_run_meta meta = {
         j->prof->name,  j->o->label,         j->cpu_list,    cmdline,
         j->started,     (int)j->reps,        j->min_time,    &j->stop_recorded,
         j->so.budget_s, j->so.precision_pct, j->S.elapsed_s, j->S.blocks_run};
-    /* a stop between the measurements and summary.json marks the folder partial too */
+    /* a stop between the measurements and run.json marks the folder partial too */
     main_warn_stop(&j->env, j->stop);
-    /* the readable report is written from the folder's own files, before it is published */
     bool have_rs = false;
     int rc = 0;
-    if (pb_report_write(&j->res, &j->R, j->pairs, j->n_pairs, &j->env, &j->ov, &meta) < 0 ||
-        pb_rset_load_own(rs, j->res.tmp) < 0 || !(have_rs = true) || pb_readable_write(rs) < 0 ||
-        pb_results_finish(&j->res) < 0) {
+    if (pb_record_write(&j->res, &j->R, &j->S, &j->env, &j->ov, &meta) < 0 ||
+        pb_rset_load_own(rs, j->res.tmp) < 0 || !(have_rs = true) ||
+        pb_report_derive(rs, run_stopping, &j->n_warnings) < 0 || pb_results_finish(&j->res) < 0) {
         rc = pb_fail(1, "results: %s", pb_err());
         if (have_rs)
             pb_rset_free(rs);
@@ -398,13 +402,18 @@ static bool run_tell(struct run_job *j, struct pb_rset *rs)
     FILE *out = j->out;
     if (j->stop_recorded && !j->stop)
         pb_fail(0,
-                "stopped by %s during the report step: every variant was measured, but the "
-                "folder is marked partial (its plots or report may be incomplete)",
+                "stopped by %s while the results were recorded: every variant was measured, but "
+                "the folder is marked partial",
                 main_signal_name(j->stop_recorded));
     else if (!j->stop_recorded && pb_runner_stop_signal())
-        pb_fail(0, "%s arrived after the results were complete: the run is complete",
+        pb_fail(0,
+                "%s arrived after the results were complete: the run is complete (plots it cut "
+                "short are missing: 'pinbench report DIR' draws them)",
                 main_signal_name(pb_runner_stop_signal()));
-    pb_report_print_pairs(out, j->pairs, j->n_pairs);
+    size_t n_pairs;
+    struct pb_pair_result *pairs = pb_report_folder_pairs(rs, &n_pairs);
+    pb_report_print_pairs(out, pairs, n_pairs);
+    pb_report_pairs_free(pairs, n_pairs);
     fputc('\n', out);
     pb_readable_print_costmodel(out, rs);
     bool valid = true;
@@ -414,8 +423,8 @@ static bool run_tell(struct run_job *j, struct pb_rset *rs)
             valid = false;
         }
     }
-    if (j->env.n_warnings)
-        fprintf(out, "\n%zu warning(s) in summary.json; elapsed %ld s\n", j->env.n_warnings,
+    if (j->n_warnings)
+        fprintf(out, "\n%zu warning(s) in summary.json; elapsed %ld s\n", j->n_warnings,
                 (long)(time(NULL) - j->t0));
     fprintf(out, "results: %s\n", j->res.final);
     main_published = pb_xstrdup(j->res.final);
@@ -425,7 +434,6 @@ static bool run_tell(struct run_job *j, struct pb_rset *rs)
 
 static void run_free(struct run_job *j)
 {
-    free(j->pairs);
     pb_sched_free(&j->S);
     free(j->gb);
     pb_results_free(&j->res);

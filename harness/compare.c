@@ -119,7 +119,7 @@ size_t pb_compare_changes(const struct pb_rset *a, const struct pb_rset *b, doub
             change_stats(sa->v, sa->n, sb->v, sb->n, alpha, c);
         }
     }
-    const struct pb_json *ps = pb_json_get(a->summary, "pairs");
+    const struct pb_json *ps = pb_json_get(a->record, "pairs");
     for (size_t i = 0; ps && i < ps->n; i++) {
         const struct pb_json *p = &ps->items[i];
         const char *fam = pb_json_str(p, "experiment", ""), *bn = pb_json_str(p, "baseline", "");
@@ -189,8 +189,8 @@ size_t pb_compare_env(const struct pb_rset *a, const struct pb_rset *b, struct p
         d->questionable = env_keys[i].q;
     }
     /* a different profile changes repetitions and time per call: spreads differ */
-    const char *pa = pb_json_str(pb_json_get(a->summary, "run"), "profile", "");
-    const char *pbp = pb_json_str(pb_json_get(b->summary, "run"), "profile", "");
+    const char *pa = pb_json_str(pb_json_get(a->record, "run"), "profile", "");
+    const char *pbp = pb_json_str(pb_json_get(b->record, "run"), "profile", "");
     if (strcmp(pa, pbp) && n < cap) {
         struct pb_env_diff *d = &out[n++];
         snprintf(d->key, sizeof d->key, "profile");

@@ -89,7 +89,7 @@ static void claim_verdict(const struct pb_claim *c, struct pb_claim_result *r)
 static int claim_from_pair(const struct pb_claim *c, const struct pb_rset *s,
                            struct pb_claim_result *r)
 {
-    const struct pb_json *ps = pb_json_get(s->summary, "pairs");
+    const struct pb_json *ps = pb_json_get(s->record, "pairs");
     for (size_t i = 0; ps && i < ps->n; i++) {
         const struct pb_json *p = &ps->items[i];
         char b[300], v[300];

@@ -160,9 +160,15 @@ int pb_cmd_report(int argc, char **argv)
 {
     if (argc == 1 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
         printf("usage: pinbench report DIR\n\n"
-               "Rewrites DIR/report.md and DIR/index.html from the folder's files and prints\n"
-               "the cost-model table (every run writes them; this is for older folders).\n\n"
-               "exit status: 0 written, 2 bad usage or a folder that cannot be read\n");
+               "Derives every file of a results folder that is not its record, from the record\n"
+               "alone (run.json, gbench.json, env.json and hist/, sealed by run.json's\n"
+               "manifest): summary.json, plots/ (data files and pictures), report.md and\n"
+               "index.html; then prints the cost-model table. A run writes the same files the\n"
+               "same way; this rewrites them for any folder, after a pinbench upgrade or on a\n"
+               "box with gnuplot. A legacy folder (its summary.json is its record) gets\n"
+               "report.md and index.html.\n\n"
+               "exit status: 0 written, 2 bad usage or a folder that cannot be read, 1 a file\n"
+               "that cannot be written\n");
         return 0;
     }
     if (argc != 1 || argv[0][0] == '-')
@@ -171,8 +177,8 @@ int pb_cmd_report(int argc, char **argv)
     if (pb_rset_load_partial(&s, argv[0]) < 0)
         return pb_usage_error("report: %s", pb_err());
     int rc = 0;
-    if (pb_readable_write(&s) < 0)
-        rc = pb_usage_error("report: %s", pb_err());
+    if (pb_report_derive(&s, NULL, NULL) < 0)
+        rc = pb_fail(1, "report: %s", pb_err());
     else
         pb_readable_print_costmodel(stdout, &s);
     pb_rset_free(&s);

@@ -35,6 +35,9 @@ void pb_jw_num(struct pb_jw *w, const char *key, double val);      /* non-finite
 void pb_jw_int(struct pb_jw *w, const char *key, long long val);
 void pb_jw_bool(struct pb_jw *w, const char *key, bool val);
 void pb_jw_null(struct pb_jw *w, const char *key);
+struct pb_json;
+/* Writes a parsed value as it is (a record's member copied into a derived file). */
+void pb_jw_value(struct pb_jw *w, const char *key, const struct pb_json *v);
 /* 0 if everything was written and balanced, -1 otherwise (write error, bad nesting). */
 int pb_jw_finish(struct pb_jw *w);
 

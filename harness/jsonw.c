@@ -152,6 +152,39 @@ void pb_jw_null(struct pb_jw *w, const char *key)
     fputs("null", w->f);
 }
 
+void pb_jw_value(struct pb_jw *w, const char *key, const struct pb_json *v)
+{
+    if (!v) {
+        pb_jw_null(w, key);
+        return;
+    }
+    switch (v->type) {
+    case PB_JSON_OBJ:
+        pb_jw_obj_begin(w, key);
+        for (size_t i = 0; i < v->n; i++)
+            pb_jw_value(w, v->keys[i], &v->items[i]);
+        pb_jw_obj_end(w);
+        break;
+    case PB_JSON_ARR:
+        pb_jw_arr_begin(w, key);
+        for (size_t i = 0; i < v->n; i++)
+            pb_jw_value(w, NULL, &v->items[i]);
+        pb_jw_arr_end(w);
+        break;
+    case PB_JSON_STR:
+        pb_jw_str(w, key, v->str);
+        break;
+    case PB_JSON_NUM:
+        pb_jw_num(w, key, v->num);
+        break;
+    case PB_JSON_BOOL:
+        pb_jw_bool(w, key, v->b);
+        break;
+    default:
+        pb_jw_null(w, key);
+    }
+}
+
 int pb_jw_finish(struct pb_jw *w)
 {
     fputc('\n', w->f);

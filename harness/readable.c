@@ -23,6 +23,8 @@ enum fmt { MD, HTML };
 struct sink {
     FILE *f;
     enum fmt fmt;
+    char *const *warnings; /* the run's and the data's, as summary.json lists them */
+    size_t n_warnings;
 };
 
 /* Text with the format's special characters escaped. */
@@ -166,7 +168,7 @@ static void write_costmodel(struct sink *k, const struct pb_rset *s)
 /* The families in the order their variants appear in summary.json. */
 static size_t families(const struct pb_rset *s, const char **out, size_t cap)
 {
-    const struct pb_json *vs = pb_json_get(s->summary, "variants");
+    const struct pb_json *vs = pb_json_get(s->record, "variants");
     size_t n = 0;
     for (size_t i = 0; vs && i < vs->n; i++) {
         const char *f = pb_json_str(&vs->items[i], "family", "");
@@ -217,51 +219,11 @@ static void write_plots(struct sink *k, const struct pb_rset *s, const char *fam
         put_para(k, "No plots (gnuplot did not run: see the warnings).");
 }
 
-/* The folder's pair statistics, recomputed from the blocks summary.json holds, through the one
- * path the run took (pb_report_pair_finish, pb_report_pairs_decide). res[i] belongs to
- * summary.json's pairs[i]; pairs without blocks keep their stored verdict. */
-static struct pb_pair_result *readable_pairs(const struct pb_rset *s, size_t *n)
-{
-    const struct pb_json *ps = pb_json_get(s->summary, "pairs");
-    *n = ps ? ps->n : 0;
-    struct pb_pair_result *res = pb_xcalloc(*n ? *n : 1, sizeof *res, "pairs");
-    for (size_t i = 0; i < *n; i++) {
-        const struct pb_json *p = &ps->items[i];
-        struct pb_pair_result *r = &res[i];
-        r->metric = pb_json_str(p, "metric", "");
-        const struct pb_json *c = pb_json_get(p, "control");
-        r->control = c && c->type == PB_JSON_BOOL && c->b;
-        r->precision_pct = pb_json_num(p, "precision_target_pct", PB_PAIRS_PRECISION_PCT);
-        snprintf(r->verdict, sizeof r->verdict, "%s", pb_json_str(p, "verdict", ""));
-        r->ratio = pb_json_num(p, "ratio", NAN);
-        r->ci_low = pb_json_num(p, "ci_low", NAN);
-        r->ci_high = pb_json_num(p, "ci_high", NAN);
-        r->p_value = r->q_value = NAN;
-        r->base_median = pb_json_num(p, "baseline_median", NAN);
-        r->var_median = pb_json_num(p, "variant_median", NAN);
-        struct pb_block *b = NULL;
-        size_t nb = 0;
-        if (pb_rset_pair_blocks(p, &b, &nb) == 0 && nb)
-            pb_report_pair_finish(r, b, nb); /* r->blocks keeps b: freed below */
-        else
-            free(b);
-    }
-    pb_report_pairs_decide(res, *n, res && *n ? res[0].precision_pct : PB_PAIRS_PRECISION_PCT);
-    return res;
-}
-
-static void readable_pairs_free(struct pb_pair_result *res, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free((void *)res[i].blocks);
-    free(res);
-}
-
 static void write_family(struct sink *k, const struct pb_rset *s, const char *fam,
                          const struct pb_pair_result *res)
 {
     put_heading(k, 3, fam);
-    const struct pb_json *ps = pb_json_get(s->summary, "pairs");
+    const struct pb_json *ps = pb_json_get(s->record, "pairs");
     static const char *const cols[] = {"baseline -> variant",
                                        "metric",
                                        "baseline",
@@ -329,7 +291,7 @@ static void write_list(struct sink *k, const struct pb_json *arr, const char *a,
 
 static void write_all(struct sink *k, const struct pb_rset *s)
 {
-    const struct pb_json *run = pb_json_get(s->summary, "run");
+    const struct pb_json *run = pb_json_get(s->record, "run");
     char title[400];
     snprintf(title, sizeof title, "pinbench report: %s, %s", pb_json_str(run, "host", "?"),
              pb_json_str(run, "started_utc", "?"));
@@ -366,29 +328,28 @@ static void write_all(struct sink *k, const struct pb_rset *s)
                 "run's pairs. faster/slower when q < 0.05 and the CI excludes 1; equivalent when "
                 "the CI lies within the precision target; inconclusive otherwise (the CI is too "
                 "wide to tell: the stop reason says how long it would take). Controls compare a "
-                "variant with itself and should cover 1. Recomputed from the blocks in "
-                "summary.json.");
+                "variant with itself and should cover 1. Recomputed from the blocks the run "
+                "recorded.");
     size_t n_res;
-    struct pb_pair_result *res = readable_pairs(s, &n_res);
+    struct pb_pair_result *res = pb_report_folder_pairs(s, &n_res);
     const char *fams[64];
     size_t nf = families(s, fams, PB_ARRAY_LEN(fams));
     for (size_t i = 0; i < nf; i++)
         write_family(k, s, fams[i], res);
-    readable_pairs_free(res, n_res);
+    pb_report_pairs_free(res, n_res);
     put_heading(k, 2, "Warnings");
-    const struct pb_json *w = pb_json_get(s->summary, "warnings");
-    if (!w || !w->n)
+    if (!k->n_warnings)
         put_para(k, "None.");
-    for (size_t i = 0; w && i < w->n; i++) {
+    for (size_t i = 0; i < k->n_warnings; i++) {
         fputs(k->fmt == MD ? "- " : "<li>", k->f);
-        put_text(k, w->items[i].str ? w->items[i].str : "");
+        put_text(k, k->warnings[i]);
         fputs(k->fmt == MD ? "\n" : "</li>\n", k->f);
     }
     fputs("\n", k->f);
     put_heading(k, 2, "Invalid variants");
-    write_list(k, pb_json_get(s->summary, "invalid"), "variant", "reason");
+    write_list(k, pb_json_get(s->record, "invalid"), "variant", "reason");
     put_heading(k, 2, "Skipped variants");
-    write_list(k, pb_json_get(s->summary, "skipped"), "variant", "reason");
+    write_list(k, pb_json_get(s->record, "skipped"), "variant", "reason");
     put_heading(k, 2, "Environment");
     static const char *const cols[] = {"key", "value"};
     table_begin(k, cols, 2);
@@ -405,21 +366,25 @@ static void write_all(struct sink *k, const struct pb_rset *s)
 
 /* Written beside the folder's files as <name>.tmp (never through a link planted there) and
  * renamed over <name>. */
-static int write_one(const struct pb_rset *s, const char *name, enum fmt fmt)
+static int write_one(const struct pb_rset *s, const char *name, enum fmt fmt, char *const *warnings,
+                     size_t n_warnings)
 {
     struct pb_replace r;
     if (pb_replace_open_at(&r, s->dir_fd, name, name) < 0)
         return pb_errf("%s: %s", pb_q(s->dir), pb_err());
-    struct sink k = {r.f, fmt};
+    struct sink k = {r.f, fmt, warnings, n_warnings};
     write_all(&k, s);
     if (pb_replace_commit(&r) < 0)
         return pb_errf("%s: %s", pb_q(s->dir), pb_err());
     return 0;
 }
 
-int pb_readable_write(const struct pb_rset *s)
+int pb_readable_write(const struct pb_rset *s, char *const *warnings, size_t n_warnings)
 {
-    return write_one(s, "report.md", MD) < 0 || write_one(s, "index.html", HTML) < 0 ? -1 : 0;
+    return write_one(s, "report.md", MD, warnings, n_warnings) < 0 ||
+                   write_one(s, "index.html", HTML, warnings, n_warnings) < 0
+               ? -1
+               : 0;
 }
 
 void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)

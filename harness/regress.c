@@ -382,7 +382,7 @@ static char *regress_rerun(const struct pb_rset *cur, const struct pb_verdict *v
         pb_errf("cannot make a temporary folder: %s", strerror(errno));
         return NULL;
     }
-    const struct pb_json *run = pb_json_get(cur->summary, "run");
+    const struct pb_json *run = pb_json_get(cur->record, "run");
     const char *prof = pb_json_str(run, "profile", "default");
     static const char *const known[] = {"quick", "ci", "default", "full"};
     bool ok = false;

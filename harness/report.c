@@ -1,25 +1,13 @@
-/* report: pairs, verdicts, summary.json, env.json, histogram CSVs, plot data and plots. */
+/* report: units of metrics, pair statistics and verdicts, from a results folder's record. */
 #include "report.h"
 
-#include "clock.h"
-#include "cpuset.h"
-#include "env.h"
 #include "json.h"
-#include "plot.h"
-#include "results.h"
-#include "safeio.h"
-#include "sha256.h"
-#include "selfbench.h"
+#include "rset.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 bool pb_report_metric_is_time(const char *m)
 {
@@ -82,8 +70,8 @@ void pb_report_pair_stats(const double *base, size_t nb, const double *var, size
                  nv);
         return;
     }
-    pb_stats_ratio_ci(base, nb, var, nv, PB_BOOTSTRAP_ROUNDS, PB_BOOTSTRAP_SEED, &p->ratio, &p->ci_low,
-                      &p->ci_high);
+    pb_stats_ratio_ci(base, nb, var, nv, PB_BOOTSTRAP_ROUNDS, PB_BOOTSTRAP_SEED, &p->ratio,
+                      &p->ci_low, &p->ci_high);
     struct pb_mwu u;
     pb_stats_mann_whitney(var, nv, base, nb, &u);
     p->p_value = u.p_value;
@@ -100,44 +88,41 @@ void pb_report_pair_stats(const double *base, size_t nb, const double *var, size
         snprintf(p->verdict, sizeof p->verdict, "%s", p->ratio < 1 ? "lower" : "higher");
 }
 
-/* A perf counter's per-op series (or ipc); the family's own tallies are not counters. */
-static bool is_counter_series(const struct pb_pmu *p, const char *name)
+/* A perf counter's per-op series (or ipc), by the counters the record lists; the family's own
+ * tallies are not counters. */
+static bool report_is_counter_series(const struct pb_json *counters, const char *name)
 {
     if (!strcmp(name, "ipc"))
         return true;
-    for (size_t i = 0; p && i < p->n; i++) {
-        size_t k = strlen(p->ev[i].key);
-        if (!strncmp(name, p->ev[i].key, k) && !strcmp(name + k, "_per_op"))
+    for (size_t i = 0; counters && counters->type == PB_JSON_ARR && i < counters->n; i++) {
+        const char *key = pb_json_str(&counters->items[i], "counter", "");
+        size_t k = strlen(key);
+        if (k && !strncmp(name, key, k) && !strcmp(name + k, "_per_op"))
             return true;
     }
     return false;
 }
 
-static void report_pair_deltas(const struct pb_vreg *b, const struct pb_vreg *v,
+/* Counters per operation on both sides (medians over repetitions): what pinning changed in the
+ * kernel's and the CPU's own accounting. */
+static void report_pair_deltas(const struct pb_rset *s, const char *bname, const char *vname,
                                struct pb_pair_result *p)
 {
     p->n_deltas = 0;
-    for (size_t i = 0; i < b->n_series && p->n_deltas < PB_ARRAY_LEN(p->deltas); i++) {
-        const struct pb_series *sb = &b->series[i];
-        if (!is_counter_series(b->owner->pmu, sb->name))
+    const struct pb_rvariant *b = pb_rset_variant(s, bname);
+    const struct pb_json *counters = pb_json_get(s->record, "counters");
+    for (size_t i = 0; b && i < b->n_series && p->n_deltas < PB_ARRAY_LEN(p->deltas); i++) {
+        const struct pb_rseries *sb = &b->series[i];
+        if (!report_is_counter_series(counters, sb->metric))
             continue;
-        const struct pb_series *sv = pb_vreg_series(v, sb->name);
+        const struct pb_rseries *sv = pb_rset_series(s, vname, sb->metric);
         if (!sv)
             continue;
         struct pb_counter_delta *d = &p->deltas[p->n_deltas++];
-        snprintf(d->counter, sizeof d->counter, "%s", sb->name);
+        snprintf(d->counter, sizeof d->counter, "%s", sb->metric);
         d->baseline = pb_stats_median(sb->v, sb->n);
         d->variant = pb_stats_median(sv->v, sv->n);
     }
-}
-
-static const struct pb_sched_pair *report_sched_pair(const struct pb_sched *S,
-                                                     const struct pb_pair_decl *d)
-{
-    for (size_t i = 0; i < S->n_pairs; i++)
-        if (S->pairs[i].decl == d)
-            return &S->pairs[i];
-    return NULL;
 }
 
 void pb_report_pair_finish(struct pb_pair_result *p, const struct pb_block *blocks, size_t n)
@@ -203,74 +188,63 @@ void pb_report_pairs_decide(struct pb_pair_result *res, size_t n, double equiv_p
     free(q);
 }
 
-size_t pb_report_pairs(struct pb_runner *R, const struct pb_sched *S,
-                       const struct pb_sched_opts *so, struct pb_pair_result **out)
+/* One recorded pair: its declaration and plan as recorded, its statistics from its blocks, or the
+ * verdict the run recorded when it had none (skipped, invalid, no data). */
+static void report_folder_pair(const struct pb_rset *s, const struct pb_json *p,
+                               struct pb_pair_result *r)
 {
-    size_t cap = 0, n = 0;
-    const struct pb_family *seen[64];
-    size_t nseen = 0;
-    for (size_t i = 0; i < R->n; i++) {
-        const struct pb_family *f = R->vr[i].fam;
-        bool dup = false;
-        for (size_t k = 0; k < nseen; k++)
-            dup |= seen[k] == f;
-        if (!dup && nseen < PB_ARRAY_LEN(seen))
-            seen[nseen++] = f;
-        cap += dup ? 0 : f->n_pairs;
-    }
-    struct pb_pair_result *res = pb_xcalloc(cap ? cap : 1, sizeof *res, "pair results");
-    for (size_t k = 0; k < nseen; k++) {
-        const struct pb_family *f = seen[k];
-        for (size_t j = 0; j < f->n_pairs; j++) {
-            const struct pb_pair_decl *d = &f->pairs[j];
-            struct pb_vreg *b, *v;
-            pb_runner_pair_vregs(R, f, d, &b, &v);
-            /* a variant whose calibration failed has no blocks, but is invalid with a reason */
-            bool b_ran = b->reps_reported || b->reps_errored || b->invalid_reason[0] ||
-                         (b->skip_reason[0] && !b->deselected);
-            bool v_ran = v->reps_reported || v->reps_errored || v->invalid_reason[0] ||
-                         (v->skip_reason[0] && !v->deselected);
-            if (!b_ran || !v_ran)
-                continue; /* filtered out */
-            struct pb_pair_result *p = &res[n++];
-            p->experiment = f->name;
-            p->baseline = d->baseline;
-            p->variant = d->control ? v->name + strlen(f->name) + 1 : d->variant;
-            p->metric = d->metric;
-            p->headline = d->headline;
-            p->control = d->control;
-            p->precision_pct = so->precision_pct;
-            p->ratio = p->ci_low = p->ci_high = p->p_value = p->q_value = NAN;
-            p->base_median = p->var_median = NAN;
-            const struct pb_vreg *bad = b->skip_reason[0] ? b : v->skip_reason[0] ? v : NULL;
-            if (bad) {
-                snprintf(p->verdict, sizeof p->verdict, "skipped");
-                snprintf(p->note, sizeof p->note, "%s: %s", bad->v->name, bad->skip_reason);
-                continue;
-            }
-            bad = b->invalid_reason[0] ? b : v->invalid_reason[0] ? v : NULL;
-            if (bad) {
-                snprintf(p->verdict, sizeof p->verdict, "invalid");
-                snprintf(p->note, sizeof p->note, "%s: %s", bad->v->name, bad->invalid_reason);
-                continue;
-            }
-            const struct pb_sched_pair *sp = report_sched_pair(S, d);
-            if (!sp || !sp->n_blocks) {
-                snprintf(p->verdict, sizeof p->verdict, "no data");
-                snprintf(p->note, sizeof p->note, "the pair's blocks did not run");
-                continue;
-            }
-            snprintf(p->stop, sizeof p->stop, "%s", sp->stop);
-            p->planned = sp->planned;
-            p->needed = sp->needed;
-            p->quartet_s = sp->quartet_s;
-            pb_report_pair_finish(p, sp->blocks, sp->n_blocks);
-            report_pair_deltas(b, v, p);
-        }
-    }
-    pb_report_pairs_decide(res, n, so->precision_pct);
-    *out = res;
-    return n;
+    r->experiment = pb_json_str(p, "experiment", "");
+    r->baseline = pb_json_str(p, "baseline", "");
+    r->variant = pb_json_str(p, "variant", "");
+    r->metric = pb_json_str(p, "metric", "");
+    const struct pb_json *h = pb_json_get(p, "headline"), *c = pb_json_get(p, "control");
+    r->headline = h && h->type == PB_JSON_BOOL && h->b;
+    r->control = c && c->type == PB_JSON_BOOL && c->b;
+    r->precision_pct = pb_json_num(p, "precision_target_pct", PB_PAIRS_PRECISION_PCT);
+    r->planned = (size_t)fmax(0, pb_json_num(p, "quartets_planned", 0));
+    r->needed = pb_json_num(p, "quartets_needed", NAN);
+    r->quartet_s = pb_json_num(p, "quartet_s", NAN);
+    snprintf(r->stop, sizeof r->stop, "%s", pb_json_str(p, "stop", ""));
+    snprintf(r->verdict, sizeof r->verdict, "%s", pb_json_str(p, "verdict", ""));
+    snprintf(r->note, sizeof r->note, "%s", pb_json_str(p, "note", ""));
+    /* a legacy record (its summary.json) kept the statistics beside the blocks: a pair without
+     * blocks shows what it stored */
+    r->ratio = pb_json_num(p, "ratio", NAN);
+    r->ci_low = pb_json_num(p, "ci_low", NAN);
+    r->ci_high = pb_json_num(p, "ci_high", NAN);
+    r->p_value = r->q_value = NAN;
+    r->base_median = pb_json_num(p, "baseline_median", NAN);
+    r->var_median = pb_json_num(p, "variant_median", NAN);
+    r->st.half_width_pct = NAN;
+    struct pb_block *b = NULL;
+    size_t nb = 0;
+    if (pb_rset_pair_blocks(p, &b, &nb) == 0 && nb)
+        pb_report_pair_finish(r, b, nb); /* r->blocks keeps b: pb_report_pairs_free frees it */
+    else
+        free(b);
+    char bn[300], vn[300];
+    snprintf(bn, sizeof bn, "%s/%s", r->experiment, r->baseline);
+    snprintf(vn, sizeof vn, "%s/%s", r->experiment, r->variant);
+    if (r->n_blocks)
+        report_pair_deltas(s, bn, vn, r);
+}
+
+struct pb_pair_result *pb_report_folder_pairs(const struct pb_rset *s, size_t *n)
+{
+    const struct pb_json *ps = pb_json_get(s->record, "pairs");
+    *n = ps ? ps->n : 0;
+    struct pb_pair_result *res = pb_xcalloc(*n ? *n : 1, sizeof *res, "pairs");
+    for (size_t i = 0; i < *n; i++)
+        report_folder_pair(s, &ps->items[i], &res[i]);
+    pb_report_pairs_decide(res, *n, *n ? res[0].precision_pct : PB_PAIRS_PRECISION_PCT);
+    return res;
+}
+
+void pb_report_pairs_free(struct pb_pair_result *res, size_t n)
+{
+    for (size_t i = 0; res && i < n; i++)
+        free((void *)res[i].blocks);
+    free(res);
 }
 
 void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)

@@ -1,11 +1,14 @@
-/* report: from a run's blocks to pairs, verdicts and files.
+/* report: from a results folder's record to pairs, verdicts and the derived files.
  *
  * A pair within a run compares a variant against its baseline on one metric from its paired
  * blocks (pairs.h: Hodges-Lehmann ratio, signed-rank CI, Wilcoxon p), and its verdict comes
  * after the Benjamini-Hochberg step over all of the run's pairs (pb_report_pairs_decide).
  * Between two folders, where no blocks are paired, pb_report_pair_stats compares two samples
  * of repetitions: ratio of medians, 95 % percentile-bootstrap CI, two-sided Mann-Whitney U
- * test, and "too few repetitions" under 3 a side. */
+ * test, and "too few repetitions" under 3 a side.
+ *
+ * Everything here reads a results folder (rset.h), never the runner: the run only records
+ * (record.h), and `pinbench report DIR` derives the same files from the folder alone. */
 #ifndef PB_REPORT_H
 #define PB_REPORT_H
 
@@ -14,9 +17,10 @@
 #include <stdio.h>
 
 #include "pairs.h"
-#include "runner.h"
-#include "schedule.h"
 #include "stats.h"
+
+/* counter deltas a pair shows at most (one per perf counter, and ipc) */
+#define PB_REPORT_MAX_DELTAS 17
 
 struct pb_pair_result {
     const char *experiment, *baseline, *variant, *metric;
@@ -42,14 +46,10 @@ struct pb_pair_result {
     struct pb_counter_delta {
         char counter[80];
         double baseline, variant;
-    } deltas[PB_PMU_MAX + 1];
+    } deltas[PB_REPORT_MAX_DELTAS];
     size_t n_deltas;
 };
 
-/* Computes every declared pair whose two variants were selected, from the blocks the scheduler
- * ran. Caller frees *out (the blocks stay the scheduler's). */
-size_t pb_report_pairs(struct pb_runner *R, const struct pb_sched *S,
-                       const struct pb_sched_opts *so, struct pb_pair_result **out);
 /* The one place a pair's statistics come from: its blocks (pb_pairs_stat), then the verdicts
  * of all of a run's pairs together (BH q over the non-control pairs). Used by the run and by
  * the readers of a results folder alike. */
@@ -67,24 +67,25 @@ const char *pb_report_fmt(const char *metric, double v, char *buf, size_t len);
 /* Prints the pair table. */
 void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n);
 
-struct pb_results;
-struct pb_env;
-struct pb_overheads;
-struct pb_run_meta {
-    const char *profile, *label, *cpus, *command_line, *started_utc;
-    int repetitions;   /* blocks a side at least */
-    double min_time_s; /* one block's time */
-    /* set by pb_report_write: the stop signal as summary.json records it (0: none). The folder
-     * is partial exactly when this is set; a signal after it finds the results complete. */
-    int *stop_recorded;
-    double budget_s, precision_pct; /* the scheduler's budget and CI half-width target */
-    double measured_s;              /* what the blocks took, calibration included */
-    size_t blocks_run;
-};
-/* Writes summary.json, env.json, hist/ CSVs and the plot data into the results folder, and
- * runs gnuplot (a missing gnuplot becomes a warning). Returns 0 or -1 with pb_err(). */
-int pb_report_write(struct pb_results *res, struct pb_runner *R, const struct pb_pair_result *pairs,
-                    size_t n_pairs, struct pb_env *env, const struct pb_overheads *ov,
-                    const struct pb_run_meta *meta);
+struct pb_rset;
+/* Every pair a folder's record holds, in its order: statistics from its blocks
+ * (pb_report_pair_finish), counter deltas from the folder's series, then the verdicts of all
+ * together (pb_report_pairs_decide). The strings point into s: free the result
+ * (pb_report_pairs_free) before s. */
+struct pb_pair_result *pb_report_folder_pairs(const struct pb_rset *s, size_t *n);
+void pb_report_pairs_free(struct pb_pair_result *res, size_t n);
+
+/* Warnings that come from the data rather than the box (unstable variants, weak medians, batch
+ * overheads, multiplexed counters, ...), derived from the folder: heap strings in *out (free
+ * each and the array). */
+size_t pb_report_data_warnings(const struct pb_rset *s, char ***out);
+
+/* Derives every file of a results folder that is not its record: summary.json, the plot data
+ * and plots (gnuplot; a missing gnuplot or a stop is a warning in summary.json, never an error),
+ * report.md and index.html. `stopping` (NULL: never) ends gnuplot early when the run is being
+ * stopped. For a legacy folder, whose summary.json is its record, only report.md and
+ * index.html. *n_warnings (may be NULL): how many warnings the derived files list. 0, or -1
+ * with pb_err(). */
+int pb_report_derive(const struct pb_rset *s, bool (*stopping)(void), size_t *n_warnings);
 
 #endif

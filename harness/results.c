@@ -270,13 +270,13 @@ static int results_cmp_str(const void *a, const void *b)
 static bool results_in_manifest(const char *rel)
 {
     size_t l = strlen(rel);
-    return strcmp(rel, "summary.json") && strcmp(rel, "report.md") && strcmp(rel, "index.html") &&
-           !(l > 4 && !strcmp(rel + l - 4, ".tmp")) && rel[0] != '.';
+    return strcmp(rel, "run.json") && strcmp(rel, "summary.json") && strcmp(rel, "report.md") &&
+           strcmp(rel, "index.html") && !(l > 4 && !strcmp(rel + l - 4, ".tmp")) && rel[0] != '.';
 }
 
 char **pb_results_manifest_files(int dir_fd, size_t *n)
 {
-    static const char *const subs[] = {"", "hist", "plots"};
+    static const char *const subs[] = {"", "hist"};
     char **out = NULL;
     size_t cap = 0;
     *n = 0;

@@ -32,9 +32,10 @@ void pb_results_host_component(const char *host, char *out, size_t len);
  * refuse: its run has not finished, or was killed before it could publish. */
 bool pb_results_is_temporary(const char *dir);
 
-/* The files of a results folder that its manifest covers: every regular file under `dir`,
- * hist/ and plots/ except summary.json (which holds the manifest), report.md and index.html
- * (derived from the rest, rewritable with `pinbench report`) and temporary files; sorted paths
+/* The files of a results folder that its manifest covers: what the run measured, every
+ * regular file under `dir` and hist/, except run.json (which holds the manifest), what is
+ * derived from the rest and rewritten by `pinbench report` (summary.json, report.md,
+ * index.html and plots/) and temporary files; sorted paths
  * relative to dir. Returns a heap array of heap strings (free both), count in *n, or NULL with
  * pb_err(). */
 char **pb_results_manifest_files(int dir_fd, size_t *n);

@@ -186,7 +186,7 @@ static int rset_read_gbench(struct pb_rset *s)
             continue;
         const struct pb_json *err = pb_json_get(b, "error_occurred");
         if (err && err->b)
-            continue; /* an invalid repetition: summary.json says why */
+            continue; /* an invalid repetition: the record says why */
         const char *name = pb_json_str(b, "name", "");
         const char *suffix = strstr(name, "/manual_time");
         if (!suffix || suffix[12] != '\0' || suffix == name || !pb_rseti_name_ok(name))
@@ -223,21 +223,22 @@ static int rset_read_gbench(struct pb_rset *s)
     return 0;
 }
 
-static int rset_read_summary(struct pb_rset *s)
+static int rset_read_record(struct pb_rset *s)
 {
     static const char *const statuses[] = {"ok", "skipped", "invalid", "partial", "not selected"};
-    const struct pb_json *vs = pb_json_get(s->summary, "variants");
+    const struct pb_json *vs = pb_json_get(s->record, "variants");
     for (size_t i = 0; i < vs->n; i++) {
         const char *name = pb_json_str(&vs->items[i], "name", "");
         const char *status = pb_json_str(&vs->items[i], "status", "");
         if (!pb_rseti_name_ok(name))
-            return pb_errf("%s/summary.json: variants[%zu] has no usable name", pb_q(s->dir), i);
+            return pb_errf("%s/%s: variants[%zu] has no usable name", pb_q(s->dir), s->record_file,
+                           i);
         bool known = false;
         for (size_t k = 0; k < PB_ARRAY_LEN(statuses) && !known; k++)
             known = !strcmp(status, statuses[k]);
         if (!known)
-            return pb_errf("%s/summary.json: variant %s: status %s is not one pinbench writes",
-                           pb_q(s->dir), pb_q(name), pb_q(status));
+            return pb_errf("%s/%s: variant %s: status %s is not one pinbench writes", pb_q(s->dir),
+                           s->record_file, pb_q(name), pb_q(status));
         struct pb_rvariant *v = rset_add_variant(s, name);
         free(v->status);
         free(v->reason);
@@ -264,22 +265,22 @@ static bool rset_is_hex64(const char *h)
  * its variants are not all there, and a comparison would silently miss them. */
 static int rset_verify(const struct pb_rset *s, bool allow_partial)
 {
-    const struct pb_json *run = pb_json_get(s->summary, "run");
+    const struct pb_json *run = pb_json_get(s->record, "run");
     if (!allow_partial && pb_json_get(run, "partial")->b)
         return pb_errf("%s: a partial run (%s): refusing to compare it", pb_q(s->dir),
                        pb_json_str(run, "stopped_by", "interrupted"));
-    const struct pb_json *m = pb_json_get(s->summary, "manifest");
+    const struct pb_json *m = pb_json_get(s->record, "manifest");
     const struct pb_json *files = pb_json_get(m, "files");
     if (strcmp(pb_json_str(m, "algorithm", ""), "sha256") != 0 || !files ||
         files->type != PB_JSON_ARR)
-        return pb_errf("%s/summary.json: the manifest is malformed", pb_q(s->dir));
+        return pb_errf("%s/%s: the manifest is malformed", pb_q(s->dir), s->record_file);
     static const struct pb_rseti_field entry[] = {
         {"path", T_STR, true}, {"bytes", T_NUM, true}, {"sha256", T_STR, true}};
     bool has_env = false, has_gbench = false;
     for (size_t i = 0; i < files->n; i++) {
         char where[64];
         snprintf(where, sizeof where, "manifest entry %zu", i);
-        if (pb_rseti_check_fields(s, "summary.json", where, &files->items[i], entry,
+        if (pb_rseti_check_fields(s, s->record_file, where, &files->items[i], entry,
                                   PB_ARRAY_LEN(entry)) < 0)
             return -1;
         const char *rel = pb_json_str(&files->items[i], "path", "");
@@ -287,7 +288,8 @@ static int rset_verify(const struct pb_rset *s, bool allow_partial)
         double bytes = pb_json_num(&files->items[i], "bytes", -1);
         if (!pb_rseti_name_ok(rel) || strstr(rel, "..") || rel[0] == '/' || !rset_is_hex64(want) ||
             !(bytes >= 0))
-            return pb_errf("%s/summary.json: manifest entry %zu is malformed", pb_q(s->dir), i);
+            return pb_errf("%s/%s: manifest entry %zu is malformed", pb_q(s->dir), s->record_file,
+                           i);
         has_env |= !strcmp(rel, "env.json");
         has_gbench |= !strcmp(rel, "gbench.json");
         /* a stored baseline keeps only the JSON: hist/ and plots/ may be absent as a whole,
@@ -314,12 +316,29 @@ static int rset_verify(const struct pb_rset *s, bool allow_partial)
                            pb_q(s->dir), pb_q(rel), (unsigned long long)got, bytes);
     }
     if (!has_env || !has_gbench)
-        return pb_errf("%s/summary.json: the manifest does not cover %s", pb_q(s->dir),
+        return pb_errf("%s/%s: the manifest does not cover %s", pb_q(s->dir), s->record_file,
                        has_env ? "gbench.json" : "env.json");
     return 0;
 }
 
 static int rset_load(struct pb_rset *s, const char *dir, bool allow_partial, bool own);
+
+/* run.json; a folder without one is read through the legacy path when its summary.json is the
+ * record pinbench wrote before run.json existed (pb_rseti_check_record checks the schema). */
+static int rset_pick_record(struct pb_rset *s)
+{
+    struct stat st;
+    s->record_file = "run.json";
+    s->legacy = false;
+    if (fstatat(s->dir_fd, "run.json", &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+        return 0;
+    if (fstatat(s->dir_fd, "summary.json", &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+        return pb_errf("%s: not a results folder: no run.json (nor a legacy summary.json)",
+                       pb_q(s->dir));
+    s->record_file = "summary.json";
+    s->legacy = true;
+    return 0;
+}
 
 int pb_rset_load(struct pb_rset *s, const char *dir)
 {
@@ -351,11 +370,12 @@ static int rset_load(struct pb_rset *s, const char *dir, bool allow_partial, boo
         pb_rset_free(s);
         return pb_errf("not a results folder: %s", why);
     }
-    /* summary.json first: its manifest checks the others before they are parsed */
-    if (!(s->summary = pb_rseti_file(s, "summary.json")) || pb_rseti_check_summary(s) < 0 ||
-        rset_verify(s, allow_partial) < 0 || !(s->env = pb_rseti_file(s, "env.json")) ||
-        pb_rseti_check_env(s) < 0 || !(s->gbench = pb_rseti_file(s, "gbench.json")) ||
-        rset_read_summary(s) < 0 || rset_read_gbench(s) < 0) {
+    /* the record first: its manifest checks the others before they are parsed */
+    if (rset_pick_record(s) < 0 || !(s->record = pb_rseti_file(s, s->record_file)) ||
+        pb_rseti_check_record(s) < 0 || rset_verify(s, allow_partial) < 0 ||
+        !(s->env = pb_rseti_file(s, "env.json")) || pb_rseti_check_env(s) < 0 ||
+        !(s->gbench = pb_rseti_file(s, "gbench.json")) || rset_read_record(s) < 0 ||
+        rset_read_gbench(s) < 0) {
         pb_rset_free(s);
         return -1;
     }
@@ -392,7 +412,7 @@ void pb_rset_free(struct pb_rset *s)
     free(s->index);
     if (s->dir_fd >= 0)
         close(s->dir_fd);
-    pb_json_free(s->summary);
+    pb_json_free(s->record);
     pb_json_free(s->env);
     pb_json_free(s->gbench);
     free(s->dir);
@@ -428,15 +448,15 @@ int pb_rset_pair_blocks(const struct pb_json *pair, struct pb_block **out, size_
     const char *side = pb_json_str(b, "side", NULL), *phase = pb_json_str(b, "phase", NULL);
     const struct pb_json *t = pb_json_get(b, "t_s"), *v = pb_json_get(b, "value");
     if (!side || !phase || !t || !v || t->type != PB_JSON_ARR || v->type != PB_JSON_ARR)
-        return pb_errf("summary.json: a pair's blocks need side, phase, t_s and value");
+        return pb_errf("the record: a pair's blocks need side, phase, t_s and value");
     size_t m = strlen(side);
     if (strlen(phase) != m || t->n != m || v->n != m)
-        return pb_errf("summary.json: a pair's blocks disagree in length");
+        return pb_errf("the record: a pair's blocks disagree in length");
     struct pb_block *rows = pb_xcalloc(m ? m : 1, sizeof *rows, "pair blocks");
     for (size_t i = 0; i < m; i++) {
         if ((side[i] != 'A' && side[i] != 'B') || (phase[i] != 'P' && phase[i] != 'M')) {
             free(rows);
-            return pb_errf("summary.json: a pair's block %zu has side %c, phase %c", i, side[i],
+            return pb_errf("the record: a pair's block %zu has side %c, phase %c", i, side[i],
                            phase[i]);
         }
         rows[i].side = side[i] == 'A' ? PB_SIDE_BASELINE : PB_SIDE_VARIANT;

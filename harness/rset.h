@@ -1,17 +1,21 @@
 /* rset: a results folder read back — what report, compare, regress and the exports work from.
  *
- * A run folder is the only interface between a run and everything that reads it later: the
- * per-repetition values come from gbench.json (Google Benchmark's own rows, aggregates
- * skipped), the status, placement and pairs of every variant from summary.json, the box from
- * env.json. A folder that is missing, truncated or partial is refused with one line naming the
- * file and what is wrong, and so is one that is not what pinbench writes: no manifest (it
- * cannot be switched off by deleting it), a duplicated key, a field of the wrong type, a name
- * with control characters, text that is not UTF-8, a file that is a link, a FIFO, a device or
- * larger than PB_READ_MAX_BYTES, or a run's hidden temporary folder. Reading is linear in the
- * folder's size. */
+ * A run folder is the only interface between a run and everything that reads it later. What
+ * the run wrote is its record: the per-repetition values in gbench.json (Google Benchmark's own
+ * rows, aggregates skipped), the status, placement, plans and paired blocks of every variant in
+ * run.json (with the manifest that seals the others), the box in env.json. summary.json, the
+ * plots, report.md and index.html are derived from these and never read back. A folder written
+ * before run.json existed keeps its record in summary.json (schema pinbench-summary-1): the
+ * legacy path reads it in run.json's place, and nothing else about it differs. A folder that is
+ * missing, truncated or partial is refused with one line naming the file and what is wrong, and so
+ * is one that is not what pinbench writes: no manifest (it cannot be switched off by deleting it),
+ * a duplicated key, a field of the wrong type, a name with control characters, text that is not
+ * UTF-8, a file that is a link, a FIFO, a device or larger than PB_READ_MAX_BYTES, or a run's
+ * hidden temporary folder. Reading is linear in the folder's size. */
 #ifndef PB_RSET_H
 #define PB_RSET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pb_json;
@@ -35,7 +39,9 @@ struct pb_rvariant {
 struct pb_rset {
     char *dir;
     int dir_fd; /* every file is read below it, never through a link */
-    struct pb_json *summary, *env, *gbench;
+    struct pb_json *record, *env, *gbench;
+    const char *record_file; /* "run.json", or "summary.json" in a legacy folder */
+    bool legacy;
     struct pb_rvariant *var;
     size_t n_var, cap_var;
     void *index; /* (variant, metric) -> series: lookups in constant time */
@@ -52,7 +58,7 @@ int pb_rset_load_own(struct pb_rset *s, const char *tmp_dir);
 void pb_rset_free(struct pb_rset *s);
 const struct pb_rvariant *pb_rset_variant(const struct pb_rset *s, const char *name);
 /* The series of `metric` of variant `name`, or NULL (not run here, or not reported). */
-/* A summary.json pair's paired blocks ("blocks": side and phase letters, t_s and value arrays)
+/* A record's pair's paired blocks ("blocks": side and phase letters, t_s and value arrays)
  * as pb_block rows (heap, caller frees). 0 (n may be 0: a pair without blocks), or -1 with
  * pb_err() when they are malformed. */
 struct pb_json;

@@ -21,7 +21,9 @@ struct pb_json *pb_rseti_file(const struct pb_rset *s, const char *name);
 bool pb_rseti_name_ok(const char *v);
 int pb_rseti_check_fields(const struct pb_rset *s, const char *file, const char *where,
                           const struct pb_json *o, const struct pb_rseti_field *f, size_t n);
-int pb_rseti_check_summary(const struct pb_rset *s);
+/* The record (run.json, or a legacy folder's summary.json): the fields and types every reader
+ * relies on. */
+int pb_rseti_check_record(const struct pb_rset *s);
 int pb_rseti_check_env(const struct pb_rset *s);
 
 #endif

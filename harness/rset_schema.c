@@ -79,9 +79,9 @@ static int rset_check_each(const struct pb_rset *s, const char *file, const stru
     return 0;
 }
 
-int pb_rseti_check_summary(const struct pb_rset *s)
+int pb_rseti_check_record(const struct pb_rset *s)
 {
-    const struct pb_json *j = s->summary;
+    const struct pb_json *j = s->record;
     static const struct pb_rseti_field top[] = {
         {"schema", T_STR, true},   {"run", T_OBJ, true},     {"pairs", T_ARR, true},
         {"variants", T_ARR, true}, {"skipped", T_ARR, true}, {"invalid", T_ARR, true},
@@ -122,30 +122,33 @@ int pb_rseti_check_summary(const struct pb_rset *s)
                                                 {"placement", T_STR | T_NULL, false}};
     static const struct pb_rseti_field reason[] = {{"variant", T_STR, true},
                                                    {"reason", T_STR, true}};
-    if (strcmp(pb_json_str(j, "schema", ""), "pinbench-summary-1") != 0)
-        return pb_errf("%s/summary.json: not a pinbench summary (schema %s)", pb_q(s->dir),
-                       pb_q(pb_json_str(j, "schema", "")));
-    if (pb_rseti_check_fields(s, "summary.json", "the top level", j, top, PB_ARRAY_LEN(top)) < 0)
+    /* a derived summary.json (pinbench-summary-2) is never a record: it is rewritten by
+     * `pinbench report`, and no manifest seals it */
+    const char *want = s->legacy ? "pinbench-summary-1" : "pinbench-run-1";
+    if (strcmp(pb_json_str(j, "schema", ""), want) != 0)
+        return pb_errf("%s/%s: not a pinbench run record (schema %s, expected %s)", pb_q(s->dir),
+                       s->record_file, pb_q(pb_json_str(j, "schema", "")), want);
+    if (pb_rseti_check_fields(s, s->record_file, "the top level", j, top, PB_ARRAY_LEN(top)) < 0)
         return -1;
-    if (pb_rseti_check_fields(s, "summary.json", "run", pb_json_get(j, "run"), run,
+    if (pb_rseti_check_fields(s, s->record_file, "run", pb_json_get(j, "run"), run,
                               PB_ARRAY_LEN(run)) < 0 ||
-        rset_check_each(s, "summary.json", j, "pairs", pair, PB_ARRAY_LEN(pair)) < 0 ||
-        rset_check_each(s, "summary.json", j, "variants", var, PB_ARRAY_LEN(var)) < 0 ||
-        rset_check_each(s, "summary.json", j, "skipped", reason, PB_ARRAY_LEN(reason)) < 0 ||
-        rset_check_each(s, "summary.json", j, "invalid", reason, PB_ARRAY_LEN(reason)) < 0)
+        rset_check_each(s, s->record_file, j, "pairs", pair, PB_ARRAY_LEN(pair)) < 0 ||
+        rset_check_each(s, s->record_file, j, "variants", var, PB_ARRAY_LEN(var)) < 0 ||
+        rset_check_each(s, s->record_file, j, "skipped", reason, PB_ARRAY_LEN(reason)) < 0 ||
+        rset_check_each(s, s->record_file, j, "invalid", reason, PB_ARRAY_LEN(reason)) < 0)
         return -1;
     const struct pb_json *w = pb_json_get(j, "warnings");
     for (size_t i = 0; i < w->n; i++)
         if (w->items[i].type != PB_JSON_STR)
-            return pb_errf("%s/summary.json: warnings[%zu] is not a string", pb_q(s->dir), i);
+            return pb_errf("%s/%s: warnings[%zu] is not a string", pb_q(s->dir), s->record_file, i);
     const struct pb_json *ps = pb_json_get(j, "pairs");
     for (size_t i = 0; i < ps->n; i++) {
         const struct pb_json *p = &ps->items[i];
         static const char *const names[] = {"experiment", "baseline", "variant", "metric"};
         for (size_t k = 0; k < PB_ARRAY_LEN(names); k++)
             if (!pb_rseti_name_ok(pb_json_str(p, names[k], "")))
-                return pb_errf("%s/summary.json: pairs[%zu]: \"%s\" is not a usable name",
-                               pb_q(s->dir), i, names[k]);
+                return pb_errf("%s/%s: pairs[%zu]: \"%s\" is not a usable name", pb_q(s->dir),
+                               s->record_file, i, names[k]);
     }
     return 0;
 }

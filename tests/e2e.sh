@@ -99,6 +99,21 @@ if [ -s "$qdir/report.md" ] && [ -s "$qdir/index.html" ] && grep -q "^## Cost mo
    grep -q "^cost model: " "$tmp/quick.log" && grep -q "^thread_create " "$tmp/quick.log"; then
   ok "report.md, index.html and the cost-model table"
 else bad "readable report: $(ls "$qdir")"; fi
+# One interface: every derived file comes from the folder alone. Delete them, regenerate them
+# with `pinbench report`, and they are the same bytes the run wrote (pictures included).
+rm -rf "$tmp/regen"; cp -a "$qdir" "$tmp/regen"
+rm -rf "$tmp/regen/summary.json" "$tmp/regen/report.md" "$tmp/regen/index.html" "$tmp/regen/plots"
+if "$PB" report "$tmp/regen" >"$tmp/regen.log" 2>&1 && diff -r "$qdir" "$tmp/regen" >"$tmp/regen.diff" &&
+   [ "$(ls "$tmp/regen/plots" | grep -c '\.svg$')" -gt 0 ] &&
+   grep -q '"schema": "pinbench-summary-2"' "$tmp/regen/summary.json"; then
+  ok "report DIR regenerates summary.json, plots, report.md and index.html byte for byte"
+else bad "regenerated files differ: $(head -5 "$tmp/regen.diff") $(tail -2 "$tmp/regen.log")"; fi
+# The stored baseline, and a legacy folder (its summary.json is its record) read as before.
+rm -rf "$tmp/base"; cp -a results/baselines/vm "$tmp/base"
+if "$PB" report "$tmp/base" >/dev/null 2>"$tmp/base.err" && [ -s "$tmp/base/report.md" ] &&
+   "$PB" compare "$tmp/base" "$qdir" >/dev/null 2>>"$tmp/base.err"; then
+  ok "the stored baseline: report regenerates it, compare reads it"
+else bad "stored baseline: $(head -3 "$tmp/base.err")"; fi
 if "$PB" regress --baseline="$qdir" --current="$qdir" >"$tmp/self.md" 2>&1 &&
    grep -q "0 regression(s)" "$tmp/self.md"; then ok "regress: a run against itself is clean"
 else bad "regress against itself: $(head -3 "$tmp/self.md")"; fi
@@ -110,7 +125,7 @@ done
 if "$PB" env --check >"$tmp/check.txt" 2>&1 && grep -q "^Advice only" "$tmp/check.txt"; then
   ok "env --check advises and changes nothing"
 else bad "env --check: $(tail -3 "$tmp/check.txt")"; fi
-# Nothing lost: a folder whose files no longer match the manifest in summary.json is refused.
+# Nothing lost: a folder whose files no longer match the manifest in run.json is refused.
 cp -r "$qdir" "$tmp/corrupt"
 f=$(ls "$tmp/corrupt/hist/"*.csv | head -n 1)
 echo "1,1,1" >>"$f"

@@ -310,7 +310,12 @@ static void test_bad_folders(void **state)
     make_set(d, set_a, 3, "Xeon", 1);
     pb_test_write_file(d, "summary.json", "{\"schema\": \"something-else\"}");
     assert_int_equal(pb_rset_load(&s, d), -1);
-    assert_non_null(strstr(pb_err(), "not a pinbench summary"));
+    assert_non_null(strstr(pb_err(), "not a pinbench run record"));
+    /* a derived summary.json is never read as a record: without run.json the folder is refused */
+    make_set(d, set_a, 3, "Xeon", 1);
+    pb_test_write_file(d, "summary.json", "{\"schema\": \"pinbench-summary-2\"}");
+    assert_int_equal(pb_rset_load(&s, d), -1);
+    assert_non_null(strstr(pb_err(), "expected pinbench-summary-1"));
     rm_root();
 }
 
@@ -389,7 +394,7 @@ static void test_costmodel(void **state)
         assert_true(!strcmp(r.verdict, "not measured") || !strcmp(r.verdict, "no test"));
     }
     /* the report files are written, and begin with the cost model */
-    assert_int_equal(pb_readable_write(&s), 0);
+    assert_int_equal(pb_readable_write(&s, NULL, 0), 0);
     char p[300], buf[4096];
     snprintf(p, sizeof p, "%s/report.md", a);
     FILE *f = fopen(p, "r");

@@ -1,12 +1,15 @@
-/* report: pairs from reported repetitions, and the summary.json / env.json it writes. */
+/* report: a run's record (run.json, env.json) from reported repetitions, and the pairs,
+ * warnings and summary.json derived from that folder alone. */
 #include "tests.h"
 
 #include "clock.h"
 #include "env.h"
 #include "json.h"
 #include "pin.h"
+#include "record.h"
 #include "report.h"
 #include "results.h"
+#include "rset.h"
 #include "selfbench.h"
 #include "topo.h"
 
@@ -42,9 +45,16 @@ static const struct pb_family fam = {
     .n_pairs = 3,
 };
 
-/* Feeds the runner repetitions as Google Benchmark would report them. */
-static void feed(struct pb_runner *R, const char *name, const double *p50, size_t n)
+/* Feeds the runner repetitions as Google Benchmark would report them, and writes the same rows
+ * into gbench.json's "benchmarks" (gb; NULL: not written). */
+static void feed(struct pb_runner *R, FILE *gb, size_t *rows, const char *name, const double *p50,
+                 size_t n)
 {
+    for (size_t i = 0; gb && i < n; i++)
+        fprintf(gb,
+                "%s{\"name\": \"%s\", \"run_type\": \"iteration\", \"time_unit\": \"ns\", "
+                "\"real_time\": %.17g, \"op_p50_ns\": %.17g}",
+                (*rows)++ ? ",\n" : "", name, p50[i], p50[i]);
     for (size_t i = 0; i < n; i++) {
         const char *names[] = {"op_p50_ns"};
         double vals[] = {p50[i]};
@@ -73,12 +83,22 @@ static void test_report_pairs_and_files(void **state)
     const struct pb_family *fams[] = {&fam};
     struct pb_runner R;
     assert_int_equal(pb_runner_prepare(&R, fams, 1, &one, &topo), 0);
+    char root[] = "/tmp/pinbench-test-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    struct pb_results res;
+    assert_int_equal(pb_results_begin(&res, root, "host", "t"), 0);
+    FILE *gb = pb_results_open(&res, "gbench.json");
+    assert_non_null(gb);
+    fprintf(gb, "{\"benchmarks\": [\n");
     double base[] = {100, 102, 98, 101, 99, 100, 100};
     double slow[] = {120, 122, 118, 121, 119, 120, 120};
     double twin[] = {101, 99, 100, 98, 102, 100, 101};
-    feed(&R, "syn/base/manual_time", base, 7);
-    feed(&R, "syn/slow/manual_time", slow, 7);
-    feed(&R, "syn/twin/manual_time", twin, 7);
+    size_t rows = 0;
+    feed(&R, gb, &rows, "syn/base/manual_time", base, 7);
+    feed(&R, gb, &rows, "syn/slow/manual_time", slow, 7);
+    feed(&R, gb, &rows, "syn/twin/manual_time", twin, 7);
+    fprintf(gb, "\n]}\n");
+    assert_int_equal(pb_results_close(gb, "gbench.json"), 0);
     /* the scheduler's blocks: 7 main quartets A B B A of each runnable pair */
     struct pb_sched S;
     pb_sched_prepare(&S, &R);
@@ -95,21 +115,6 @@ static void test_report_pairs_and_files(void **state)
         }
         S.pairs[i].n_blocks = 28;
     }
-    struct pb_sched_opts so = {5, 10, 0.01, 2};
-    struct pb_pair_result *p = NULL;
-    size_t n = pb_report_pairs(&R, &S, &so, &p);
-    assert_int_equal(n, 3);
-    assert_string_equal(p[0].verdict, "slower");
-    assert_near(p[0].ratio, 1.2, 1e-9);
-    assert_true(p[0].q_value < 0.05 && p[0].q_value >= p[0].p_value);
-    assert_string_equal(p[1].verdict, "equivalent");
-    assert_string_equal(p[2].verdict, "skipped");
-    assert_non_null(strstr(p[2].note, "second CPU"));
-
-    char root[] = "/tmp/pinbench-test-XXXXXX";
-    assert_non_null(mkdtemp(root));
-    struct pb_results res;
-    assert_int_equal(pb_results_begin(&res, root, "host", "t"), 0);
     struct pb_env env = {0};
     pb_env_capture(&env, &one, &topo);
     struct pb_overheads ov;
@@ -117,15 +122,51 @@ static void test_report_pairs_and_files(void **state)
     ov.sample_path_ratio = 1.2;
     struct pb_run_meta meta = {
         "quick", "t", "0", "pinbench run", "2026-01-01T00:00:00Z", 7, 0.01, NULL, 10, 5, 1.5, 28};
-    assert_int_equal(pb_report_write(&res, &R, p, n, &env, &ov, &meta), 0);
+    assert_int_equal(pb_record_write(&res, &R, &S, &env, &ov, &meta), 0);
+    /* everything after the record comes from the folder: the runner is gone */
+    pb_sched_free(&S);
+    pb_runner_free(&R);
+    struct pb_rset rs;
+    if (pb_rset_load_own(&rs, res.tmp) < 0)
+        fail_msg("%s", pb_err());
+    size_t n = 0;
+    struct pb_pair_result *p = pb_report_folder_pairs(&rs, &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(p[0].verdict, "slower");
+    assert_near(p[0].ratio, 1.2, 1e-9);
+    assert_true(p[0].q_value < 0.05 && p[0].q_value >= p[0].p_value);
+    assert_string_equal(p[1].verdict, "equivalent");
+    assert_string_equal(p[2].verdict, "skipped");
+    assert_non_null(strstr(p[2].note, "second CPU"));
+    pb_report_pairs_free(p, n);
+    size_t n_warn = 0;
+    assert_int_equal(pb_report_derive(&rs, NULL, &n_warn), 0);
+    assert_true(n_warn > 0);
+    pb_rset_free(&rs);
     assert_int_equal(pb_results_finish(&res), 0);
 
     char path[2048];
+    /* the record holds the blocks and the manifest, and no statistic */
+    snprintf(path, sizeof path, "%s/run.json", res.final);
+    struct pb_json *rec = pb_json_load(path);
+    if (!rec)
+        fail_msg("%s", pb_err());
+    assert_string_equal(pb_json_str(rec, "schema", ""), "pinbench-run-1");
+    assert_non_null(pb_json_get(rec, "manifest"));
+    const struct pb_json *rp = pb_json_get(rec, "pairs");
+    assert_int_equal(rp->n, 3);
+    assert_non_null(pb_json_get(&rp->items[0], "blocks"));
+    assert_null(pb_json_get(&rp->items[0], "ratio"));
+    assert_null(pb_json_get(&rp->items[0], "p_value"));
+    assert_string_equal(pb_json_str(&rp->items[2], "verdict", ""), "skipped");
+    pb_json_free(rec);
     snprintf(path, sizeof path, "%s/summary.json", res.final);
     struct pb_json *j = pb_json_load(path);
     if (!j)
         fail_msg("%s", pb_err());
-    assert_string_equal(pb_json_str(j, "schema", ""), "pinbench-summary-1");
+    assert_string_equal(pb_json_str(j, "schema", ""), "pinbench-summary-2");
+    assert_string_equal(pb_json_str(j, "derived_from", ""), "run.json");
+    assert_null(pb_json_get(j, "manifest")); /* run.json seals the folder, not a derived file */
     const struct pb_json *run = pb_json_get(j, "run");
     assert_string_equal(pb_json_str(run, "profile", ""), "quick");
     assert_int_equal(pb_json_get(run, "valid")->type, PB_JSON_BOOL);
@@ -171,11 +212,8 @@ static void test_report_pairs_and_files(void **state)
     char cmd[2200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     assert_int_equal(system(cmd), 0);
-    free(p);
     pb_results_free(&res);
     pb_env_free(&env);
-    pb_sched_free(&S);
-    pb_runner_free(&R);
     pb_topo_free(&topo);
 }
 

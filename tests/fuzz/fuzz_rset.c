@@ -1,9 +1,10 @@
 /* libFuzzer target: a whole results folder read back, with one of its three JSON files (chosen
  * by the first byte) replaced by the input and the others valid. Whatever the folder holds,
- * pb_rset_load returns a set or one reason, and the cost model, compare and regress steps run
- * on what it returns. */
+ * pb_rset_load returns a set or one reason, and the derivations (pairs, data warnings), the
+ * cost model, compare and regress steps run on what it returns. */
 #include "compare.h"
 #include "costmodel.h"
+#include "report.h"
 #include "rset.h"
 #include "../seal.h"
 #include "util.h"
@@ -17,9 +18,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* summary.json without its closing brace: the manifest over the other two files is added */
+/* run.json without its closing brace: the manifest over the other two files is added */
 static const char *const good[3] = {
-    "{\"schema\": \"pinbench-summary-1\", \"run\": {\"profile\": \"quick\", \"valid\": true, "
+    "{\"schema\": \"pinbench-run-1\", \"run\": {\"profile\": \"quick\", \"valid\": true, "
     "\"partial\": false, \"stopped_by\": null}, \"pairs\": "
     "[{\"experiment\": \"f\", \"baseline\": \"a\", \"variant\": \"b\", \"metric\": "
     "\"real_time_ns\"}], \"variants\": [{\"name\": \"f/a\", \"status\": \"ok\"}, {\"name\": "
@@ -30,14 +31,14 @@ static const char *const good[3] = {
     "\"us\"}]}",
     "{\"schema\": \"pinbench-env-1\", \"cpu_model\": \"x\"}",
 };
-static const char *const names[3] = {"summary.json", "gbench.json", "env.json"};
+static const char *const names[3] = {"run.json", "gbench.json", "env.json"};
 
 static char dir[64];
 
-static void unlink_summary(void)
+static void unlink_record(void)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
+    snprintf(path, sizeof path, "%s/run.json", dir);
     unlink(path);
 }
 
@@ -61,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size < 1)
         return 0;
-    /* the input replaces one file; gbench.json and env.json are then sealed into the summary's
+    /* the input replaces one file; gbench.json and env.json are then sealed into the record's
      * manifest as a run would, so their schema checks are reached, not just the checksum */
     unsigned which = data[0] % 3;
     for (unsigned k = 1; k < 3; k++)
@@ -74,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         char *g0 = malloc(strlen(good[0]) + 2);
         sprintf(g0, "%s}", good[0]);
-        unlink_summary();
+        unlink_record();
         int fd = open(dir, O_RDONLY | O_DIRECTORY);
         char *sum = pb_seal_summary(g0, fd);
         close(fd);
@@ -90,6 +91,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* one line, always */
         return 0;
     }
+    size_t np;
+    pb_report_pairs_free(pb_report_folder_pairs(&s, &np), np);
+    char **w;
+    size_t nw = pb_report_data_warnings(&s, &w);
+    for (size_t i = 0; i < nw; i++)
+        free(w[i]);
+    free(w);
     struct pb_claim_result r;
     for (size_t i = 0; i < pb_n_claims; i++)
         pb_claim_eval(&pb_claims[i], &s, &r);
