@@ -28,18 +28,28 @@ PKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lpfm -lm -pthread
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-# the command line (main.c, cli_*.c) links only into the pinbench binaries
-CLI_C     := harness/main.c $(wildcard harness/cli_*.c)
-HARNESS_C := $(filter-out $(CLI_C),$(wildcard harness/*.c))
-HARNESS_CC:= $(wildcard harness/*.cc)
-BENCH_C   := $(wildcard bench/*.c)
-TEST_C    := $(wildcard tests/test_*.c) tests/seal.c
+# harness/ in layers (scripts/check-layers.sh checks who may include whom): core (measurement
+# primitives), stats (pure statistics), results (the folder: write, seal, read), run (families
+# -> timed calls -> the record), report (everything derived from a folder), and cli (the
+# commands, linked only into the binaries). util.c is the base every layer may use. Each layer
+# is one archive, so a program links what it uses and nothing else.
+LAYERS   := base core stats results run report bench
+src_base    := harness/util.c
+src_bench   := $(wildcard bench/*.c)
+src_layer    = $(if $(src_$(1)),$(src_$(1)),$(wildcard harness/$(1)/*.c harness/$(1)/*.cc))
+CLI_C    := $(wildcard harness/cli/*.c)
+TEST_C   := $(wildcard tests/test_*.c) tests/seal.c
 
 # $(call objs,flavour,sources)
 objs = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(patsubst %.cc,$(BUILD)/$(1)/obj/%.o,$(2)))
+# $(call lib,flavour,layer): the layer's archive
+lib  = $(BUILD)/$(1)/lib/libpb_$(2).a
+# $(call libs,flavour,layers): archives to link, in a group (the layers call each other's
+# functions only downwards, but bench's families and run's API meet in both directions)
+libs = -Wl,--start-group $(foreach l,$(2),$(call lib,$(1),$(l))) -Wl,--end-group
+ALL_LIBS = $(foreach l,$(LAYERS),$(call lib,$(1),$(l)))
 
-LIB_SRC  := $(HARNESS_C) $(HARNESS_CC) $(BENCH_C)
-REL_OBJ  := $(call objs,rel,$(LIB_SRC)) $(BUILD)/rel/obj/version.o
+LIB_SRC  := $(foreach l,$(LAYERS),$(call src_layer,$(l)))
 TEST_OBJ := $(call objs,rel,$(TEST_C))
 
 SAN_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -68,26 +78,29 @@ $(BUILD)/$(1)/obj/%.o: %.cc
 $(BUILD)/$(1)/obj/version.o: $(BUILD)/gen/version.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) -c $$< -o $$@
+$(foreach l,$(LAYERS),$(eval $(call lib,$(1),$(l)): $(call objs,$(1),$(call src_layer,$(l)))))
+$(BUILD)/$(1)/lib/%.a:
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && $$(AR) rcs $$@ $$^
 endef
 $(eval $(call flavour_rules,rel,release,))
 $(eval $(call flavour_rules,asan,asan,$(SAN_ASAN)))
 $(eval $(call flavour_rules,tsan,tsan,$(SAN_TSAN)))
 
-$(BUILD)/pinbench: $(REL_OBJ) $(call objs,rel,$(CLI_C))
-	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS)
+# every program: its own objects, the build stamp, the layers' archives
+$(BUILD)/pinbench: $(call objs,rel,$(CLI_C)) $(BUILD)/rel/obj/version.o $(call ALL_LIBS,rel)
+	$(CXX) $(CXXFLAGS) -o $@ $(filter %.o,$^) $(call libs,rel,$(LAYERS)) $(LDLIBS)
 
-$(BUILD)/rel/unit: $(REL_OBJ) $(TEST_OBJ)
-	$(CXX) $(CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+$(BUILD)/rel/unit: $(TEST_OBJ) $(BUILD)/rel/obj/version.o $(call ALL_LIBS,rel)
+	$(CXX) $(CXXFLAGS) -o $@ $(filter %.o,$^) $(call libs,rel,$(LAYERS)) $(TEST_LIBS) $(LDLIBS)
 
-ASAN_LIB := $(call objs,asan,$(LIB_SRC)) $(BUILD)/asan/obj/version.o
-$(BUILD)/asan/unit: $(ASAN_LIB) $(call objs,asan,$(TEST_C))
-	$(CXX) $(CXXFLAGS) $(SAN_ASAN) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
-$(BUILD)/asan/pinbench: $(ASAN_LIB) $(call objs,asan,$(CLI_C))
-	$(CXX) $(CXXFLAGS) $(SAN_ASAN) -o $@ $^ $(LDLIBS)
+$(BUILD)/asan/unit: $(call objs,asan,$(TEST_C)) $(BUILD)/asan/obj/version.o $(call ALL_LIBS,asan)
+	$(CXX) $(CXXFLAGS) $(SAN_ASAN) -o $@ $(filter %.o,$^) $(call libs,asan,$(LAYERS)) $(TEST_LIBS) $(LDLIBS)
+$(BUILD)/asan/pinbench: $(call objs,asan,$(CLI_C)) $(BUILD)/asan/obj/version.o $(call ALL_LIBS,asan)
+	$(CXX) $(CXXFLAGS) $(SAN_ASAN) -o $@ $(filter %.o,$^) $(call libs,asan,$(LAYERS)) $(LDLIBS)
 
-TSAN_LIB := $(call objs,tsan,$(LIB_SRC)) $(BUILD)/tsan/obj/version.o
-$(BUILD)/tsan/unit: $(TSAN_LIB) $(call objs,tsan,$(TEST_C))
-	$(CXX) $(CXXFLAGS) $(SAN_TSAN) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+$(BUILD)/tsan/unit: $(call objs,tsan,$(TEST_C)) $(BUILD)/tsan/obj/version.o $(call ALL_LIBS,tsan)
+	$(CXX) $(CXXFLAGS) $(SAN_TSAN) -o $@ $(filter %.o,$^) $(call libs,tsan,$(LAYERS)) $(TEST_LIBS) $(LDLIBS)
 
 # Fuzzing (opt-in, clang's libFuzzer): the readers behind compare/regress/export/report (with
 # sealed manifests, so each file's schema check is reached), the CPU-list parser and the
@@ -99,7 +112,13 @@ FUZZ_CC      ?= clang
 FUZZ_CXX     ?= clang++
 SAN_FUZZ     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 FUZZ_TARGETS := json cpuset rset cli
-FUZZ_LIB     := $(call objs,fuzz,$(LIB_SRC)) $(BUILD)/fuzz/obj/version.o
+# each target links only the layers it reads
+FUZZ_LIBS_json   := base results
+FUZZ_LIBS_cpuset := base core
+FUZZ_LIBS_rset   := base stats results report bench
+FUZZ_LIBS_cli    := base
+FUZZ_OBJS_rset   := $(BUILD)/fuzz/obj/tests/seal.o
+FUZZ_OBJS_cli    := $(BUILD)/fuzz/obj/harness/cli/gbflags.o
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -DPB_BUILD_TYPE='"fuzz"' -DPB_BUILD_CFLAGS='"fuzz"' -O1 -g -std=gnu11 -pthread $(SAN_FUZZ) -c $< -o $@
@@ -109,12 +128,18 @@ $(BUILD)/fuzz/obj/%.o: %.cc
 $(BUILD)/fuzz/obj/version.o: $(BUILD)/gen/version.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
-$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(BUILD)/fuzz/obj/tests/seal.o $(FUZZ_LIB)
-	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+$(foreach l,$(LAYERS),$(eval $(call lib,fuzz,$(l)): $(call objs,fuzz,$(call src_layer,$(l)))))
+$(BUILD)/fuzz/lib/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+.SECONDEXPANSION:
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $$(FUZZ_OBJS_$$*) $(BUILD)/fuzz/obj/version.o \
+                 $$(foreach l,$$(FUZZ_LIBS_$$*),$$(call lib,fuzz,$$(l)))
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $(filter %.o,$^) $(call libs,fuzz,$(FUZZ_LIBS_$*)) $(LDLIBS)
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
-.SECONDARY: $(FUZZ_LIB) $(BUILD)/fuzz/obj/tests/seal.o $(patsubst %,$(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
+.SECONDARY: $(call objs,fuzz,$(LIB_SRC)) $(BUILD)/fuzz/obj/tests/seal.o $(patsubst %,$(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
 
 deps:
 	@scripts/deps.sh bench
@@ -140,6 +165,8 @@ ci-bench: deps
 MEMCHECK_GROUPS := hist,stats,cpuset,json,report,results,compare,corpus,topo,pin
 test: deps-test
 	@$(MAKE) --no-print-directory $(BUILD)/pinbench $(BUILD)/rel/unit $(BUILD)/asan/unit $(BUILD)/asan/pinbench $(BUILD)/tsan/unit
+	@echo "== layering: who may include whom (scripts/check-layers.sh), and that the check fails"
+	tests/layers.sh
 	@echo "== unit tests (release)"
 	$(BUILD)/rel/unit
 	@echo "== unit tests (address,undefined)"
@@ -161,7 +188,7 @@ test: deps-test
 clean:
 	rm -rf $(BUILD)
 
-FMT_SRC = $(wildcard harness/*.[ch] harness/*.cc bench/*.[ch] tests/*.[ch])
+FMT_SRC = $(wildcard harness/*.[ch] harness/*/*.[ch] harness/*/*.cc bench/*.[ch] tests/*.[ch])
 format:
 	clang-format -i $(FMT_SRC)
 format-check:

@@ -17,8 +17,8 @@
  * metal); beyond, the planner's pair for every relation the box has plus 2048 pairs drawn at
  * random (fixed seed), so a 256-CPU box sweeps in a bounded time instead of 32640 pairs. */
 #include "experiment.h"
-#include "pin.h"
-#include "topo.h"
+#include "core/pin.h"
+#include "core/topo.h"
 
 #include <linux/futex.h>
 #include <pthread.h>

@@ -13,7 +13,7 @@
  * the work). The child's trivial body counts itself so the harness can check that work done
  * equals work assigned. */
 #include "experiment.h"
-#include "pin.h"
+#include "core/pin.h"
 
 #include <errno.h>
 #include <pthread.h>

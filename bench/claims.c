@@ -1,7 +1,7 @@
 /* claims: the figures quoted for Go's pinning model (DESIGN.md, claims.tsv), each tied to the
  * variant and metric that measure it here. The report puts the measured value, its CI and a
- * verdict beside every row (harness/costmodel.h says how a verdict is reached). */
-#include "costmodel.h"
+ * verdict beside every row (harness/report/costmodel.h says how a verdict is reached). */
+#include "claims.h"
 #include "util.h"
 
 #include <math.h>

@@ -12,7 +12,7 @@
  * A check on a counter that cannot be counted here (no PMU, paranoid) is reported as not made,
  * with the reason, never as passed. */
 #include "experiment.h"
-#include "pin.h"
+#include "core/pin.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -28,9 +28,9 @@
  * plus the clients (the process's thread count is checked); every request is answered exactly
  * once; at shutdown every queue is empty and answers equal requests. */
 #include "experiment.h"
-#include "gang.h"
-#include "pin.h"
-#include "work.h"
+#include "core/gang.h"
+#include "core/pin.h"
+#include "core/work.h"
 
 #include <errno.h>
 #include <pthread.h>

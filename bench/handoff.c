@@ -12,7 +12,7 @@
  * offered. Every token sent is received exactly once, and pinned threads stay on their CPUs,
  * checked. */
 #include "experiment.h"
-#include "pin.h"
+#include "core/pin.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,9 +14,9 @@
  * Tallies: chunks done (must equal chunks assigned), voluntary and involuntary context switches
  * (getrusage per thread), and the job's assigned imbalance (max/min chunks per thread). */
 #include "experiment.h"
-#include "gang.h"
-#include "pin.h"
-#include "work.h"
+#include "core/gang.h"
+#include "core/pin.h"
+#include "core/work.h"
 
 #include <pthread.h>
 #include <sched.h>

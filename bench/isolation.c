@@ -18,7 +18,7 @@
  * and published per window (preemptions_per_op, run_delay_ns_per_op), with the gaps over 1 us
  * and the time lost to them (interruptions_per_op, interrupted_ns_per_op). */
 #include "experiment.h"
-#include "pin.h"
+#include "core/pin.h"
 #include "util.h"
 
 #include <errno.h>

@@ -17,7 +17,7 @@
  * core was seen), so an L3 above 64 MiB is taken as 64 MiB, and every working set is capped at
  * 256 MiB. The size used is in the variant's counters (ws_bytes). */
 #include "experiment.h"
-#include "pin.h"
+#include "core/pin.h"
 
 #include <pthread.h>
 #include <sched.h>

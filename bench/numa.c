@@ -2,7 +2,7 @@
  * without binding its memory leaves the pages wherever they were first touched; this family
  * says what that costs here.
  *
- * Memory is bound with hwloc (strict, every page touched, then read back: see harness/mem.h);
+ * Memory is bound with hwloc (strict, every page touched, then read back: see harness/core/mem.h);
  * the worker is pinned and its CPU checked after every operation. Two walks over a 256 MiB
  * buffer, larger than the last-level cache a thread sees on today's parts:
  *   - chase: 2^18 dependent loads in a random single cycle over the buffer's lines. The op
@@ -11,14 +11,14 @@
  *   - stream: one in-order read of the whole buffer; bytes_per_s is one thread's bandwidth,
  *     bounded by the lines it keeps in flight, not the node's peak (many threads reach that).
  * local and remote put the same CPU's memory on its own node and on another; the matrix
- * variants sweep every (CPU node, memory node) cell of the plan (harness/topo.h) and draw the
+ * variants sweep every (CPU node, memory node) cell of the plan (harness/core/topo.h) and draw the
  * means as heatmaps. Everything but local needs a second node holding memory, and is skipped
  * with the planner's reason on one-node boxes; every variant needs hwloc to have loaded the
  * topology (memory binding), and is skipped with the reason when it came from sysfs. */
 #include "experiment.h"
-#include "mem.h"
-#include "pin.h"
-#include "topo.h"
+#include "core/mem.h"
+#include "core/pin.h"
+#include "core/topo.h"
 
 #include <sched.h>
 #include <stdio.h>

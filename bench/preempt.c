@@ -12,7 +12,7 @@
  * the same pacing without signals, the iterations lost per signal are the victim's stolen work.
  * Every signal sent is handled exactly once, checked. */
 #include "experiment.h"
-#include "pin.h"
+#include "core/pin.h"
 
 #include <errno.h>
 #include <linux/futex.h>

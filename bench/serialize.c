@@ -19,8 +19,8 @@
  * CPUs a pure spinlock burns whole time slices behind a preempted holder, which measures the
  * scheduler's time slice rather than the lock. */
 #include "experiment.h"
-#include "gang.h"
-#include "pin.h"
+#include "core/gang.h"
+#include "core/pin.h"
 
 #include <pthread.h>
 #include <sched.h>

@@ -2,8 +2,8 @@
  * the rset fuzzer), so the checks after the manifest's are the ones exercised. */
 #include "seal.h"
 
-#include "json.h"
-#include "results.h"
+#include "results/json.h"
+#include "results/results.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* clock: calibration against the kernel's clock, the fallback, overheads and conversion. */
 #include "tests.h"
 
-#include "clock.h"
-#include "selfbench.h"
+#include "core/clock.h"
+#include "run/selfbench.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,13 +5,13 @@
  * exit statuses. */
 #include "tests.h"
 
-#include "compare.h"
-#include "costmodel.h"
-#include "env.h"
-#include "json.h"
-#include "readable.h"
-#include "rset.h"
-#include "sha256.h"
+#include "report/compare.h"
+#include "report/costmodel.h"
+#include "core/env.h"
+#include "results/json.h"
+#include "report/readable.h"
+#include "results/rset.h"
+#include "results/sha256.h"
 #include "util.h"
 
 #include <math.h>

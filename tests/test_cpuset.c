@@ -1,7 +1,7 @@
 /* cpuset: the one CPU-list parser. */
 #include "tests.h"
 
-#include "cpuset.h"
+#include "core/cpuset.h"
 #include "util.h"
 
 #include <stdio.h>

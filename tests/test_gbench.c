@@ -2,8 +2,8 @@
  * manual time, counters with their flags, labels, skip-with-error, context and the JSON file. */
 #include "tests.h"
 
-#include "gbench.h"
-#include "json.h"
+#include "run/gbench.h"
+#include "results/json.h"
 #include "util.h"
 
 #include <math.h>

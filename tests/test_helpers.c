@@ -1,7 +1,7 @@
 /* Helpers shared by the unit-test groups. */
 #include "tests.h"
 
-#include "safeio.h"
+#include "results/safeio.h"
 #include "seal.h"
 
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /* hist: the relative error bound against exact sorted data, including adversarial sets. */
 #include "tests.h"
 
-#include "hist.h"
-#include "stats.h"
+#include "core/hist.h"
+#include "stats/stats.h"
 
 #include <math.h>
 #include <stdio.h>

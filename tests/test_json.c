@@ -1,7 +1,7 @@
 /* json: writer/reader round trips and strict rejection of malformed input. */
 #include "tests.h"
 
-#include "json.h"
+#include "results/json.h"
 #include "util.h"
 
 #include <math.h>

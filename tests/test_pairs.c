@@ -2,8 +2,8 @@
  * (pilot, stopping rule, main quartets, CI, verdict) simulated on synthetic blocks. */
 #include "tests.h"
 
-#include "pairs.h"
-#include "stats.h"
+#include "stats/pairs.h"
+#include "stats/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* pin: pins are verified; failures carry context. */
 #include "tests.h"
 
-#include "cpuset.h"
-#include "pin.h"
+#include "core/cpuset.h"
+#include "core/pin.h"
 #include "util.h"
 
 #include <pthread.h>

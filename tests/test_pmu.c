@@ -2,11 +2,11 @@
  * counters and checks, and inheritance on the real kernel where it can count. */
 #include "tests.h"
 
-#include "clock.h"
-#include "pin.h"
-#include "pmu.h"
-#include "runner.h"
-#include "topo.h"
+#include "core/clock.h"
+#include "core/pin.h"
+#include "core/pmu.h"
+#include "run/runner.h"
+#include "core/topo.h"
 
 #include <errno.h>
 #include <math.h>

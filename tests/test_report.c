@@ -2,16 +2,16 @@
  * warnings and summary.json derived from that folder alone. */
 #include "tests.h"
 
-#include "clock.h"
-#include "env.h"
-#include "json.h"
-#include "pin.h"
-#include "record.h"
-#include "report.h"
-#include "results.h"
-#include "rset.h"
-#include "selfbench.h"
-#include "topo.h"
+#include "core/clock.h"
+#include "core/env.h"
+#include "results/json.h"
+#include "core/pin.h"
+#include "run/record.h"
+#include "report/report.h"
+#include "results/results.h"
+#include "results/rset.h"
+#include "run/selfbench.h"
+#include "core/topo.h"
 
 #include <math.h>
 #include <stdbool.h>

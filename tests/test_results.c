@@ -2,8 +2,8 @@
  * folder must pass, used by tests/e2e.sh on folders written by pinbench itself. */
 #include "tests.h"
 
-#include "json.h"
-#include "results.h"
+#include "results/json.h"
+#include "results/results.h"
 #include "util.h"
 
 #include <dirent.h>

@@ -3,13 +3,13 @@
  * under the thread sanitizer too ("threads" group). */
 #include "tests.h"
 
-#include "clock.h"
-#include "cpuset.h"
-#include "pin.h"
-#include "runner.h"
-#include "tables.h"
-#include "topo.h"
-#include "work.h"
+#include "core/clock.h"
+#include "core/cpuset.h"
+#include "core/pin.h"
+#include "run/runner.h"
+#include "run/tables.h"
+#include "core/topo.h"
+#include "core/work.h"
 
 #include <math.h>
 #include <pthread.h>

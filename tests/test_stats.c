@@ -1,8 +1,8 @@
 /* stats: against values computed independently (by hand in the comments, or by brute force). */
 #include "tests.h"
 
-#include "report.h"
-#include "stats.h"
+#include "report/report.h"
+#include "stats/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

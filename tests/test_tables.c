@@ -3,7 +3,7 @@
 #include "tests.h"
 
 #include "registry.h"
-#include "tables.h"
+#include "run/tables.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,11 +1,11 @@
 /* topo: placement planning on hwloc synthetic topologies, from 2 to 256 PUs. */
 #include "tests.h"
 
-#include "cpuset.h"
-#include "mem.h"
+#include "core/cpuset.h"
+#include "core/mem.h"
 #include "util.h"
-#include "pin.h"
-#include "topo.h"
+#include "core/pin.h"
+#include "core/topo.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * NUL bytes into arguments; Google Benchmark's flag table, the strict number parsers and the
  * error-line quoting must accept or refuse each with one reason, and the quoted form of any
  * input must be short, one line and free of control characters. */
-#include "gbflags.h"
+#include "cli/gbflags.h"
 #include "util.h"
 
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* libFuzzer target: the CPU-list parser behind --cpus and the isolated/nohz_full files. A list
  * it accepts must format back to a list it parses to the same set. */
-#include "cpuset.h"
+#include "core/cpuset.h"
 #include "util.h"
 
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* libFuzzer target: the JSON reader behind compare, regress, export and report, and the
  * non-finite rewriting applied to Google Benchmark's output. No input may crash, hang or leak;
  * a rejected input must say why. */
-#include "json.h"
+#include "results/json.h"
 #include "util.h"
 
 #include <stdint.h>

@@ -2,10 +2,10 @@
  * by the first byte) replaced by the input and the others valid. Whatever the folder holds,
  * pb_rset_load returns a set or one reason, and the derivations (pairs, data warnings), the
  * cost model, compare and regress steps run on what it returns. */
-#include "compare.h"
-#include "costmodel.h"
-#include "report.h"
-#include "rset.h"
+#include "report/compare.h"
+#include "report/costmodel.h"
+#include "report/report.h"
+#include "results/rset.h"
 #include "../seal.h"
 #include "util.h"
 

@@ -1,0 +1,409 @@
+/* readable: report.md and index.html from a results folder. Both are written by the same code
+ * through a small sink that knows how each format spells a heading, a table and an image. */
+#include "report/readable.h"
+
+#include "report/costmodel.h"
+#include "report/escape.h"
+#include "results/json.h"
+#include "report/plot.h"
+#include "report/report.h"
+#include "results/rset.h"
+#include "results/safeio.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum fmt { MD, HTML };
+
+struct sink {
+    FILE *f;
+    enum fmt fmt;
+    char *const *warnings; /* the run's and the data's, as summary.json lists them */
+    size_t n_warnings;
+};
+
+/* Text with the format's special characters escaped. */
+static void put_text(struct sink *k, const char *s)
+{
+    if (k->fmt == HTML)
+        pb_html_put(k->f, s);
+    else
+        pb_md_put(k->f, s);
+}
+
+static void put_heading(struct sink *k, int level, const char *s)
+{
+    if (k->fmt == MD) {
+        fprintf(k->f, "\n%.*s ", level, "######");
+        put_text(k, s);
+        fputs("\n\n", k->f);
+    } else {
+        fprintf(k->f, "<h%d>", level);
+        put_text(k, s);
+        fprintf(k->f, "</h%d>\n", level);
+    }
+}
+
+static void put_para(struct sink *k, const char *s)
+{
+    fputs(k->fmt == MD ? "" : "<p>", k->f);
+    put_text(k, s);
+    fputs(k->fmt == MD ? "\n\n" : "</p>\n", k->f);
+}
+
+static void table_begin(struct sink *k, const char *const *cols, size_t n)
+{
+    if (k->fmt == HTML) {
+        fputs("<table>\n<tr>", k->f);
+        for (size_t i = 0; i < n; i++) {
+            fputs("<th>", k->f);
+            put_text(k, cols[i]);
+            fputs("</th>", k->f);
+        }
+        fputs("</tr>\n", k->f);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fputs("| ", k->f);
+        put_text(k, cols[i]);
+        fputc(' ', k->f);
+    }
+    fputs("|\n", k->f);
+    for (size_t i = 0; i < n; i++)
+        fputs("| --- ", k->f);
+    fputs("|\n", k->f);
+}
+
+static void table_row(struct sink *k, const char *const *cells, size_t n)
+{
+    fputs(k->fmt == HTML ? "<tr>" : "", k->f);
+    for (size_t i = 0; i < n; i++) {
+        fputs(k->fmt == HTML ? "<td>" : "| ", k->f);
+        put_text(k, cells[i]);
+        fputs(k->fmt == HTML ? "</td>" : " ", k->f);
+    }
+    fputs(k->fmt == HTML ? "</tr>\n" : "|\n", k->f);
+}
+
+static void table_end(struct sink *k)
+{
+    fputs(k->fmt == HTML ? "</table>\n" : "\n", k->f);
+}
+
+/* rel is a file name found in the folder: escaped like any text, in the link too (Markdown
+ * link targets break on spaces and parentheses, so such a name is shown, not linked). */
+static void put_image(struct sink *k, const char *rel, const char *alt)
+{
+    if (k->fmt == MD) {
+        if (strpbrk(rel, " ()<>[]\\")) {
+            put_para(k, alt);
+            return;
+        }
+        fputs("![", k->f);
+        pb_md_put(k->f, alt);
+        fprintf(k->f, "](%s)\n\n", rel);
+    } else {
+        fputs("<p><img src=\"", k->f);
+        pb_html_put(k->f, rel);
+        fputs("\" alt=\"", k->f);
+        pb_html_put(k->f, alt);
+        fputs("\"></p>\n", k->f);
+    }
+}
+
+/* "1.23 us", "25.3 x", "-" for NAN. */
+static const char *fmt_unit(double v, const char *unit, char *buf, size_t len)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.3g %s", v, unit);
+    return buf;
+}
+
+static void write_costmodel(struct sink *k, const struct pb_rset *s)
+{
+    put_heading(k, 2, "Cost model: quoted figures against this box");
+    put_para(k,
+             "Each figure quoted for Go's pinning model beside what this run measured: ratios and "
+             "differences from the pair's paired blocks (Hodges-Lehmann, signed-rank 95 % CI), "
+             "single values as the median of the variant's blocks (order-statistic 95 % CI). A "
+             "figure holds only when the whole CI lies inside the quoted range, does not hold "
+             "when they do not overlap, and is inconclusive otherwise; a single quoted number is "
+             "read as half to twice itself (an order of magnitude, not a measurement). 'what' "
+             "says whether pinbench measures the claimed operation itself or an OS-level analog.");
+    static const char *const cols[] = {"claim",   "quoted", "measured here", "95 % CI",
+                                       "verdict", "from",   "what",          "note"};
+    table_begin(k, cols, PB_ARRAY_LEN(cols));
+    for (size_t i = 0; i < pb_n_claims; i++) {
+        const struct pb_claim *c = &pb_claims[i];
+        struct pb_claim_result r;
+        pb_claim_eval(c, s, &r);
+        char val[64], ci[96];
+        fmt_unit(r.value, c->unit, val, sizeof val);
+        if (isfinite(r.ci_lo) && isfinite(r.ci_hi))
+            snprintf(ci, sizeof ci, "[%.3g, %.3g] %s", r.ci_lo, r.ci_hi, c->unit);
+        else
+            snprintf(ci, sizeof ci, "-");
+        char what[300];
+        snprintf(what, sizeof what, "%s (%s)", c->id, c->claim);
+        const char *cells[] = {what,
+                               c->quoted,
+                               val,
+                               ci,
+                               r.verdict,
+                               r.from,
+                               c->analog ? c->analog : "the operation itself",
+                               r.note};
+        table_row(k, cells, PB_ARRAY_LEN(cells));
+    }
+    table_end(k);
+}
+
+/* The families in the order their variants appear in summary.json. */
+static size_t families(const struct pb_rset *s, const char **out, size_t cap)
+{
+    const struct pb_json *vs = pb_json_get(s->record, "variants");
+    size_t n = 0;
+    for (size_t i = 0; vs && i < vs->n; i++) {
+        const char *f = pb_json_str(&vs->items[i], "family", "");
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = !strcmp(out[k], f);
+        if (!seen && n < cap && f[0])
+            out[n++] = f;
+    }
+    return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every plots/<family>.*.svg of the folder, sorted. */
+static void write_plots(struct sink *k, const struct pb_rset *s, const char *fam)
+{
+    int fd = pb_open_dir(s->dir_fd, "plots");
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    char *names[128];
+    size_t n = 0, fl = strlen(fam);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < PB_ARRAY_LEN(names)) {
+        size_t l = strlen(e->d_name);
+        /* only whole pictures that are regular files: a link or a FIFO under a picture's name
+         * is not shown */
+        if (!strncmp(e->d_name, fam, fl) && e->d_name[fl] == '.' && l > 4 &&
+            !strcmp(e->d_name + l - 4, ".svg") && pb_plot_file_complete(fd, e->d_name))
+            names[n++] = pb_xstrdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        char *rel = pb_xasprintf("plots/%s", names[i]);
+        put_image(k, rel, names[i]);
+        free(rel);
+        free(names[i]);
+    }
+    if (!n)
+        put_para(k, "No plots (gnuplot did not run: see the warnings).");
+}
+
+static void write_family(struct sink *k, const struct pb_rset *s, const char *fam,
+                         const struct pb_pair_result *res)
+{
+    put_heading(k, 3, fam);
+    const struct pb_json *ps = pb_json_get(s->record, "pairs");
+    static const char *const cols[] = {"baseline -> variant",
+                                       "metric",
+                                       "baseline",
+                                       "variant",
+                                       "ratio [95 % CI]",
+                                       "+-",
+                                       "p",
+                                       "q",
+                                       "verdict"};
+    bool any = false;
+    for (size_t i = 0; ps && i < ps->n; i++) {
+        const struct pb_json *p = &ps->items[i];
+        const struct pb_pair_result *r = &res[i];
+        if (strcmp(pb_json_str(p, "experiment", ""), fam) != 0)
+            continue;
+        if (!any)
+            table_begin(k, cols, PB_ARRAY_LEN(cols));
+        any = true;
+        const char *metric = pb_json_str(p, "metric", "");
+        const struct pb_json *h = pb_json_get(p, "headline");
+        char name[300], b[64], v[64], ratio[96], pv[32], qv[32], hw[32], verdict[600];
+        snprintf(name, sizeof name, "%s%s -> %s", h && h->type == PB_JSON_BOOL && h->b ? "* " : "",
+                 pb_json_str(p, "baseline", ""), pb_json_str(p, "variant", ""));
+        pb_report_fmt(metric, r->base_median, b, sizeof b);
+        pb_report_fmt(metric, r->var_median, v, sizeof v);
+        if (isfinite(r->ratio) && isfinite(r->ci_low))
+            snprintf(ratio, sizeof ratio, "%.3f [%.3f, %.3f]", r->ratio, r->ci_low, r->ci_high);
+        else if (isfinite(r->ratio))
+            snprintf(ratio, sizeof ratio, "%.3f", r->ratio);
+        else
+            snprintf(ratio, sizeof ratio, "-");
+        snprintf(pv, sizeof pv, isfinite(r->p_value) ? "%.2g" : "-", r->p_value);
+        snprintf(qv, sizeof qv, isfinite(r->q_value) ? "%.2g" : "-", r->q_value);
+        snprintf(hw, sizeof hw, isfinite(r->st.half_width_pct) ? "%.1f %%" : "-",
+                 r->st.half_width_pct);
+        const char *note = pb_json_str(p, "note", "");
+        const char *stop = pb_json_str(p, "stop", "");
+        if (!strcmp(stop, "target reached"))
+            stop = "";
+        snprintf(verdict, sizeof verdict, "%s%s%s%s%s", r->verdict, note[0] ? ": " : "", note,
+                 stop[0] ? "; " : "", stop);
+        const char *cells[] = {name, metric, b, v, ratio, hw, pv, qv, verdict};
+        table_row(k, cells, PB_ARRAY_LEN(cells));
+    }
+    if (any)
+        table_end(k);
+    write_plots(k, s, fam);
+}
+
+static void write_list(struct sink *k, const struct pb_json *arr, const char *a, const char *b)
+{
+    static const char *const cols[] = {"variant", "reason"};
+    if (!arr || !arr->n) {
+        put_para(k, "None.");
+        return;
+    }
+    table_begin(k, cols, 2);
+    for (size_t i = 0; i < arr->n; i++) {
+        const char *cells[] = {pb_json_str(&arr->items[i], a, ""),
+                               pb_json_str(&arr->items[i], b, "")};
+        table_row(k, cells, 2);
+    }
+    table_end(k);
+}
+
+static void write_all(struct sink *k, const struct pb_rset *s)
+{
+    const struct pb_json *run = pb_json_get(s->record, "run");
+    char title[400];
+    snprintf(title, sizeof title, "pinbench report: %s, %s", pb_json_str(run, "host", "?"),
+             pb_json_str(run, "started_utc", "?"));
+    if (k->fmt == HTML) {
+        fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", k->f);
+        put_text(k, title);
+        fputs("</title>\n<style>body{font-family:sans-serif;max-width:75em;margin:auto}"
+              "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;"
+              "padding:2px 6px;font-size:90%;text-align:left}img{max-width:100%}</style>"
+              "</head><body>\n",
+              k->f);
+    }
+    put_heading(k, 1, title);
+    char line[1200];
+    snprintf(line, sizeof line,
+             "Profile %s (blocks of %g s, at least %.0f a side, budget %g s, precision target "
+             "+-%g %%; %.0f blocks in %.0f s), CPUs %s, %s build, commit %s; run %s. "
+             "Command: %s",
+             pb_json_str(run, "profile", "?"), pb_json_num(run, "min_time_s", NAN),
+             pb_json_num(run, "repetitions", NAN), pb_json_num(run, "budget_s", NAN),
+             pb_json_num(run, "precision_target_pct", NAN), pb_json_num(run, "blocks_run", NAN),
+             pb_json_num(run, "measured_s", NAN), pb_json_str(run, "cpus", "?"),
+             pb_json_str(run, "build_type", "?"), pb_json_str(run, "git_commit", "?"),
+             pb_json_get(run, "valid") && pb_json_get(run, "valid")->b ? "valid"
+                                                                       : "INVALID (see below)",
+             pb_json_str(run, "command_line", "?"));
+    put_para(k, line);
+    write_costmodel(k, s);
+    put_heading(k, 2, "Experiments");
+    put_para(k, "Pairs (* headline) ran as paired blocks, A B B A and B A A B in turn. ratio: "
+                "Hodges-Lehmann estimate of the variant/baseline ratio over the pilot and main "
+                "quartets, with its 95 % signed-rank "
+                "CI and half-width (+-); p: Wilcoxon signed-rank; q: Benjamini-Hochberg over the "
+                "run's pairs. faster/slower when q < 0.05 and the CI excludes 1; equivalent when "
+                "the CI lies within the precision target; inconclusive otherwise (the CI is too "
+                "wide to tell: the stop reason says how long it would take). Controls compare a "
+                "variant with itself and should cover 1. Recomputed from the blocks the run "
+                "recorded.");
+    size_t n_res;
+    struct pb_pair_result *res = pb_report_folder_pairs(s, &n_res);
+    const char *fams[64];
+    size_t nf = families(s, fams, PB_ARRAY_LEN(fams));
+    for (size_t i = 0; i < nf; i++)
+        write_family(k, s, fams[i], res);
+    pb_report_pairs_free(res, n_res);
+    put_heading(k, 2, "Warnings");
+    if (!k->n_warnings)
+        put_para(k, "None.");
+    for (size_t i = 0; i < k->n_warnings; i++) {
+        fputs(k->fmt == MD ? "- " : "<li>", k->f);
+        put_text(k, k->warnings[i]);
+        fputs(k->fmt == MD ? "\n" : "</li>\n", k->f);
+    }
+    fputs("\n", k->f);
+    put_heading(k, 2, "Invalid variants");
+    write_list(k, pb_json_get(s->record, "invalid"), "variant", "reason");
+    put_heading(k, 2, "Skipped variants");
+    write_list(k, pb_json_get(s->record, "skipped"), "variant", "reason");
+    put_heading(k, 2, "Environment");
+    static const char *const cols[] = {"key", "value"};
+    table_begin(k, cols, 2);
+    for (size_t i = 0; i < s->env->n; i++) {
+        if (s->env->items[i].type != PB_JSON_STR)
+            continue;
+        const char *cells[] = {s->env->keys[i], s->env->items[i].str};
+        table_row(k, cells, 2);
+    }
+    table_end(k);
+    if (k->fmt == HTML)
+        fputs("</body></html>\n", k->f);
+}
+
+/* Written beside the folder's files as <name>.tmp (never through a link planted there) and
+ * renamed over <name>. */
+static int write_one(const struct pb_rset *s, const char *name, enum fmt fmt, char *const *warnings,
+                     size_t n_warnings)
+{
+    struct pb_replace r;
+    if (pb_replace_open_at(&r, s->dir_fd, name, name) < 0)
+        return pb_errf("%s: %s", pb_q(s->dir), pb_err());
+    struct sink k = {r.f, fmt, warnings, n_warnings};
+    write_all(&k, s);
+    if (pb_replace_commit(&r) < 0)
+        return pb_errf("%s: %s", pb_q(s->dir), pb_err());
+    return 0;
+}
+
+int pb_readable_write(const struct pb_rset *s, char *const *warnings, size_t n_warnings)
+{
+    return write_one(s, "report.md", MD, warnings, n_warnings) < 0 ||
+                   write_one(s, "index.html", HTML, warnings, n_warnings) < 0
+               ? -1
+               : 0;
+}
+
+void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)
+{
+    fprintf(f, "cost model: quoted figures against this box (95%% CI from paired blocks; holds "
+               "only with the CI inside the quoted range, a single number read as 0.5-2x; "
+               "~ an OS-level analog of the claimed operation)\n");
+    fprintf(f, "%-22s %-32s %-12s %-24s %s\n", "claim", "quoted", "measured", "95% CI", "verdict");
+    for (size_t i = 0; i < pb_n_claims; i++) {
+        const struct pb_claim *c = &pb_claims[i];
+        struct pb_claim_result r;
+        pb_claim_eval(c, s, &r);
+        char val[64], ci[96] = "-";
+        fmt_unit(r.value, c->unit, val, sizeof val);
+        if (isfinite(r.ci_lo) && isfinite(r.ci_hi))
+            snprintf(ci, sizeof ci, "[%.3g, %.3g] %s", r.ci_lo, r.ci_hi, c->unit);
+        char id[40];
+        snprintf(id, sizeof id, "%s%s", c->analog ? "~" : "", c->id);
+        fprintf(f, "%-22s %-32s %-12s %-24s %s%s%s\n", id, c->quoted, val, ci, r.verdict,
+                r.note[0] ? " - " : "", r.note);
+    }
+}

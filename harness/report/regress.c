@@ -1,0 +1,530 @@
+/* regress: one run judged against a baseline (thresholds, verdicts, reruns of suspects,
+ * Markdown and JUnit). */
+#include "report/compare.h"
+#include "report/escape.h"
+#include "results/json.h"
+#include "report/plot.h"
+#include "report/readable.h"
+#include "report/report.h"
+#include "results/results.h"
+#include "results/rset.h"
+#include "results/safeio.h"
+#include "report/extprog.h"
+#include "stats/stats.h"
+#include "util.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "report/compare_internal.h"
+
+/* ---- regress ---- */
+
+int pb_thresholds_load(struct pb_thresholds *t, const char *path)
+{
+    /* a regular file of at most 1 MiB, UTF-8 text: a directory, a FIFO or /dev/zero is
+     * refused at once */
+    char *text;
+    size_t len;
+    if (pb_read_data(-1, path, (uint64_t)1 << 20, &text, &len) < 0)
+        return pb_errf("thresholds: %s", pb_err());
+    if (memchr(text, '\0', len) || !pb_utf8_valid(text, len)) {
+        free(text);
+        return pb_errf("thresholds %s: not UTF-8 text", pb_q(path));
+    }
+    char line[512];
+    int ln = 0, rc = 0;
+    for (char *cur = text; rc == 0 && *cur;) {
+        char *nl = strchr(cur, '\n');
+        size_t ll = nl ? (size_t)(nl - cur) : strlen(cur);
+        ln++;
+        if (ll >= sizeof line) {
+            rc = pb_errf("%s:%d: line longer than %zu characters", pb_q(path), ln, sizeof line - 1);
+            break;
+        }
+        memcpy(line, cur, ll);
+        line[ll] = '\0';
+        cur = nl ? nl + 1 : cur + ll;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        /* the last word is the threshold; everything before it (spaces included, as in a
+         * pair's name "family: a -> b") is the pattern */
+        char *end = line + strlen(line);
+        while (end > line &&
+               (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+            *--end = '\0';
+        char *start = line;
+        while (*start == ' ' || *start == '\t')
+            start++;
+        if (!*start)
+            continue;
+        char *sp = strrchr(start, ' '), *tab = strrchr(start, '\t');
+        if (tab && (!sp || tab > sp))
+            sp = tab;
+        if (!sp) {
+            rc = pb_errf("%s:%d: expected '<pattern> <percent|off>'", pb_q(path), ln);
+            break;
+        }
+        *sp = '\0';
+        const char *val = sp + 1;
+        char *pe = sp;
+        while (pe > start && (pe[-1] == ' ' || pe[-1] == '\t'))
+            *--pe = '\0';
+        if (strlen(start) >= sizeof t->pattern[0]) {
+            rc = pb_errf("%s:%d: pattern longer than %zu characters", pb_q(path), ln,
+                         sizeof t->pattern[0] - 1);
+            break;
+        }
+        const char *pat = start;
+        if (t->n == PB_MAX_THRESHOLDS) {
+            rc = pb_errf("%s:%d: more than %d thresholds", pb_q(path), ln, PB_MAX_THRESHOLDS);
+            break;
+        }
+        double pct = NAN;
+        if (strcmp(val, "off") != 0) {
+            if (pb_parse_double(val, 0, 10000, "threshold", &pct) < 0) {
+                rc = pb_errf("%s:%d: threshold %s is not a percentage (0..10000) or 'off'",
+                             pb_q(path), ln, pb_q(val));
+                break;
+            }
+        }
+        snprintf(t->pattern[t->n], sizeof t->pattern[t->n], "%s", pat);
+        t->pct[t->n++] = pct;
+    }
+    free(text);
+    return rc;
+}
+
+double pb_thresholds_for(const struct pb_thresholds *t, const char *name)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (fnmatch(t->pattern[i], name, 0) == 0)
+            return t->pct[i];
+    return t->default_pct;
+}
+
+static const char *const fingerprint_keys[] = {
+    "cpu_model",  "kernel_release", "allowed_cpu_count", "smt_active",
+    "governor",   "turbo",          "isolated_cpus",     "cmdline_mitigations",
+    "build_type", "clock_source",   "cgroup_cpu_max",
+};
+
+size_t pb_regress_judge(const struct pb_rset *base, const struct pb_rset *cur,
+                        const struct pb_thresholds *t, struct pb_verdict **out, bool *fp_match,
+                        char *why, size_t why_len)
+{
+    *fp_match = !t->ratios_only;
+    why[0] = '\0';
+    for (size_t i = 0; i < PB_ARRAY_LEN(fingerprint_keys) && !t->ratios_only; i++) {
+        const char *a = pb_rset_env(base, fingerprint_keys[i]);
+        const char *b = pb_rset_env(cur, fingerprint_keys[i]);
+        if (strcmp(a, b) != 0) {
+            size_t used = strlen(why);
+            snprintf(why + used, why_len - used, "%s%s: '%s' vs '%s'", used ? "; " : "",
+                     fingerprint_keys[i], a, b);
+            *fp_match = false;
+        }
+    }
+    struct pb_change *ch;
+    size_t n = pb_compare_changes(base, cur, REGRESS_ALPHA, &ch);
+    *out = pb_xcalloc(n ? n : 1, sizeof **out, "verdicts");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct pb_change *c = &ch[i];
+        /* judged: pair ratios, and the time per op when the boxes are the same */
+        if (!c->is_pair && (strcmp(c->metric, "real_time_ns") || !*fp_match))
+            continue;
+        struct pb_verdict *v = &(*out)[k++];
+        v->c = *c;
+        v->threshold_pct = pb_thresholds_for(t, c->name);
+        if (!isfinite(v->threshold_pct) || !pb_metric_worse_dir(c->metric) || !isfinite(c->ratio))
+            continue;
+        /* how much worse, in percent of the baseline, in the metric's bad direction */
+        double worse_pct =
+            pb_metric_worse_dir(c->metric) > 0 ? (c->ratio - 1) * 100 : (1 / c->ratio - 1) * 100;
+        v->regression = c->significant && c->worse > 0 && worse_pct > v->threshold_pct;
+        v->improvement = c->significant && c->worse < 0 && -worse_pct > 0;
+    }
+    free(ch);
+    return k;
+}
+
+double pb_regress_drift(const struct pb_verdict *v, size_t n, size_t *used)
+{
+    double *r = pb_xcalloc(n ? n : 1, sizeof *r, "drift");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].c.is_pair && !strcmp(v[i].c.metric, "real_time_ns") && isfinite(v[i].c.ratio))
+            r[k++] = v[i].c.ratio;
+    double d = k ? pb_stats_median(r, k) : NAN;
+    free(r);
+    *used = k;
+    return d;
+}
+
+static void regress_help(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: pinbench regress --baseline=DIR --current=DIR [--threshold=PCT]\n"
+        "                        [--config=FILE] [--junit=FILE] [--md=FILE] [--confirm]\n\n"
+        "The CI gate. A regression is a change for the worse that is statistically\n"
+        "significant (two-sided Mann-Whitney U p < 0.01 over the repetitions, and the 95%%\n"
+        "bootstrap CI of the ratio beyond 1) and larger than the threshold (default 10%%).\n"
+        "Judged: every declared pair's ratio (pinned over unpinned and the like, taken per\n"
+        "repetition; they normalise across machines), and each variant's median time per op\n"
+        "when the two environments' fingerprints match (CPU, kernel, CPUs allowed, SMT,\n"
+        "governor, turbo, isolated CPUs, mitigations, build, clock, CPU quota).\n\n"
+        "  --threshold=PCT  default threshold in percent\n"
+        "  --config=FILE    per-benchmark thresholds, one '<pattern> <percent|off>' a line\n"
+        "                   (fnmatch patterns over the names in the report; first match wins)\n"
+        "  --junit=FILE     JUnit XML, one test case per judged quantity\n"
+        "  --md=FILE        the Markdown summary (also printed on standard output)\n"
+        "  --confirm        rerun only the suspects (this binary, the current run's profile,\n"
+        "                   into a temporary folder) and fail only on those that regress again\n\n"
+        "exit status: 0 no regression, 1 regression, 2 bad usage or unreadable data\n");
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+    pb_xml_put(f, s);
+}
+
+static void verdict_line(const struct pb_verdict *v, char *buf, size_t len)
+{
+    char a[64], b[64];
+    pb_cmp_change_value(&v->c, v->c.a, a, sizeof a);
+    pb_cmp_change_value(&v->c, v->c.b, b, sizeof b);
+    if (!isfinite(v->c.ratio))
+        snprintf(buf, len, "%s", v->c.note);
+    else
+        snprintf(buf, len, "%s -> %s, ratio %.3f [%.3f, %.3f], p = %.2g, threshold %s%.0f%%", a, b,
+                 v->c.ratio, v->c.ci_lo, v->c.ci_hi, v->c.p,
+                 isfinite(v->threshold_pct) ? "" : "off ",
+                 isfinite(v->threshold_pct) ? v->threshold_pct : 0);
+}
+
+static int write_junit(const char *path, const struct pb_verdict *v, size_t n)
+{
+    struct pb_cmp_out o;
+    if (pb_cmp_open_out(&o, path) < 0)
+        return -1;
+    FILE *f = o.f;
+    size_t fails = 0;
+    for (size_t i = 0; i < n; i++)
+        fails += v[i].regression;
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuite name=\"pinbench regress\" tests=\"%zu\" failures=\"%zu\">\n",
+            n, fails);
+    for (size_t i = 0; i < n; i++) {
+        char line[512], cls[128];
+        verdict_line(&v[i], line, sizeof line);
+        snprintf(cls, sizeof cls, "pinbench.%.*s", (int)strcspn(v[i].c.name, "/:"), v[i].c.name);
+        fputs("  <testcase classname=\"", f);
+        xml_text(f, cls);
+        fputs("\" name=\"", f);
+        xml_text(f, v[i].c.name);
+        fputs(" (", f);
+        xml_text(f, v[i].c.metric);
+        fputs(")\">", f);
+        if (v[i].regression) {
+            fputs("<failure message=\"regression: ", f);
+            xml_text(f, line);
+            fputs("\"/>", f);
+        } else if (!isfinite(v[i].threshold_pct) || !isfinite(v[i].c.ratio)) {
+            fputs("<skipped message=\"", f);
+            xml_text(f, isfinite(v[i].c.ratio) ? "threshold off" : v[i].c.note);
+            fputs("\"/>", f);
+        }
+        fputs("</testcase>\n", f);
+    }
+    fputs("</testsuite>\n", f);
+    return pb_cmp_close_out(&o, path);
+}
+
+static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct pb_verdict *v,
+                       size_t n, bool fp, const char *why, const char *confirm_note)
+{
+    size_t used;
+    double drift = pb_regress_drift(v, n, &used);
+    size_t reg = 0, imp = 0;
+    for (size_t i = 0; i < n; i++) {
+        reg += v[i].regression;
+        imp += v[i].improvement;
+    }
+    fprintf(f, "# pinbench regress: %s\n\nbaseline ", reg ? "REGRESSION" : "clean");
+    pb_md_put(f, bdir);
+    fputs(", current ", f);
+    pb_md_put(f, cdir);
+    fprintf(f, ". %zu quantities judged, %zu regression(s), %zu significant improvement(s).\n\n", n,
+            reg, imp);
+    if (fp)
+        fprintf(f, "Environment fingerprints match: absolute medians were judged too.\n\n");
+    else if (!why[0])
+        fprintf(f, "Only pair ratios were judged (--ratios-only).\n\n");
+    else {
+        fputs("Environment fingerprints differ (", f);
+        pb_md_put(f, why);
+        fputs("): only pair ratios were judged.\n\n", f);
+    }
+    if (confirm_note[0]) {
+        pb_md_put(f, confirm_note);
+        fputs("\n\n", f);
+    }
+    if (isfinite(drift) && fabs(drift - 1) > 0.05)
+        fprintf(f,
+                "**Warning:** the whole run is %.0f%% %s than the baseline (median over %zu "
+                "variants' time per op): a machine-level shift (host load, frequency, a "
+                "noisy neighbour) moves every absolute median, so absolute regressions here "
+                "may be that shift rather than the code. Pair ratios are taken within each run "
+                "and do not move with it; on shared or virtual machines judge with "
+                "--ratios-only.\n\n",
+                fabs(drift - 1) * 100, drift > 1 ? "slower" : "faster", used);
+    size_t fewest = SIZE_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i].c.ratio))
+            fewest = v[i].c.na < fewest ? v[i].c.na : fewest,
+            fewest = v[i].c.nb < fewest ? v[i].c.nb : fewest;
+    if (fewest <= 4)
+        fprintf(f,
+                "**Warning:** as few as %zu repetitions on a side: with so few, no p-value can "
+                "fall below 0.01 and no regression can be found. Use 5 or more (make ci-bench "
+                "uses 6).\n\n",
+                fewest);
+    fprintf(f, "| quantity | metric | result | detail |\n| --- | --- | --- | --- |\n");
+    for (size_t i = 0; i < n; i++) {
+        char line[512];
+        verdict_line(&v[i], line, sizeof line);
+        const char *res = v[i].regression                 ? "**REGRESSION**"
+                          : v[i].improvement              ? "improved"
+                          : !isfinite(v[i].c.ratio)       ? "not judged"
+                          : !isfinite(v[i].threshold_pct) ? "threshold off"
+                                                          : "ok";
+        pb_cmp_md_cell(f, v[i].c.name);
+        pb_cmp_md_cell(f, v[i].c.metric);
+        fprintf(f, "| %s ", res);
+        pb_cmp_md_cell(f, line);
+        fputs("|\n", f);
+    }
+}
+
+/* The first subfolder of `dir` that is not hidden (heap), or NULL. */
+static char *regress_only_subdir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char *out = NULL;
+    struct dirent *e;
+    while (!out && (e = readdir(d)))
+        if (e->d_name[0] != '.')
+            out = pb_xasprintf("%s/%s", dir, e->d_name);
+    closedir(d);
+    return out;
+}
+
+/* A variant name as a regular expression that matches only itself. */
+static void regress_regex_quote(const char *name, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const char *c = name; *c && n + 3 < len; c++) {
+        if (strchr(".[]()*+?{}|^$\\", *c))
+            out[n++] = '\\';
+        out[n++] = *c;
+    }
+    out[n] = '\0';
+}
+
+/* Reruns the suspects' variants with this binary into a temporary folder; returns the folder
+ * (heap) or NULL with pb_err(). */
+static char *regress_rerun(const struct pb_rset *cur, const struct pb_verdict *v, size_t n)
+{
+    char filter[8192] = "^(";
+    size_t used = strlen(filter), names = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].regression)
+            continue;
+        char list[2][256];
+        int k = 0;
+        if (v[i].c.is_pair) {
+            char fam[64], b[128], x[128];
+            if (sscanf(v[i].c.name, "%63[^:]: %127s -> %127s", fam, b, x) != 3)
+                continue;
+            snprintf(list[k++], sizeof list[0], "%s/%s", fam, b);
+            snprintf(list[k++], sizeof list[0], "%s/%s", fam, x);
+        } else {
+            snprintf(list[k++], sizeof list[0], "%s", v[i].c.name);
+        }
+        for (int j = 0; j < k; j++) {
+            char q[520];
+            regress_regex_quote(list[j], q, sizeof q);
+            int w = snprintf(filter + used, sizeof filter - used, "%s%s", names ? "|" : "", q);
+            if (w < 0 || (size_t)w >= sizeof filter - used) {
+                pb_errf("too many suspects to rerun");
+                return NULL;
+            }
+            used += (size_t)w;
+            names++;
+        }
+    }
+    snprintf(filter + used, sizeof filter - used, ")/manual_time$");
+    char tmpl[] = "/tmp/pinbench-confirm-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+        pb_errf("cannot make a temporary folder: %s", strerror(errno));
+        return NULL;
+    }
+    const struct pb_json *run = pb_json_get(cur->record, "run");
+    const char *prof = pb_json_str(run, "profile", "default");
+    static const char *const known[] = {"quick", "ci", "default", "full"};
+    bool ok = false;
+    for (size_t k = 0; k < PB_ARRAY_LEN(known) && !ok; k++)
+        ok = !strcmp(prof, known[k]);
+    if (!ok) {
+        pb_errf("the current run's profile %s is not one this binary knows", pb_q(prof));
+        return NULL;
+    }
+    char *a_filter = pb_xasprintf("--benchmark_filter=%s", filter);
+    char *a_out = pb_xasprintf("--out=%s", tmpl);
+    char *a_prof = pb_xasprintf("--profile=%s", prof);
+    char exe[4096];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[k > 0 ? k : 0] = '\0';
+    const char *argv[] = {exe, "run", a_prof, a_out, a_filter, NULL};
+    pb_fail(0, "regress: confirming: %s run %s %s %s", exe, a_prof, a_out, a_filter);
+    /* the rerun has its own watchdog; this bound only catches a run that cannot end */
+    struct pb_extprog sp = {argv, -1, STDERR_FILENO, pb_extprog_timeout_s(3600), NULL};
+    int st;
+    char why[300];
+    enum pb_extprog_end end = pb_extprog_run(&sp, &st, why, sizeof why);
+    free(a_filter);
+    free(a_out);
+    free(a_prof);
+    if (end != PB_EXTPROG_EXITED || st != 0) {
+        pb_errf("the confirming run failed (%s)", why);
+        return NULL;
+    }
+    /* the run made <tmp>/<host>/<stamp>: the one folder two levels down */
+    char *dir = regress_only_subdir(tmpl);
+    char *found = dir ? regress_only_subdir(dir) : NULL;
+    free(dir);
+    if (!found)
+        pb_errf("the confirming run left no results folder under %s", tmpl);
+    return found;
+}
+
+int pb_cmd_regress(int argc, char **argv)
+{
+    const char *bdir = NULL, *cdir = NULL, *cfg = NULL, *junit = NULL, *md = NULL, *v;
+    bool confirm = false;
+    struct pb_thresholds *t = pb_xcalloc(1, sizeof *t, "thresholds");
+    t->default_pct = 10;
+    int rc = 0;
+    for (int i = 0; i < argc && rc == 0; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            regress_help(stdout);
+            free(t);
+            return 0;
+        }
+        if (pb_opt_value(argv[i], "--baseline", &v))
+            bdir = v;
+        else if (pb_opt_value(argv[i], "--current", &v))
+            cdir = v;
+        else if (pb_opt_value(argv[i], "--config", &v))
+            cfg = v;
+        else if (pb_opt_value(argv[i], "--junit", &v))
+            junit = v;
+        else if (pb_opt_value(argv[i], "--md", &v))
+            md = v;
+        else if (!strcmp(argv[i], "--confirm"))
+            confirm = true;
+        else if (!strcmp(argv[i], "--ratios-only"))
+            t->ratios_only = true;
+        else if (pb_opt_value(argv[i], "--threshold", &v)) {
+            if (pb_parse_double(v, 0, 10000, "regress: --threshold (percent)", &t->default_pct) < 0)
+                rc = pb_usage_error("%s", pb_err());
+        } else
+            rc = pb_usage_error("regress: unknown argument %s (see pinbench regress --help)",
+                                pb_q(argv[i]));
+    }
+    if (rc == 0 && (!bdir || !cdir))
+        rc = pb_usage_error("regress: needs --baseline=DIR and --current=DIR (see --help)");
+    if (rc == 0 && cfg && pb_thresholds_load(t, cfg) < 0)
+        rc = pb_usage_error("regress: %s", pb_err());
+    struct pb_rset sets[2];
+    const char *dirs[2] = {bdir, cdir};
+    if (rc == 0 && pb_cmp_load_sets(sets, dirs, 2) < 0)
+        rc = pb_usage_error("regress: %s", pb_err());
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    struct pb_verdict *vs;
+    bool fp;
+    char why[1024];
+    size_t n = pb_regress_judge(&sets[0], &sets[1], t, &vs, &fp, why, sizeof why);
+    size_t reg = 0;
+    for (size_t i = 0; i < n; i++)
+        reg += vs[i].regression;
+    char note[600] = "";
+    if (confirm && reg) {
+        char *again = regress_rerun(&sets[1], vs, n);
+        struct pb_rset rr;
+        if (!again || pb_rset_load(&rr, again) < 0) {
+            rc = pb_usage_error("regress: --confirm: %s", pb_err());
+            free(again);
+            goto done;
+        }
+        struct pb_verdict *v2;
+        bool fp2;
+        char why2[1024];
+        size_t n2 = pb_regress_judge(&sets[0], &rr, t, &v2, &fp2, why2, sizeof why2);
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!vs[i].regression)
+                continue;
+            bool again_bad = false;
+            for (size_t k = 0; k < n2; k++)
+                if (!strcmp(v2[k].c.name, vs[i].c.name) && !strcmp(v2[k].c.metric, vs[i].c.metric))
+                    again_bad = v2[k].regression;
+            vs[i].regression = again_bad;
+            kept += again_bad;
+        }
+        snprintf(note, sizeof note,
+                 "Confirmation: %zu suspect(s) rerun into %s; %zu regressed again and are "
+                 "reported, %zu did not and are cleared.",
+                 reg, again, kept, reg - kept);
+        reg = kept;
+        free(v2);
+        pb_rset_free(&rr);
+        free(again);
+    }
+    md_regress(stdout, bdir, cdir, vs, n, fp, why, note);
+    if (md) {
+        struct pb_cmp_out o;
+        if (pb_cmp_open_out(&o, md) < 0 ||
+            (md_regress(o.f, bdir, cdir, vs, n, fp, why, note), pb_cmp_close_out(&o, md) < 0)) {
+            rc = pb_usage_error("regress: %s", pb_err());
+            goto done;
+        }
+    }
+    if (junit && write_junit(junit, vs, n) < 0) {
+        rc = pb_usage_error("regress: %s", pb_err());
+        goto done;
+    }
+    rc = reg ? EXIT_REGRESSION : 0;
+done:
+    free(vs);
+    pb_rset_free(&sets[0]);
+    pb_rset_free(&sets[1]);
+    free(t);
+    return rc;
+}

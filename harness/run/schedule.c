@@ -1,0 +1,346 @@
+/* schedule: paired blocks, the two-stage stopping rule, the budget (see sched.h). */
+#include "run/schedule.h"
+
+#include "run/gbench.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double sched_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool vreg_runnable(const struct pb_vreg *vr)
+{
+    return vr->gb_index >= 0 && !vr->deselected && !vr->skip_reason[0] && !vr->invalid_reason[0];
+}
+
+void pb_sched_prepare(struct pb_sched *S, struct pb_runner *R)
+{
+    memset(S, 0, sizeof *S);
+    size_t cap = 0;
+    for (size_t i = 0; i < R->n; i++)
+        if (!R->vr[i].twin_of)
+            cap += R->vr[i].fam->n_pairs;
+    S->pairs = pb_xcalloc(cap ? cap : 1, sizeof *S->pairs, "scheduled pairs");
+    /* headline pairs first: they are planned first, and run first in every round */
+    for (int pass = 0; pass < 2; pass++) {
+        const struct pb_family *last = NULL;
+        for (size_t i = 0; i < R->n; i++) {
+            const struct pb_family *f = R->vr[i].fam;
+            if (f == last || R->vr[i].twin_of)
+                continue;
+            last = f;
+            for (size_t j = 0; j < f->n_pairs; j++) {
+                const struct pb_pair_decl *d = &f->pairs[j];
+                if ((d->headline || d->control) != (pass == 0))
+                    continue;
+                struct pb_vreg *a, *b;
+                pb_runner_pair_vregs(R, f, d, &a, &b);
+                if (!vreg_runnable(a) || !vreg_runnable(b))
+                    continue; /* the report says why (skipped, filtered out) */
+                struct pb_sched_pair *p = &S->pairs[S->n_pairs++];
+                p->fam = f;
+                p->decl = d;
+                p->a = a;
+                p->b = b;
+                p->needed = NAN;
+                p->quartet_s = NAN;
+            }
+        }
+    }
+}
+
+void pb_sched_free(struct pb_sched *S)
+{
+    for (size_t i = 0; i < S->n_pairs; i++)
+        free(S->pairs[i].blocks);
+    free(S->pairs);
+    memset(S, 0, sizeof *S);
+}
+
+struct sched_ctx {
+    struct pb_sched *S;
+    struct pb_runner *R;
+    const struct pb_sched_opts *o;
+    double t0;
+    const char *phase;
+    int failed;     /* Google Benchmark itself failed */
+    long attempted; /* variants calibrated (a failed call counts: the report says why) */
+};
+
+static void sched_progress(struct sched_ctx *c)
+{
+    snprintf(c->R->progress_prefix, sizeof c->R->progress_prefix, "[%s, %.0f/%.0f s]", c->phase,
+             sched_now_s() - c->t0, c->o->budget_s);
+}
+
+/* One block of `vr`: its metric value in *value (NAN when it failed or has no such metric). */
+static int sched_block(struct sched_ctx *c, struct pb_vreg *vr, const char *metric, double *value)
+{
+    *value = NAN;
+    if (!vreg_runnable(vr) || pb_runner_stop_signal())
+        return -1;
+    sched_progress(c);
+    bool error;
+    double t = sched_now_s();
+    int64_t it = pb_gb_run_block(vr->gb_index, vr->block_iters, true, &error);
+    vr->block_wall_s = sched_now_s() - t;
+    c->S->blocks_run++;
+    if (it < 0) {
+        c->failed = 1;
+        return -1;
+    }
+    if (error || !metric)
+        return error ? -1 : 0;
+    const struct pb_series *s = pb_vreg_series(vr, metric);
+    if (s && s->n)
+        *value = s->v[s->n - 1];
+    return 0;
+}
+
+static void sched_push(struct pb_sched_pair *p, const struct pb_block *b)
+{
+    if (p->n_blocks == p->cap_blocks) {
+        p->cap_blocks = p->cap_blocks ? 2 * p->cap_blocks : 64;
+        p->blocks = pb_xrealloc(p->blocks, p->cap_blocks * sizeof *p->blocks, "pair blocks");
+    }
+    p->blocks[p->n_blocks++] = *b;
+}
+
+/* A B B A or B A A B (pb_pairs_quartet_order). A pair whose variant failed stops (the report
+ * says invalid, with the reason). */
+static int sched_quartet(struct sched_ctx *c, struct pb_sched_pair *p, enum pb_phase ph)
+{
+    enum pb_side order[4];
+    pb_pairs_quartet_order(p->n_blocks / 4, order);
+    for (int k = 0; k < 4; k++) {
+        struct pb_vreg *vr = order[k] == PB_SIDE_BASELINE ? p->a : p->b;
+        struct pb_block b = {sched_now_s() - c->t0, NAN, order[k], ph};
+        if (sched_block(c, vr, p->decl->metric, &b.value) < 0)
+            return -1;
+        sched_push(p, &b);
+    }
+    return 0;
+}
+
+static int sched_calibrate(struct sched_ctx *c)
+{
+    c->phase = "calibrating";
+    for (size_t i = 0; i < c->R->n && !pb_runner_stop_signal(); i++) {
+        struct pb_vreg *vr = &c->R->vr[i];
+        if (!vreg_runnable(vr))
+            continue;
+        /* an A/A twin runs the original's blocks exactly: with its own calibration the two
+         * sides' blocks differ in length, and whatever a block's start costs (a partner
+         * thread's first wake-ups) is spread over different counts, a difference the control
+         * would then report as the method's */
+        if (vr->twin_of && vr->twin_of->block_iters) {
+            vr->block_iters = vr->twin_of->block_iters;
+            continue;
+        }
+        sched_progress(c);
+        bool error;
+        vr->calibrating = true;
+        int64_t it = pb_gb_run_block(vr->gb_index, 0, false, &error);
+        vr->calibrating = false;
+        if (it < 0)
+            return -1;
+        c->attempted++;
+        vr->block_iters = it > 0 ? (uint64_t)it : 1;
+    }
+    return 0;
+}
+
+/* Budget: headline pairs (cheapest first) get their plan while it fits, then the others; a pair
+ * that does not fit keeps its minimum and what is left. */
+static int cmp_cost(const void *x, const void *y)
+{
+    const struct pb_sched_pair *const *a = x, *const *b = y;
+    bool ha = (*a)->decl->headline || (*a)->decl->control;
+    bool hb = (*b)->decl->headline || (*b)->decl->control;
+    if (ha != hb)
+        return ha ? -1 : 1;
+    double ca = (double)(*a)->planned * (*a)->quartet_s;
+    double cb = (double)(*b)->planned * (*b)->quartet_s;
+    return (ca > cb) - (ca < cb);
+}
+
+static void sched_plan(struct sched_ctx *c, size_t min_q, double left_s)
+{
+    struct pb_sched *S = c->S;
+    struct pb_sched_pair **order =
+        pb_xcalloc(S->n_pairs ? S->n_pairs : 1, sizeof *order, "pair order");
+    double lr[PB_PAIRS_PILOT_QUARTETS + 1];
+    for (size_t i = 0; i < S->n_pairs; i++) {
+        struct pb_sched_pair *p = &S->pairs[i];
+        order[i] = p;
+        size_t np = pb_pairs_quartets(p->blocks, p->n_blocks, PB_PHASE_PILOT, lr, NULL);
+        p->planned = pb_pairs_plan(lr, np, c->o->precision_pct, min_q, 100000);
+        p->needed = np >= 2 ? (double)p->planned : NAN;
+        if (!isfinite(p->quartet_s) || p->quartet_s <= 0)
+            p->quartet_s = 4 * c->o->block_s;
+        left_s -= (double)min_q * p->quartet_s; /* every pair's minimum is spent anyway */
+    }
+    qsort(order, S->n_pairs, sizeof *order, cmp_cost);
+    for (size_t i = 0; i < S->n_pairs; i++) {
+        struct pb_sched_pair *p = order[i];
+        double extra = (double)(p->planned - min_q) * p->quartet_s;
+        if (extra <= left_s) {
+            left_s -= extra;
+            continue;
+        }
+        size_t afford = left_s > 0 ? (size_t)(left_s / p->quartet_s) : 0;
+        left_s -= (double)afford * p->quartet_s;
+        p->planned = min_q + afford;
+    }
+    free(order);
+}
+
+static void sched_stop_reason(struct pb_sched_pair *p, const struct pb_sched_opts *o)
+{
+    struct pb_pair_stat st;
+    pb_pairs_stat(p->blocks, p->n_blocks, &st);
+    if (pb_runner_stop_signal() && st.n_quartets < p->planned) {
+        snprintf(p->stop, sizeof p->stop, "stopped by a signal after %zu of %zu main quartets",
+                 st.n_quartets, p->planned);
+        return;
+    }
+    if (st.n_quartets < p->planned && !(st.half_width_pct <= o->precision_pct)) {
+        snprintf(p->stop, sizeof p->stop,
+                 "overrun: the run reached %.1fx its %.0f s budget after %zu of %zu main "
+                 "quartets (the box ran slower than in the pilot)",
+                 PB_SCHED_OVERRUN, o->budget_s, st.n_quartets, p->planned);
+        return;
+    }
+    if (p->a->invalid_reason[0] || p->b->invalid_reason[0]) {
+        snprintf(p->stop, sizeof p->stop, "a variant failed: no more blocks");
+        return;
+    }
+    if (isfinite(st.half_width_pct) && st.half_width_pct <= o->precision_pct) {
+        snprintf(p->stop, sizeof p->stop, "target reached");
+        return;
+    }
+    /* how long it would take here: the main spread, scaled to the target */
+    double sd = isfinite(st.main_sd) ? st.main_sd : st.pilot_sd;
+    double need = pb_pairs_quartets_for(sd, o->precision_pct);
+    double secs = need * p->quartet_s;
+    if (isfinite(p->needed) && p->planned + 0.5 < p->needed)
+        snprintf(p->stop, sizeof p->stop,
+                 "budget: the pilot asked for %.0f main quartets, the budget gave %zu; about %.0f "
+                 "quartets in all (%.0f s here) would reach +-%.1f %%",
+                 p->needed, p->planned, need, secs, o->precision_pct);
+    else
+        snprintf(p->stop, sizeof p->stop,
+                 "missed: the main blocks spread more than the pilot's (sd %.3f vs %.3f); about "
+                 "%.0f quartets in all (%.0f s here) would reach +-%.1f %%",
+                 st.main_sd, st.pilot_sd, need, secs, o->precision_pct);
+}
+
+/* Variants in no runnable pair: their blocks, `per_round` at a time per main round. */
+static bool sched_in_pair(const struct pb_sched *S, const struct pb_vreg *vr)
+{
+    for (size_t i = 0; i < S->n_pairs; i++)
+        if (S->pairs[i].a == vr || S->pairs[i].b == vr)
+            return true;
+    return false;
+}
+
+struct sched_slot {
+    double at; /* the quartet's place in the main phase, 0..1 */
+    size_t pair;
+};
+
+static int cmp_slot(const void *x, const void *y)
+{
+    const struct sched_slot *a = x, *b = y;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    return (a->pair > b->pair) - (a->pair < b->pair);
+}
+
+long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched_opts *o)
+{
+    struct sched_ctx c = {S, R, o, sched_now_s(), "", 0, 0};
+    if (sched_calibrate(&c) < 0)
+        return -1;
+    S->calibration_s = sched_now_s() - c.t0;
+    size_t min_q = (o->min_blocks + 1) / 2;
+    if (min_q < PB_PAIRS_PLAN_MIN_QUARTETS)
+        min_q = PB_PAIRS_PLAN_MIN_QUARTETS;
+
+    /* the unpaired variants first, in rounds: some of them load the box on purpose (noisy
+     * neighbours, all-pairs sweeps), and run here they cannot make the main quartets noisier
+     * than the pilot that planned them */
+    c.phase = "unpaired";
+    for (unsigned k = 0; k < o->min_blocks && !pb_runner_stop_signal() && !c.failed; k++)
+        for (size_t i = 0; i < R->n && !c.failed; i++) {
+            struct pb_vreg *vr = &R->vr[i];
+            double v;
+            if (vreg_runnable(vr) && !sched_in_pair(S, vr))
+                sched_block(&c, vr, NULL, &v);
+        }
+    S->unpaired_s = sched_now_s() - c.t0 - S->calibration_s;
+    if (c.failed)
+        return -1;
+
+    c.phase = "pilot";
+    double t = sched_now_s();
+    for (unsigned k = 0; k < PB_PAIRS_PILOT_QUARTETS && !pb_runner_stop_signal(); k++)
+        for (size_t i = 0; i < S->n_pairs && !c.failed; i++)
+            sched_quartet(&c, &S->pairs[i], PB_PHASE_PILOT);
+    for (size_t i = 0; i < S->n_pairs; i++) {
+        struct pb_sched_pair *p = &S->pairs[i];
+        /* the span between a pair's blocks holds the other pairs' blocks: its own cost is its
+         * blocks' wall time, calls' overheads included */
+        p->quartet_s = 2 * (p->a->block_wall_s + p->b->block_wall_s);
+    }
+    S->pilot_s = sched_now_s() - t;
+    if (c.failed)
+        return -1;
+
+    sched_plan(&c, min_q, o->budget_s - (sched_now_s() - c.t0));
+
+    c.phase = "main";
+    t = sched_now_s();
+    /* Each pair's quartets are spread evenly over the main phase: quartet k of a pair planned
+     * for n runs at (k + 1/2) / n of it. Round after round of the pairs still left would end
+     * with a few pairs running back to back, in a box unlike the one their pilot saw. */
+    size_t total = 0;
+    for (size_t i = 0; i < S->n_pairs; i++)
+        total += S->pairs[i].planned;
+    struct sched_slot *slots = pb_xcalloc(total ? total : 1, sizeof *slots, "main quartets");
+    size_t ns = 0;
+    for (size_t i = 0; i < S->n_pairs; i++)
+        for (size_t k = 0; k < S->pairs[i].planned; k++)
+            slots[ns++] = (struct sched_slot){((double)k + 0.5) / (double)S->pairs[i].planned, i};
+    qsort(slots, ns, sizeof *slots, cmp_slot);
+    /* the plan is made from the pilot's block times; a box that slows down later could run
+     * far past the budget, so the main phase ends at PB_SCHED_OVERRUN times it. The cut depends
+     * on the clock, not on the values, and falls on every pair at once. */
+    double cap_s = PB_SCHED_OVERRUN * o->budget_s;
+    for (size_t k = 0; k < ns && !pb_runner_stop_signal() && !c.failed; k++) {
+        if (sched_now_s() - c.t0 > cap_s) {
+            S->overrun = true;
+            break;
+        }
+        sched_quartet(&c, &S->pairs[slots[k].pair], PB_PHASE_MAIN);
+    }
+    free(slots);
+    S->main_s = sched_now_s() - t;
+    S->elapsed_s = sched_now_s() - c.t0;
+    if (R->progress)
+        fprintf(stderr, "\r\033[K");
+    if (c.failed)
+        return -1;
+    for (size_t i = 0; i < S->n_pairs; i++)
+        sched_stop_reason(&S->pairs[i], o);
+    return c.attempted;
+}
