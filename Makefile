@@ -34,7 +34,7 @@ TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 # commands, linked only into the binaries). util.c is the base every layer may use. Each layer
 # is one archive, so a program links what it uses and nothing else.
 LAYERS   := base core stats results run report bench
-src_base    := harness/util.c
+src_base    := harness/util.c harness/opts.c
 src_bench   := $(wildcard bench/*.c)
 src_layer    = $(if $(src_$(1)),$(src_$(1)),$(wildcard harness/$(1)/*.c harness/$(1)/*.cc))
 CLI_C    := $(wildcard harness/cli/*.c)

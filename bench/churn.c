@@ -257,20 +257,6 @@ static int pin_verify(struct pb_run *r)
 
 /* ---- the table ---- */
 
-static const struct churn_param spawn_unpinned = {CHURN_SPAWN, PIN_NONE, TARGET_HOME, 0};
-static const struct churn_param spawn_unpinned_64k = {CHURN_SPAWN, PIN_NONE, TARGET_HOME, 64 << 10};
-static const struct churn_param spawn_attr_same = {CHURN_SPAWN, PIN_ATTR, TARGET_HOME, 0};
-static const struct churn_param spawn_attr_other = {CHURN_SPAWN, PIN_ATTR, TARGET_OTHER, 0};
-static const struct churn_param spawn_self_same = {CHURN_SPAWN, PIN_SELF, TARGET_HOME, 0};
-static const struct churn_param spawn_self_other = {CHURN_SPAWN, PIN_SELF, TARGET_OTHER, 0};
-static const struct churn_param spawn_attr_same_64k = {CHURN_SPAWN, PIN_ATTR, TARGET_HOME,
-                                                       64 << 10};
-static const struct churn_param pool_unpinned = {CHURN_POOL, PIN_NONE, TARGET_HOME, 0};
-static const struct churn_param pool_same = {CHURN_POOL, PIN_ATTR, TARGET_HOME, 0};
-static const struct churn_param pool_other = {CHURN_POOL, PIN_ATTR, TARGET_OTHER, 0};
-static const struct churn_param pin_same = {CHURN_PIN_CALL, PIN_NONE, TARGET_HOME, 0};
-static const struct churn_param pin_other = {CHURN_PIN_CALL, PIN_NONE, TARGET_OTHER, 0};
-
 /* ---- idle threads: what a thread costs in memory while it exists ---- */
 
 /* Threads alive at once per operation: enough that a page or two per thread stands out of the
@@ -368,32 +354,34 @@ static void idle_teardown(struct pb_run *r)
 
 static const struct pb_variant churn_variants[] = {
     {"spawn/unpinned", "pthread_create+join, creator and child unpinned", SPAWN,
-     .param = &spawn_unpinned},
+     .param = PB_PARAM(struct churn_param, CHURN_SPAWN, PIN_NONE, TARGET_HOME, 0)},
     {"spawn/unpinned_stack64k", "the same with a 64 KiB stack", SPAWN,
-     .param = &spawn_unpinned_64k},
+     .param = PB_PARAM(struct churn_param, CHURN_SPAWN, PIN_NONE, TARGET_HOME, 64 << 10)},
     {"spawn/attr_pinned_same", "child pinned at creation (attr) to the creator's CPU", PINNED,
-     SPAWN, .param = &spawn_attr_same},
+     SPAWN, .param = PB_PARAM(struct churn_param, CHURN_SPAWN, PIN_ATTR, TARGET_HOME, 0)},
     {"spawn/attr_pinned_other", "child pinned at creation (attr) to another CPU", PINNED, OTHER,
-     SPAWN, .param = &spawn_attr_other},
+     SPAWN, .param = PB_PARAM(struct churn_param, CHURN_SPAWN, PIN_ATTR, TARGET_OTHER, 0)},
     {"spawn/self_pinned_same", "child pins itself on entry (sched_setaffinity), creator's CPU",
-     PINNED, SPAWN, .param = &spawn_self_same},
+     PINNED, SPAWN, .param = PB_PARAM(struct churn_param, CHURN_SPAWN, PIN_SELF, TARGET_HOME, 0)},
     {"spawn/self_pinned_other", "child pins itself on entry to another CPU", PINNED, OTHER, SPAWN,
-     .param = &spawn_self_other},
+     .param = PB_PARAM(struct churn_param, CHURN_SPAWN, PIN_SELF, TARGET_OTHER, 0)},
     {"spawn/attr_pinned_same_stack64k", "pinned at creation to the creator's CPU, 64 KiB stack",
-     PINNED, SPAWN, .param = &spawn_attr_same_64k},
+     PINNED, SPAWN,
+     .param = PB_PARAM(struct churn_param, CHURN_SPAWN, PIN_ATTR, TARGET_HOME, 64 << 10)},
     {"pool/unpinned", "the same work handed to one long-lived unpinned worker", POOL,
-     .param = &pool_unpinned},
+     .param = PB_PARAM(struct churn_param, CHURN_POOL, PIN_NONE, TARGET_HOME, 0)},
     {"pool/pinned_same", "handed to one long-lived worker pinned to the submitter's CPU", PINNED,
-     POOL, .param = &pool_same},
+     POOL, .param = PB_PARAM(struct churn_param, CHURN_POOL, PIN_ATTR, TARGET_HOME, 0)},
     {"pool/pinned_other", "handed to one long-lived worker pinned to another CPU", PINNED, OTHER,
-     POOL, .param = &pool_other},
+     POOL, .param = PB_PARAM(struct churn_param, CHURN_POOL, PIN_ATTR, TARGET_OTHER, 0)},
     {"idle/default_stack", "32 idle threads alive at once, default stack: memory per thread", IDLE,
-     .param = &spawn_unpinned},
-    {"idle/stack64k", "the same with 64 KiB stacks", IDLE, .param = &spawn_unpinned_64k},
+     .param = PB_PARAM(struct churn_param, CHURN_SPAWN, PIN_NONE, TARGET_HOME, 0)},
+    {"idle/stack64k", "the same with 64 KiB stacks", IDLE,
+     .param = PB_PARAM(struct churn_param, CHURN_SPAWN, PIN_NONE, TARGET_HOME, 64 << 10)},
     {"pin_call/same_cpu", "sched_setaffinity to the CPU already running on", PINNED, PIN_CALL,
-     .param = &pin_same},
+     .param = PB_PARAM(struct churn_param, CHURN_PIN_CALL, PIN_NONE, TARGET_HOME, 0)},
     {"pin_call/migrate", "sched_setaffinity to another CPU, until running there", PINNED, OTHER,
-     PIN_CALL, .param = &pin_other},
+     PIN_CALL, .param = PB_PARAM(struct churn_param, CHURN_PIN_CALL, PIN_NONE, TARGET_OTHER, 0)},
 };
 
 static const struct pb_pair_decl churn_pairs[] = {

@@ -574,104 +574,85 @@ static void dispatch_teardown(struct pb_run *r)
 
 #define US 1000u
 #define INIT (50 * US)
-static const struct dparam tpr = {TPR, 0, 10 * US, INIT, 0};
-static const struct dparam tpr_pinned = {TPR_PINNED, 0, 10 * US, INIT, 0};
-static const struct dparam inline_unpinned = {INLINE, 0, 10 * US, INIT, 0};
-static const struct dparam pin_move = {PIN_MOVE, 0, 10 * US, INIT, 0};
-static const struct dparam pin_same = {PIN_SAME, 0, 10 * US, INIT, 0};
-static const struct dparam pool_shared = {POOL_SHARED, 1, 10 * US, INIT, 0};
-static const struct dparam pool_rr = {POOL_PINNED_RR, 1, 10 * US, INIT, 0};
-static const struct dparam pool_least = {POOL_PINNED_LEAST, 1, 10 * US, INIT, 0};
-static const struct dparam pool_shared_over = {POOL_SHARED, 2, 10 * US, INIT, 0};
-static const struct dparam pool_rr_over = {POOL_PINNED_RR, 2, 10 * US, INIT, 0};
-static const struct dparam bounded = {BOUNDED, 0, 10 * US, INIT, 0};
-static const struct dparam tpr_w0 = {TPR, 0, 0, INIT, 0};
-static const struct dparam pool_rr_w0 = {POOL_PINNED_RR, 1, 0, INIT, 0};
-static const struct dparam tpr_w1 = {TPR, 0, 1 * US, INIT, 0};
-static const struct dparam pool_rr_w1 = {POOL_PINNED_RR, 1, 1 * US, INIT, 0};
-static const struct dparam tpr_w100 = {TPR, 0, 100 * US, INIT, 0};
-static const struct dparam pool_rr_w100 = {POOL_PINNED_RR, 1, 100 * US, INIT, 0};
-static const struct dparam open_pool_rr_l10 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.1};
-static const struct dparam open_pool_rr_l40 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.4};
-static const struct dparam open_pool_shared_l40 = {POOL_SHARED, 1, 10 * US, INIT, 0.4};
-static const struct dparam open_tpr_l10 = {TPR, 0, 10 * US, INIT, 0.1};
-static const struct dparam open_tpr_l40 = {TPR, 0, 10 * US, INIT, 0.4};
-static const struct dparam open_inline_l10 = {INLINE, 0, 10 * US, INIT, 0.1};
 /* the rest of the sweep, full profile only */
-static const struct dparam open_pool_rr_l05 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.05};
-static const struct dparam open_pool_rr_l20 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.2};
-static const struct dparam open_pool_rr_l60 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.6};
-static const struct dparam open_pool_rr_l80 = {POOL_PINNED_RR, 1, 10 * US, INIT, 0.8};
-static const struct dparam open_pool_shared_l05 = {POOL_SHARED, 1, 10 * US, INIT, 0.05};
-static const struct dparam open_pool_shared_l10 = {POOL_SHARED, 1, 10 * US, INIT, 0.1};
-static const struct dparam open_pool_shared_l20 = {POOL_SHARED, 1, 10 * US, INIT, 0.2};
-static const struct dparam open_pool_shared_l60 = {POOL_SHARED, 1, 10 * US, INIT, 0.6};
-static const struct dparam open_pool_shared_l80 = {POOL_SHARED, 1, 10 * US, INIT, 0.8};
-static const struct dparam open_tpr_l05 = {TPR, 0, 10 * US, INIT, 0.05};
-static const struct dparam open_tpr_l20 = {TPR, 0, 10 * US, INIT, 0.2};
 
 #define D                                                                                          \
     .state_bytes = sizeof(struct dstate), .setup = dispatch_setup, .op = dispatch_op,              \
     .teardown = dispatch_teardown, .sample_threads = true
 
 static const struct pb_variant dispatch_variants[] = {
-    {"tpr/unpinned", "a new unpinned thread per request", D, .param = &tpr},
+    {"tpr/unpinned", "a new unpinned thread per request", D,
+     .param = PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0)},
     {"tpr/pinned", "a new thread per request, pinned at creation round-robin", D,
-     .param = &tpr_pinned},
+     .param = PB_PARAM(struct dparam, TPR_PINNED, 0, 10 * US, INIT, 0)},
     {"inline/unpinned", "the client does the work itself, no pinning", D,
-     .param = &inline_unpinned},
+     .param = PB_PARAM(struct dparam, INLINE, 0, 10 * US, INIT, 0)},
     {"pin_per_request/move", "the client pins itself to the next CPU per request and restores", D,
-     .param = &pin_move},
+     .param = PB_PARAM(struct dparam, PIN_MOVE, 0, 10 * US, INIT, 0)},
     {"pin_per_request/same_cpu", "the client pins itself to the CPU it is on, and restores", D,
-     .param = &pin_same},
+     .param = PB_PARAM(struct dparam, PIN_SAME, 0, 10 * US, INIT, 0)},
     {"pool/unpinned_shared", "N = CPUs unpinned workers on one shared queue", D,
-     .param = &pool_shared},
-    {"pool/pinned_rr", "N = CPUs pinned owners, a queue each, round-robin", D, .param = &pool_rr},
-    {"pool/pinned_least", "N = CPUs pinned owners, least-loaded dispatch", D, .param = &pool_least},
+     .param = PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0)},
+    {"pool/pinned_rr", "N = CPUs pinned owners, a queue each, round-robin", D,
+     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0)},
+    {"pool/pinned_least", "N = CPUs pinned owners, least-loaded dispatch", D,
+     .param = PB_PARAM(struct dparam, POOL_PINNED_LEAST, 1, 10 * US, INIT, 0)},
     {"pool/unpinned_shared_over", "N = 2 x CPUs unpinned workers (oversubscribed)", D,
-     .param = &pool_shared_over},
+     .param = PB_PARAM(struct dparam, POOL_SHARED, 2, 10 * US, INIT, 0)},
     {"pool/pinned_rr_over", "N = 2 x CPUs pinned owners (oversubscribed)", D,
-     .param = &pool_rr_over},
+     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 2, 10 * US, INIT, 0)},
     {"bounded/semaphore", "the client does the work, at most CPUs/2 at a time, no pinning", D,
-     .param = &bounded},
-    {"tpr/unpinned_w0", "thread per request, no work", D, .param = &tpr_w0},
-    {"pool/pinned_rr_w0", "pinned pool, no work", D, .param = &pool_rr_w0},
-    {"tpr/unpinned_w1us", "thread per request, 1 us of work", D, .param = &tpr_w1},
-    {"pool/pinned_rr_w1us", "pinned pool, 1 us of work", D, .param = &pool_rr_w1},
-    {"tpr/unpinned_w100us", "thread per request, 100 us of work", D, .param = &tpr_w100},
-    {"pool/pinned_rr_w100us", "pinned pool, 100 us of work", D, .param = &pool_rr_w100},
+     .param = PB_PARAM(struct dparam, BOUNDED, 0, 10 * US, INIT, 0)},
+    {"tpr/unpinned_w0", "thread per request, no work", D,
+     .param = PB_PARAM(struct dparam, TPR, 0, 0, INIT, 0)},
+    {"pool/pinned_rr_w0", "pinned pool, no work", D,
+     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 0, INIT, 0)},
+    {"tpr/unpinned_w1us", "thread per request, 1 us of work", D,
+     .param = PB_PARAM(struct dparam, TPR, 0, 1 * US, INIT, 0)},
+    {"pool/pinned_rr_w1us", "pinned pool, 1 us of work", D,
+     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 1 * US, INIT, 0)},
+    {"tpr/unpinned_w100us", "thread per request, 100 us of work", D,
+     .param = PB_PARAM(struct dparam, TPR, 0, 100 * US, INIT, 0)},
+    {"pool/pinned_rr_w100us", "pinned pool, 100 us of work", D,
+     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 100 * US, INIT, 0)},
     {"open/pool_pinned_rr_load10", "open loop at 10% of CPUs/W: pinned pool, round-robin", D,
-     .param = &open_pool_rr_l10},
+     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.1)},
     {"open/pool_pinned_rr_load40", "open loop at 40%: pinned pool, round-robin", D,
-     .param = &open_pool_rr_l40},
+     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.4)},
     {"open/pool_unpinned_shared_load40", "open loop at 40%: unpinned pool, shared queue", D,
-     .param = &open_pool_shared_l40},
+     .param = PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.4)},
     {"open/tpr_unpinned_load10", "open loop at 10%: a thread per request", D,
-     .param = &open_tpr_l10},
+     .param = PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0.1)},
     {"open/tpr_unpinned_load40", "open loop at 40%: a thread per request", D,
-     .param = &open_tpr_l40},
+     .param = PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0.4)},
     {"open/inline_load10", "open loop at 10%: the generator serves each request itself", D,
-     .param = &open_inline_l10},
+     .param = PB_PARAM(struct dparam, INLINE, 0, 10 * US, INIT, 0.1)},
 #define SWEEP(name_, what_, param_)                                                                \
     {                                                                                              \
         name_, what_, D, .param = param_, .full_profile_only = true                                \
     }
-    SWEEP("open/pool_pinned_rr_load05", "open loop at 5%: pinned pool", &open_pool_rr_l05),
-    SWEEP("open/pool_pinned_rr_load20", "open loop at 20%: pinned pool", &open_pool_rr_l20),
-    SWEEP("open/pool_pinned_rr_load60", "open loop at 60%: pinned pool", &open_pool_rr_l60),
-    SWEEP("open/pool_pinned_rr_load80", "open loop at 80%: pinned pool", &open_pool_rr_l80),
+    SWEEP("open/pool_pinned_rr_load05", "open loop at 5%: pinned pool",
+          PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.05)),
+    SWEEP("open/pool_pinned_rr_load20", "open loop at 20%: pinned pool",
+          PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.2)),
+    SWEEP("open/pool_pinned_rr_load60", "open loop at 60%: pinned pool",
+          PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.6)),
+    SWEEP("open/pool_pinned_rr_load80", "open loop at 80%: pinned pool",
+          PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.8)),
     SWEEP("open/pool_unpinned_shared_load05", "open loop at 5%: unpinned pool",
-          &open_pool_shared_l05),
+          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.05)),
     SWEEP("open/pool_unpinned_shared_load10", "open loop at 10%: unpinned pool",
-          &open_pool_shared_l10),
+          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.1)),
     SWEEP("open/pool_unpinned_shared_load20", "open loop at 20%: unpinned pool",
-          &open_pool_shared_l20),
+          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.2)),
     SWEEP("open/pool_unpinned_shared_load60", "open loop at 60%: unpinned pool",
-          &open_pool_shared_l60),
+          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.6)),
     SWEEP("open/pool_unpinned_shared_load80", "open loop at 80%: unpinned pool",
-          &open_pool_shared_l80),
-    SWEEP("open/tpr_unpinned_load05", "open loop at 5%: a thread per request", &open_tpr_l05),
-    SWEEP("open/tpr_unpinned_load20", "open loop at 20%: a thread per request", &open_tpr_l20),
+          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.8)),
+    SWEEP("open/tpr_unpinned_load05", "open loop at 5%: a thread per request",
+          PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0.05)),
+    SWEEP("open/tpr_unpinned_load20", "open loop at 20%: a thread per request",
+          PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0.2)),
 };
 
 static const struct pb_pair_decl dispatch_pairs[] = {

@@ -166,75 +166,62 @@ static void hl_teardown(struct pb_run *r)
     pb_gang_destroy(&s->gang);
 }
 
-#define P(name_, tpc_, place_, unb_) static const struct hl_param name_ = {tpc_, place_, unb_}
-P(one_unpinned, 0, UNPINNED, false);
-P(one_pinned, 0, SPREAD, false);
-P(half_unpinned, 0.5, UNPINNED, false);
-P(half_spread, 0.5, SPREAD, false);
-P(half_packed, 0.5, PACKED, false);
-P(half_subset, 0.5, SUBSET, false);
-P(x1_unpinned, 1, UNPINNED, false);
-P(x1_spread, 1, SPREAD, false);
-P(x1_packed, 1, PACKED, false);
-P(x1_subset, 1, SUBSET, false);
-P(x2_unpinned, 2, UNPINNED, false);
-P(x2_spread, 2, SPREAD, false);
-P(x2_packed, 2, PACKED, false);
-P(x2_subset, 2, SUBSET, false);
-P(x4_unpinned, 4, UNPINNED, false);
-P(x4_spread, 4, SPREAD, false);
-P(x4_packed, 4, PACKED, false);
-P(x4_subset, 4, SUBSET, false);
-P(x1u_unpinned, 1, UNPINNED, true);
-P(x1u_spread, 1, SPREAD, true);
-P(x1u_packed, 1, PACKED, true);
-P(x2u_unpinned, 2, UNPINNED, true);
-P(x2u_spread, 2, SPREAD, true);
-P(x2u_packed, 2, PACKED, true);
-
 #define H(name_, what_, param_, ...)                                                               \
     {                                                                                              \
         name_, what_, .state_bytes = sizeof(struct hl_state), .setup = hl_setup, .op = hl_op,      \
-                      .teardown = hl_teardown, .param = &param_, ##__VA_ARGS__                     \
+                      .teardown = hl_teardown, .param = param_, ##__VA_ARGS__                      \
     }
 /* Pinned placements pin the measuring thread too (to the home CPU), so every thread of the
  * job is pinned; each worker checks after every chunk that it is still on its CPU. */
 #define HP(name_, what_, param_, ...)                                                              \
     {                                                                                              \
         name_, what_, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct hl_state),              \
-                      .setup = hl_setup, .op = hl_op, .teardown = hl_teardown, .param = &param_,   \
+                      .setup = hl_setup, .op = hl_op, .teardown = hl_teardown, .param = param_,    \
                       ##__VA_ARGS__                                                                \
     }
 
 static const struct pb_variant hl_variants[] = {
-    H("t1/unpinned", "one thread", one_unpinned),
-    HP("t1/pinned", "one pinned thread", one_pinned),
-    H("half/unpinned", "CPUs/2 threads, unpinned", half_unpinned, .full_profile_only = true),
-    HP("half/spread", "CPUs/2 threads pinned round-robin", half_spread, .full_profile_only = true),
-    HP("half/packed", "CPUs/2 threads pinned to one CPU", half_packed, .full_profile_only = true),
-    HP("half/subset", "CPUs/2 threads pinned over half the CPUs", half_subset,
-       .full_profile_only = true),
-    H("x1/unpinned", "CPUs threads, unpinned", x1_unpinned),
-    HP("x1/spread", "CPUs threads pinned round-robin", x1_spread),
-    HP("x1/packed", "CPUs threads pinned to one CPU", x1_packed),
-    HP("x1/subset", "CPUs threads pinned over half the CPUs", x1_subset, .full_profile_only = true),
-    H("x2/unpinned", "2 x CPUs threads, unpinned", x2_unpinned),
-    HP("x2/spread", "2 x CPUs threads pinned round-robin", x2_spread),
-    HP("x2/packed", "2 x CPUs threads pinned to one CPU", x2_packed),
-    HP("x2/subset", "2 x CPUs threads pinned over half the CPUs", x2_subset,
-       .full_profile_only = true),
-    H("x4/unpinned", "4 x CPUs threads, unpinned", x4_unpinned),
-    HP("x4/spread", "4 x CPUs threads pinned round-robin", x4_spread),
-    HP("x4/packed", "4 x CPUs threads pinned to one CPU", x4_packed),
-    HP("x4/subset", "4 x CPUs threads pinned over half the CPUs", x4_subset,
-       .full_profile_only = true),
-    H("x1_unbalanced/unpinned", "CPUs threads, thread 0 has 4x the work, unpinned", x1u_unpinned),
-    HP("x1_unbalanced/spread", "the same, pinned round-robin", x1u_spread),
-    HP("x1_unbalanced/packed", "the same, pinned to one CPU", x1u_packed),
+    H("t1/unpinned", "one thread", PB_PARAM(struct hl_param, 0, UNPINNED, false)),
+    HP("t1/pinned", "one pinned thread", PB_PARAM(struct hl_param, 0, SPREAD, false)),
+    H("half/unpinned", "CPUs/2 threads, unpinned", PB_PARAM(struct hl_param, 0.5, UNPINNED, false),
+      .full_profile_only = true),
+    HP("half/spread", "CPUs/2 threads pinned round-robin",
+       PB_PARAM(struct hl_param, 0.5, SPREAD, false), .full_profile_only = true),
+    HP("half/packed", "CPUs/2 threads pinned to one CPU",
+       PB_PARAM(struct hl_param, 0.5, PACKED, false), .full_profile_only = true),
+    HP("half/subset", "CPUs/2 threads pinned over half the CPUs",
+       PB_PARAM(struct hl_param, 0.5, SUBSET, false), .full_profile_only = true),
+    H("x1/unpinned", "CPUs threads, unpinned", PB_PARAM(struct hl_param, 1, UNPINNED, false)),
+    HP("x1/spread", "CPUs threads pinned round-robin", PB_PARAM(struct hl_param, 1, SPREAD, false)),
+    HP("x1/packed", "CPUs threads pinned to one CPU", PB_PARAM(struct hl_param, 1, PACKED, false)),
+    HP("x1/subset", "CPUs threads pinned over half the CPUs",
+       PB_PARAM(struct hl_param, 1, SUBSET, false), .full_profile_only = true),
+    H("x2/unpinned", "2 x CPUs threads, unpinned", PB_PARAM(struct hl_param, 2, UNPINNED, false)),
+    HP("x2/spread", "2 x CPUs threads pinned round-robin",
+       PB_PARAM(struct hl_param, 2, SPREAD, false)),
+    HP("x2/packed", "2 x CPUs threads pinned to one CPU",
+       PB_PARAM(struct hl_param, 2, PACKED, false)),
+    HP("x2/subset", "2 x CPUs threads pinned over half the CPUs",
+       PB_PARAM(struct hl_param, 2, SUBSET, false), .full_profile_only = true),
+    H("x4/unpinned", "4 x CPUs threads, unpinned", PB_PARAM(struct hl_param, 4, UNPINNED, false)),
+    HP("x4/spread", "4 x CPUs threads pinned round-robin",
+       PB_PARAM(struct hl_param, 4, SPREAD, false)),
+    HP("x4/packed", "4 x CPUs threads pinned to one CPU",
+       PB_PARAM(struct hl_param, 4, PACKED, false)),
+    HP("x4/subset", "4 x CPUs threads pinned over half the CPUs",
+       PB_PARAM(struct hl_param, 4, SUBSET, false), .full_profile_only = true),
+    H("x1_unbalanced/unpinned", "CPUs threads, thread 0 has 4x the work, unpinned",
+      PB_PARAM(struct hl_param, 1, UNPINNED, true)),
+    HP("x1_unbalanced/spread", "the same, pinned round-robin",
+       PB_PARAM(struct hl_param, 1, SPREAD, true)),
+    HP("x1_unbalanced/packed", "the same, pinned to one CPU",
+       PB_PARAM(struct hl_param, 1, PACKED, true)),
     H("x2_unbalanced/unpinned", "2 x CPUs threads, thread 0 has 4x the work, unpinned",
-      x2u_unpinned),
-    HP("x2_unbalanced/spread", "the same, pinned round-robin", x2u_spread),
-    HP("x2_unbalanced/packed", "the same, pinned to one CPU", x2u_packed),
+      PB_PARAM(struct hl_param, 2, UNPINNED, true)),
+    HP("x2_unbalanced/spread", "the same, pinned round-robin",
+       PB_PARAM(struct hl_param, 2, SPREAD, true)),
+    HP("x2_unbalanced/packed", "the same, pinned to one CPU",
+       PB_PARAM(struct hl_param, 2, PACKED, true)),
 };
 
 static const struct pb_pair_decl hl_pairs[] = {

@@ -190,19 +190,12 @@ static void iso_teardown(struct pb_run *r)
         pb_unconfine(&s->confine);
 }
 
-static const struct iso_param iso_hk_idle = {CPU_HOUSEKEEPING, false},
-                              iso_hk_noisy = {CPU_HOUSEKEEPING, true},
-                              iso_conf_idle = {CPU_CONFINED, false},
-                              iso_conf_noisy = {CPU_CONFINED, true},
-                              iso_iso_idle = {CPU_ISOLATED, false},
-                              iso_iso_noisy = {CPU_ISOLATED, true};
-
-#define ISO_VARIANT(nm, sum, prm, need, zero)                                                      \
+#define ISO_VARIANT(nm, sum, where, noisy, need, zero)                                             \
     {                                                                                              \
         nm, sum,                                                                                   \
             .needs = need, .home = PB_HOME_SELF, .state_bytes = sizeof(struct iso_state),          \
             .setup = iso_setup, .op = iso_op, .verify = iso_verify, .teardown = iso_teardown,      \
-            .param = &prm, .zero_tally = zero,                                                     \
+            .param = PB_PARAM(struct iso_param, where, noisy), .zero_tally = zero,                 \
             .zero_means = "another task was runnable on the measured CPU and preempted the loop"   \
     }
 
@@ -210,17 +203,17 @@ static const struct iso_param iso_hk_idle = {CPU_HOUSEKEEPING, false},
  * premise failed, and the report warns; on a housekeeping CPU it is what is being measured. */
 static const struct pb_variant iso_variants[] = {
     ISO_VARIANT("housekeeping_idle", "TSC gaps on a housekeeping CPU, nothing else running",
-                iso_hk_idle, 0, NULL),
+                CPU_HOUSEKEEPING, false, 0, NULL),
     ISO_VARIANT("housekeeping_noisy", "TSC gaps on a housekeeping CPU beside unpinned noise",
-                iso_hk_noisy, 0, NULL),
+                CPU_HOUSEKEEPING, true, 0, NULL),
     ISO_VARIANT("confined_idle", "TSC gaps with the process's other threads kept off the CPU",
-                iso_conf_idle, PB_NEED_OTHER_CPU, "preemptions_per_op"),
-    ISO_VARIANT("confined_noisy", "TSC gaps, noise confined off the measured CPU", iso_conf_noisy,
-                PB_NEED_OTHER_CPU, "preemptions_per_op"),
-    ISO_VARIANT("isolated_idle", "TSC gaps on an isolated CPU (isolcpus, nohz_full)", iso_iso_idle,
-                PB_NEED_ISOLATED, "preemptions_per_op"),
-    ISO_VARIANT("isolated_noisy", "TSC gaps on an isolated CPU beside unpinned noise",
-                iso_iso_noisy, PB_NEED_ISOLATED, "preemptions_per_op"),
+                CPU_CONFINED, false, PB_NEED_OTHER_CPU, "preemptions_per_op"),
+    ISO_VARIANT("confined_noisy", "TSC gaps, noise confined off the measured CPU", CPU_CONFINED,
+                true, PB_NEED_OTHER_CPU, "preemptions_per_op"),
+    ISO_VARIANT("isolated_idle", "TSC gaps on an isolated CPU (isolcpus, nohz_full)", CPU_ISOLATED,
+                false, PB_NEED_ISOLATED, "preemptions_per_op"),
+    ISO_VARIANT("isolated_noisy", "TSC gaps on an isolated CPU beside unpinned noise", CPU_ISOLATED,
+                true, PB_NEED_ISOLATED, "preemptions_per_op"),
 };
 
 static const struct pb_pair_decl iso_pairs[] = {

@@ -158,72 +158,61 @@ static void loc_teardown(struct pb_run *r)
     free(s->buf);
 }
 
-#define LP(name_, level_, move_) static const struct loc_param name_ = {level_, move_}
-LP(l1_pin, 1, PINNED);
-LP(l1_m1, 1, MOVE_1MS);
-LP(l1_m10, 1, MOVE_10MS);
-LP(l1_un, 1, UNPINNED);
-LP(l2_pin, 2, PINNED);
-LP(l2_m1, 2, MOVE_1MS);
-LP(l2_m10, 2, MOVE_10MS);
-LP(l2_un, 2, UNPINNED);
-LP(l3_pin, 3, PINNED);
-LP(l3_m1, 3, MOVE_1MS);
-LP(l3_m10, 3, MOVE_10MS);
-LP(l3_un, 3, UNPINNED);
-LP(big_pin, 4, PINNED);
-LP(big_m1, 4, MOVE_1MS);
-LP(big_m10, 4, MOVE_10MS);
-LP(big_un, 4, UNPINNED);
-LP(pair_m1, 2, MOVE_1MS);
-
 #define PINNED_V(name_, what_, param_, ...)                                                        \
     {                                                                                              \
         name_, what_, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct loc_state),             \
                       .setup = loc_setup, .op = loc_op, .verify = loc_verify_pinned,               \
-                      .teardown = loc_teardown, .param = &param_,                                  \
+                      .teardown = loc_teardown, .param = param_,                                   \
                       .expect = {{"migrations", NAN, 0}}, ##__VA_ARGS__                            \
     }
 #define MOVING_V(name_, what_, param_, ...)                                                        \
     {                                                                                              \
         name_, what_, .home = PB_HOME_PINNED, .needs = PB_NEED_OTHER_CPU,                          \
                       .state_bytes = sizeof(struct loc_state), .setup = loc_setup, .op = loc_op,   \
-                      .teardown = loc_teardown, .param = &param_, ##__VA_ARGS__                    \
+                      .teardown = loc_teardown, .param = param_, ##__VA_ARGS__                     \
     }
 #define FREE_V(name_, what_, param_, ...)                                                          \
     {                                                                                              \
         name_, what_, .state_bytes = sizeof(struct loc_state), .setup = loc_setup, .op = loc_op,   \
-                      .teardown = loc_teardown, .param = &param_, ##__VA_ARGS__                    \
+                      .teardown = loc_teardown, .param = param_, ##__VA_ARGS__                     \
     }
 
 /* Memory-sized passes take milliseconds each and a 256 MiB working set per call: the full
  * profile runs them. */
 static const struct pb_variant loc_variants[] = {
-    PINNED_V("l1/pinned", "passes over half the L1d, pinned", l1_pin),
-    MOVING_V("l1/move_1ms", "the same, moved to the other CPU every 1 ms", l1_m1),
-    MOVING_V("l1/move_10ms", "the same, moved every 10 ms", l1_m10),
-    FREE_V("l1/unpinned", "the same, unpinned", l1_un),
-    PINNED_V("l2/pinned", "passes over half the L2, pinned", l2_pin),
-    MOVING_V("l2/move_1ms", "the same, moved every 1 ms", l2_m1),
-    MOVING_V("l2/move_10ms", "the same, moved every 10 ms", l2_m10),
-    FREE_V("l2/unpinned", "the same, unpinned", l2_un),
-    PINNED_V("l3/pinned", "passes over half the L3, pinned", l3_pin),
-    MOVING_V("l3/move_1ms", "the same, moved every 1 ms", l3_m1),
-    MOVING_V("l3/move_10ms", "the same, moved every 10 ms", l3_m10),
-    FREE_V("l3/unpinned", "the same, unpinned", l3_un),
-    MOVING_V("l2_pair/smt_sibling", "half the L2, moved every 1 ms between SMT siblings", pair_m1,
-             .pair_rel = PB_PAIR_SMT),
-    MOVING_V("l2_pair/same_l3", "the same between two cores of one L3", pair_m1,
-             .pair_rel = PB_PAIR_SAME_L3),
-    MOVING_V("l2_pair/other_l3", "the same between two L3s of one package", pair_m1,
-             .pair_rel = PB_PAIR_OTHER_L3),
-    MOVING_V("l2_pair/other_package", "the same between two packages", pair_m1,
-             .pair_rel = PB_PAIR_OTHER_PACKAGE),
-    PINNED_V("4xl3/pinned", "passes over 4 x L3 (memory), pinned", big_pin,
+    PINNED_V("l1/pinned", "passes over half the L1d, pinned",
+             PB_PARAM(struct loc_param, 1, PINNED)),
+    MOVING_V("l1/move_1ms", "the same, moved to the other CPU every 1 ms",
+             PB_PARAM(struct loc_param, 1, MOVE_1MS)),
+    MOVING_V("l1/move_10ms", "the same, moved every 10 ms",
+             PB_PARAM(struct loc_param, 1, MOVE_10MS)),
+    FREE_V("l1/unpinned", "the same, unpinned", PB_PARAM(struct loc_param, 1, UNPINNED)),
+    PINNED_V("l2/pinned", "passes over half the L2, pinned", PB_PARAM(struct loc_param, 2, PINNED)),
+    MOVING_V("l2/move_1ms", "the same, moved every 1 ms", PB_PARAM(struct loc_param, 2, MOVE_1MS)),
+    MOVING_V("l2/move_10ms", "the same, moved every 10 ms",
+             PB_PARAM(struct loc_param, 2, MOVE_10MS)),
+    FREE_V("l2/unpinned", "the same, unpinned", PB_PARAM(struct loc_param, 2, UNPINNED)),
+    PINNED_V("l3/pinned", "passes over half the L3, pinned", PB_PARAM(struct loc_param, 3, PINNED)),
+    MOVING_V("l3/move_1ms", "the same, moved every 1 ms", PB_PARAM(struct loc_param, 3, MOVE_1MS)),
+    MOVING_V("l3/move_10ms", "the same, moved every 10 ms",
+             PB_PARAM(struct loc_param, 3, MOVE_10MS)),
+    FREE_V("l3/unpinned", "the same, unpinned", PB_PARAM(struct loc_param, 3, UNPINNED)),
+    MOVING_V("l2_pair/smt_sibling", "half the L2, moved every 1 ms between SMT siblings",
+             PB_PARAM(struct loc_param, 2, MOVE_1MS), .pair_rel = PB_PAIR_SMT),
+    MOVING_V("l2_pair/same_l3", "the same between two cores of one L3",
+             PB_PARAM(struct loc_param, 2, MOVE_1MS), .pair_rel = PB_PAIR_SAME_L3),
+    MOVING_V("l2_pair/other_l3", "the same between two L3s of one package",
+             PB_PARAM(struct loc_param, 2, MOVE_1MS), .pair_rel = PB_PAIR_OTHER_L3),
+    MOVING_V("l2_pair/other_package", "the same between two packages",
+             PB_PARAM(struct loc_param, 2, MOVE_1MS), .pair_rel = PB_PAIR_OTHER_PACKAGE),
+    PINNED_V("4xl3/pinned", "passes over 4 x L3 (memory), pinned",
+             PB_PARAM(struct loc_param, 4, PINNED), .full_profile_only = true),
+    MOVING_V("4xl3/move_1ms", "the same, moved every 1 ms", PB_PARAM(struct loc_param, 4, MOVE_1MS),
              .full_profile_only = true),
-    MOVING_V("4xl3/move_1ms", "the same, moved every 1 ms", big_m1, .full_profile_only = true),
-    MOVING_V("4xl3/move_10ms", "the same, moved every 10 ms", big_m10, .full_profile_only = true),
-    FREE_V("4xl3/unpinned", "the same, unpinned", big_un, .full_profile_only = true),
+    MOVING_V("4xl3/move_10ms", "the same, moved every 10 ms",
+             PB_PARAM(struct loc_param, 4, MOVE_10MS), .full_profile_only = true),
+    FREE_V("4xl3/unpinned", "the same, unpinned", PB_PARAM(struct loc_param, 4, UNPINNED),
+           .full_profile_only = true),
 };
 
 static const struct pb_pair_decl loc_pairs[] = {

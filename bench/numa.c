@@ -211,13 +211,6 @@ static void numa_teardown(struct pb_run *r)
         pb_mem_free(pb_run_topo(r), s->buf[k], s->bytes);
 }
 
-static const struct numa_param numa_local_chase = {WALK_CHASE, WHERE_LOCAL},
-                               numa_remote_chase = {WALK_CHASE, WHERE_REMOTE},
-                               numa_local_stream = {WALK_STREAM, WHERE_LOCAL},
-                               numa_remote_stream = {WALK_STREAM, WHERE_REMOTE},
-                               numa_matrix_chase_p = {WALK_CHASE, WHERE_MATRIX},
-                               numa_matrix_stream_p = {WALK_STREAM, WHERE_MATRIX};
-
 static const struct pb_matrix_decl numa_latency_matrix = {
     .by_node = true,
     .value = "ns_per_load",
@@ -231,31 +224,34 @@ static const struct pb_matrix_decl numa_bandwidth_matrix = {
     .title = "streaming read bandwidth, CPU node x memory node (mean)",
 };
 
-#define NUMA_VARIANT(nm, sum, prm, need, bat)                                                      \
+#define NUMA_VARIANT(nm, sum, walk, where, need, bat)                                              \
     {                                                                                              \
         nm, sum, .needs = need, .home = PB_HOME_SELF, .state_bytes = sizeof(struct numa_state),    \
                  .setup = numa_setup, .op = numa_op, .verify = numa_verify,                        \
-                 .teardown = numa_teardown, .param = &prm, .batch = bat                            \
+                 .teardown = numa_teardown, .param = PB_PARAM(struct numa_param, walk, where),     \
+                 .batch = bat                                                                      \
     }
 
 static const struct pb_variant numa_variants[] = {
     NUMA_VARIANT("local_chase", "pointer-chase latency to the worker's own node (ns per load)",
-                 numa_local_chase, PB_NEED_MEMBIND, CHASE_LOADS),
-    NUMA_VARIANT("remote_chase", "pointer-chase latency to another node (ns per load)",
-                 numa_remote_chase, PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, CHASE_LOADS),
-    NUMA_VARIANT("local_stream", "one thread's read bandwidth from its own node", numa_local_stream,
-                 PB_NEED_MEMBIND, 0),
-    NUMA_VARIANT("remote_stream", "one thread's read bandwidth from another node",
-                 numa_remote_stream, PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, 0),
+                 WALK_CHASE, WHERE_LOCAL, PB_NEED_MEMBIND, CHASE_LOADS),
+    NUMA_VARIANT("remote_chase", "pointer-chase latency to another node (ns per load)", WALK_CHASE,
+                 WHERE_REMOTE, PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, CHASE_LOADS),
+    NUMA_VARIANT("local_stream", "one thread's read bandwidth from its own node", WALK_STREAM,
+                 WHERE_LOCAL, PB_NEED_MEMBIND, 0),
+    NUMA_VARIANT("remote_stream", "one thread's read bandwidth from another node", WALK_STREAM,
+                 WHERE_REMOTE, PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, 0),
     {"matrix_chase", "pointer-chase latency for every CPU node x memory node",
      .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .home = PB_HOME_SELF,
      .state_bytes = sizeof(struct numa_state), .setup = numa_setup, .op = numa_op,
-     .verify = numa_verify, .teardown = numa_teardown, .param = &numa_matrix_chase_p,
+     .verify = numa_verify, .teardown = numa_teardown,
+     .param = PB_PARAM(struct numa_param, WALK_CHASE, WHERE_MATRIX),
      .matrix = &numa_latency_matrix},
     {"matrix_stream", "one thread's read bandwidth for every CPU node x memory node",
      .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .home = PB_HOME_SELF,
      .state_bytes = sizeof(struct numa_state), .setup = numa_setup, .op = numa_op,
-     .verify = numa_verify, .teardown = numa_teardown, .param = &numa_matrix_stream_p,
+     .verify = numa_verify, .teardown = numa_teardown,
+     .param = PB_PARAM(struct numa_param, WALK_STREAM, WHERE_MATRIX),
      .matrix = &numa_bandwidth_matrix},
 };
 

@@ -289,12 +289,6 @@ static void ser_teardown(struct pb_run *r)
     pb_gang_destroy(&s->gang);
 }
 
-static const struct ser_param atomic_u = {SER_ATOMIC, false}, atomic_p = {SER_ATOMIC, true};
-static const struct ser_param mutex_u = {SER_MUTEX, false}, mutex_p = {SER_MUTEX, true};
-static const struct ser_param spin_u = {SER_SPIN, false}, spin_p = {SER_SPIN, true};
-static const struct ser_param owner_u = {SER_OWNER, false}, owner_p = {SER_OWNER, true};
-static const struct ser_param pin_call = {SER_PIN_CALL, false};
-
 #define S                                                                                          \
     .state_bytes = sizeof(struct ser_state), .setup = ser_setup, .op = ser_op,                     \
     .teardown = ser_teardown, .batch = BATCH
@@ -303,18 +297,25 @@ static const struct ser_param pin_call = {SER_PIN_CALL, false};
     .teardown = ser_teardown, .batch = BATCH_PIN
 
 static const struct pb_variant ser_variants[] = {
-    {"atomic/unpinned", "8 producers, atomic fetch_add", S, .param = &atomic_u},
-    {"atomic/pinned", "the same, producers pinned round-robin", S, .param = &atomic_p},
-    {"mutex/unpinned", "8 producers, a pthread mutex around ++", S, .param = &mutex_u},
-    {"mutex/pinned", "the same, producers pinned", S, .param = &mutex_p},
-    {"spinlock/unpinned", "8 producers, a spinlock (yields after 100 spins)", S, .param = &spin_u},
-    {"spinlock/pinned", "the same, producers pinned", S, .param = &spin_p},
+    {"atomic/unpinned", "8 producers, atomic fetch_add", S,
+     .param = PB_PARAM(struct ser_param, SER_ATOMIC, false)},
+    {"atomic/pinned", "the same, producers pinned round-robin", S,
+     .param = PB_PARAM(struct ser_param, SER_ATOMIC, true)},
+    {"mutex/unpinned", "8 producers, a pthread mutex around ++", S,
+     .param = PB_PARAM(struct ser_param, SER_MUTEX, false)},
+    {"mutex/pinned", "the same, producers pinned", S,
+     .param = PB_PARAM(struct ser_param, SER_MUTEX, true)},
+    {"spinlock/unpinned", "8 producers, a spinlock (yields after 100 spins)", S,
+     .param = PB_PARAM(struct ser_param, SER_SPIN, false)},
+    {"spinlock/pinned", "the same, producers pinned", S,
+     .param = PB_PARAM(struct ser_param, SER_SPIN, true)},
     {"owner/unpinned_producers",
      "8 producers send each increment to one owner thread pinned to the home CPU", S,
-     .param = &owner_u},
-    {"owner/pinned_producers", "the same, producers pinned", S, .param = &owner_p},
+     .param = PB_PARAM(struct ser_param, SER_OWNER, false)},
+    {"owner/pinned_producers", "the same, producers pinned", S,
+     .param = PB_PARAM(struct ser_param, SER_OWNER, true)},
     {"pin_per_call/atomic", "each increment wrapped in sched_setaffinity pin + restore", S_PIN,
-     .param = &pin_call},
+     .param = PB_PARAM(struct ser_param, SER_PIN_CALL, false)},
 };
 
 static const struct pb_pair_decl ser_pairs[] = {

@@ -107,6 +107,10 @@ struct pb_pair_decl {
     bool control;
 };
 
+/* A variant's parameters inline in its row: .param = PB_PARAM(struct x_param, A, B), a
+ * compound literal with static storage (the row stays one row, and no named static per row). */
+#define PB_PARAM(type, ...) (&(const type){__VA_ARGS__})
+
 #define PB_PAIR(baseline, variant, metric)                                                         \
     {                                                                                              \
         baseline, variant, metric, false, false                                                    \

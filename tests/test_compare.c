@@ -11,6 +11,9 @@
 #include "results/json.h"
 #include "report/readable.h"
 #include "results/rset.h"
+#include "results/envkeys.h"
+#include "core/topo.h"
+#include "core/pmu.h"
 #include "results/sha256.h"
 #include "util.h"
 
@@ -484,7 +487,37 @@ static void test_sha256_vectors(void **state)
     assert_non_null(strstr(pb_err(), "nonexistent/x"));
 }
 
+/* The one table of env.json keys that compare and regress read: every key is one the capture
+ * writes on every box (a key it never writes would never differ, silently), and a fingerprint
+ * key is questionable too. */
+static void test_envkeys_captured(void **state)
+{
+    (void)state;
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(0, &cpus);
+    struct pb_topo topo;
+    assert_int_equal(pb_topo_load(&topo, "package:1 l3:1 core:2 pu:1"), 0);
+    struct pb_env env = {0};
+    pb_env_capture(&env, &cpus, &topo);
+    struct pb_pmu pmu;
+    assert_int_equal(pb_pmu_init(&pmu, "none", &pb_perf_kernel), 0);
+    pb_env_add_counters(&env, &pmu);
+    assert_true(pb_n_envkeys >= 20);
+    for (size_t i = 0; i < pb_n_envkeys; i++) {
+        if (!pb_env_value(&env, pb_envkeys[i].key))
+            fail_msg("env.json never has '%s'", pb_envkeys[i].key);
+        if (pb_envkeys[i].fingerprint && !pb_envkeys[i].questionable)
+            fail_msg("'%s' is a fingerprint key but not questionable", pb_envkeys[i].key);
+        for (size_t k = 0; k < i; k++)
+            assert_string_not_equal(pb_envkeys[i].key, pb_envkeys[k].key);
+    }
+    pb_env_free(&env);
+    pb_topo_free(&topo);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_envkeys_captured),
     cmocka_unit_test(test_sha256_vectors),
     cmocka_unit_test(test_regress_catches_slowdown),
     cmocka_unit_test(test_mismatched_environments),

@@ -26,7 +26,7 @@ extern const size_t pb_cli_n_profiles;
 struct opts {
     const char *cpus, *profile, *out, *label, *clock, *topology, *counters;
     double precision_pct, budget_s; /* run: CI half-width target; measuring time, 0: profile's */
-    bool json, check, help;
+    bool json, check;
     double watchdog_s; /* run: per-call limit, 0 off */
     int gb_argc;
     char **gb_argv;
@@ -40,7 +40,10 @@ void main_abort_results(void);
 const char *main_signal_name(int sig);
 void main_warn_stop(struct pb_env *env, int stop);
 int setup_cpus(const char *list, cpu_set_t *cpus);
-void env_add_counters(struct pb_env *env, const struct pb_pmu *p);
+
+/* options.c: run's, list's or env's options (cmd) into *o; 0, -1 when --help was printed, or
+ * the exit status of a usage error (already said). Free o->gb_argv in every case. */
+int pb_cli_options(int argc, char **argv, const char *cmd, struct opts *o);
 
 /* cli_run.c */
 int cmd_run(int argc, char **argv, struct opts *o);

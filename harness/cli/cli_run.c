@@ -203,7 +203,7 @@ static int run_read_box(struct run_job *j)
     if (pb_topo_load(&j->topo, NULL) < 0)
         return pb_fail(1, "topology: %s", pb_err());
     pb_env_capture(&j->env, &j->cpus, &j->topo);
-    env_add_counters(&j->env, &j->pmu);
+    pb_env_add_counters(&j->env, &j->pmu);
     pb_selfbench_quick(&j->ov);
     if (j->ov.sample_path_ratio > 1.25)
         pb_env_warn(&j->env,

@@ -24,6 +24,7 @@
 #include "util.h"
 #include "core/work.h"
 #include "cli/cli.h"
+#include "opts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -104,147 +105,6 @@ static void help_main(FILE *f)
                "2 bad usage or input\n");
 }
 
-static void help_run(FILE *f)
-{
-    fprintf(f, "usage: pinbench run [options] [--benchmark_* flags]\n"
-               "\n"
-               "Runs the selected variants in blocks: every declared pair as paired blocks\n"
-               "(baseline, variant, variant, baseline) until its CI reaches --precision or its\n"
-               "share of --budget is spent (headline pairs first); others their minimum. Writes\n"
-               "<out>/<host>/<UTC stamp>[-label]/ with gbench.json, summary.json, env.json, hist/\n"
-               "and plots/. The last line printed is 'results: <folder>'.\n"
-               "\n"
-               "options:\n"
-               "  --cpus=LIST        CPUs to use, e.g. 0-3,8 (must be allowed to this process);\n"
-               "                     the first is the home CPU, pinned variants run there\n"
-               "  --profile=NAME     quick | ci | default | full (block time, budget):\n");
-    for (size_t i = 0; i < pb_cli_n_profiles; i++)
-        fprintf(f, "                       %-8s %s\n", pb_cli_profiles[i].name,
-                pb_cli_profiles[i].what);
-    fprintf(f,
-            "  --precision=PCT    CI half-width target of each pair's ratio (default 5)\n"
-            "  --budget=SECONDS   measuring time of the run (default: the profile's); pairs\n"
-            "                     that need more stop there, saying how long they would need\n"
-            "  --out=DIR          results root (default: results)\n"
-            "  --label=NAME       appended to the folder name ([A-Za-z0-9._-], up to 64)\n"
-            "  --clock=auto|monotonic  timestamp source; monotonic forces clock_gettime\n"
-            "  --watchdog=SECONDS  end a call running longer (variant invalid, the run goes on;\n"
-            "                     an operation that never returns stops the run after twice as\n"
-            "                     long, exit 3); default 60, 0 for none\n"
-            "  --counters=LIST    perf counters instead of the default set: libpfm4 names\n"
-            "                     (cycles, context-switches, or PMU-specific events such as a\n"
-            "                     Zen or Intel core event), comma-separated; 'none' for none\n"
-            "  -h, --help         this text\n"
-            "\n"
-            "Google Benchmark's flags pass through and override the profile, e.g.\n"
-            "  --benchmark_filter=REGEX  --benchmark_min_time=SECONDS (one block's time)\n"
-            "  --benchmark_repetitions=N (the fewest blocks per side; a pair runs at least 8\n"
-            "  quartets)  --benchmark_format=console|json|csv  --benchmark_out=FILE\n"
-            "  --benchmark_enable_random_interleaving is accepted and has no effect: the\n"
-            "  blocks are interleaved by design.\n"
-            "With json or csv format, stdout carries only Google Benchmark's output and\n"
-            "pinbench's own lines go to stderr.\n");
-}
-
-static void help_list(FILE *f)
-{
-    fprintf(f,
-            "usage: pinbench list [--cpus=LIST]\n\n"
-            "Lists experiment families and their variants with one-line summaries, marks\n"
-            "the variants that would be skipped on this box (or with --cpus), with the reason,\n"
-            "and lists each family's pairs (* headline, = A/A control) with their metric.\n");
-}
-
-static void help_env(FILE *f)
-{
-    fprintf(f,
-            "usage: pinbench env [--cpus=LIST] [--counters=LIST] [--json | --check]\n"
-            "                    [--topology=SYNTHETIC]\n\n"
-            "Shows what pinbench sees: allowed CPUs, topology and the CPU pairs it would use for\n"
-            "each placement relation (or why one does not exist), the perf counters usable here\n"
-            "with libpfm4's full event strings (and why each unusable one is not), the clock and\n"
-            "its measured overheads, and the environment with noise warnings. --json prints\n"
-            "env.json's\n"
-            "content. --topology plans placements on an hwloc synthetic topology instead, e.g.\n"
-            "'package:2 l3:4 core:16 pu:2'. --check lists what will make results noisy here\n"
-            "(governor, turbo, SMT, no isolated CPUs, irqbalance, load, perf_event_paranoid, no\n"
-            "PMU, NUMA balancing, clocksource, build) with why and the commands that would fix\n"
-            "each. Changes nothing on the box.\n");
-}
-
-/* Options shared by the subcommands. */
-
-static int parse_opts(int argc, char **argv, const char *cmd, struct opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->profile = "default";
-    o->watchdog_s = 60;
-    o->precision_pct = PB_PAIRS_PRECISION_PCT;
-    o->out = "results";
-    o->clock = "auto";
-    o->gb_argv = pb_xcalloc((size_t)argc + 8, sizeof(char *), "arguments");
-    o->gb_argv[o->gb_argc++] = argv[0];
-    bool is_run = strcmp(cmd, "run") == 0, is_env = strcmp(cmd, "env") == 0;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-            o->help = true;
-        else if (pb_opt_value(a, "--cpus", &v))
-            o->cpus = v;
-        else if ((is_run || is_env) && pb_opt_value(a, "--counters", &v))
-            o->counters = v;
-        else if (is_run && pb_opt_value(a, "--profile", &v))
-            o->profile = v;
-        else if (is_run && pb_opt_value(a, "--out", &v))
-            o->out = v;
-        else if (is_run && pb_opt_value(a, "--label", &v))
-            o->label = v;
-        else if (is_run && pb_opt_value(a, "--clock", &v))
-            o->clock = v;
-        else if (is_run && pb_opt_value(a, "--precision", &v)) {
-            if (pb_parse_double(v, 0.1, 100, "--precision (percent)", &o->precision_pct) < 0)
-                return pb_usage_error("%s", pb_err());
-        } else if (is_run && pb_opt_value(a, "--budget", &v)) {
-            if (pb_parse_double(v, 1, 86400, "--budget (seconds)", &o->budget_s) < 0)
-                return pb_usage_error("%s", pb_err());
-        } else if (is_run && pb_opt_value(a, "--watchdog", &v)) {
-            if (pb_parse_double(v, 0, 86400, "--watchdog", &o->watchdog_s) < 0)
-                return pb_usage_error("%s", pb_err());
-        } else if (is_env && !strcmp(a, "--json"))
-            o->json = true;
-        else if (is_env && !strcmp(a, "--check"))
-            o->check = true;
-        else if (is_env && pb_opt_value(a, "--topology", &v))
-            o->topology = v;
-        else if (is_run && !strncmp(a, "--benchmark_", 12))
-            o->gb_argv[o->gb_argc++] = argv[i];
-        else if (!strcmp(a, "--cpus") || !strcmp(a, "--profile") || !strcmp(a, "--out") ||
-                 !strcmp(a, "--label") || !strcmp(a, "--clock") || !strcmp(a, "--topology") ||
-                 !strcmp(a, "--counters") || !strcmp(a, "--watchdog") ||
-                 !strcmp(a, "--precision") || !strcmp(a, "--budget"))
-            return pb_usage_error("%s needs a value: %s=VALUE", a, a);
-        else
-            return pb_usage_error("%s: unknown option %s (see 'pinbench %s --help')", cmd, pb_q(a),
-                                  cmd);
-    }
-    if (o->cpus && !*o->cpus)
-        return pb_usage_error("--cpus: empty CPU list (expected e.g. 0-3,8)");
-    if (o->out && !*o->out)
-        return pb_usage_error("--out: empty path");
-    if (o->out && strlen(o->out) > PB_RESULTS_ROOT_MAX)
-        return pb_usage_error("--out: the path is %zu bytes, longer than the %d accepted",
-                              strlen(o->out), PB_RESULTS_ROOT_MAX);
-    if (o->json && o->check)
-        return pb_usage_error("env: --json and --check are two different reports: choose one");
-    if (strcmp(o->clock, "auto") && strcmp(o->clock, "monotonic"))
-        return pb_usage_error("--clock=%s: expected auto or monotonic", pb_q(o->clock));
-    if (is_run && pb_gb_flags_check(o->gb_argc, o->gb_argv) < 0)
-        return pb_usage_error("%s", pb_err());
-    if (o->label && pb_results_check_label(o->label) < 0)
-        return pb_usage_error("%s", pb_err());
-    return 0;
-}
-
 /* The CPUs the run uses: the process's allowed set, narrowed by --cpus (which must fit in it).
  * With --cpus, the whole process is confined to that set, verified, so unpinned variants and
  * every thread they create stay inside it too. */
@@ -317,31 +177,6 @@ static int cmd_list(struct opts *o)
 
 /* Each counter's state goes into the environment (so comparisons see what was countable), and
  * one warning sums up what is missing. */
-void env_add_counters(struct pb_env *env, const struct pb_pmu *p)
-{
-    pb_env_set(env, "pmu_counters", "%zu of %zu available", pb_pmu_available(p), p->n);
-    char missing[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        const struct pb_pmu_event *e = &p->ev[i];
-        char key[96];
-        snprintf(key, sizeof key, "pmu_event_%s", e->key);
-        if (e->available) {
-            pb_env_set(env, key, "%s: %s", pb_pmu_plm_name(e->plm), e->fstr);
-        } else {
-            pb_env_set(env, key, "unavailable: %s", e->reason);
-            int n =
-                snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "", e->key);
-            if (n > 0 && (size_t)n < sizeof missing - used)
-                used += (size_t)n;
-        }
-    }
-    if (used)
-        pb_env_warn(env,
-                    "counters not available here, so not reported: %s (see env.json "
-                    "pmu_event_* for each reason)",
-                    missing);
-}
 
 static void print_counters(FILE *f, const struct pb_pmu *p)
 {
@@ -398,7 +233,7 @@ static int cmd_env(struct opts *o)
     }
     struct pb_env env = {0};
     pb_env_capture(&env, &cpus, &topo);
-    env_add_counters(&env, &pmu);
+    pb_env_add_counters(&env, &pmu);
     struct pb_overheads ov;
     pb_selfbench_quick(&ov);
     if (o->check) {
@@ -490,30 +325,22 @@ static int main_dispatch(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "compare"))
-        return pb_cmd_compare(argc - 2, argv + 2);
+        return pb_cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "regress"))
-        return pb_cmd_regress(argc - 2, argv + 2);
+        return pb_cmd_regress(argc - 1, argv + 1);
     if (!strcmp(cmd, "export"))
-        return pb_cmd_export(argc - 2, argv + 2);
+        return pb_cmd_export(argc - 1, argv + 1);
     if (!strcmp(cmd, "report"))
-        return pb_cmd_report(argc - 2, argv + 2);
+        return pb_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "env"))
         return pb_usage_error("unknown command '%s' (expected run, list, env, report, compare, "
                               "regress or export; see --help)",
                               cmd);
     struct opts o;
-    int rc = parse_opts(argc, argv, cmd, &o);
-    if (rc)
-        return rc;
-    if (o.help) {
-        if (!strcmp(cmd, "run"))
-            help_run(stdout);
-        else if (!strcmp(cmd, "list"))
-            help_list(stdout);
-        else
-            help_env(stdout);
+    int rc = pb_cli_options(argc, argv, cmd, &o);
+    if (rc) {
         free(o.gb_argv);
-        return 0;
+        return rc < 0 ? 0 : rc; /* -1: --help was printed */
     }
     if (!strcmp(cmd, "list"))
         rc = cmd_list(&o);

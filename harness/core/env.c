@@ -1,5 +1,6 @@
 /* env: environment capture and noise warnings. Reads sysfs/procfs only; changes nothing. */
 #include "core/env.h"
+#include "core/pmu.h"
 
 #include "core/clock.h"
 #include "core/cpuset.h"
@@ -80,12 +81,6 @@ static bool env_process_running(const char *comm)
     return found;
 }
 
-/* The 1-minute load average above which other work competes for the CPUs measured. */
-static double env_load_limit(long ncpu)
-{
-    return ncpu / 4.0 > 0.5 ? ncpu / 4.0 : 0.5;
-}
-
 const char *pb_env_value(const struct pb_env *e, const char *key)
 {
     for (size_t i = 0; i < e->n; i++)
@@ -106,6 +101,32 @@ void pb_env_warn(struct pb_env *e, const char *fmt, ...)
         PB_CHECK(e->warnings != NULL);
     }
     e->warnings[e->n_warnings++] = v;
+}
+
+void pb_env_add_counters(struct pb_env *env, const struct pb_pmu *p)
+{
+    pb_env_set(env, "pmu_counters", "%zu of %zu available", pb_pmu_available(p), p->n);
+    char missing[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct pb_pmu_event *e = &p->ev[i];
+        char key[96];
+        snprintf(key, sizeof key, "pmu_event_%s", e->key);
+        if (e->available) {
+            pb_env_set(env, key, "%s: %s", pb_pmu_plm_name(e->plm), e->fstr);
+        } else {
+            pb_env_set(env, key, "unavailable: %s", e->reason);
+            int n =
+                snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "", e->key);
+            if (n > 0 && (size_t)n < sizeof missing - used)
+                used += (size_t)n;
+        }
+    }
+    if (used)
+        pb_env_warn(env,
+                    "counters not available here, so not reported: %s (see env.json "
+                    "pmu_event_* for each reason)",
+                    missing);
 }
 
 void pb_env_free(struct pb_env *e)
@@ -218,7 +239,8 @@ static void env_hostname(struct pb_env *e)
     pb_env_set(e, "hostname", "%s", h);
 }
 
-void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_topo *topo)
+/* The CPU, the kernel and its command line, the CPUs isolated and allowed. */
+static void env_capture_cpu(struct pb_env *e, const cpu_set_t *allowed)
 {
     char buf[4096];
     env_hostname(e);
@@ -254,7 +276,12 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
     pb_env_set(e, "allowed_cpus", "%s", pb_cpuset_format(allowed, buf, sizeof buf));
     pb_env_set(e, "allowed_cpu_count", "%d", CPU_COUNT(allowed));
     env_cgroup(e);
+}
 
+/* Frequency and SMT controls: what makes one CPU's speed vary. */
+static void env_capture_power(struct pb_env *e)
+{
+    char buf[4096];
     env_file(e, "governor", "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
     env_file(e, "scaling_driver", "/sys/devices/system/cpu/cpu0/cpufreq/scaling_driver");
     /* Turbo: acpi-cpufreq/amd-pstate expose "boost" (1 = on); intel_pstate "no_turbo" (0 = on). */
@@ -266,6 +293,12 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
         pb_env_set(e, "turbo", "unavailable: no cpufreq boost control exposed");
     env_file(e, "smt_control", "/sys/devices/system/cpu/smt/control");
     env_file(e, "smt_active", "/sys/devices/system/cpu/smt/active");
+}
+
+/* NUMA, counters, interrupts, memory and load: the rest of the box's noise. */
+static void env_capture_system(struct pb_env *e)
+{
+    char buf[4096];
     env_file(e, "numa_nodes_online", "/sys/devices/system/node/online");
     env_file(e, "perf_event_paranoid", "/proc/sys/kernel/perf_event_paranoid");
     env_file(e, "numa_balancing", "/proc/sys/kernel/numa_balancing");
@@ -283,7 +316,11 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
     } else {
         pb_env_set(e, "loadavg_1min", "unavailable: %s", pb_err());
     }
+}
 
+/* The topology pinbench plans placements on (NULL: none loaded). */
+static void env_capture_topology(struct pb_env *e, const struct pb_topo *topo)
+{
     if (topo) {
         pb_env_set(e, "topology_source", "%s", topo->source);
         if (topo->fallback[0])
@@ -301,6 +338,11 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
         pb_env_set(e, "cache_l2_bytes", "%llu", (unsigned long long)topo->l2_bytes);
         pb_env_set(e, "cache_l3_bytes", "%llu", (unsigned long long)topo->l3_bytes);
     }
+}
+
+/* Caches' source, the clock and the build this binary came from. */
+static void env_capture_build(struct pb_env *e)
+{
     pb_env_set(e, "sysfs_cache_info", "%s",
                access("/sys/devices/system/cpu/cpu0/cache/index0", F_OK) == 0
                    ? "present"
@@ -323,151 +365,14 @@ void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_
     pb_env_set(e, "build_cflags", "%s", PB_BUILD_CFLAGS);
     pb_env_set(e, "build_type", "%s", PB_BUILD_TYPE);
     pb_env_set(e, "git_commit", "%s", pb_version_commit);
-
-    /* Noise warnings: each says what was seen and why it matters. */
-    const char *gov = pb_env_value(e, "governor");
-    if (strncmp(gov, "unavailable", 11) != 0 && strcmp(gov, "performance") != 0)
-        pb_env_warn(e,
-                    "CPU frequency governor is '%s', not 'performance': clock speed varies "
-                    "between and within runs",
-                    gov);
-    if (strcmp(pb_env_value(e, "turbo"), "on") == 0)
-        pb_env_warn(e,
-                    "turbo/boost is on: frequency depends on temperature and load of other cores");
-    const char *la = pb_env_value(e, "loadavg_1min");
-    double load = la ? strtod(la, NULL) : 0;
-    int ncpu = CPU_COUNT(allowed);
-    if (load > env_load_limit(ncpu))
-        pb_env_warn(e,
-                    "1-minute load average is %.2f on %d allowed CPUs: other work competes "
-                    "for the CPUs being measured",
-                    load, ncpu);
-    if (strcmp(pb_env_value(e, "smt_active"), "1") == 0)
-        pb_env_warn(e, "SMT is active: a sibling thread shares the core's execution resources");
-    const char *cs = pb_env_value(e, "clocksource");
-    if (strncmp(cs, "unavailable", 11) != 0 && strcmp(cs, "tsc") != 0)
-        pb_env_warn(e,
-                    "kernel clocksource is '%s', not 'tsc': the kernel does not trust the TSC "
-                    "here (pinbench still uses it when CPUID reports it invariant)",
-                    cs);
-    if (strcmp(PB_BUILD_TYPE, "release") != 0)
-        pb_env_warn(e, "this is a '%s' build: its numbers are not publishable", PB_BUILD_TYPE);
-    if (strstr(PB_BUILD_CFLAGS, "-O0") || !strstr(PB_BUILD_CFLAGS, "-O"))
-        pb_env_warn(e, "built without optimisation (%s): numbers are not publishable",
-                    PB_BUILD_CFLAGS);
-    if (pb_clock.source != PB_CLOCK_TSC)
-        pb_env_warn(e, "timestamps use %s (%s): per-sample overhead is higher",
-                    pb_clock.source_name, pb_clock.fallback_reason);
 }
 
-static const char *env_or(const struct pb_env *e, const char *key)
+void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_topo *topo)
 {
-    const char *v = pb_env_value(e, key);
-    return v ? v : "";
-}
-
-static void advise(struct pb_advice *out, size_t cap, size_t *n, const char *what, const char *why,
-                   const char *fix)
-{
-    if (*n >= cap)
-        return;
-    struct pb_advice *a = &out[(*n)++];
-    snprintf(a->what, sizeof a->what, "%s", what);
-    snprintf(a->why, sizeof a->why, "%s", why);
-    snprintf(a->fix, sizeof a->fix, "%s", fix);
-}
-
-size_t pb_env_advice(const struct pb_env *e, struct pb_advice *out, size_t cap)
-{
-    size_t n = 0;
-    char what[160], fix[400];
-    const char *gov = env_or(e, "governor");
-    if (gov[0] && strncmp(gov, "unavailable", 11) && strcmp(gov, "performance")) {
-        snprintf(what, sizeof what, "CPU frequency governor is '%s'", gov);
-        advise(out, cap, &n, what,
-               "the clock ramps up and down with load: short and bursty variants run at other "
-               "frequencies than long ones",
-               "sudo cpupower frequency-set -g performance   (or: echo performance | sudo tee "
-               "/sys/devices/system/cpu/cpu*/cpufreq/scaling_governor)");
-    }
-    if (!strcmp(env_or(e, "turbo"), "on"))
-        advise(out, cap, &n, "turbo/boost is on",
-               "the frequency depends on temperature and on how many cores are busy, so "
-               "one-thread and many-thread variants run at different clocks",
-               !strcmp(env_or(e, "scaling_driver"), "intel_pstate")
-                   ? "echo 1 | sudo tee /sys/devices/system/cpu/intel_pstate/no_turbo"
-                   : "echo 0 | sudo tee /sys/devices/system/cpu/cpufreq/boost");
-    if (!strcmp(env_or(e, "smt_active"), "1"))
-        advise(out, cap, &n, "SMT (hyper-threading) is active",
-               "a sibling thread shares the core's execution units and caches with a measured "
-               "thread",
-               "echo off | sudo tee /sys/devices/system/cpu/smt/control   (until reboot; or boot "
-               "with nosmt)   -- or keep SMT and compare with `pinbench compare` on both");
-    const char *iso = env_or(e, "isolated_cpus"), *nohz = env_or(e, "nohz_full_cpus");
-    bool none_iso = (!iso[0] || !strcmp(iso, "(none)")) &&
-                    (!nohz[0] || !strcmp(nohz, "(none)") || !strncmp(nohz, "unavailable", 11));
-    if (none_iso) {
-        const char *cnt = env_or(e, "allowed_cpu_count");
-        long ncpu = strtol(cnt, NULL, 10);
-        long first = ncpu > 1 ? ncpu - (ncpu >= 8 ? ncpu / 4 : 1) : 0;
-        char list[48];
-        if (first == ncpu - 1)
-            snprintf(list, sizeof list, "%ld", first);
-        else
-            snprintf(list, sizeof list, "%ld-%ld", first, ncpu - 1);
-        if (ncpu > 1)
-            snprintf(fix, sizeof fix,
-                     "add to GRUB_CMDLINE_LINUX in /etc/default/grub, e.g. for the last CPUs: "
-                     "isolcpus=managed_irq,domain,%s nohz_full=%s rcu_nocbs=%s ; then sudo "
-                     "update-grub and reboot; run measured work there with --cpus (under "
-                     "taskset -c)",
-                     list, list, list);
-        else
-            snprintf(fix, sizeof fix, "a box with one CPU has none to isolate");
-        advise(out, cap, &n, "no CPU is isolated",
-               "every CPU takes the scheduler's tick, kernel threads and other tasks; the "
-               "isolation family can then only confine pinbench's own threads",
-               fix);
-    }
-    if (!strcmp(env_or(e, "irqbalance_running"), "yes"))
-        advise(out, cap, &n, "irqbalance is running",
-               "it moves device interrupts between CPUs while a run measures them",
-               "sudo systemctl stop irqbalance ; then steer interrupts away from the measured "
-               "CPUs, e.g. echo 0 | sudo tee /proc/irq/*/smp_affinity_list");
-    double load = strtod(env_or(e, "loadavg_1min"), NULL);
-    long ncpu = strtol(env_or(e, "allowed_cpu_count"), NULL, 10);
-    if (ncpu > 0 && load > env_load_limit(ncpu)) {
-        snprintf(what, sizeof what, "1-minute load average %.2f on %ld CPUs", load, ncpu);
-        advise(out, cap, &n, what, "other work competes for the CPUs being measured",
-               "stop other jobs (top -o %CPU shows them), or run on CPUs they do not use with "
-               "--cpus");
-    }
-    long paranoid = strtol(env_or(e, "perf_event_paranoid"), NULL, 10);
-    if (paranoid > 1)
-        advise(out, cap, &n, "perf_event_paranoid is above 1",
-               "kernel-side events (context switches, migrations in the kernel) cannot be "
-               "counted for an unprivileged user",
-               "sudo sysctl -w kernel.perf_event_paranoid=1   (or run as root)");
-    if (!strncmp(env_or(e, "pmu_cpu_present"), "no", 2))
-        advise(out, cap, &n, "no hardware PMU",
-               "cycles, instructions and cache misses cannot be counted (typical of VMs)",
-               "on bare metal this is a kernel without perf support; in a VM enable the virtual "
-               "PMU (QEMU/KVM: -cpu host,pmu=on; cloud: an instance type that exposes it)");
-    if (!strcmp(env_or(e, "numa_balancing"), "1"))
-        advise(out, cap, &n, "automatic NUMA balancing is on",
-               "the kernel migrates pages and tasks between nodes while a run measures "
-               "placement",
-               "sudo sysctl -w kernel.numa_balancing=0");
-    const char *cs = env_or(e, "clocksource");
-    if (cs[0] && strncmp(cs, "unavailable", 11) && strcmp(cs, "tsc"))
-        advise(out, cap, &n, "the kernel clocksource is not the TSC",
-               "the kernel does not trust the TSC here (a VM, or TSC problems): pinbench still "
-               "times with it when CPUID calls it invariant, but cross-CPU stamps may skew",
-               "on bare metal check dmesg for TSC warnings; in a VM this is the hypervisor's "
-               "choice (kvm-clock), nothing to fix in the guest");
-    if (strcmp(env_or(e, "build_type"), "release") && env_or(e, "build_type")[0])
-        advise(out, cap, &n, "this is not a release build",
-               "sanitizer builds are several times slower",
-               "make   (build/pinbench is the release build)");
-    return n;
+    env_capture_cpu(e, allowed);
+    env_capture_power(e);
+    env_capture_system(e);
+    env_capture_topology(e, topo);
+    env_capture_build(e);
+    pb_env_noise_warnings(e);
 }

@@ -27,6 +27,10 @@ struct pb_topo;
 
 /* Captures the environment. `allowed` is the CPU set the run uses; `topo` may be NULL. */
 void pb_env_capture(struct pb_env *e, const cpu_set_t *allowed, const struct pb_topo *topo);
+struct pb_pmu;
+/* The counters' keys (pmu_counters, pmu_event_<key>: the encoding used or why none), and a
+ * warning naming those not available here. */
+void pb_env_add_counters(struct pb_env *env, const struct pb_pmu *p);
 void pb_env_free(struct pb_env *e);
 void pb_env_set(struct pb_env *e, const char *key, const char *fmt, ...) PB_PRINTF(3, 4);
 const char *pb_env_value(const struct pb_env *e, const char *key);
@@ -40,6 +44,9 @@ struct pb_advice {
     char fix[400];
 };
 size_t pb_env_advice(const struct pb_env *e, struct pb_advice *out, size_t cap);
+/* The rules marked as noise warnings (core/envrules.c: the same table as the advice), each
+ * added with pb_env_warn as "<what was seen>: <why it matters>". pb_env_capture calls it. */
+void pb_env_noise_warnings(struct pb_env *e);
 
 /* The build this binary came from: "release", "asan", "tsan". */
 const char *pb_env_build_type(void);

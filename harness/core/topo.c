@@ -100,37 +100,10 @@ static int topo_synthetic_pus(const char *s, uint64_t *out)
     return 0;
 }
 
-static int topo_load_hwloc(struct pb_topo *t, const char *synthetic)
+/* Every PU's place (core, caches, package, node), the counts, the nodes' memory, the cache
+ * sizes and the widest SMT, from a loaded hwloc topology with n PUs. */
+static void topo_read_hwloc(struct pb_topo *t, hwloc_topology_t h, int n)
 {
-    memset(t, 0, sizeof *t);
-    hwloc_topology_t h;
-    if (hwloc_topology_init(&h) != 0)
-        return pb_errf("hwloc_topology_init failed");
-    uint64_t pus;
-    if (synthetic && topo_synthetic_pus(synthetic, &pus) == 0 && pus > CPU_SETSIZE) {
-        hwloc_topology_destroy(h);
-        return pb_errf("synthetic topology %s has %llu PUs; at most %d are supported (a CPU "
-                       "set's size)",
-                       pb_q(synthetic), (unsigned long long)pus, CPU_SETSIZE);
-    }
-    if (synthetic && strlen(synthetic) > 1024) {
-        hwloc_topology_destroy(h);
-        return pb_errf("synthetic topology %s is too long", pb_q(synthetic));
-    }
-    if (synthetic && hwloc_topology_set_synthetic(h, synthetic) != 0) {
-        hwloc_topology_destroy(h);
-        return pb_errf("hwloc cannot parse synthetic topology %s", pb_q(synthetic));
-    }
-    if (hwloc_topology_load(h) != 0) {
-        hwloc_topology_destroy(h);
-        return pb_errf("hwloc_topology_load failed%s%s", synthetic ? " for " : "",
-                       synthetic ? pb_q(synthetic) : "");
-    }
-    int n = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
-    if (n <= 0) {
-        hwloc_topology_destroy(h);
-        return pb_errf("hwloc reports no processing units");
-    }
     t->n_pu = n;
     t->pu = pb_xcalloc((size_t)n, sizeof *t->pu, "topology PUs");
     for (int i = 0; i < n; i++) {
@@ -170,6 +143,40 @@ static int topo_load_hwloc(struct pb_topo *t, const char *synthetic)
         if (smt > t->max_smt)
             t->max_smt = smt;
     }
+}
+
+static int topo_load_hwloc(struct pb_topo *t, const char *synthetic)
+{
+    memset(t, 0, sizeof *t);
+    hwloc_topology_t h;
+    if (hwloc_topology_init(&h) != 0)
+        return pb_errf("hwloc_topology_init failed");
+    uint64_t pus;
+    if (synthetic && topo_synthetic_pus(synthetic, &pus) == 0 && pus > CPU_SETSIZE) {
+        hwloc_topology_destroy(h);
+        return pb_errf("synthetic topology %s has %llu PUs; at most %d are supported (a CPU "
+                       "set's size)",
+                       pb_q(synthetic), (unsigned long long)pus, CPU_SETSIZE);
+    }
+    if (synthetic && strlen(synthetic) > 1024) {
+        hwloc_topology_destroy(h);
+        return pb_errf("synthetic topology %s is too long", pb_q(synthetic));
+    }
+    if (synthetic && hwloc_topology_set_synthetic(h, synthetic) != 0) {
+        hwloc_topology_destroy(h);
+        return pb_errf("hwloc cannot parse synthetic topology %s", pb_q(synthetic));
+    }
+    if (hwloc_topology_load(h) != 0) {
+        hwloc_topology_destroy(h);
+        return pb_errf("hwloc_topology_load failed%s%s", synthetic ? " for " : "",
+                       synthetic ? pb_q(synthetic) : "");
+    }
+    int n = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
+    if (n <= 0) {
+        hwloc_topology_destroy(h);
+        return pb_errf("hwloc reports no processing units");
+    }
+    topo_read_hwloc(t, h, n);
     unsigned v = hwloc_get_api_version();
     if (synthetic)
         snprintf(t->source, sizeof t->source, "hwloc (API %u.%u.%u) synthetic: %s", v >> 16,

@@ -10,10 +10,12 @@
 #include "report/report.h"
 #include "results/results.h"
 #include "results/rset.h"
+#include "results/envkeys.h"
 #include "results/safeio.h"
 #include "report/extprog.h"
 #include "stats/stats.h"
 #include "util.h"
+#include "opts.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -141,52 +143,19 @@ size_t pb_compare_changes(const struct pb_rset *a, const struct pb_rset *b, doub
     return n;
 }
 
-/* Keys compared between boxes; `q` marks what makes absolute numbers questionable. */
-static const struct {
-    const char *key;
-    bool q;
-} env_keys[] = {
-    {"cpu_model", true},
-    {"cpu_microcode", false},
-    {"kernel_release", true},
-    {"allowed_cpu_count", true},
-    {"online_cpus", false},
-    {"smt_active", true},
-    {"governor", true},
-    {"scaling_driver", false},
-    {"turbo", true},
-    {"isolated_cpus", true},
-    {"nohz_full_cpus", true},
-    {"cmdline_isolcpus", false},
-    {"cmdline_mitigations", true},
-    {"numa_nodes_online", false},
-    {"thp_enabled", false},
-    {"clocksource", false},
-    {"clock_source", true},
-    {"pmu_counters", false},
-    {"perf_event_paranoid", false},
-    {"build_type", true},
-    {"build_cflags", true},
-    {"compiler", false},
-    {"cgroup_cpu_max", true},
-    {"topology_packages", false},
-    {"topology_cores", false},
-    {"topology_pus", false},
-};
-
 size_t pb_compare_env(const struct pb_rset *a, const struct pb_rset *b, struct pb_env_diff *out,
                       size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; i < PB_ARRAY_LEN(env_keys) && n < cap; i++) {
-        const char *x = pb_rset_env(a, env_keys[i].key), *y = pb_rset_env(b, env_keys[i].key);
+    for (size_t i = 0; i < pb_n_envkeys && n < cap; i++) {
+        const char *x = pb_rset_env(a, pb_envkeys[i].key), *y = pb_rset_env(b, pb_envkeys[i].key);
         if (!strcmp(x, y))
             continue;
         struct pb_env_diff *d = &out[n++];
-        snprintf(d->key, sizeof d->key, "%s", env_keys[i].key);
+        snprintf(d->key, sizeof d->key, "%s", pb_envkeys[i].key);
         snprintf(d->a, sizeof d->a, "%s", x[0] ? x : "(absent)");
         snprintf(d->b, sizeof d->b, "%s", y[0] ? y : "(absent)");
-        d->questionable = env_keys[i].q;
+        d->questionable = pb_envkeys[i].questionable;
     }
     /* a different profile changes repetitions and time per call: spreads differ */
     const char *pa = pb_json_str(pb_json_get(a->record, "run"), "profile", "");
@@ -415,146 +384,150 @@ int pb_cmp_load_sets(struct pb_rset *sets, const char *const *dirs, size_t n)
     return 0;
 }
 
-static void compare_help(FILE *f)
+static const char *compare_out;
+static const struct pb_opt compare_opts[] = {
+    {"out", 0, PB_OPT_STRING, "DIR",
+     "also write DIR/compare.md, DIR/compare.json and the plot\nDIR/compare.svg|png (time per "
+     "op, B/A, log axis)",
+     &compare_out, 0, 0},
+};
+static const struct pb_opts_spec compare_spec = {
+    "compare",
+    "pinbench compare [--out=DIR] A B [C ...]",
+    "Compares result folders (runs on different boxes or configurations) against the\n"
+    "first: for every variant the median time per op, p50 and p99 side by side with the\n"
+    "change B/A, its 95 % bootstrap CI and a Mann-Whitney U p-value (marked when p < 0.05\n"
+    "and the CI excludes 1); every declared pair's ratio (taken per block) the same way;\n"
+    "and the environment keys that differ, flagged where they make absolute numbers\n"
+    "questionable (CPU, kernel, SMT, governor, turbo, isolated CPUs, mitigations, build,\n"
+    "profile). Markdown on standard output.",
+    "exit status: 0 compared, 2 bad usage or a folder that cannot be read\n",
+    compare_opts,
+    PB_ARRAY_LEN(compare_opts),
+    2,
+    16,
+    "result folders",
+    NULL,
+};
+
+/* What a comparison of A against each other folder found. */
+struct compare_job {
+    const char *dirs[16];
+    size_t nd;
+    struct pb_change *ch[16];
+    size_t counts[16];
+    struct pb_env_diff ed[16][40];
+    size_t ned[16];
+};
+
+/* The Markdown report to `path` ("-": standard output, which also gets the warnings). */
+static int compare_write_md(const struct compare_job *j, const char *path)
 {
-    fprintf(f,
-            "usage: pinbench compare A B [C...] [--out=DIR]\n\n"
-            "Compares result folders (runs on different boxes or configurations) against the\n"
-            "first: for every variant the median time per op, p50 and p99 side by side with the\n"
-            "change B/A, its 95%% bootstrap CI and a Mann-Whitney U p-value (marked when p < 0.05\n"
-            "and the CI excludes 1); every declared pair's ratio (taken per repetition) the same\n"
-            "way; and the environment keys that differ, flagged where they make absolute numbers\n"
-            "questionable (CPU, kernel, SMT, governor, turbo, isolated CPUs, mitigations,\n"
-            "build, profile). Markdown on standard output; with --out, also DIR/compare.md,\n"
-            "DIR/compare.json and the plot DIR/compare.svg|png (time per op, B/A, log axis).\n\n"
-            "exit status: 0 compared, 2 bad usage or a folder that cannot be read\n");
+    struct pb_cmp_out o;
+    if (pb_cmp_open_out(&o, path) < 0)
+        return -1;
+    FILE *f = o.f;
+    fputs("# pinbench compare\n\nA = ", f);
+    pb_md_put(f, j->dirs[0]);
+    fputs("\n\n", f);
+    for (size_t s = 1; s < j->nd; s++) {
+        size_t nq = 0;
+        for (size_t k = 0; k < j->ned[s]; k++)
+            nq += j->ed[s][k].questionable;
+        fputs("## B = ", f);
+        pb_md_put(f, j->dirs[s]);
+        fputs("\n\n### Environment differences\n\n", f);
+        md_env(f, j->ed[s], j->ned[s]);
+        if (nq) {
+            fprintf(f,
+                    "**Warning:** %zu difference(s) above make absolute medians questionable "
+                    "between these runs; pair ratios (taken within each run) compare better.\n\n",
+                    nq);
+            if (!strcmp(path, "-"))
+                pb_fail(0,
+                        "compare: warning: %s vs %s: %zu environment difference(s) make "
+                        "absolute medians questionable",
+                        pb_q(j->dirs[s]), pb_q(j->dirs[0]), nq);
+        }
+        fprintf(f, "### Changes\n\n");
+        md_changes(f, "A", "B", j->ch[s], j->counts[s]);
+    }
+    return pb_cmp_close_out(&o, path);
+}
+
+static int compare_write_json(const struct compare_job *j, const char *path)
+{
+    struct pb_cmp_out o;
+    if (pb_cmp_open_out(&o, path) < 0)
+        return -1;
+    struct pb_jw w;
+    pb_jw_init(&w, o.f);
+    pb_jw_obj_begin(&w, NULL);
+    pb_jw_str(&w, "schema", "pinbench-compare-1");
+    pb_jw_str(&w, "a", j->dirs[0]);
+    pb_jw_arr_begin(&w, "comparisons");
+    for (size_t s = 1; s < j->nd; s++) {
+        pb_jw_obj_begin(&w, NULL);
+        pb_jw_str(&w, "b", j->dirs[s]);
+        json_env(&w, j->ed[s], j->ned[s]);
+        json_changes(&w, j->ch[s], j->counts[s]);
+        pb_jw_obj_end(&w);
+    }
+    pb_jw_arr_end(&w);
+    pb_jw_obj_end(&w);
+    if (pb_jw_finish(&w) < 0) {
+        pb_cmp_abort_out(&o);
+        return pb_errf("cannot write %s", pb_q(path));
+    }
+    return pb_cmp_close_out(&o, path);
+}
+
+/* --out: the folder, compare.md, compare.json and the plot (a plot that cannot be drawn is a
+ * warning). */
+static int compare_write_out(const struct compare_job *j, const char *out)
+{
+    if (strlen(out) > PB_RESULTS_ROOT_MAX)
+        return pb_errf("--out: the path is %zu bytes, longer than the %d accepted", strlen(out),
+                       PB_RESULTS_ROOT_MAX);
+    if (pb_mkdir_p(out) < 0)
+        return -1;
+    char *md = pb_xasprintf("%s/compare.md", out), *js = pb_xasprintf("%s/compare.json", out);
+    int rc = compare_write_md(j, md) < 0 || compare_write_json(j, js) < 0 ? -1 : 0;
+    free(md);
+    free(js);
+    if (rc == 0 && compare_plot(out, (struct pb_change **)j->ch, j->counts, j->dirs, j->nd) < 0)
+        pb_fail(0, "compare: warning: %s", pb_err());
+    return rc;
 }
 
 int pb_cmd_compare(int argc, char **argv)
 {
-    const char *dirs[16], *out = NULL, *v;
-    size_t nd = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            compare_help(stdout);
-            return 0;
-        }
-        if (pb_opt_value(argv[i], "--out", &v))
-            out = v;
-        else if (argv[i][0] == '-')
-            return pb_usage_error("compare: unknown option %s (see pinbench compare --help)",
-                                  pb_q(argv[i]));
-        else if (nd == PB_ARRAY_LEN(dirs))
-            return pb_usage_error("compare: at most %zu folders", PB_ARRAY_LEN(dirs));
-        else
-            dirs[nd++] = argv[i];
-    }
-    if (nd < 2)
-        return pb_usage_error("compare: needs at least two result folders (see --help)");
+    struct pb_opts_result r;
+    compare_out = NULL;
+    int rc = pb_opts_get(&compare_spec, argc, argv, &r);
+    if (rc)
+        return rc - 1;
+    static struct compare_job j; /* large: not on the stack */
+    memset(&j, 0, sizeof j);
+    j.nd = r.n_operands;
+    for (size_t i = 0; i < j.nd; i++)
+        j.dirs[i] = r.operands[i];
+    pb_opts_free(&r);
     struct pb_rset sets[16];
-    if (pb_cmp_load_sets(sets, dirs, nd) < 0)
+    if (pb_cmp_load_sets(sets, j.dirs, j.nd) < 0)
         return pb_usage_error("compare: %s", pb_err());
-    struct pb_change *ch[16] = {0};
-    size_t counts[16] = {0};
-    struct pb_env_diff ed[16][40];
-    size_t ned[16] = {0};
-    for (size_t s = 1; s < nd; s++) {
-        counts[s] = pb_compare_changes(&sets[0], &sets[s], PB_ALPHA, &ch[s]);
-        ned[s] = pb_compare_env(&sets[0], &sets[s], ed[s], 40);
+    for (size_t s = 1; s < j.nd; s++) {
+        j.counts[s] = pb_compare_changes(&sets[0], &sets[s], PB_ALPHA, &j.ch[s]);
+        j.ned[s] = pb_compare_env(&sets[0], &sets[s], j.ed[s], 40);
     }
-    int rc = 0;
-    char *mdpath = NULL, *jpath = NULL;
-    if (out) {
-        if (strlen(out) > PB_RESULTS_ROOT_MAX) {
-            rc = pb_usage_error("compare: --out: the path is %zu bytes, longer than the %d "
-                                "accepted",
-                                strlen(out), PB_RESULTS_ROOT_MAX);
-            goto done;
-        }
-        if (pb_mkdir_p(out) < 0) {
-            rc = pb_usage_error("compare: %s", pb_err());
-            goto done;
-        }
-        mdpath = pb_xasprintf("%s/compare.md", out);
-        jpath = pb_xasprintf("%s/compare.json", out);
-    }
-    for (int pass = 0; pass < (out ? 2 : 1); pass++) {
-        const char *path = pass == 0 ? "-" : mdpath;
-        struct pb_cmp_out o;
-        if (pb_cmp_open_out(&o, path) < 0) {
-            rc = pb_usage_error("compare: %s", pb_err());
-            goto done;
-        }
-        FILE *f = o.f;
-        fputs("# pinbench compare\n\nA = ", f);
-        pb_md_put(f, dirs[0]);
-        fputs("\n\n", f);
-        for (size_t s = 1; s < nd; s++) {
-            size_t nq = 0;
-            for (size_t k = 0; k < ned[s]; k++)
-                nq += ed[s][k].questionable;
-            fputs("## B = ", f);
-            pb_md_put(f, dirs[s]);
-            fputs("\n\n### Environment differences\n\n", f);
-            md_env(f, ed[s], ned[s]);
-            if (nq) {
-                fprintf(f,
-                        "**Warning:** %zu difference(s) above make absolute medians "
-                        "questionable between these runs; pair ratios (taken within each run) "
-                        "compare better.\n\n",
-                        nq);
-                if (pass == 0)
-                    pb_fail(0,
-                            "compare: warning: %s vs %s: %zu environment difference(s) make "
-                            "absolute medians questionable",
-                            pb_q(dirs[s]), pb_q(dirs[0]), nq);
-            }
-            fprintf(f, "### Changes\n\n");
-            md_changes(f, "A", "B", ch[s], counts[s]);
-        }
-        if (pb_cmp_close_out(&o, path) < 0) {
-            rc = pb_usage_error("compare: %s", pb_err());
-            goto done;
-        }
-    }
-    if (out) {
-        struct pb_cmp_out o;
-        if (pb_cmp_open_out(&o, jpath) < 0) {
-            rc = pb_usage_error("compare: %s", pb_err());
-            goto done;
-        }
-        struct pb_jw w;
-        pb_jw_init(&w, o.f);
-        pb_jw_obj_begin(&w, NULL);
-        pb_jw_str(&w, "schema", "pinbench-compare-1");
-        pb_jw_str(&w, "a", dirs[0]);
-        pb_jw_arr_begin(&w, "comparisons");
-        for (size_t s = 1; s < nd; s++) {
-            pb_jw_obj_begin(&w, NULL);
-            pb_jw_str(&w, "b", dirs[s]);
-            json_env(&w, ed[s], ned[s]);
-            json_changes(&w, ch[s], counts[s]);
-            pb_jw_obj_end(&w);
-        }
-        pb_jw_arr_end(&w);
-        pb_jw_obj_end(&w);
-        if (pb_jw_finish(&w) < 0) {
-            pb_cmp_abort_out(&o);
-            rc = pb_usage_error("compare: cannot write %s", pb_q(jpath));
-            goto done;
-        }
-        if (pb_cmp_close_out(&o, jpath) < 0) {
-            rc = pb_usage_error("compare: %s", pb_err());
-            goto done;
-        }
-        if (compare_plot(out, ch, counts, dirs, nd) < 0)
-            pb_fail(0, "compare: warning: %s", pb_err());
-    }
-done:
-    free(mdpath);
-    free(jpath);
-    for (size_t s = 0; s < nd; s++) {
-        free(ch[s]);
+    /* the checks on --out come before anything is printed */
+    if (compare_out && strlen(compare_out) > PB_RESULTS_ROOT_MAX)
+        rc = pb_usage_error("compare: --out: the path is %zu bytes, longer than the %d accepted",
+                            strlen(compare_out), PB_RESULTS_ROOT_MAX);
+    else if (compare_write_md(&j, "-") < 0 || (compare_out && compare_write_out(&j, compare_out) < 0))
+        rc = pb_usage_error("compare: %s", pb_err());
+    for (size_t s = 0; s < j.nd; s++) {
+        free(j.ch[s]);
         pb_rset_free(&sets[s]);
     }
     return rc;

@@ -12,6 +12,7 @@
 #include "report/extprog.h"
 #include "stats/stats.h"
 #include "util.h"
+#include "opts.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,19 +28,31 @@
 
 /* ---- tracker exports and the report command ---- */
 
-static void export_help(FILE *f)
-{
-    fprintf(f,
-            "usage: pinbench export --format=github|bencher DIR [--out=FILE]\n\n"
-            "Writes a results folder for a benchmark tracker (standard output by default):\n"
-            "  github   github-action-benchmark's customSmallerIsBetter JSON: per variant the\n"
-            "           median time per op, p50 and p99 (ns), each with the 95%% CI in 'range'\n"
-            "  bencher  Bencher Metric Format (BMF): per variant the measure 'latency' (median\n"
-            "           time per op with its CI as lower_value/upper_value, ns) and the measures\n"
-            "           'p50-latency' and 'p99-latency' (ns; create them in the Bencher project)\n"
-            "Only variants that ran are exported; skipped and invalid ones are left out.\n\n"
-            "exit status: 0 written, 2 bad usage or a folder that cannot be read\n");
-}
+static const char *export_fmt, *export_out;
+static const struct pb_opt export_opts[] = {
+    {"format", 0, PB_OPT_STRING, "github|bencher",
+     "github: github-action-benchmark's customSmallerIsBetter JSON:\nper variant the median "
+     "time per op, p50 and p99 (ns), each with\nthe 95 % CI in 'range'. bencher: Bencher Metric "
+     "Format (BMF):\nper variant the measure 'latency' (median time per op with its\nCI as "
+     "lower_value/upper_value, ns) and the measures 'p50-latency'\nand 'p99-latency' (ns; create "
+     "them in the Bencher project). Required",
+     &export_fmt, 0, 0},
+    {"out", 0, PB_OPT_STRING, "FILE", "where to write (default: standard output)", &export_out,
+     0, 0},
+};
+static const struct pb_opts_spec export_spec = {
+    "export",
+    "pinbench export --format=github|bencher [--out=FILE] DIR",
+    "Writes a results folder for a benchmark tracker. Only variants that ran are exported;\n"
+    "skipped and invalid ones are left out.",
+    "exit status: 0 written, 2 bad usage or a folder that cannot be read\n",
+    export_opts,
+    PB_ARRAY_LEN(export_opts),
+    1,
+    1,
+    "results folder",
+    NULL,
+};
 
 struct export_stat {
     double med, lo, hi;
@@ -60,28 +73,61 @@ static bool export_stat(const struct pb_rset *s, const char *name, const char *m
     return isfinite(e->med);
 }
 
+/* One variant that ran: github-action-benchmark rows (one per metric), or a BMF object. */
+static void export_variant(struct pb_jw *w, const struct pb_rset *s, const struct pb_rvariant *rv,
+                           bool github)
+{
+    static const struct {
+        const char *metric, *gh, *bmf;
+    } ms[] = {{"real_time_ns", "median time per op", "latency"},
+              {"op_p50_ns", "p50", "p50-latency"},
+              {"op_p99_ns", "p99", "p99-latency"}};
+    if (!github)
+        pb_jw_obj_begin(w, rv->name);
+    for (size_t m = 0; m < PB_ARRAY_LEN(ms); m++) {
+        struct export_stat e;
+        if (!export_stat(s, rv->name, ms[m].metric, &e))
+            continue;
+        if (github) {
+            char name[300], range[64], extra[200];
+            snprintf(name, sizeof name, "%s %s", rv->name, ms[m].gh);
+            snprintf(range, sizeof range, "%.4g", isfinite(e.hi) ? (e.hi - e.lo) / 2 : 0.0);
+            snprintf(extra, sizeof extra,
+                     "median of %zu repetitions, 95%% CI [%.4g, %.4g] ns; placement: %s", e.n,
+                     e.lo, e.hi, rv->placement);
+            pb_jw_obj_begin(w, NULL);
+            pb_jw_str(w, "name", name);
+            pb_jw_str(w, "unit", "ns");
+            pb_jw_num(w, "value", e.med);
+            pb_jw_str(w, "range", range);
+            pb_jw_str(w, "extra", extra);
+            pb_jw_obj_end(w);
+        } else {
+            pb_jw_obj_begin(w, ms[m].bmf);
+            pb_jw_num(w, "value", e.med);
+            if (m == 0 && isfinite(e.lo)) {
+                pb_jw_num(w, "lower_value", e.lo);
+                pb_jw_num(w, "upper_value", e.hi);
+            }
+            pb_jw_obj_end(w);
+        }
+    }
+    if (!github)
+        pb_jw_obj_end(w);
+}
+
 int pb_cmd_export(int argc, char **argv)
 {
-    const char *fmt = NULL, *dir = NULL, *out = "-", *v;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            export_help(stdout);
-            return 0;
-        }
-        if (pb_opt_value(argv[i], "--format", &v))
-            fmt = v;
-        else if (pb_opt_value(argv[i], "--out", &v))
-            out = v;
-        else if (argv[i][0] == '-' || dir)
-            return pb_usage_error("export: unexpected argument %s (see pinbench export --help)",
-                                  pb_q(argv[i]));
-        else
-            dir = argv[i];
-    }
+    export_fmt = NULL;
+    export_out = "-";
+    struct pb_opts_result r;
+    int rc = pb_opts_get(&export_spec, argc, argv, &r);
+    if (rc)
+        return rc - 1;
+    const char *fmt = export_fmt, *dir = r.operands[0], *out = export_out;
+    pb_opts_free(&r);
     if (!fmt || (strcmp(fmt, "github") && strcmp(fmt, "bencher")))
         return pb_usage_error("export: --format=github or --format=bencher is required");
-    if (!dir)
-        return pb_usage_error("export: which results folder? (see --help)");
     struct pb_rset s;
     if (pb_rset_load(&s, dir) < 0)
         return pb_usage_error("export: %s", pb_err());
@@ -98,53 +144,14 @@ int pb_cmd_export(int argc, char **argv)
         pb_jw_arr_begin(&w, NULL);
     else
         pb_jw_obj_begin(&w, NULL);
-    static const struct {
-        const char *metric, *gh, *bmf;
-    } ms[] = {{"real_time_ns", "median time per op", "latency"},
-              {"op_p50_ns", "p50", "p50-latency"},
-              {"op_p99_ns", "p99", "p99-latency"}};
-    for (size_t i = 0; i < s.n_var; i++) {
-        const struct pb_rvariant *rv = &s.var[i];
-        if (strcmp(rv->status, "ok") != 0)
-            continue;
-        if (!github)
-            pb_jw_obj_begin(&w, rv->name);
-        for (size_t m = 0; m < PB_ARRAY_LEN(ms); m++) {
-            struct export_stat e;
-            if (!export_stat(&s, rv->name, ms[m].metric, &e))
-                continue;
-            if (github) {
-                char name[300], range[64], extra[200];
-                snprintf(name, sizeof name, "%s %s", rv->name, ms[m].gh);
-                snprintf(range, sizeof range, "%.4g", isfinite(e.hi) ? (e.hi - e.lo) / 2 : 0.0);
-                snprintf(extra, sizeof extra,
-                         "median of %zu repetitions, 95%% CI [%.4g, %.4g] ns; placement: %s", e.n,
-                         e.lo, e.hi, rv->placement);
-                pb_jw_obj_begin(&w, NULL);
-                pb_jw_str(&w, "name", name);
-                pb_jw_str(&w, "unit", "ns");
-                pb_jw_num(&w, "value", e.med);
-                pb_jw_str(&w, "range", range);
-                pb_jw_str(&w, "extra", extra);
-                pb_jw_obj_end(&w);
-            } else {
-                pb_jw_obj_begin(&w, ms[m].bmf);
-                pb_jw_num(&w, "value", e.med);
-                if (m == 0 && isfinite(e.lo)) {
-                    pb_jw_num(&w, "lower_value", e.lo);
-                    pb_jw_num(&w, "upper_value", e.hi);
-                }
-                pb_jw_obj_end(&w);
-            }
-        }
-        if (!github)
-            pb_jw_obj_end(&w);
-    }
+    for (size_t i = 0; i < s.n_var; i++)
+        if (!strcmp(s.var[i].status, "ok"))
+            export_variant(&w, &s, &s.var[i], github);
     if (github)
         pb_jw_arr_end(&w);
     else
         pb_jw_obj_end(&w);
-    int rc = 0;
+    rc = 0;
     if (f == stdout)
         fputc('\n', f);
     if (pb_jw_finish(&w) < 0) {
@@ -156,27 +163,36 @@ int pb_cmd_export(int argc, char **argv)
     return rc;
 }
 
+static const struct pb_opts_spec report_spec = {
+    "report",
+    "pinbench report DIR",
+    "Derives every file of a results folder that is not its record, from the record\n"
+    "alone (run.json, gbench.json, env.json and hist/, sealed by run.json's manifest):\n"
+    "summary.json, plots/ (data files and pictures), report.md and index.html; then\n"
+    "prints the cost-model table. A run writes the same files the same way; this\n"
+    "rewrites them for any folder, after a pinbench upgrade or on a box with gnuplot. A\n"
+    "legacy folder (its summary.json is its record) gets report.md and index.html.",
+    "exit status: 0 written, 2 bad usage or a folder that cannot be read, 1 a file that\n"
+    "cannot be written\n",
+    NULL,
+    0,
+    1,
+    1,
+    "results folder",
+    NULL,
+};
+
 int pb_cmd_report(int argc, char **argv)
 {
-    if (argc == 1 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
-        printf("usage: pinbench report DIR\n\n"
-               "Derives every file of a results folder that is not its record, from the record\n"
-               "alone (run.json, gbench.json, env.json and hist/, sealed by run.json's\n"
-               "manifest): summary.json, plots/ (data files and pictures), report.md and\n"
-               "index.html; then prints the cost-model table. A run writes the same files the\n"
-               "same way; this rewrites them for any folder, after a pinbench upgrade or on a\n"
-               "box with gnuplot. A legacy folder (its summary.json is its record) gets\n"
-               "report.md and index.html.\n\n"
-               "exit status: 0 written, 2 bad usage or a folder that cannot be read, 1 a file\n"
-               "that cannot be written\n");
-        return 0;
-    }
-    if (argc != 1 || argv[0][0] == '-')
-        return pb_usage_error("report: expects one results folder (see pinbench report --help)");
+    struct pb_opts_result r;
+    int rc = pb_opts_get(&report_spec, argc, argv, &r);
+    if (rc)
+        return rc - 1;
+    char *dir = r.operands[0];
+    pb_opts_free(&r);
     struct pb_rset s;
-    if (pb_rset_load_partial(&s, argv[0]) < 0)
+    if (pb_rset_load_partial(&s, dir) < 0)
         return pb_usage_error("report: %s", pb_err());
-    int rc = 0;
     if (pb_report_derive(&s, NULL, NULL) < 0)
         rc = pb_fail(1, "report: %s", pb_err());
     else

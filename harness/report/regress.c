@@ -8,10 +8,12 @@
 #include "report/report.h"
 #include "results/results.h"
 #include "results/rset.h"
+#include "results/envkeys.h"
 #include "results/safeio.h"
 #include "report/extprog.h"
 #include "stats/stats.h"
 #include "util.h"
+#include "opts.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -111,25 +113,21 @@ double pb_thresholds_for(const struct pb_thresholds *t, const char *name)
     return t->default_pct;
 }
 
-static const char *const fingerprint_keys[] = {
-    "cpu_model",  "kernel_release", "allowed_cpu_count", "smt_active",
-    "governor",   "turbo",          "isolated_cpus",     "cmdline_mitigations",
-    "build_type", "clock_source",   "cgroup_cpu_max",
-};
-
 size_t pb_regress_judge(const struct pb_rset *base, const struct pb_rset *cur,
                         const struct pb_thresholds *t, struct pb_verdict **out, bool *fp_match,
                         char *why, size_t why_len)
 {
     *fp_match = !t->ratios_only;
     why[0] = '\0';
-    for (size_t i = 0; i < PB_ARRAY_LEN(fingerprint_keys) && !t->ratios_only; i++) {
-        const char *a = pb_rset_env(base, fingerprint_keys[i]);
-        const char *b = pb_rset_env(cur, fingerprint_keys[i]);
+    for (size_t i = 0; i < pb_n_envkeys && !t->ratios_only; i++) {
+        if (!pb_envkeys[i].fingerprint)
+            continue;
+        const char *a = pb_rset_env(base, pb_envkeys[i].key);
+        const char *b = pb_rset_env(cur, pb_envkeys[i].key);
         if (strcmp(a, b) != 0) {
             size_t used = strlen(why);
             snprintf(why + used, why_len - used, "%s%s: '%s' vs '%s'", used ? "; " : "",
-                     fingerprint_keys[i], a, b);
+                     pb_envkeys[i].key, a, b);
             *fp_match = false;
         }
     }
@@ -168,29 +166,6 @@ double pb_regress_drift(const struct pb_verdict *v, size_t n, size_t *used)
     free(r);
     *used = k;
     return d;
-}
-
-static void regress_help(FILE *f)
-{
-    fprintf(
-        f,
-        "usage: pinbench regress --baseline=DIR --current=DIR [--threshold=PCT]\n"
-        "                        [--config=FILE] [--junit=FILE] [--md=FILE] [--confirm]\n\n"
-        "The CI gate. A regression is a change for the worse that is statistically\n"
-        "significant (two-sided Mann-Whitney U p < 0.01 over the repetitions, and the 95%%\n"
-        "bootstrap CI of the ratio beyond 1) and larger than the threshold (default 10%%).\n"
-        "Judged: every declared pair's ratio (pinned over unpinned and the like, taken per\n"
-        "repetition; they normalise across machines), and each variant's median time per op\n"
-        "when the two environments' fingerprints match (CPU, kernel, CPUs allowed, SMT,\n"
-        "governor, turbo, isolated CPUs, mitigations, build, clock, CPU quota).\n\n"
-        "  --threshold=PCT  default threshold in percent\n"
-        "  --config=FILE    per-benchmark thresholds, one '<pattern> <percent|off>' a line\n"
-        "                   (fnmatch patterns over the names in the report; first match wins)\n"
-        "  --junit=FILE     JUnit XML, one test case per judged quantity\n"
-        "  --md=FILE        the Markdown summary (also printed on standard output)\n"
-        "  --confirm        rerun only the suspects (this binary, the current run's profile,\n"
-        "                   into a temporary folder) and fail only on those that regress again\n\n"
-        "exit status: 0 no regression, 1 regression, 2 bad usage or unreadable data\n");
 }
 
 static void xml_text(FILE *f, const char *s)
@@ -421,40 +396,107 @@ static char *regress_rerun(const struct pb_rset *cur, const struct pb_verdict *v
     return found;
 }
 
+/* --confirm: the suspects rerun into a temporary folder and judged again; only those that
+ * regress again stay regressions (*reg updated, `note` says what happened). */
+static int regress_confirm(const struct pb_rset *base, const struct pb_rset *cur,
+                           const struct pb_thresholds *t, struct pb_verdict *vs, size_t n,
+                           size_t *reg, char *note, size_t note_len)
+{
+    char *again = regress_rerun(cur, vs, n);
+    struct pb_rset rr;
+    if (!again || pb_rset_load(&rr, again) < 0) {
+        free(again);
+        return -1;
+    }
+    struct pb_verdict *v2;
+    bool fp2;
+    char why2[1024];
+    size_t n2 = pb_regress_judge(base, &rr, t, &v2, &fp2, why2, sizeof why2);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!vs[i].regression)
+            continue;
+        bool again_bad = false;
+        for (size_t k = 0; k < n2; k++)
+            if (!strcmp(v2[k].c.name, vs[i].c.name) && !strcmp(v2[k].c.metric, vs[i].c.metric))
+                again_bad = v2[k].regression;
+        vs[i].regression = again_bad;
+        kept += again_bad;
+    }
+    snprintf(note, note_len,
+             "Confirmation: %zu suspect(s) rerun into %s; %zu regressed again and are reported, "
+             "%zu did not and are cleared.",
+             *reg, again, kept, *reg - kept);
+    *reg = kept;
+    free(v2);
+    pb_rset_free(&rr);
+    free(again);
+    return 0;
+}
+
+static struct regress_args {
+    const char *bdir, *cdir, *cfg, *junit, *md;
+    bool confirm, ratios_only;
+    double threshold_pct;
+} regress_args;
+static const struct pb_opt regress_opts[] = {
+    {"baseline", 0, PB_OPT_STRING, "DIR", "the baseline results folder (required)",
+     &regress_args.bdir, 0, 0},
+    {"current", 0, PB_OPT_STRING, "DIR", "the current results folder (required)",
+     &regress_args.cdir, 0, 0},
+    {"threshold", 0, PB_OPT_NUMBER, "PCT", "default threshold in percent (default 10)",
+     &regress_args.threshold_pct, 0, 10000},
+    {"config", 0, PB_OPT_STRING, "FILE",
+     "per-benchmark thresholds, one '<pattern> <percent|off>' a line\n(fnmatch patterns over "
+     "the names in the report; first match wins)",
+     &regress_args.cfg, 0, 0},
+    {"ratios-only", 0, PB_OPT_FLAG, NULL,
+     "judge only the pairs' ratios, never absolute medians (shared\nor virtual machines, whose "
+     "absolute speed drifts)",
+     &regress_args.ratios_only, 0, 0},
+    {"junit", 0, PB_OPT_STRING, "FILE", "JUnit XML, one test case per judged quantity",
+     &regress_args.junit, 0, 0},
+    {"md", 0, PB_OPT_STRING, "FILE", "the Markdown summary (also printed on standard output)",
+     &regress_args.md, 0, 0},
+    {"confirm", 0, PB_OPT_FLAG, NULL,
+     "rerun only the suspects (this binary, the current run's profile,\ninto a temporary "
+     "folder) and fail only on those that regress again",
+     &regress_args.confirm, 0, 0},
+};
+static const struct pb_opts_spec regress_spec = {
+    "regress",
+    "pinbench regress --baseline=DIR --current=DIR [options]",
+    "The CI gate. A regression is a change for the worse that is statistically\n"
+    "significant (two-sided Mann-Whitney U p < 0.01 over the blocks, and the 95 %\n"
+    "bootstrap CI of the ratio beyond 1) and larger than the threshold (default 10 %).\n"
+    "Judged: every declared pair's ratio (pinned over unpinned and the like, taken per\n"
+    "block; they normalise across machines), and each variant's median time per op\n"
+    "when the two environments' fingerprints match (CPU, kernel, CPUs allowed, SMT,\n"
+    "governor, turbo, isolated CPUs, mitigations, build, clock, CPU quota).",
+    "exit status: 0 no regression, 1 regression, 2 bad usage or unreadable data\n",
+    regress_opts,
+    PB_ARRAY_LEN(regress_opts),
+    0,
+    0,
+    NULL,
+    NULL,
+};
+
 int pb_cmd_regress(int argc, char **argv)
 {
-    const char *bdir = NULL, *cdir = NULL, *cfg = NULL, *junit = NULL, *md = NULL, *v;
-    bool confirm = false;
+    memset(&regress_args, 0, sizeof regress_args);
+    regress_args.threshold_pct = 10;
+    struct pb_opts_result r;
+    int rc = pb_opts_get(&regress_spec, argc, argv, &r);
+    if (rc)
+        return rc - 1;
+    pb_opts_free(&r);
+    const char *bdir = regress_args.bdir, *cdir = regress_args.cdir, *cfg = regress_args.cfg;
+    const char *junit = regress_args.junit, *md = regress_args.md;
+    bool confirm = regress_args.confirm;
     struct pb_thresholds *t = pb_xcalloc(1, sizeof *t, "thresholds");
-    t->default_pct = 10;
-    int rc = 0;
-    for (int i = 0; i < argc && rc == 0; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            regress_help(stdout);
-            free(t);
-            return 0;
-        }
-        if (pb_opt_value(argv[i], "--baseline", &v))
-            bdir = v;
-        else if (pb_opt_value(argv[i], "--current", &v))
-            cdir = v;
-        else if (pb_opt_value(argv[i], "--config", &v))
-            cfg = v;
-        else if (pb_opt_value(argv[i], "--junit", &v))
-            junit = v;
-        else if (pb_opt_value(argv[i], "--md", &v))
-            md = v;
-        else if (!strcmp(argv[i], "--confirm"))
-            confirm = true;
-        else if (!strcmp(argv[i], "--ratios-only"))
-            t->ratios_only = true;
-        else if (pb_opt_value(argv[i], "--threshold", &v)) {
-            if (pb_parse_double(v, 0, 10000, "regress: --threshold (percent)", &t->default_pct) < 0)
-                rc = pb_usage_error("%s", pb_err());
-        } else
-            rc = pb_usage_error("regress: unknown argument %s (see pinbench regress --help)",
-                                pb_q(argv[i]));
-    }
+    t->default_pct = regress_args.threshold_pct;
+    t->ratios_only = regress_args.ratios_only;
     if (rc == 0 && (!bdir || !cdir))
         rc = pb_usage_error("regress: needs --baseline=DIR and --current=DIR (see --help)");
     if (rc == 0 && cfg && pb_thresholds_load(t, cfg) < 0)
@@ -475,37 +517,9 @@ int pb_cmd_regress(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         reg += vs[i].regression;
     char note[600] = "";
-    if (confirm && reg) {
-        char *again = regress_rerun(&sets[1], vs, n);
-        struct pb_rset rr;
-        if (!again || pb_rset_load(&rr, again) < 0) {
-            rc = pb_usage_error("regress: --confirm: %s", pb_err());
-            free(again);
-            goto done;
-        }
-        struct pb_verdict *v2;
-        bool fp2;
-        char why2[1024];
-        size_t n2 = pb_regress_judge(&sets[0], &rr, t, &v2, &fp2, why2, sizeof why2);
-        size_t kept = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!vs[i].regression)
-                continue;
-            bool again_bad = false;
-            for (size_t k = 0; k < n2; k++)
-                if (!strcmp(v2[k].c.name, vs[i].c.name) && !strcmp(v2[k].c.metric, vs[i].c.metric))
-                    again_bad = v2[k].regression;
-            vs[i].regression = again_bad;
-            kept += again_bad;
-        }
-        snprintf(note, sizeof note,
-                 "Confirmation: %zu suspect(s) rerun into %s; %zu regressed again and are "
-                 "reported, %zu did not and are cleared.",
-                 reg, again, kept, reg - kept);
-        reg = kept;
-        free(v2);
-        pb_rset_free(&rr);
-        free(again);
+    if (confirm && reg && regress_confirm(&sets[0], &sets[1], t, vs, n, &reg, note, sizeof note) < 0) {
+        rc = pb_usage_error("regress: --confirm: %s", pb_err());
+        goto done;
     }
     md_regress(stdout, bdir, cdir, vs, n, fp, why, note);
     if (md) {

@@ -83,6 +83,49 @@ static size_t jr_utf8(unsigned cp, char *o)
     return 4;
 }
 
+/* \uXXXX (after the "\u"), with a surrogate pair's second half: the code point, or -1. */
+static int jr_unicode(struct jr *r, unsigned *cp)
+{
+    if (jr_hex4(r, cp) < 0)
+        return -1;
+    if (*cp >= 0xdc00 && *cp <= 0xdfff)
+        return jr_fail(r, "unpaired low surrogate in \\u escape");
+    if (*cp >= 0xd800 && *cp < 0xdc00) {
+        unsigned lo;
+        if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u')
+            return jr_fail(r, "unpaired surrogate in \\u escape");
+        r->p += 2;
+        if (jr_hex4(r, &lo) < 0)
+            return -1;
+        if (lo < 0xdc00 || lo > 0xdfff)
+            return jr_fail(r, "bad low surrogate in \\u escape");
+        *cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+    }
+    if (*cp == 0)
+        return jr_fail(r, "\\u0000 is not supported in strings");
+    return 0;
+}
+
+/* One escape (r->p after the backslash) decoded into buf; the bytes written, or -1. */
+static int jr_escape(struct jr *r, char *buf)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    char e = *r->p++;
+    const char *k = e ? strchr(from, e) : NULL;
+    if (k) {
+        buf[0] = to[k - from];
+        return 1;
+    }
+    if (e != 'u') {
+        r->p--;
+        return jr_fail(r, "unknown escape in string");
+    }
+    unsigned cp;
+    if (jr_unicode(r, &cp) < 0)
+        return -1;
+    return (int)jr_utf8(cp, buf);
+}
+
 static int jr_string(struct jr *r, char **out)
 {
     r->p++; /* opening quote */
@@ -99,96 +142,30 @@ static int jr_string(struct jr *r, char **out)
     size_t n = 0;
     while (*r->p != '"') {
         unsigned char c = (unsigned char)*r->p;
+        size_t u = c >= 0x80 ? pb_utf8_len((const unsigned char *)r->p) : 1;
+        int w = 0;
         if (c < 0x20) {
-            free(buf);
-            return jr_fail(r, "control character in string");
-        }
-        if (c >= 0x80) {
-            /* the closing quote ends any sequence cut short, so this never reads past it */
-            size_t u = pb_utf8_len((const unsigned char *)r->p);
-            if (!u) {
-                free(buf);
-                return jr_fail(r, "invalid UTF-8 in string");
-            }
-            memcpy(buf + n, r->p, u);
-            n += u;
-            r->p += u;
-            continue;
-        }
-        if (c != '\\') {
-            buf[n++] = (char)c;
+            w = jr_fail(r, "control character in string");
+        } else if (!u) { /* the closing quote ends any sequence cut short: never read past it */
+            w = jr_fail(r, "invalid UTF-8 in string");
+        } else if (c == '\\') {
             r->p++;
-            continue;
+            w = jr_escape(r, buf + n);
+        } else {
+            memcpy(buf + n, r->p, u);
+            r->p += u;
+            w = (int)u;
         }
-        r->p++;
-        char e = *r->p++;
-        switch (e) {
-        case '"':
-            buf[n++] = '"';
-            break;
-        case '\\':
-            buf[n++] = '\\';
-            break;
-        case '/':
-            buf[n++] = '/';
-            break;
-        case 'b':
-            buf[n++] = '\b';
-            break;
-        case 'f':
-            buf[n++] = '\f';
-            break;
-        case 'n':
-            buf[n++] = '\n';
-            break;
-        case 'r':
-            buf[n++] = '\r';
-            break;
-        case 't':
-            buf[n++] = '\t';
-            break;
-        case 'u': {
-            unsigned cp;
-            if (jr_hex4(r, &cp) < 0)
-                goto bad;
-            if (cp >= 0xd800 && cp < 0xdc00) {
-                unsigned lo;
-                if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u') {
-                    jr_fail(r, "unpaired surrogate in \\u escape");
-                    goto bad;
-                }
-                r->p += 2;
-                if (jr_hex4(r, &lo) < 0)
-                    goto bad;
-                if (lo < 0xdc00 || lo > 0xdfff) {
-                    jr_fail(r, "bad low surrogate in \\u escape");
-                    goto bad;
-                }
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-                jr_fail(r, "unpaired low surrogate in \\u escape");
-                goto bad;
-            }
-            if (cp == 0) {
-                jr_fail(r, "\\u0000 is not supported in strings");
-                goto bad;
-            }
-            n += jr_utf8(cp, buf + n);
-            break;
+        if (w < 0) {
+            free(buf);
+            return -1;
         }
-        default:
-            r->p--;
-            jr_fail(r, "unknown escape in string");
-            goto bad;
-        }
+        n += (size_t)w;
     }
     r->p++; /* closing quote */
     buf[n] = '\0';
     *out = buf;
     return 0;
-bad:
-    free(buf);
-    return -1;
 }
 
 static int jr_number(struct jr *r, struct pb_json *out)
