@@ -28,6 +28,7 @@
  * plus the clients (the process's thread count is checked); every request is answered exactly
  * once; at shutdown every queue is empty and answers equal requests. */
 #include "experiment.h"
+#include "core/fifo.h"
 #include "core/gang.h"
 #include "core/pin.h"
 #include "core/work.h"
@@ -64,7 +65,8 @@ enum { METRIC_REQUEST = 1 };
 enum { TALLY_ANSWERED, TALLY_INITS };
 
 #define MAX_CLIENTS 64
-#define RING 256 /* open loop: requests in flight at most */
+#define RING 256 /* open loop: requests in flight at most (each queue holds them all) */
+_Static_assert(RING <= PB_FIFO_CAP, "a queue must hold every request in flight");
 #define MAX_WORKERS 1024
 
 struct dstate;
@@ -95,21 +97,11 @@ struct client {
     char err[200];
 };
 
-/* A bounded ring of requests; at most one request per client is ever queued. */
-struct queue {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct request *slot[RING + 1];
-    unsigned head, len;
-    atomic_uint depth; /* read without the lock by least-loaded dispatch */
-    bool quit;
-};
-
 struct worker {
     struct dstate *d;
     unsigned idx;
     int cpu; /* -1: unpinned */
-    struct queue *q;
+    struct pb_fifo *q;
     struct pb_thread thread;
 };
 
@@ -119,8 +111,8 @@ struct dstate {
     int cpu[MAX_CLIENTS * 16];
     struct pb_gang gang; /* the clients' rounds */
     /* serving */
-    struct queue shared;
-    struct queue *queues;
+    struct pb_fifo shared;
+    struct pb_fifo *queues;
     struct worker *workers;
     struct client *clients;
     unsigned clients_started, workers_started;
@@ -172,55 +164,13 @@ static void await(struct request *q)
     pthread_mutex_unlock(&c->mu);
 }
 
-/* ---- queues and workers ---- */
-
-static void queue_init(struct queue *q)
-{
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->cv, NULL);
-    atomic_init(&q->depth, 0);
-}
-
-static void queue_push(struct queue *q, struct request *r)
-{
-    pthread_mutex_lock(&q->mu);
-    q->slot[(q->head + q->len) % (RING + 1)] = r;
-    q->len++;
-    atomic_fetch_add(&q->depth, 1);
-    pthread_cond_signal(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
-
-/* NULL once the queue is closed and drained. */
-static struct request *queue_pop(struct queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->len == 0 && !q->quit)
-        pthread_cond_wait(&q->cv, &q->mu);
-    struct request *r = NULL;
-    if (q->len) {
-        r = q->slot[q->head];
-        q->head = (q->head + 1) % (RING + 1);
-        q->len--;
-        atomic_fetch_sub(&q->depth, 1);
-    }
-    pthread_mutex_unlock(&q->mu);
-    return r;
-}
-
-static void queue_close(struct queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    q->quit = true;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
+/* ---- workers ---- */
 
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct request *q;
-    while ((q = queue_pop(w->q)) != NULL) {
+    while ((q = pb_fifo_pop(w->q)) != NULL) {
         if (w->cpu >= 0 && !pb_pin_on(w->cpu))
             snprintf(q->err, sizeof q->err, "worker %u pinned to CPU %d ran on CPU %d", w->idx,
                      w->cpu, sched_getcpu());
@@ -259,7 +209,7 @@ static void serve_pinned_here(struct client *c, struct request *q, int target)
         snprintf(q->err, sizeof q->err, "restoring the client's mask: %s", pb_err());
 }
 
-static struct queue *least_loaded(struct dstate *d)
+static struct pb_fifo *least_loaded(struct dstate *d)
 {
     unsigned start = (unsigned)(atomic_fetch_add(&d->rr, 1) % d->n_workers), best = start;
     unsigned best_depth = atomic_load(&d->queues[start].depth);
@@ -272,6 +222,38 @@ static struct queue *least_loaded(struct dstate *d)
     return &d->queues[best];
 }
 
+/* A thread per request, pinned at creation to the next CPU for tpr/pinned. 0, or -1 with the
+ * reason in q->err. */
+static int start_request_thread(struct dstate *d, struct request *q, unsigned next, pthread_t *t)
+{
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    if (d->p->mode == TPR_PINNED) {
+        q->pin_cpu = d->cpu[next];
+        if (pb_pin_attr(&a, q->pin_cpu) < 0) {
+            pthread_attr_destroy(&a);
+            snprintf(q->err, sizeof q->err, "%s", pb_err());
+            return -1;
+        }
+    }
+    int rc = pthread_create(t, &a, request_thread, q);
+    pthread_attr_destroy(&a);
+    if (rc != 0) {
+        snprintf(q->err, sizeof q->err, "pthread_create: %s", strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* A pool's queue for the request: the shared one, the rr-th owner's, or the least loaded. */
+static void enqueue(struct dstate *d, struct request *q, unsigned rr)
+{
+    struct pb_fifo *f = d->p->mode == POOL_SHARED      ? &d->shared
+                        : d->p->mode == POOL_PINNED_RR ? &d->queues[rr % d->n_workers]
+                                                       : least_loaded(d);
+    pb_fifo_push(f, q);
+}
+
 static void issue(struct client *c, struct request *q)
 {
     struct dstate *d = c->d;
@@ -280,24 +262,9 @@ static void issue(struct client *c, struct request *q)
     switch (p->mode) {
     case TPR:
     case TPR_PINNED: {
-        pthread_attr_t a;
-        pthread_attr_init(&a);
-        if (p->mode == TPR_PINNED) {
-            q->pin_cpu = d->cpu[next];
-            if (pb_pin_attr(&a, q->pin_cpu) < 0) {
-                pthread_attr_destroy(&a);
-                snprintf(q->err, sizeof q->err, "%s", pb_err());
-                return;
-            }
-        }
         pthread_t t;
-        int rc = pthread_create(&t, &a, request_thread, q);
-        pthread_attr_destroy(&a);
-        if (rc != 0) {
-            snprintf(q->err, sizeof q->err, "pthread_create: %s", strerror(rc));
-            return;
-        }
-        pthread_join(t, NULL);
+        if (start_request_thread(d, q, next, &t) == 0)
+            pthread_join(t, NULL);
         return;
     }
     case INLINE:
@@ -316,13 +283,9 @@ static void issue(struct client *c, struct request *q)
         sem_post(&d->sem);
         return;
     case POOL_SHARED:
-        queue_push(&d->shared, q);
-        break;
     case POOL_PINNED_RR:
-        queue_push(&d->queues[atomic_fetch_add(&d->rr, 1) % d->n_workers], q);
-        break;
     case POOL_PINNED_LEAST:
-        queue_push(least_loaded(d), q);
+        enqueue(d, q, (unsigned)atomic_fetch_add(&d->rr, 1));
         break;
     }
     await(q);
@@ -382,7 +345,7 @@ static int dispatch_setup(struct pb_run *r)
         uint64_t w = p->work_ns ? p->work_ns : 1000;
         pb_run_open_loop(r, p->load * d->ncpu * 1e9 / (double)w);
     }
-    queue_init(&d->shared);
+    pb_fifo_init(&d->shared);
     atomic_init(&d->rr, 0);
     atomic_init(&d->answered, 0);
     atomic_init(&d->inits, 0);
@@ -402,7 +365,7 @@ static int dispatch_setup(struct pb_run *r)
             return pb_run_fail(r, "out of memory for %u workers", d->n_workers);
         for (unsigned i = 0; i < d->n_workers; i++) {
             struct worker *w = &d->workers[i];
-            queue_init(&d->queues[i]);
+            pb_fifo_init(&d->queues[i]);
             w->d = d;
             w->idx = i;
             w->cpu = p->mode == POOL_SHARED ? -1 : d->cpu[i % d->ncpu];
@@ -469,35 +432,17 @@ static int dispatch_open_op(struct pb_run *r, struct dstate *d)
     d->issued++;
     switch (p->mode) {
     case TPR:
-    case TPR_PINNED: {
-        pthread_attr_t a;
-        pthread_attr_init(&a);
-        if (p->mode == TPR_PINNED) {
-            q->pin_cpu = d->cpu[next];
-            if (pb_pin_attr(&a, q->pin_cpu) < 0) {
-                pthread_attr_destroy(&a);
-                atomic_store(&q->state, REQ_FREE);
-                return pb_run_fail(r, "%s", pb_err());
-            }
-        }
-        int rc = pthread_create(&q->thread, &a, request_thread, q);
-        pthread_attr_destroy(&a);
-        if (rc != 0) {
+    case TPR_PINNED:
+        if (start_request_thread(d, q, next, &q->thread) < 0) {
             atomic_store(&q->state, REQ_FREE);
-            return pb_run_fail(r, "pthread_create with %lu requests in flight: %s",
-                               d->issued - d->reaped, strerror(rc));
+            return pb_run_fail(r, "%s (%lu requests in flight)", q->err, d->issued - d->reaped);
         }
         q->has_thread = true;
         break;
-    }
     case POOL_SHARED:
-        queue_push(&d->shared, q);
-        break;
     case POOL_PINNED_RR:
-        queue_push(&d->queues[next % d->n_workers], q);
-        break;
     case POOL_PINNED_LEAST:
-        queue_push(least_loaded(d), q);
+        enqueue(d, q, next);
         break;
     default: /* the generator serves it itself: a single-threaded server */
         serve(d, q);
@@ -544,9 +489,9 @@ static void dispatch_teardown(struct pb_run *r)
         pb_run_join(r, &d->clients[i].thread);
         issued += d->clients[i].issued;
     }
-    queue_close(&d->shared);
+    pb_fifo_close(&d->shared);
     for (unsigned i = 0; d->queues && i < d->n_workers; i++)
-        queue_close(&d->queues[i]);
+        pb_fifo_close(&d->queues[i]);
     for (unsigned i = 0; i < d->workers_started; i++)
         pb_run_join(r, &d->workers[i].thread);
     /* nothing lost at shutdown: every queue drained, every request answered once */
@@ -574,85 +519,75 @@ static void dispatch_teardown(struct pb_run *r)
 
 #define US 1000u
 #define INIT (50 * US)
-/* the rest of the sweep, full profile only */
 
 #define D                                                                                          \
     .state_bytes = sizeof(struct dstate), .setup = dispatch_setup, .op = dispatch_op,              \
     .teardown = dispatch_teardown, .sample_threads = true
 
-static const struct pb_variant dispatch_variants[] = {
-    {"tpr/unpinned", "a new unpinned thread per request", D,
-     .param = PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0)},
-    {"tpr/pinned", "a new thread per request, pinned at creation round-robin", D,
-     .param = PB_PARAM(struct dparam, TPR_PINNED, 0, 10 * US, INIT, 0)},
-    {"inline/unpinned", "the client does the work itself, no pinning", D,
-     .param = PB_PARAM(struct dparam, INLINE, 0, 10 * US, INIT, 0)},
-    {"pin_per_request/move", "the client pins itself to the next CPU per request and restores", D,
-     .param = PB_PARAM(struct dparam, PIN_MOVE, 0, 10 * US, INIT, 0)},
-    {"pin_per_request/same_cpu", "the client pins itself to the CPU it is on, and restores", D,
-     .param = PB_PARAM(struct dparam, PIN_SAME, 0, 10 * US, INIT, 0)},
-    {"pool/unpinned_shared", "N = CPUs unpinned workers on one shared queue", D,
-     .param = PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0)},
-    {"pool/pinned_rr", "N = CPUs pinned owners, a queue each, round-robin", D,
-     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0)},
-    {"pool/pinned_least", "N = CPUs pinned owners, least-loaded dispatch", D,
-     .param = PB_PARAM(struct dparam, POOL_PINNED_LEAST, 1, 10 * US, INIT, 0)},
-    {"pool/unpinned_shared_over", "N = 2 x CPUs unpinned workers (oversubscribed)", D,
-     .param = PB_PARAM(struct dparam, POOL_SHARED, 2, 10 * US, INIT, 0)},
-    {"pool/pinned_rr_over", "N = 2 x CPUs pinned owners (oversubscribed)", D,
-     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 2, 10 * US, INIT, 0)},
-    {"bounded/semaphore", "the client does the work, at most CPUs/2 at a time, no pinning", D,
-     .param = PB_PARAM(struct dparam, BOUNDED, 0, 10 * US, INIT, 0)},
-    {"tpr/unpinned_w0", "thread per request, no work", D,
-     .param = PB_PARAM(struct dparam, TPR, 0, 0, INIT, 0)},
-    {"pool/pinned_rr_w0", "pinned pool, no work", D,
-     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 0, INIT, 0)},
-    {"tpr/unpinned_w1us", "thread per request, 1 us of work", D,
-     .param = PB_PARAM(struct dparam, TPR, 0, 1 * US, INIT, 0)},
-    {"pool/pinned_rr_w1us", "pinned pool, 1 us of work", D,
-     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 1 * US, INIT, 0)},
-    {"tpr/unpinned_w100us", "thread per request, 100 us of work", D,
-     .param = PB_PARAM(struct dparam, TPR, 0, 100 * US, INIT, 0)},
-    {"pool/pinned_rr_w100us", "pinned pool, 100 us of work", D,
-     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 100 * US, INIT, 0)},
-    {"open/pool_pinned_rr_load10", "open loop at 10% of CPUs/W: pinned pool, round-robin", D,
-     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.1)},
-    {"open/pool_pinned_rr_load40", "open loop at 40%: pinned pool, round-robin", D,
-     .param = PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.4)},
-    {"open/pool_unpinned_shared_load40", "open loop at 40%: unpinned pool, shared queue", D,
-     .param = PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.4)},
-    {"open/tpr_unpinned_load10", "open loop at 10%: a thread per request", D,
-     .param = PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0.1)},
-    {"open/tpr_unpinned_load40", "open loop at 40%: a thread per request", D,
-     .param = PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0.4)},
-    {"open/inline_load10", "open loop at 10%: the generator serves each request itself", D,
-     .param = PB_PARAM(struct dparam, INLINE, 0, 10 * US, INIT, 0.1)},
-#define SWEEP(name_, what_, param_)                                                                \
+/* A variant: how requests are served, workers per CPU (pools), each request's work in µs, the
+ * open loop's load (0: closed loop); a request's context costs INIT on a thread's first use.
+ * FULL: the same, in the full profile only (the rest of the open-loop sweep). */
+#define V(name_, what_, mode_, workers_per_cpu_, work_us_, load_, ...)                             \
     {                                                                                              \
-        name_, what_, D, .param = param_, .full_profile_only = true                                \
+        name_, what_, D,                                                                           \
+            .param = PB_PARAM(struct dparam, mode_, workers_per_cpu_, (work_us_)*US, INIT, load_), \
+            ##__VA_ARGS__                                                                          \
     }
-    SWEEP("open/pool_pinned_rr_load05", "open loop at 5%: pinned pool",
-          PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.05)),
-    SWEEP("open/pool_pinned_rr_load20", "open loop at 20%: pinned pool",
-          PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.2)),
-    SWEEP("open/pool_pinned_rr_load60", "open loop at 60%: pinned pool",
-          PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.6)),
-    SWEEP("open/pool_pinned_rr_load80", "open loop at 80%: pinned pool",
-          PB_PARAM(struct dparam, POOL_PINNED_RR, 1, 10 * US, INIT, 0.8)),
-    SWEEP("open/pool_unpinned_shared_load05", "open loop at 5%: unpinned pool",
-          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.05)),
-    SWEEP("open/pool_unpinned_shared_load10", "open loop at 10%: unpinned pool",
-          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.1)),
-    SWEEP("open/pool_unpinned_shared_load20", "open loop at 20%: unpinned pool",
-          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.2)),
-    SWEEP("open/pool_unpinned_shared_load60", "open loop at 60%: unpinned pool",
-          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.6)),
-    SWEEP("open/pool_unpinned_shared_load80", "open loop at 80%: unpinned pool",
-          PB_PARAM(struct dparam, POOL_SHARED, 1, 10 * US, INIT, 0.8)),
-    SWEEP("open/tpr_unpinned_load05", "open loop at 5%: a thread per request",
-          PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0.05)),
-    SWEEP("open/tpr_unpinned_load20", "open loop at 20%: a thread per request",
-          PB_PARAM(struct dparam, TPR, 0, 10 * US, INIT, 0.2)),
+#define FULL(...) V(__VA_ARGS__, .full_profile_only = true)
+
+static const struct pb_variant dispatch_variants[] = {
+    V("tpr/unpinned", "a new unpinned thread per request", TPR, 0, 10, 0),
+    V("tpr/pinned", "a new thread per request, pinned at creation round-robin", TPR_PINNED, 0, 10,
+      0),
+    V("inline/unpinned", "the client does the work itself, no pinning", INLINE, 0, 10, 0),
+    V("pin_per_request/move", "the client pins itself to the next CPU per request and restores",
+      PIN_MOVE, 0, 10, 0),
+    V("pin_per_request/same_cpu", "the client pins itself to the CPU it is on, and restores",
+      PIN_SAME, 0, 10, 0),
+    V("pool/unpinned_shared", "N = CPUs unpinned workers on one shared queue", POOL_SHARED, 1, 10,
+      0),
+    V("pool/pinned_rr", "N = CPUs pinned owners, a queue each, round-robin", POOL_PINNED_RR, 1, 10,
+      0),
+    V("pool/pinned_least", "N = CPUs pinned owners, least-loaded dispatch", POOL_PINNED_LEAST, 1,
+      10, 0),
+    V("pool/unpinned_shared_over", "N = 2 x CPUs unpinned workers (oversubscribed)", POOL_SHARED, 2,
+      10, 0),
+    V("pool/pinned_rr_over", "N = 2 x CPUs pinned owners (oversubscribed)", POOL_PINNED_RR, 2, 10,
+      0),
+    V("bounded/semaphore", "the client does the work, at most CPUs/2 at a time, no pinning",
+      BOUNDED, 0, 10, 0),
+    V("tpr/unpinned_w0", "thread per request, no work", TPR, 0, 0, 0),
+    V("pool/pinned_rr_w0", "pinned pool, no work", POOL_PINNED_RR, 1, 0, 0),
+    V("tpr/unpinned_w1us", "thread per request, 1 us of work", TPR, 0, 1, 0),
+    V("pool/pinned_rr_w1us", "pinned pool, 1 us of work", POOL_PINNED_RR, 1, 1, 0),
+    V("tpr/unpinned_w100us", "thread per request, 100 us of work", TPR, 0, 100, 0),
+    V("pool/pinned_rr_w100us", "pinned pool, 100 us of work", POOL_PINNED_RR, 1, 100, 0),
+    V("open/pool_pinned_rr_load10", "open loop at 10% of CPUs/W: pinned pool, round-robin",
+      POOL_PINNED_RR, 1, 10, 0.1),
+    V("open/pool_pinned_rr_load40", "open loop at 40%: pinned pool, round-robin", POOL_PINNED_RR, 1,
+      10, 0.4),
+    V("open/pool_unpinned_shared_load40", "open loop at 40%: unpinned pool, shared queue",
+      POOL_SHARED, 1, 10, 0.4),
+    V("open/tpr_unpinned_load10", "open loop at 10%: a thread per request", TPR, 0, 10, 0.1),
+    V("open/tpr_unpinned_load40", "open loop at 40%: a thread per request", TPR, 0, 10, 0.4),
+    V("open/inline_load10", "open loop at 10%: the generator serves each request itself", INLINE, 0,
+      10, 0.1),
+    FULL("open/pool_pinned_rr_load05", "open loop at 5%: pinned pool", POOL_PINNED_RR, 1, 10, 0.05),
+    FULL("open/pool_pinned_rr_load20", "open loop at 20%: pinned pool", POOL_PINNED_RR, 1, 10, 0.2),
+    FULL("open/pool_pinned_rr_load60", "open loop at 60%: pinned pool", POOL_PINNED_RR, 1, 10, 0.6),
+    FULL("open/pool_pinned_rr_load80", "open loop at 80%: pinned pool", POOL_PINNED_RR, 1, 10, 0.8),
+    FULL("open/pool_unpinned_shared_load05", "open loop at 5%: unpinned pool", POOL_SHARED, 1, 10,
+         0.05),
+    FULL("open/pool_unpinned_shared_load10", "open loop at 10%: unpinned pool", POOL_SHARED, 1, 10,
+      0.1),
+    FULL("open/pool_unpinned_shared_load20", "open loop at 20%: unpinned pool", POOL_SHARED, 1, 10,
+      0.2),
+    FULL("open/pool_unpinned_shared_load60", "open loop at 60%: unpinned pool", POOL_SHARED, 1, 10,
+      0.6),
+    FULL("open/pool_unpinned_shared_load80", "open loop at 80%: unpinned pool", POOL_SHARED, 1, 10,
+      0.8),
+    FULL("open/tpr_unpinned_load05", "open loop at 5%: a thread per request", TPR, 0, 10, 0.05),
+    FULL("open/tpr_unpinned_load20", "open loop at 20%: a thread per request", TPR, 0, 10, 0.2),
 };
 
 static const struct pb_pair_decl dispatch_pairs[] = {
