@@ -162,7 +162,7 @@ ci-bench: deps
 	PINBENCH_REGRESS_ARGS='$(CI_REGRESS_ARGS)' scripts/ci-bench.sh $(BUILD)/pinbench $(CI_BASELINE)
 
 # Unit tests in three builds and under memcheck, then the CLI and end-to-end smoke checks.
-MEMCHECK_GROUPS := hist,stats,cpuset,json,report,results,compare,corpus,topo,pin
+MEMCHECK_GROUPS := hist,stats,cpuset,json,report,results,compare,corpus,topo,pin,env,sha256,opts
 test: deps-test
 	@$(MAKE) --no-print-directory $(BUILD)/pinbench $(BUILD)/rel/unit $(BUILD)/asan/unit $(BUILD)/asan/pinbench $(BUILD)/tsan/unit
 	@echo "== layering: who may include whom (scripts/check-layers.sh), and that the check fails"

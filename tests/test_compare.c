@@ -11,10 +11,6 @@
 #include "results/json.h"
 #include "report/readable.h"
 #include "results/rset.h"
-#include "results/envkeys.h"
-#include "core/topo.h"
-#include "core/pmu.h"
-#include "results/sha256.h"
 #include "util.h"
 
 #include <math.h>
@@ -413,118 +409,12 @@ static void test_costmodel(void **state)
     rm_root();
 }
 
-/* env --check on made-up environments: a noisy one gets each fix, a quiet one none. */
-static void test_env_advice(void **state)
-{
-    (void)state;
-    struct pb_env e = {0};
-    pb_env_set(&e, "governor", "powersave");
-    pb_env_set(&e, "turbo", "on");
-    pb_env_set(&e, "scaling_driver", "intel_pstate");
-    pb_env_set(&e, "smt_active", "1");
-    pb_env_set(&e, "isolated_cpus", "(none)");
-    pb_env_set(&e, "nohz_full_cpus", "(none)");
-    pb_env_set(&e, "allowed_cpu_count", "16");
-    pb_env_set(&e, "irqbalance_running", "yes");
-    pb_env_set(&e, "build_type", "release");
-    struct pb_advice adv[24];
-    size_t n = pb_env_advice(&e, adv, 24);
-    const char *want[] = {"scaling_governor", "intel_pstate/no_turbo", "smt/control",
-                          "isolcpus=managed_irq,domain,12-15", "systemctl stop irqbalance"};
-    for (size_t k = 0; k < PB_ARRAY_LEN(want); k++) {
-        bool found = false;
-        for (size_t i = 0; i < n && !found; i++)
-            found = strstr(adv[i].fix, want[k]) != NULL;
-        if (!found)
-            fail_msg("no advice containing '%s'", want[k]);
-    }
-    pb_env_free(&e);
-    struct pb_env q = {0};
-    pb_env_set(&q, "governor", "performance");
-    pb_env_set(&q, "turbo", "off");
-    pb_env_set(&q, "smt_active", "0");
-    pb_env_set(&q, "isolated_cpus", "2-3");
-    pb_env_set(&q, "irqbalance_running", "no");
-    pb_env_set(&q, "perf_event_paranoid", "1");
-    pb_env_set(&q, "pmu_cpu_present", "yes");
-    pb_env_set(&q, "clocksource", "tsc");
-    pb_env_set(&q, "build_type", "release");
-    assert_int_equal(pb_env_advice(&q, adv, 24), 0);
-    pb_env_free(&q);
-}
-
-/* SHA-256 against the FIPS 180-4 examples, including a message that needs a second padding
- * block (56 bytes) and one of a million bytes fed in pieces. */
-static void test_sha256_vectors(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *msg, *hex;
-    } v[] = {
-        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
-        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-    };
-    char hex[65];
-    for (size_t i = 0; i < PB_ARRAY_LEN(v); i++) {
-        struct pb_sha256 s;
-        pb_sha256_init(&s);
-        pb_sha256_update(&s, v[i].msg, strlen(v[i].msg));
-        pb_sha256_hex(&s, hex);
-        assert_string_equal(hex, v[i].hex);
-    }
-    struct pb_sha256 s;
-    pb_sha256_init(&s);
-    char a[1000];
-    memset(a, 'a', sizeof a);
-    for (int i = 0; i < 1000; i++)
-        pb_sha256_update(&s, a, sizeof a);
-    pb_sha256_hex(&s, hex);
-    assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-    uint64_t bytes;
-    assert_int_equal(pb_sha256_file_at(AT_FDCWD, "nonexistent/x", hex, &bytes), -1);
-    assert_non_null(strstr(pb_err(), "nonexistent/x"));
-}
-
-/* The one table of env.json keys that compare and regress read: every key is one the capture
- * writes on every box (a key it never writes would never differ, silently), and a fingerprint
- * key is questionable too. */
-static void test_envkeys_captured(void **state)
-{
-    (void)state;
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    CPU_SET(0, &cpus);
-    struct pb_topo topo;
-    assert_int_equal(pb_topo_load(&topo, "package:1 l3:1 core:2 pu:1"), 0);
-    struct pb_env env = {0};
-    pb_env_capture(&env, &cpus, &topo);
-    struct pb_pmu pmu;
-    assert_int_equal(pb_pmu_init(&pmu, "none", &pb_perf_kernel), 0);
-    pb_env_add_counters(&env, &pmu);
-    assert_true(pb_n_envkeys >= 20);
-    for (size_t i = 0; i < pb_n_envkeys; i++) {
-        if (!pb_env_value(&env, pb_envkeys[i].key))
-            fail_msg("env.json never has '%s'", pb_envkeys[i].key);
-        if (pb_envkeys[i].fingerprint && !pb_envkeys[i].questionable)
-            fail_msg("'%s' is a fingerprint key but not questionable", pb_envkeys[i].key);
-        for (size_t k = 0; k < i; k++)
-            assert_string_not_equal(pb_envkeys[i].key, pb_envkeys[k].key);
-    }
-    pb_env_free(&env);
-    pb_topo_free(&topo);
-}
-
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_envkeys_captured),
-    cmocka_unit_test(test_sha256_vectors),
     cmocka_unit_test(test_regress_catches_slowdown),
     cmocka_unit_test(test_mismatched_environments),
     cmocka_unit_test(test_bad_folders),
     cmocka_unit_test(test_thresholds_file),
     cmocka_unit_test(test_costmodel),
-    cmocka_unit_test(test_env_advice),
 };
 const struct pb_test_group pb_group_compare = PB_GROUP("compare", tests);
 

@@ -2,6 +2,7 @@
  * runner catches what it must (failed pins, unjoined threads, failed verification). Built
  * under the thread sanitizer too ("threads" group). */
 #include "tests.h"
+#include "registry.h"
 
 #include "core/clock.h"
 #include "core/cpuset.h"
@@ -950,7 +951,40 @@ const struct pb_test_group pb_group_threads = PB_GROUP("threads", tests);
 
 /* Experiments on the machine's memory and CPUs whose walks are too long for the thread
  * sanitizer's instrumented loads: run in the release and address-sanitizer builds. */
+/* The generic check every family gets, new ones included: every variant of every registered
+ * family (bench/families.def) that is not skipped here runs one short call (one batch, or two
+ * operations), valid, publishing only counters the table check knows; a skipped one says why.
+ * The per-family tests above check each family's own invariants in depth. */
+static void test_every_family_every_variant(void **state)
+{
+    (void)state;
+    size_t ran = 0, skipped = 0;
+    for (size_t k = 0; k < pb_n_families; k++) {
+        void *st = NULL;
+        assert_int_equal(setup_runner(&st, pb_families[k]), 0);
+        struct fixture *f = st;
+        for (size_t i = 0; i < f->R.n; i++) {
+            struct pb_vreg *vr = &f->R.vr[i];
+            if (vr->skip_reason[0]) {
+                skipped++;
+                continue;
+            }
+            struct pb_counters c;
+            uint64_t iters = vr->v->batch > 1 ? vr->v->batch : 2;
+            if (call_checked(vr, iters, &c) != 0)
+                fail_msg("%s: %s", vr->name, vr->invalid_reason);
+            assert_true(vr->merged_calls == 1);
+            ran++;
+        }
+        teardown_runner(&st);
+    }
+    print_message("  %zu variants ran, %zu skipped here, over %zu families\n", ran, skipped,
+                  pb_n_families);
+    assert_true(ran > 0);
+}
+
 static const struct CMUnitTest machine_tests[] = {
+    cmocka_unit_test(test_every_family_every_variant),
     cmocka_unit_test_setup_teardown(test_numa_every_variant, setup_numa, teardown_runner),
     cmocka_unit_test_setup_teardown(test_isolation_every_variant, setup_isolation, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_watchdog, setup_fake, teardown_runner),
