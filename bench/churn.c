@@ -350,7 +350,7 @@ static void idle_teardown(struct pb_run *r)
 #define PIN_CALL                                                                                   \
     .state_bytes = sizeof(struct pin_state), .setup = pin_setup, .op = pin_op, .verify = pin_verify
 #define OTHER .needs = PB_NEED_OTHER_CPU
-#define PINNED .home = PB_HOME_PINNED
+#define PINNED .place.at = PB_HOME_PINNED
 
 static const struct pb_variant churn_variants[] = {
     {"spawn/unpinned", "pthread_create+join, creator and child unpinned", SPAWN,

@@ -124,12 +124,13 @@ static int hot_op(struct pb_run *r)
 
 static const struct pb_variant counter_variants[] = {
     {"forced_migration", "one forced migration per op: migrations >= 1 per op",
-     .needs = PB_NEED_OTHER_CPU, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct move_state),
-     .setup = move_setup, .op = move_op, .verify = move_verify, .expect = {{"migrations", 1, NAN}}},
+     .needs = PB_NEED_OTHER_CPU, .place.at = PB_HOME_PINNED,
+     .state_bytes = sizeof(struct move_state), .setup = move_setup, .op = move_op,
+     .verify = move_verify, .expect = {{"migrations", 1, NAN}}},
     {"sleep_wake", "a round trip of two sleep/wake handoffs per op: ctx switches >= 2 per op",
-     .home = PB_HOME_PINNED, .state_bytes = sizeof(struct pingpong), .setup = pingpong_setup,
+     .place.at = PB_HOME_PINNED, .state_bytes = sizeof(struct pingpong), .setup = pingpong_setup,
      .op = pingpong_op, .teardown = pingpong_teardown, .expect = {{"ctx_switches", 2, NAN}}},
-    {"pinned_hot_loop", "arithmetic on a pinned thread: no migrations", .home = PB_HOME_PINNED,
+    {"pinned_hot_loop", "arithmetic on a pinned thread: no migrations", .place.at = PB_HOME_PINNED,
      .op = hot_op, .expect = {{"migrations", NAN, 0}}},
 };
 

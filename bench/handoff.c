@@ -219,24 +219,24 @@ static void ho_teardown(struct pb_run *r)
                       .verify = ho_verify, .teardown = ho_teardown,                                \
                       .param = &(const struct ho_param){mech_, place_}, ##__VA_ARGS__              \
     }
-#define SAME .home = PB_HOME_PINNED
-#define REL(rel_) .home = PB_HOME_PINNED, .pair_rel = rel_
+#define SAME .place.at = PB_HOME_PINNED
+#define REL(rel_) .place = {PB_HOME_PINNED, rel_}
 /* one row per mechanism and placement */
 /* one row per mechanism and placement; extra fields apply to the relation and unpinned rows */
 #define PLACES(mech_, m_, ...)                                                                     \
     HO(m_ "/same_cpu", "round trip, both threads on one CPU", mech_, SAME_CPU, SAME),              \
         HO(m_ "/other_cpu", "round trip between the home CPU and the nearest other core", mech_,   \
            OTHER_CPU, SAME, .needs = PB_NEED_OTHER_CPU),                                           \
-        HO(m_ "/smt_sibling", "round trip between SMT siblings", mech_, PAIR, REL(PB_PAIR_SMT),    \
+        HO(m_ "/smt_sibling", "round trip between SMT siblings", mech_, PAIR, REL(PB_PLACE_SMT),   \
            ##__VA_ARGS__),                                                                         \
         HO(m_ "/same_l3", "round trip between two cores of one L3", mech_, PAIR,                   \
-           REL(PB_PAIR_SAME_L3), ##__VA_ARGS__),                                                   \
+           REL(PB_PLACE_SAME_L3), ##__VA_ARGS__),                                                  \
         HO(m_ "/other_l3", "round trip between two L3s of one package", mech_, PAIR,               \
-           REL(PB_PAIR_OTHER_L3), ##__VA_ARGS__),                                                  \
+           REL(PB_PLACE_OTHER_L3), ##__VA_ARGS__),                                                 \
         HO(m_ "/other_package", "round trip between two packages", mech_, PAIR,                    \
-           REL(PB_PAIR_OTHER_PACKAGE), ##__VA_ARGS__),                                             \
+           REL(PB_PLACE_OTHER_PACKAGE), ##__VA_ARGS__),                                            \
         HO(m_ "/other_numa", "round trip between two NUMA nodes", mech_, PAIR,                     \
-           REL(PB_PAIR_OTHER_NUMA), ##__VA_ARGS__),                                                \
+           REL(PB_PLACE_OTHER_NUMA), ##__VA_ARGS__),                                               \
         HO(m_ "/unpinned", "round trip, both threads unpinned", mech_, UNPINNED, ##__VA_ARGS__)
 
 static const struct pb_variant ho_variants[] = {
@@ -247,14 +247,14 @@ static const struct pb_variant ho_variants[] = {
     /* spinning: no same-CPU row */
     HO("spin/other_cpu", "spinning on a cache line, home CPU and nearest other core", SPIN,
        OTHER_CPU, SAME, .needs = PB_NEED_OTHER_CPU),
-    HO("spin/smt_sibling", "spinning on a cache line, SMT siblings", SPIN, PAIR, REL(PB_PAIR_SMT)),
+    HO("spin/smt_sibling", "spinning on a cache line, SMT siblings", SPIN, PAIR, REL(PB_PLACE_SMT)),
     HO("spin/same_l3", "spinning on a cache line, two cores of one L3", SPIN, PAIR,
-       REL(PB_PAIR_SAME_L3)),
-    HO("spin/other_l3", "spinning on a cache line, two L3s", SPIN, PAIR, REL(PB_PAIR_OTHER_L3)),
+       REL(PB_PLACE_SAME_L3)),
+    HO("spin/other_l3", "spinning on a cache line, two L3s", SPIN, PAIR, REL(PB_PLACE_OTHER_L3)),
     HO("spin/other_package", "spinning on a cache line, two packages", SPIN, PAIR,
-       REL(PB_PAIR_OTHER_PACKAGE)),
+       REL(PB_PLACE_OTHER_PACKAGE)),
     HO("spin/other_numa", "spinning on a cache line, two NUMA nodes", SPIN, PAIR,
-       REL(PB_PAIR_OTHER_NUMA)),
+       REL(PB_PLACE_OTHER_NUMA)),
 };
 
 static const struct pb_pair_decl ho_pairs[] = {

@@ -175,7 +175,7 @@ static void hl_teardown(struct pb_run *r)
  * job is pinned; each worker checks after every chunk that it is still on its CPU. */
 #define HP(name_, what_, param_, ...)                                                              \
     {                                                                                              \
-        name_, what_, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct hl_state),              \
+        name_, what_, .place.at = PB_HOME_PINNED, .state_bytes = sizeof(struct hl_state),          \
                       .setup = hl_setup, .op = hl_op, .teardown = hl_teardown, .param = param_,    \
                       ##__VA_ARGS__                                                                \
     }

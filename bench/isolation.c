@@ -193,7 +193,7 @@ static void iso_teardown(struct pb_run *r)
 #define ISO_VARIANT(nm, sum, where, noisy, need, zero)                                             \
     {                                                                                              \
         nm, sum,                                                                                   \
-            .needs = need, .home = PB_HOME_SELF, .state_bytes = sizeof(struct iso_state),          \
+            .needs = need, .place.at = PB_HOME_SELF, .state_bytes = sizeof(struct iso_state),      \
             .setup = iso_setup, .op = iso_op, .verify = iso_verify, .teardown = iso_teardown,      \
             .param = PB_PARAM(struct iso_param, where, noisy), .zero_tally = zero,                 \
             .zero_means = "another task was runnable on the measured CPU and preempted the loop"   \

@@ -160,14 +160,14 @@ static void loc_teardown(struct pb_run *r)
 
 #define PINNED_V(name_, what_, param_, ...)                                                        \
     {                                                                                              \
-        name_, what_, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct loc_state),             \
+        name_, what_, .place.at = PB_HOME_PINNED, .state_bytes = sizeof(struct loc_state),         \
                       .setup = loc_setup, .op = loc_op, .verify = loc_verify_pinned,               \
                       .teardown = loc_teardown, .param = param_,                                   \
                       .expect = {{"migrations", NAN, 0}}, ##__VA_ARGS__                            \
     }
 #define MOVING_V(name_, what_, param_, ...)                                                        \
     {                                                                                              \
-        name_, what_, .home = PB_HOME_PINNED, .needs = PB_NEED_OTHER_CPU,                          \
+        name_, what_, .place.at = PB_HOME_PINNED, .needs = PB_NEED_OTHER_CPU,                      \
                       .state_bytes = sizeof(struct loc_state), .setup = loc_setup, .op = loc_op,   \
                       .teardown = loc_teardown, .param = param_, ##__VA_ARGS__                     \
     }
@@ -198,13 +198,13 @@ static const struct pb_variant loc_variants[] = {
              PB_PARAM(struct loc_param, 3, MOVE_10MS)),
     FREE_V("l3/unpinned", "the same, unpinned", PB_PARAM(struct loc_param, 3, UNPINNED)),
     MOVING_V("l2_pair/smt_sibling", "half the L2, moved every 1 ms between SMT siblings",
-             PB_PARAM(struct loc_param, 2, MOVE_1MS), .pair_rel = PB_PAIR_SMT),
+             PB_PARAM(struct loc_param, 2, MOVE_1MS), .place.rel = PB_PLACE_SMT),
     MOVING_V("l2_pair/same_l3", "the same between two cores of one L3",
-             PB_PARAM(struct loc_param, 2, MOVE_1MS), .pair_rel = PB_PAIR_SAME_L3),
+             PB_PARAM(struct loc_param, 2, MOVE_1MS), .place.rel = PB_PLACE_SAME_L3),
     MOVING_V("l2_pair/other_l3", "the same between two L3s of one package",
-             PB_PARAM(struct loc_param, 2, MOVE_1MS), .pair_rel = PB_PAIR_OTHER_L3),
+             PB_PARAM(struct loc_param, 2, MOVE_1MS), .place.rel = PB_PLACE_OTHER_L3),
     MOVING_V("l2_pair/other_package", "the same between two packages",
-             PB_PARAM(struct loc_param, 2, MOVE_1MS), .pair_rel = PB_PAIR_OTHER_PACKAGE),
+             PB_PARAM(struct loc_param, 2, MOVE_1MS), .place.rel = PB_PLACE_OTHER_PACKAGE),
     PINNED_V("4xl3/pinned", "passes over 4 x L3 (memory), pinned",
              PB_PARAM(struct loc_param, 4, PINNED), .full_profile_only = true),
     MOVING_V("4xl3/move_1ms", "the same, moved every 1 ms", PB_PARAM(struct loc_param, 4, MOVE_1MS),

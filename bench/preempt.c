@@ -191,7 +191,7 @@ static void pr_teardown(struct pb_run *r)
 
 #define PR(name_, what_, ...)                                                                      \
     {                                                                                              \
-        name_, what_, .home = PB_HOME_PINNED, .state_bytes = sizeof(struct pr_state),              \
+        name_, what_, .place.at = PB_HOME_PINNED, .state_bytes = sizeof(struct pr_state),          \
                       .setup = pr_setup, .op = pr_op, .teardown = pr_teardown, ##__VA_ARGS__       \
     }
 #define P_(v_, pl_, ...)                                                                           \
@@ -205,13 +205,13 @@ static const struct pb_variant pr_variants[] = {
     PR("running/other_cpu", "to a running victim on the nearest other core", P_(RUNNING, OTHER_CPU),
        .needs = PB_NEED_OTHER_CPU),
     PR("running/smt_sibling", "to a running victim on the SMT sibling", P_(RUNNING, PAIR),
-       .pair_rel = PB_PAIR_SMT, .full_profile_only = true),
+       .place.rel = PB_PLACE_SMT, .full_profile_only = true),
     PR("running/same_l3", "to a running victim on another core of the L3", P_(RUNNING, PAIR),
-       .pair_rel = PB_PAIR_SAME_L3, .full_profile_only = true),
+       .place.rel = PB_PLACE_SAME_L3, .full_profile_only = true),
     PR("running/other_l3", "to a running victim under another L3", P_(RUNNING, PAIR),
-       .pair_rel = PB_PAIR_OTHER_L3, .full_profile_only = true),
+       .place.rel = PB_PLACE_OTHER_L3, .full_profile_only = true),
     PR("running/other_package", "to a running victim in another package", P_(RUNNING, PAIR),
-       .pair_rel = PB_PAIR_OTHER_PACKAGE, .full_profile_only = true),
+       .place.rel = PB_PLACE_OTHER_PACKAGE, .full_profile_only = true),
     {"running/unpinned", "to a running victim, both unpinned",
      .state_bytes = sizeof(struct pr_state), .setup = pr_setup, .op = pr_op,
      .teardown = pr_teardown, P_(RUNNING, UNPINNED)},

@@ -41,6 +41,16 @@ enum pb_home {
                          says, and states where with pb_run_set_placement */
 };
 
+/* The CPU pair a variant asks for (pb_place.rel), by how far apart its two CPUs are. */
+enum pb_place_rel {
+    PB_PLACE_NO_PAIR, /* none planned: the variant picks its CPUs (or uses the other CPU) */
+    PB_PLACE_SMT,     /* two PUs of one core */
+    PB_PLACE_SAME_L3,
+    PB_PLACE_OTHER_L3,
+    PB_PLACE_OTHER_PACKAGE,
+    PB_PLACE_OTHER_NUMA,
+};
+
 #define PB_MAX_METRICS 4
 #define PB_MAX_TALLIES 8
 
@@ -57,7 +67,13 @@ struct pb_variant {
     const char *name;    /* "spawn/unpinned"; the family name is prefixed */
     const char *summary; /* one line for `pinbench list` */
     unsigned needs;      /* PB_NEED_* */
-    enum pb_home home;
+    /* Where it runs: the measuring thread (`at`), and the CPU pair the topology planner gives
+     * it (`rel`, read with pb_run_pair); the variant is skipped with the planner's reason where
+     * the box has no such pair. Written .place = {PB_HOME_PINNED, PB_PLACE_SAME_L3}. */
+    struct pb_place {
+        enum pb_home at;
+        enum pb_place_rel rel;
+    } place;
     /* untimed, before the timed loop of each call. Threads it creates should have run once
      * before it returns: the kernel counts the migration that placed a pinned thread on its CPU
      * when the thread first runs, which could otherwise land inside the counted loop. */
@@ -72,10 +88,6 @@ struct pb_variant {
     struct pb_expect expect[PB_MAX_EXPECT]; /* counter checks; unused entries have no counter */
     bool sample_threads;    /* sample Threads/VmRSS every 2 ms during each call (harness thread) */
     bool full_profile_only; /* run only with --profile=full (sweeps that would lengthen the rest) */
-    /* A CPU pair with this relation, planned from the topology (pb_run_pair); the variant is
-     * skipped with the planner's reason where the box has no such pair. 0: none; otherwise
-     * one of PB_PAIR_* below. */
-    int pair_rel;
     const struct pb_matrix_decl *matrix; /* NULL: CPU-pair round trips, if it fills one */
     /* A tally that reads 0 while the variant's premise holds (nothing else ran on a CPU kept
      * free): the report warns, saying `zero_means`, for any repetition where it did not. */
@@ -156,14 +168,6 @@ const void *pb_run_param(const struct pb_run *r);
 /* The home CPU (pinned variants run there) and the planned other CPU (-1 if none). */
 int pb_run_home_cpu(const struct pb_run *r);
 int pb_run_other_cpu(const struct pb_run *r);
-/* Relations for pb_variant.pair_rel (the planner's, offset by one so 0 means none). */
-enum {
-    PB_PAIR_SMT = 2,
-    PB_PAIR_SAME_L3,
-    PB_PAIR_OTHER_L3,
-    PB_PAIR_OTHER_PACKAGE,
-    PB_PAIR_OTHER_NUMA
-};
 /* The variant's planned pair: 0 with *a, *b set, or -1 if it asked for none. */
 int pb_run_pair(const struct pb_run *r, int *a, int *b);
 /* The pairs of the run's CPUs an all-pairs experiment measures (see pb_plan_sample_pairs):

@@ -748,7 +748,7 @@ static const struct pb_variant fake_variants[] = {
     {"unjoined", "reports a thread started and never joined", .op = op_unjoined},
     {"leak", "leaves a thread running past the call", .op = op_leak},
     {"verify", "fails its post-op verification", .op = op_nop, .verify = verify_fails},
-    {"pinned", "needs the home CPU", .home = PB_HOME_PINNED, .op = op_nop},
+    {"pinned", "needs the home CPU", .place.at = PB_HOME_PINNED, .op = op_nop},
     {"pool_size", "claims three threads it never made", .setup = setup_claims_threads,
      .op = op_nop},
     {"stall", "open loop, one 20 ms stall", .setup = setup_stall, .op = op_stall},

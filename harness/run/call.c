@@ -217,7 +217,7 @@ static void call_begin(struct pb_call_ctx *c)
     c->have_saved = pb_affinity_get(&c->saved) == 0;
     if (!c->have_saved)
         pb_run_fail(r, "cannot save the measuring thread's affinity: %s", pb_err());
-    if (!r->failed && v->home == PB_HOME_PINNED && pb_pin_self(r->home) < 0)
+    if (!r->failed && v->place.at == PB_HOME_PINNED && pb_pin_self(r->home) < 0)
         pb_run_fail(r, "pin of the measuring thread failed: %s", pb_err());
     if (!r->failed &&
         pb_runi_read_status(&r->threads_start, &r->vmsize_start_kib, &r->vmrss_start_kib) < 0)

@@ -37,7 +37,7 @@ int pb_run_ncpus(const struct pb_run *r)
 
 int pb_run_pair(const struct pb_run *r, int *a, int *b)
 {
-    if (!r->vr->v->pair_rel)
+    if (r->vr->v->place.rel == PB_PLACE_NO_PAIR)
         return -1;
     *a = r->vr->pair_a;
     *b = r->vr->pair_b;

@@ -87,6 +87,26 @@ static void run_add_twins(struct pb_runner *R, const struct pb_family *fam)
     }
 }
 
+/* The planner's relation for a variant's placement. */
+static enum pb_rel runner_rel(enum pb_place_rel r)
+{
+    switch (r) {
+    case PB_PLACE_SMT:
+        return PB_REL_SMT_SIBLING;
+    case PB_PLACE_SAME_L3:
+        return PB_REL_SAME_L3;
+    case PB_PLACE_OTHER_L3:
+        return PB_REL_OTHER_L3;
+    case PB_PLACE_OTHER_PACKAGE:
+        return PB_REL_OTHER_PACKAGE;
+    case PB_PLACE_OTHER_NUMA:
+        return PB_REL_OTHER_NUMA;
+    case PB_PLACE_NO_PAIR:
+        break;
+    }
+    return PB_REL_SAME_CPU;
+}
+
 int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *families, size_t nf,
                       const cpu_set_t *cpus, const struct pb_topo *topo)
 {
@@ -126,10 +146,9 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
             vr->v = &fam->variants[i];
             vr->owner = R;
             snprintf(vr->name, sizeof vr->name, "%s/%s", fam->name, vr->v->name);
-            if (vr->v->pair_rel) {
-                /* PB_PAIR_* values are the planner's relations plus one */
+            if (vr->v->place.rel != PB_PLACE_NO_PAIR) {
                 struct pb_pair pp;
-                pb_plan_pair(topo, cpus, (enum pb_rel)(vr->v->pair_rel - 1), &pp);
+                pb_plan_pair(topo, cpus, runner_rel(vr->v->place.rel), &pp);
                 vr->pair_a = pp.a;
                 vr->pair_b = pp.b;
                 if (!pp.exists)
@@ -156,7 +175,7 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
                 run_isolated_reason(R, iso_unreadable, vr->skip_reason, sizeof vr->skip_reason);
             if (vr->placement[0])
                 continue;
-            if (vr->v->home == PB_HOME_PINNED || (vr->v->needs & PB_NEED_OTHER_CPU))
+            if (vr->v->place.at == PB_HOME_PINNED || (vr->v->needs & PB_NEED_OTHER_CPU))
                 snprintf(vr->placement, sizeof vr->placement, "home cpu %d%s", R->home_cpu,
                          (vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0 ? ", other cpu "
                                                                                  : "");
@@ -167,7 +186,7 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
             }
             if (!vr->placement[0])
                 snprintf(vr->placement, sizeof vr->placement, "%s",
-                         vr->v->home == PB_HOME_SELF ? "pinned by the experiment" : "unpinned");
+                         vr->v->place.at == PB_HOME_SELF ? "pinned by the experiment" : "unpinned");
         }
         run_add_twins(R, fam);
     }

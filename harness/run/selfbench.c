@@ -198,7 +198,7 @@ static const enum sb_kind sb_k[] = {SB_RDTSCP, SB_READ,      SB_START_STOP, SB_R
                                     SB_SAMPLE, SB_PIN_CHECK, SB_PIN_VERIFY};
 
 #define SB(kind)                                                                                   \
-    .home = PB_HOME_PINNED, .state_bytes = sizeof(struct pb_hist), .setup = sb_setup, .op = sb_op, \
+    .place.at = PB_HOME_PINNED, .state_bytes = sizeof(struct pb_hist), .setup = sb_setup, .op = sb_op, \
     .param = &sb_k[kind], .batch = SB_BATCH
 
 static const struct pb_variant sb_variants[] = {
