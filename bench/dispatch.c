@@ -209,19 +209,6 @@ static void serve_pinned_here(struct client *c, struct request *q, int target)
         snprintf(q->err, sizeof q->err, "restoring the client's mask: %s", pb_err());
 }
 
-static struct pb_fifo *least_loaded(struct dstate *d)
-{
-    unsigned start = (unsigned)(atomic_fetch_add(&d->rr, 1) % d->n_workers), best = start;
-    unsigned best_depth = atomic_load(&d->queues[start].depth);
-    for (unsigned k = 1; k < d->n_workers && best_depth > 0; k++) {
-        unsigned i = (start + k) % d->n_workers;
-        unsigned depth = atomic_load(&d->queues[i].depth);
-        if (depth < best_depth)
-            best = i, best_depth = depth;
-    }
-    return &d->queues[best];
-}
-
 /* A thread per request, pinned at creation to the next CPU for tpr/pinned. 0, or -1 with the
  * reason in q->err. */
 static int start_request_thread(struct dstate *d, struct request *q, unsigned next, pthread_t *t)
@@ -250,7 +237,7 @@ static void enqueue(struct dstate *d, struct request *q, unsigned rr)
 {
     struct pb_fifo *f = d->p->mode == POOL_SHARED      ? &d->shared
                         : d->p->mode == POOL_PINNED_RR ? &d->queues[rr % d->n_workers]
-                                                       : least_loaded(d);
+                                                       : pb_fifo_least(d->queues, d->n_workers, rr);
     pb_fifo_push(f, q);
 }
 

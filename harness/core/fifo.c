@@ -46,3 +46,14 @@ void pb_fifo_close(struct pb_fifo *q)
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
 }
+
+struct pb_fifo *pb_fifo_least(struct pb_fifo *qs, unsigned n, unsigned start)
+{
+    unsigned best = start % n, best_depth = atomic_load(&qs[best].depth);
+    for (unsigned k = 1; k < n && best_depth > 0; k++) {
+        unsigned i = (start + k) % n, depth = atomic_load(&qs[i].depth);
+        if (depth < best_depth)
+            best = i, best_depth = depth;
+    }
+    return &qs[best];
+}

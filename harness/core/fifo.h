@@ -28,6 +28,9 @@ void pb_fifo_init(struct pb_fifo *q);
 void pb_fifo_push(struct pb_fifo *q, void *p);
 /* The oldest item, waiting for one; NULL once the queue is closed and drained. */
 void *pb_fifo_pop(struct pb_fifo *q);
+/* Of n queues, the first found with the fewest items, scanning from qs[start % n] (callers
+ * rotate start so that ties spread); read without the queues' locks, so a hint under load. */
+struct pb_fifo *pb_fifo_least(struct pb_fifo *qs, unsigned n, unsigned start);
 /* Wakes every consumer: they drain what is queued, then pb_fifo_pop returns NULL. */
 void pb_fifo_close(struct pb_fifo *q);
 
