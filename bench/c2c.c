@@ -217,9 +217,7 @@ static const char *const c2c_tallies[] = {"pairs_per_op", "futex_sleeps_per_roun
 const struct pb_family pb_family_c2c = {
     .name = "c2c",
     .summary = "core-to-core matrix: cache-line and futex round trips for every CPU pair",
-    .variants = c2c_variants,
-    .n_variants = PB_ARRAY_LEN(c2c_variants),
-    .tallies = c2c_tallies,
-    .n_tallies = PB_ARRAY_LEN(c2c_tallies),
+    PB_TABLE(variants, c2c_variants),
+    PB_TABLE(tallies, c2c_tallies),
     .op_meaning = "one sweep over the planned CPU pairs, 100 round trips each (futex: 20)",
 };

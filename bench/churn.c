@@ -406,14 +406,10 @@ static const char *const churn_tallies[] = {"child_on_creator_cpu_ratio", "work_
 const struct pb_family pb_family_churn = {
     .name = "churn",
     .summary = "thread create/destroy churn, pinned and not, vs a long-lived worker; the pin call",
-    .variants = churn_variants,
-    .n_variants = PB_ARRAY_LEN(churn_variants),
-    .pairs = churn_pairs,
-    .n_pairs = PB_ARRAY_LEN(churn_pairs),
-    .metrics = churn_metrics,
-    .n_metrics = PB_ARRAY_LEN(churn_metrics),
-    .tallies = churn_tallies,
-    .n_tallies = PB_ARRAY_LEN(churn_tallies),
+    PB_TABLE(variants, churn_variants),
+    PB_TABLE(pairs, churn_pairs),
+    PB_TABLE(metrics, churn_metrics),
+    PB_TABLE(tallies, churn_tallies),
     .op_meaning =
         "create -> join (spawn), submit -> done (pool), call -> running on target (pin_call)",
 };

@@ -137,7 +137,6 @@ static const struct pb_variant counter_variants[] = {
 const struct pb_family pb_family_counters = {
     .name = "counters",
     .summary = "validates the perf counters: forced migrations, sleep/wake handoffs, a pinned loop",
-    .variants = counter_variants,
-    .n_variants = PB_ARRAY_LEN(counter_variants),
+    PB_TABLE(variants, counter_variants),
     .op_meaning = "one migration / one round trip / one loop",
 };

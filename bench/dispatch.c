@@ -10,19 +10,8 @@
  * in flight, after which issuing waits for the oldest (and the lateness is charged too). Each
  * request carries W of CPU work (nominal, calibrated) and uses a thread-affine context whose first
  * use on a thread costs I (default 50 µs of work: a model of a GPU/GL context or per-thread library
- * state), so a thread per request pays I every time and a long-lived thread once.
- *
- * Ways to serve a request:
- *   tpr/...            a new thread per request (pthread_create + join), unpinned or pinned at
- *                      creation round-robin over the run's CPUs;
- *   inline/unpinned    the client does the work itself, no pinning: the baseline for
- *   pin_per_request/.. the client pins itself per request (sched_setaffinity, to the next CPU
- *                      round-robin, or to the one it runs on: the bare syscall), does the work
- *                      and restores its mask: the per-request LockOSThread analog;
- *   pool/...           N long-lived workers: unpinned on one shared queue, or pinned owners with
- *                      a queue each, fed round-robin or least-loaded; N = CPUs, or 2 x CPUs
- *                      (oversubscribed);
- *   bounded/semaphore  the client does the work itself, at most max(1, CPUs/2) at a time.
+ * state), so a thread per request pays I every time and a long-lived thread once. The ways
+ * to serve a request are the values of enum mode.
  *
  * Invariants, checked every call: pinned threads run on their CPU; a pool has exactly N workers
  * plus the clients (the process's thread count is checked); every request is answered exactly
@@ -42,17 +31,17 @@
 #include <string.h>
 
 enum mode {
-    TPR,
-    TPR_PINNED,
-    INLINE,
-    PIN_MOVE,
-    PIN_SAME,
-    POOL_SHARED,
-    POOL_PINNED_RR,
-    POOL_PINNED_LEAST,
-    BOUNDED,
+    TPR,            /* tpr/unpinned: a new thread per request (pthread_create + join) */
+    TPR_PINNED,     /* tpr/pinned: the same, pinned at creation round-robin over the run's CPUs */
+    INLINE,         /* the client does the work itself, no pinning: the baseline for the next two */
+    PIN_MOVE,       /* the client pins itself to the next CPU round-robin (sched_setaffinity), does
+                       the work and restores its mask: the per-request LockOSThread analog */
+    PIN_SAME,       /* the same to the CPU it runs on: the bare syscalls */
+    POOL_SHARED,    /* N long-lived unpinned workers on one shared queue */
+    POOL_PINNED_RR, /* N pinned owners with a queue each, fed round-robin */
+    POOL_PINNED_LEAST, /* the same, fed least-loaded; N = CPUs, or 2 x CPUs (oversubscribed) */
+    BOUNDED,           /* the client does the work itself, at most max(1, CPUs/2) at a time */
 };
-
 struct dparam {
     enum mode mode;
     unsigned workers_per_cpu; /* pools */
@@ -61,18 +50,16 @@ struct dparam {
     double load; /* open loop at load x CPUs / W requests per second; absent: closed loop */
 };
 
-enum { METRIC_REQUEST = 1 };
-enum { TALLY_ANSWERED, TALLY_INITS };
+enum { METRIC_REQUEST = 1 };               /* the family's latency series, after op */
+enum { TALLY_ANSWERED, TALLY_INITS };      /* its tallies */
+enum { REQ_FREE, REQ_INFLIGHT, REQ_DONE }; /* an open-loop request's state */
 
 #define MAX_CLIENTS 64
+#define MAX_WORKERS 1024
 #define RING 256 /* open loop: requests in flight at most (each queue holds them all) */
 _Static_assert(RING <= PB_FIFO_CAP, "a queue must hold every request in flight");
-#define MAX_WORKERS 1024
 
 struct dstate;
-
-enum { REQ_FREE, REQ_INFLIGHT, REQ_DONE };
-
 struct request {
     struct dstate *d;
     struct client *owner;         /* closed loop; NULL in the open loop */
@@ -163,8 +150,6 @@ static void await(struct request *q)
         pthread_cond_wait(&c->cv, &c->mu);
     pthread_mutex_unlock(&c->mu);
 }
-
-/* ---- workers ---- */
 
 static void *worker_main(void *arg)
 {
@@ -401,6 +386,15 @@ static int reap(struct pb_run *r, struct dstate *d, struct request *q)
     return 0;
 }
 
+/* This op's answered requests, and the contexts initialised since the last op. */
+static void tally(struct pb_run *r, struct dstate *d, unsigned long answered)
+{
+    unsigned long inits = atomic_load(&d->inits);
+    pb_run_tally(r, TALLY_ANSWERED, (double)answered);
+    pb_run_tally(r, TALLY_INITS, (double)(inits - d->inits_seen));
+    d->inits_seen = inits;
+}
+
 static int dispatch_open_op(struct pb_run *r, struct dstate *d)
 {
     const struct dparam *p = d->p;
@@ -436,10 +430,7 @@ static int dispatch_open_op(struct pb_run *r, struct dstate *d)
         respond(q);
         break;
     }
-    pb_run_tally(r, TALLY_ANSWERED, (double)(d->reaped - reaped_before));
-    unsigned long inits = atomic_load(&d->inits);
-    pb_run_tally(r, TALLY_INITS, (double)(inits - d->inits_seen));
-    d->inits_seen = inits;
+    tally(r, d, d->reaped - reaped_before);
     return 0;
 }
 
@@ -450,11 +441,9 @@ static int dispatch_op(struct pb_run *r)
         return dispatch_open_op(r, d);
     pb_gang_round(&d->gang);
     /* every request of the round has been answered: the counts are settled */
-    unsigned long answered = atomic_load(&d->answered), inits = atomic_load(&d->inits);
-    pb_run_tally(r, TALLY_ANSWERED, (double)(answered - d->answered_seen));
-    pb_run_tally(r, TALLY_INITS, (double)(inits - d->inits_seen));
+    unsigned long answered = atomic_load(&d->answered);
+    tally(r, d, answered - d->answered_seen);
     d->answered_seen = answered;
-    d->inits_seen = inits;
     for (unsigned i = 0; i < d->n_clients; i++)
         if (d->clients[i].err[0])
             return pb_run_fail(r, "%s", d->clients[i].err);
@@ -506,7 +495,6 @@ static void dispatch_teardown(struct pb_run *r)
 
 #define US 1000u
 #define INIT (50 * US)
-
 #define D                                                                                          \
     .state_bytes = sizeof(struct dstate), .setup = dispatch_setup, .op = dispatch_op,              \
     .teardown = dispatch_teardown, .sample_threads = true
@@ -603,14 +591,10 @@ static const char *const dispatch_tallies[] = {"requests_answered_per_op", "cont
 const struct pb_family pb_family_dispatch = {
     .name = "dispatch",
     .summary = "per-request pinning vs pinned pools: closed-loop requests, threads, tail latency",
-    .variants = dispatch_variants,
-    .n_variants = PB_ARRAY_LEN(dispatch_variants),
-    .pairs = dispatch_pairs,
-    .n_pairs = PB_ARRAY_LEN(dispatch_pairs),
-    .metrics = dispatch_metrics,
-    .n_metrics = PB_ARRAY_LEN(dispatch_metrics),
-    .tallies = dispatch_tallies,
-    .n_tallies = PB_ARRAY_LEN(dispatch_tallies),
+    PB_TABLE(variants, dispatch_variants),
+    PB_TABLE(pairs, dispatch_pairs),
+    PB_TABLE(metrics, dispatch_metrics),
+    PB_TABLE(tallies, dispatch_tallies),
     .rate_tally = TALLY_ANSWERED + 1,
     .op_meaning = "one round: every client issues one request and gets its answer",
 };

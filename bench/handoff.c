@@ -275,12 +275,9 @@ static const char *const ho_metrics[] = {"one_way"};
 const struct pb_family pb_family_handoff = {
     .name = "handoff",
     .summary = "wakeup and handoff latency by placement: futex, eventfd, pipe, spinning",
-    .variants = ho_variants,
-    .n_variants = PB_ARRAY_LEN(ho_variants),
-    .pairs = ho_pairs,
-    .n_pairs = PB_ARRAY_LEN(ho_pairs),
-    .metrics = ho_metrics,
-    .n_metrics = PB_ARRAY_LEN(ho_metrics),
+    PB_TABLE(variants, ho_variants),
+    PB_TABLE(pairs, ho_pairs),
+    PB_TABLE(metrics, ho_metrics),
     .grid_metric = "one_way_p50_ns",
     .op_meaning = "one round trip (A -> B -> A)",
 };

@@ -233,14 +233,10 @@ static const char *const iso_tallies[] = {"preemptions_per_op", "run_delay_ns_pe
 const struct pb_family pb_family_isolation = {
     .name = "isolation",
     .summary = "how quiet a pinned CPU is: TSC-gap histograms, housekeeping vs isolated",
-    .variants = iso_variants,
-    .n_variants = PB_ARRAY_LEN(iso_variants),
-    .pairs = iso_pairs,
-    .n_pairs = PB_ARRAY_LEN(iso_pairs),
-    .metrics = iso_metrics,
-    .n_metrics = PB_ARRAY_LEN(iso_metrics),
-    .tallies = iso_tallies,
-    .n_tallies = PB_ARRAY_LEN(iso_tallies),
+    PB_TABLE(variants, iso_variants),
+    PB_TABLE(pairs, iso_pairs),
+    PB_TABLE(metrics, iso_metrics),
+    PB_TABLE(tallies, iso_tallies),
     .hist_metric = "gap",
     .op_meaning = "one 20 ms window of back-to-back TSC reads",
 };

@@ -241,14 +241,10 @@ static const char *const loc_tallies[] = {"ws_bytes", "moved_passes_ratio"};
 const struct pb_family pb_family_locality = {
     .name = "locality",
     .summary = "passes over L1..4xL3 working sets: pinned vs moved every 1/10 ms vs unpinned",
-    .variants = loc_variants,
-    .n_variants = PB_ARRAY_LEN(loc_variants),
-    .pairs = loc_pairs,
-    .n_pairs = PB_ARRAY_LEN(loc_pairs),
-    .metrics = loc_metrics,
-    .n_metrics = PB_ARRAY_LEN(loc_metrics),
-    .tallies = loc_tallies,
-    .n_tallies = PB_ARRAY_LEN(loc_tallies),
+    PB_TABLE(variants, loc_variants),
+    PB_TABLE(pairs, loc_pairs),
+    PB_TABLE(metrics, loc_metrics),
+    PB_TABLE(tallies, loc_tallies),
     .grid_metric = "real_time_ns",
     .op_meaning = "one pass over the working set (one read per 64-byte line)",
 };

@@ -265,12 +265,9 @@ static const char *const numa_tallies[] = {"bytes_per_op", "loads_per_op"};
 const struct pb_family pb_family_numa = {
     .name = "numa",
     .summary = "memory on the worker's own NUMA node vs another: latency, bandwidth, node matrix",
-    .variants = numa_variants,
-    .n_variants = PB_ARRAY_LEN(numa_variants),
-    .pairs = numa_pairs,
-    .n_pairs = PB_ARRAY_LEN(numa_pairs),
-    .tallies = numa_tallies,
-    .n_tallies = PB_ARRAY_LEN(numa_tallies),
+    PB_TABLE(variants, numa_variants),
+    PB_TABLE(pairs, numa_pairs),
+    PB_TABLE(tallies, numa_tallies),
     .rate_tally = 1,
     .op_meaning = "chase: one dependent load (batches of 2^18); stream: one pass over 256 MiB; "
                   "matrix: one sweep of the cells",

@@ -243,13 +243,9 @@ static const char *const pr_tallies[] = {"victim_iterations_per_op"};
 const struct pb_family pb_family_preempt = {
     .name = "preempt",
     .summary = "preemption by tgkill(SIGURG): sender cost, send->handler, resume, stolen work",
-    .variants = pr_variants,
-    .n_variants = PB_ARRAY_LEN(pr_variants),
-    .pairs = pr_pairs,
-    .n_pairs = PB_ARRAY_LEN(pr_pairs),
-    .metrics = pr_metrics,
-    .n_metrics = PB_ARRAY_LEN(pr_metrics),
-    .tallies = pr_tallies,
-    .n_tallies = PB_ARRAY_LEN(pr_tallies),
+    PB_TABLE(variants, pr_variants),
+    PB_TABLE(pairs, pr_pairs),
+    PB_TABLE(metrics, pr_metrics),
+    PB_TABLE(tallies, pr_tallies),
     .op_meaning = "one signal: tgkill to the handler having run",
 };

@@ -334,12 +334,9 @@ static const char *const ser_tallies[] = {"increments_per_op", "batch_overhead_n
 const struct pb_family pb_family_serialize = {
     .name = "serialize",
     .summary = "pinning is not a lock: atomic vs mutex vs spinlock vs a pinned owner thread",
-    .variants = ser_variants,
-    .n_variants = PB_ARRAY_LEN(ser_variants),
-    .pairs = ser_pairs,
-    .n_pairs = PB_ARRAY_LEN(ser_pairs),
-    .tallies = ser_tallies,
-    .n_tallies = PB_ARRAY_LEN(ser_tallies),
+    PB_TABLE(variants, ser_variants),
+    PB_TABLE(pairs, ser_pairs),
+    PB_TABLE(tallies, ser_tallies),
     .rate_tally = 1,
     .op_meaning =
         "one increment (timed in batches of 8 producers x 50000; x 1000 for pin_per_call)",

@@ -119,6 +119,10 @@ struct pb_pair_decl {
     bool control;
 };
 
+/* A family's table and its length, in a struct pb_family initializer:
+ * PB_TABLE(variants, x_variants) is .variants = x_variants, .n_variants = its length. */
+#define PB_TABLE(field, array) .field = (array), .n_##field = PB_ARRAY_LEN(array)
+
 /* A variant's parameters inline in its row: .param = PB_PARAM(struct x_param, A, B), a
  * compound literal with static storage (the row stays one row, and no named static per row). */
 #define PB_PARAM(type, ...) (&(const type){__VA_ARGS__})
@@ -158,7 +162,7 @@ struct pb_family {
     /* A metric (one of `metrics`) drawn as a frequency histogram on log-log axes, one line per
      * variant: for distributions whose rare tail is the point (TSC gaps); NULL for none. */
     const char *hist_metric;
-    /* The op metric's meaning, for reports ("create -> join"). */
+    /* What one operation is ("create -> join"), shown by `pinbench list`. */
     const char *op_meaning;
 };
 

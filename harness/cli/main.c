@@ -163,6 +163,8 @@ static int cmd_list(struct opts *o)
             list_pairs(cur);
             cur = vr->fam;
             printf("%s%s: %s\n", i ? "\n" : "", cur->name, cur->summary);
+            if (cur->op_meaning)
+                printf("  one operation: %s\n", cur->op_meaning);
         }
         printf("  %-40s %s%s\n", vr->name, vr->v->summary,
                vr->v->full_profile_only ? " (full profile only)" : "");

@@ -198,8 +198,8 @@ static const enum sb_kind sb_k[] = {SB_RDTSCP, SB_READ,      SB_START_STOP, SB_R
                                     SB_SAMPLE, SB_PIN_CHECK, SB_PIN_VERIFY};
 
 #define SB(kind)                                                                                   \
-    .place.at = PB_HOME_PINNED, .state_bytes = sizeof(struct pb_hist), .setup = sb_setup, .op = sb_op, \
-    .param = &sb_k[kind], .batch = SB_BATCH
+    .place.at = PB_HOME_PINNED, .state_bytes = sizeof(struct pb_hist), .setup = sb_setup,          \
+    .op = sb_op, .param = &sb_k[kind], .batch = SB_BATCH
 
 static const struct pb_variant sb_variants[] = {
     {"rdtscp_pair", "two bare rdtscp back to back: the yardstick", SB(SB_RDTSCP)},
@@ -220,9 +220,7 @@ static const struct pb_pair_decl sb_pairs[] = {
 const struct pb_family pb_family_harness = {
     .name = "harness",
     .summary = "the instrument's own costs: timestamps, histogram record, pin checks",
-    .variants = sb_variants,
-    .n_variants = PB_ARRAY_LEN(sb_variants),
-    .pairs = sb_pairs,
-    .n_pairs = PB_ARRAY_LEN(sb_pairs),
+    PB_TABLE(variants, sb_variants),
+    PB_TABLE(pairs, sb_pairs),
     .op_meaning = "per operation, from batches of 1000",
 };
