@@ -38,7 +38,7 @@ src_base    := harness/util.c harness/opts.c
 src_bench   := $(wildcard bench/*.c)
 src_layer    = $(if $(src_$(1)),$(src_$(1)),$(wildcard harness/$(1)/*.c harness/$(1)/*.cc))
 CLI_C    := $(wildcard harness/cli/*.c)
-TEST_C   := $(wildcard tests/test_*.c) tests/seal.c
+TEST_C   := $(wildcard tests/unit/*.c) tests/tables.c tests/seal.c
 
 # $(call objs,flavour,sources)
 objs = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(patsubst %.cc,$(BUILD)/$(1)/obj/%.o,$(2)))
@@ -188,7 +188,7 @@ test: deps-test
 clean:
 	rm -rf $(BUILD)
 
-FMT_SRC = $(wildcard harness/*.[ch] harness/*/*.[ch] harness/*/*.cc bench/*.[ch] tests/*.[ch])
+FMT_SRC = $(wildcard harness/*.[ch] harness/*/*.[ch] harness/*/*.cc bench/*.[ch] tests/*.[ch] tests/unit/*.[ch])
 format:
 	clang-format -i $(FMT_SRC)
 format-check:

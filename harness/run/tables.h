@@ -3,7 +3,7 @@
  * A table mistake (a pair naming a variant that does not exist, a claim reading a metric no
  * variant publishes, a series without its unit) would otherwise surface at the end of a run, as
  * an abort in the report step or a claim that silently reads "not measured". `pinbench` checks
- * its tables when it starts, and `make test` checks them too (tests/test_tables.c). */
+ * its tables when it starts, and `make test` checks them too (tests/tables.c). */
 #ifndef PB_TABLES_H
 #define PB_TABLES_H
 

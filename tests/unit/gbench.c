@@ -1,6 +1,6 @@
 /* gbench: the C API over Google Benchmark, driven in-process: arguments, the batched loop with
  * manual time, counters with their flags, labels, skip-with-error, context and the JSON file. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "run/gbench.h"
 #include "results/json.h"

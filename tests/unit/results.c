@@ -1,6 +1,6 @@
 /* results: atomic folders that are never overwritten; and ("resultdir") the checks a real run
  * folder must pass, used by tests/e2e.sh on folders written by pinbench itself. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "results/json.h"
 #include "results/results.h"

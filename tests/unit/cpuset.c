@@ -1,5 +1,5 @@
 /* cpuset: the one CPU-list parser. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "core/cpuset.h"
 #include "util.h"

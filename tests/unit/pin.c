@@ -1,5 +1,5 @@
 /* pin: pins are verified; failures carry context. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "core/cpuset.h"
 #include "core/pin.h"

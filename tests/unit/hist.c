@@ -1,5 +1,5 @@
 /* hist: the relative error bound against exact sorted data, including adversarial sets. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "core/hist.h"
 #include "stats/stats.h"

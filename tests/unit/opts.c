@@ -1,6 +1,6 @@
 /* opts: one option table gives the parser and the help; every spelling getopt_long accepts
  * works, every refusal says why in one line. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "opts.h"
 #include "util.h"

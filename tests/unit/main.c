@@ -1,5 +1,5 @@
 /* Unit-test runner: every group, or those named in PB_TEST_GROUPS (comma-separated). */
-#include "tests.h"
+#include "../tests.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* env: the environment capture, its one table of noise rules (warnings and env --check advice)
  * and the one table of env.json keys that compare and regress read. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "core/env.h"
 #include "core/pmu.h"

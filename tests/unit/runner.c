@@ -1,7 +1,7 @@
 /* runner + churn: every churn variant runs a short call with its invariants checked, and the
  * runner catches what it must (failed pins, unjoined threads, failed verification). Built
  * under the thread sanitizer too ("threads" group). */
-#include "tests.h"
+#include "../tests.h"
 #include "registry.h"
 
 #include "core/clock.h"

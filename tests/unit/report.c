@@ -1,6 +1,6 @@
 /* report: a run's record (run.json, env.json) from reported repetitions, and the pairs,
  * warnings and summary.json derived from that folder alone. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "core/clock.h"
 #include "core/env.h"

@@ -1,5 +1,5 @@
 /* sha256: the checksums of a results folder's manifest. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "results/sha256.h"
 #include "util.h"

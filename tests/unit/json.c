@@ -1,5 +1,5 @@
 /* json: writer/reader round trips and strict rejection of malformed input. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "results/json.h"
 #include "util.h"

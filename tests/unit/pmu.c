@@ -1,6 +1,6 @@
 /* pmu: fallback, privilege, scaling and grouping logic against a fake perf backend, the runner's
  * counters and checks, and inheritance on the real kernel where it can count. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "core/clock.h"
 #include "core/pin.h"

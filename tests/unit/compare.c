@@ -3,7 +3,7 @@
  * mismatched environments warn, and malformed, truncated or partial folders are refused with one
  * line. The "compare_cli" group drives the pinbench binary ($PB_BIN) over the same folders for
  * exit statuses. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "report/compare.h"
 #include "report/costmodel.h"

@@ -1,8 +1,8 @@
 /* Helpers shared by the unit-test groups. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "results/safeio.h"
-#include "seal.h"
+#include "../seal.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Paired-block statistics: signed-rank pieces against hand-computed values, and the whole method
  * (pilot, stopping rule, main quartets, CI, verdict) simulated on synthetic blocks. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "stats/pairs.h"
 #include "stats/stats.h"

@@ -1,5 +1,5 @@
 /* topo: placement planning on hwloc synthetic topologies, from 2 to 256 PUs. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "core/cpuset.h"
 #include "core/mem.h"

@@ -1,5 +1,5 @@
 /* stats: against values computed independently (by hand in the comments, or by brute force). */
-#include "tests.h"
+#include "../tests.h"
 
 #include "report/report.h"
 #include "stats/stats.h"

@@ -1,5 +1,5 @@
 /* clock: calibration against the kernel's clock, the fallback, overheads and conversion. */
-#include "tests.h"
+#include "../tests.h"
 
 #include "core/clock.h"
 #include "run/selfbench.h"
