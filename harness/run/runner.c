@@ -261,19 +261,19 @@ void pb_runner_free(struct pb_runner *R)
             free(vr->series[s].v);
         }
         free(vr->series);
-        if (vr->run) {
-            for (unsigned m = 0; m <= PB_MAX_METRICS; m++) {
-                free(vr->run->h[m]);
-                for (unsigned k = 0; k < PB_MAX_RECORDERS; k++)
-                    free(vr->run->rec[m][k]);
-            }
-            free(vr->run->sampler.series);
-            free(vr->run->late);
-            free(vr->run);
-        }
         free(vr->thread_series);
         free(vr->matrix);
         free(vr->call_matrix);
+    }
+    if (R->scratch) {
+        for (unsigned m = 0; m <= PB_MAX_METRICS; m++) {
+            free(R->scratch->h[m]);
+            for (unsigned k = 0; k < PB_MAX_RECORDERS; k++)
+                free(R->scratch->rec[m][k]);
+        }
+        free(R->scratch->sampler.series);
+        free(R->scratch->late);
+        free(R->scratch);
     }
     free(R->vr);
     memset(R, 0, sizeof *R);

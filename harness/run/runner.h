@@ -68,7 +68,7 @@ struct pb_vreg {
     uint32_t *thread_series;
     size_t n_thread_series;
     double thread_series_interval_ms; /* 2 ms, doubled each time a long call was thinned */
-    struct pb_run *run;               /* scratch for the call in progress */
+    struct pb_run *run;               /* the runner's scratch while its call is in progress */
     int gb_index;                     /* its Google Benchmark registration, -1 if none */
     bool calibrating;                 /* the call in progress sizes the blocks: not merged */
     uint64_t block_iters;             /* iterations per block, from the calibration */
@@ -103,6 +103,7 @@ struct pb_runner {
     double watchdog_s;
     pthread_t watchdog;
     bool watchdog_running;
+    struct pb_run *scratch; /* every call's run state, reset per call (see call.c) */
 };
 
 /* Builds the variant list from `families` (filtered by Google Benchmark's filter later),
