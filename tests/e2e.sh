@@ -205,6 +205,16 @@ g=$(ls -d "$tmp"/res/*/*/gbench.json | tail -1)
 a=$(iters "$g" churn/spawn/unpinned); aa=$(iters "$g" churn/spawn/unpinned/aa)
 if [ -n "$a" ] && [ "$a" = "$aa" ]; then ok "an A/A twin runs blocks of its original's length ($a)"
 else bad "A/A twin blocks: original '$a' iterations, twin '$aa'"; fi
+# A quartet that follows another pair's opens with one unrecorded warm-up block: a run of one
+# pair has exactly one (its first quartet), a run of several has one per change of pair.
+warmups() { grep -o '"warmup_blocks_run": *[0-9]*' "$1/run.json" | grep -o '[0-9]*$'; }
+w=$(warmups "$(dirname "$g")")
+"$PB" run --profile=quick --benchmark_filter='locality/l2/(pinned|unpinned)$' --out="$tmp/one" \
+  >"$tmp/one.log" 2>&1
+w1=$(warmups "$(ls -d "$tmp"/one/*/* | tail -1)")
+if [ "$w1" = 1 ] && [ -n "$w" ] && [ "$w" -gt 8 ]; then
+  ok "warm-up blocks: 1 for a run of one pair, $w for the churn pairs"
+else bad "warm-up blocks: '$w1' for one pair (want 1), '$w' for the churn pairs (want > 8)"; fi
 if grep -q "harness/" "$tmp/reps.log"; then bad "--benchmark_filter=churn ran harness variants"
 else ok "--benchmark_filter selects"; fi
 listed=$("$PB" run --benchmark_list_tests=true --benchmark_filter='locality/l2/pinned$' 2>&1)

@@ -308,12 +308,12 @@ static void write_all(struct sink *k, const struct pb_rset *s)
     char line[1200];
     snprintf(line, sizeof line,
              "Profile %s (blocks of %g s, at least %.0f a side, budget %g s, precision target "
-             "+-%g %%; %.0f blocks in %.0f s), CPUs %s, %s build, commit %s; run %s. "
+             "+-%g %%; %.0f blocks and %.0f unrecorded warm-ups in %.0f s), CPUs %s, %s build, commit %s; run %s. "
              "Command: %s",
              pb_json_str(run, "profile", "?"), pb_json_num(run, "min_time_s", NAN),
              pb_json_num(run, "repetitions", NAN), pb_json_num(run, "budget_s", NAN),
              pb_json_num(run, "precision_target_pct", NAN), pb_json_num(run, "blocks_run", NAN),
-             pb_json_num(run, "measured_s", NAN), pb_json_str(run, "cpus", "?"),
+             pb_json_num(run, "warmup_blocks_run", NAN), pb_json_num(run, "measured_s", NAN), pb_json_str(run, "cpus", "?"),
              pb_json_str(run, "build_type", "?"), pb_json_str(run, "git_commit", "?"),
              pb_json_get(run, "valid") && pb_json_get(run, "valid")->b ? "valid"
                                                                        : "INVALID (see below)",
@@ -321,7 +321,8 @@ static void write_all(struct sink *k, const struct pb_rset *s)
     put_para(k, line);
     write_costmodel(k, s);
     put_heading(k, 2, "Experiments");
-    put_para(k, "Pairs (* headline) ran as paired blocks, A B B A and B A A B in turn. ratio: "
+    put_para(k, "Pairs (* headline) ran as paired blocks, A B B A and B A A B in turn, each "
+                "quartet opened by an unrecorded warm-up block of its first variant. ratio: "
                 "Hodges-Lehmann estimate of the variant/baseline ratio over the pilot and main "
                 "quartets, with its 95 % signed-rank "
                 "CI and half-width (+-); p: Wilcoxon signed-rank; q: Benjamini-Hochberg over the "

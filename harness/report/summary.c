@@ -186,7 +186,8 @@ static void summary_pair(struct pb_jw *w, const struct pb_json *raw, const struc
                                "excluding 1; equivalent when the CI lies within the precision "
                                "target");
         pb_jw_str(w, "method",
-                  "paired blocks, A B B A and B A A B in turn; per quartet "
+                  "paired blocks, A B B A and B A A B in turn, each quartet opened by an "
+                  "unrecorded warm-up block of its first variant; per quartet "
                   "ln((B1+B2)/(A1+A2)); Hodges-Lehmann ratio, signed-rank CI, Wilcoxon "
                   "signed-rank test; two-stage stopping (Stein): the pilot's spread sets "
                   "the number of main quartets, and pilot and main give the CI");

@@ -375,6 +375,7 @@ static void record_run(struct pb_jw *w, const struct pb_runner *R, const struct 
     pb_jw_num(w, "precision_target_pct", meta->precision_pct);
     pb_jw_num(w, "measured_s", meta->measured_s);
     pb_jw_int(w, "blocks_run", (long long)meta->blocks_run);
+    pb_jw_int(w, "warmup_blocks_run", (long long)meta->warmups_run);
     pb_jw_str(w, "build_type", pb_env_build_type());
     pb_jw_str(w, "git_commit", pb_env_value(env, "git_commit"));
     pb_jw_bool(w, "valid", valid);

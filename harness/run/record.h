@@ -23,6 +23,7 @@ struct pb_run_meta {
     double budget_s, precision_pct; /* the scheduler's budget and CI half-width target */
     double measured_s;              /* what the blocks took, calibration included */
     size_t blocks_run;
+    size_t warmups_run; /* unrecorded blocks opening a quartet (see schedule.c) */
 };
 
 /* env.json's content: {"schema", every key, "warnings": [...]} (also `pinbench env --json`).

@@ -74,6 +74,7 @@ struct sched_ctx {
     const char *phase;
     int failed;     /* Google Benchmark itself failed */
     long attempted; /* variants calibrated (a failed call counts: the report says why) */
+    const struct pb_sched_pair *last; /* the pair whose quartet ran last */
 };
 
 static void sched_progress(struct sched_ctx *c)
@@ -115,12 +116,38 @@ static void sched_push(struct pb_sched_pair *p, const struct pb_block *b)
     p->blocks[p->n_blocks++] = *b;
 }
 
+/* An unreported block of `vr`, of its block's length: nothing is recorded or merged. */
+static int sched_warmup(struct sched_ctx *c, struct pb_vreg *vr)
+{
+    if (!vreg_runnable(vr) || pb_runner_stop_signal())
+        return -1;
+    sched_progress(c);
+    bool error;
+    vr->calibrating = true;
+    int64_t it = pb_gb_run_block(vr->gb_index, vr->block_iters, false, &error);
+    vr->calibrating = false;
+    c->S->warmups_run++;
+    if (it < 0)
+        c->failed = 1;
+    return it < 0 || error ? -1 : 0;
+}
+
 /* A B B A or B A A B (pb_pairs_quartet_order). A pair whose variant failed stops (the report
- * says invalid, with the reason). */
+ * says invalid, with the reason).
+ * A quartet that follows another pair's starts with a warm-up block of its first variant, not
+ * recorded. The first block after a change of workload inherits the previous one's state:
+ * the scheduler's load averages (a 32 ms half-life), where the measuring thread last ran, the
+ * caches. Seen here: an unpinned thread creation ran at the same-CPU cost (30 us instead of
+ * 71 us) in the first block after a family that had loaded both CPUs, and only in that block.
+ * The alternation cancels such a shift on average, but each one widens the spread of the
+ * quartets, and with quartets interleaved over all pairs every quartet follows another pair. */
 static int sched_quartet(struct sched_ctx *c, struct pb_sched_pair *p, enum pb_phase ph)
 {
     enum pb_side order[4];
     pb_pairs_quartet_order(p->n_blocks / 4, order);
+    if (c->last != p && sched_warmup(c, order[0] == PB_SIDE_BASELINE ? p->a : p->b) < 0)
+        return -1;
+    c->last = p;
     for (int k = 0; k < 4; k++) {
         struct pb_vreg *vr = order[k] == PB_SIDE_BASELINE ? p->a : p->b;
         struct pb_block b = {sched_now_s() - c->t0, NAN, order[k], ph};
@@ -173,7 +200,17 @@ static int cmp_cost(const void *x, const void *y)
     return (ca > cb) - (ca < cb);
 }
 
-static void sched_plan(struct sched_ctx *c, size_t min_q, double left_s)
+/* The fewest main quartets a pair runs: a headline pair or control at least min_q (with the
+ * pilot's, enough for the Benjamini-Hochberg step over a run's pairs, see pairs.h); any other
+ * only what its pilot lacks of --benchmark_repetitions. The pilot alone gives those pairs a
+ * fixed-size interval (smallest p 2/256), and the time their main quartets would take goes to
+ * the headline pairs first. */
+static size_t sched_min_quartets(const struct pb_sched_pair *p, size_t min_q, size_t min_rep)
+{
+    return p->decl->headline || p->decl->control ? min_q : min_rep;
+}
+
+static void sched_plan(struct sched_ctx *c, size_t min_q, size_t min_rep, double left_s)
 {
     struct pb_sched *S = c->S;
     struct pb_sched_pair **order =
@@ -183,23 +220,26 @@ static void sched_plan(struct sched_ctx *c, size_t min_q, double left_s)
         struct pb_sched_pair *p = &S->pairs[i];
         order[i] = p;
         size_t np = pb_pairs_quartets(p->blocks, p->n_blocks, PB_PHASE_PILOT, lr, NULL);
-        p->planned = pb_pairs_plan(lr, np, c->o->precision_pct, min_q, 100000);
+        size_t pmin = sched_min_quartets(p, min_q, min_rep);
+        p->planned = pb_pairs_plan(lr, np, c->o->precision_pct, pmin, 100000);
         p->needed = np >= 2 ? (double)p->planned : NAN;
         if (!isfinite(p->quartet_s) || p->quartet_s <= 0)
             p->quartet_s = 4 * c->o->block_s;
-        left_s -= (double)min_q * p->quartet_s; /* every pair's minimum is spent anyway */
+        left_s -= (double)pmin * p->quartet_s; /* every pair's minimum is spent anyway */
     }
     qsort(order, S->n_pairs, sizeof *order, cmp_cost);
     for (size_t i = 0; i < S->n_pairs; i++) {
         struct pb_sched_pair *p = order[i];
-        double extra = (double)(p->planned - min_q) * p->quartet_s;
+        size_t pmin = sched_min_quartets(p, min_q, min_rep);
+        double extra = (double)(p->planned - pmin) * p->quartet_s;
         if (extra <= left_s) {
             left_s -= extra;
             continue;
         }
         size_t afford = left_s > 0 ? (size_t)(left_s / p->quartet_s) : 0;
+        afford -= afford % 2; /* as many B A A B as A B B A */
         left_s -= (double)afford * p->quartet_s;
-        p->planned = min_q + afford;
+        p->planned = pmin + afford;
     }
     free(order);
 }
@@ -268,13 +308,15 @@ static int cmp_slot(const void *x, const void *y)
 
 long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched_opts *o)
 {
-    struct sched_ctx c = {S, R, o, sched_now_s(), "", 0, 0};
+    struct sched_ctx c = {S, R, o, sched_now_s(), "", 0, 0, NULL};
     if (sched_calibrate(&c) < 0)
         return -1;
     S->calibration_s = sched_now_s() - c.t0;
-    size_t min_q = (o->min_blocks + 1) / 2;
-    if (min_q < PB_PAIRS_PLAN_MIN_QUARTETS)
-        min_q = PB_PAIRS_PLAN_MIN_QUARTETS;
+    /* a quartet holds two blocks a side; the pilot's count toward --benchmark_repetitions */
+    size_t rep_q = (o->min_blocks + 1) / 2;
+    size_t min_rep = rep_q > PB_PAIRS_PILOT_QUARTETS ? rep_q - PB_PAIRS_PILOT_QUARTETS : 0;
+    min_rep += min_rep % 2;
+    size_t min_q = min_rep > PB_PAIRS_PLAN_MIN_QUARTETS ? min_rep : PB_PAIRS_PLAN_MIN_QUARTETS;
 
     /* the unpaired variants first, in rounds: some of them load the box on purpose (noisy
      * neighbours, all-pairs sweeps), and run here they cannot make the main quartets noisier
@@ -299,14 +341,15 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
     for (size_t i = 0; i < S->n_pairs; i++) {
         struct pb_sched_pair *p = &S->pairs[i];
         /* the span between a pair's blocks holds the other pairs' blocks: its own cost is its
-         * blocks' wall time, calls' overheads included */
-        p->quartet_s = 2 * (p->a->block_wall_s + p->b->block_wall_s);
+         * blocks' wall time, calls' overheads included, and its warm-up block (either side's,
+         * in turn) */
+        p->quartet_s = 2.5 * (p->a->block_wall_s + p->b->block_wall_s);
     }
     S->pilot_s = sched_now_s() - t;
     if (c.failed)
         return -1;
 
-    sched_plan(&c, min_q, o->budget_s - (sched_now_s() - c.t0));
+    sched_plan(&c, min_q, min_rep, o->budget_s - (sched_now_s() - c.t0));
 
     c.phase = "main";
     t = sched_now_s();

@@ -49,6 +49,7 @@ struct pb_sched {
     size_t n_pairs;
     double elapsed_s, calibration_s, unpaired_s, pilot_s, main_s;
     size_t blocks_run;
+    size_t warmups_run; /* unrecorded blocks that open a quartet after another pair's */
     bool overrun; /* the main rounds were cut at PB_SCHED_OVERRUN x the budget */
 };
 

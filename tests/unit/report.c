@@ -121,7 +121,7 @@ static void test_report_pairs_and_files(void **state)
     memset(&ov, 0, sizeof ov);
     ov.sample_path_ratio = 1.2;
     struct pb_run_meta meta = {
-        "quick", "t", "0", "pinbench run", "2026-01-01T00:00:00Z", 7, 0.01, NULL, 10, 5, 1.5, 28};
+        "quick", "t", "0", "pinbench run", "2026-01-01T00:00:00Z", 7, 0.01, NULL, 10, 5, 1.5, 28, 0};
     assert_int_equal(pb_record_write(&res, &R, &S, &env, &ov, &meta), 0);
     /* everything after the record comes from the folder: the runner is gone */
     pb_sched_free(&S);
