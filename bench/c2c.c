@@ -202,17 +202,18 @@ static void c2c_teardown(struct pb_run *r)
 
 static const struct pb_variant c2c_variants[] = {
     {"matrix", "cache-line round trip for every pair of the run's CPUs (sampled above 64)",
-     .needs = PB_NEED_OTHER_CPU, .place.at = PB_HOME_PINNED,
+     .place.needs = PB_NEED_OTHER_CPU, .place.at = PB_HOME_PINNED,
      .state_bytes = sizeof(struct c2c_state), .setup = c2c_setup, .op = c2c_op,
      .teardown = c2c_teardown, .param = PB_PARAM(enum c2c_mode, MODE_SPIN)},
     {"futex_matrix", "futex wake-and-wait round trip for every pair of the run's CPUs",
-     .needs = PB_NEED_OTHER_CPU, .place.at = PB_HOME_PINNED,
+     .place.needs = PB_NEED_OTHER_CPU, .place.at = PB_HOME_PINNED,
      .state_bytes = sizeof(struct c2c_state), .setup = c2c_setup, .op = c2c_op,
      .teardown = c2c_teardown, .param = PB_PARAM(enum c2c_mode, MODE_FUTEX),
      .full_profile_only = true},
 };
 
-static const char *const c2c_tallies[] = {"pairs_per_op", "futex_sleeps_per_round_trip"};
+static const char *const c2c_tallies[] = {
+    [TALLY_PAIRS] = "pairs_per_op", [TALLY_SLEEPS] = "futex_sleeps_per_round_trip"};
 
 const struct pb_family pb_family_c2c = {
     .name = "c2c",

@@ -349,7 +349,7 @@ static void idle_teardown(struct pb_run *r)
     .teardown = pool_teardown
 #define PIN_CALL                                                                                   \
     .state_bytes = sizeof(struct pin_state), .setup = pin_setup, .op = pin_op, .verify = pin_verify
-#define OTHER .needs = PB_NEED_OTHER_CPU
+#define OTHER .place.needs = PB_NEED_OTHER_CPU
 #define PINNED .place.at = PB_HOME_PINNED
 
 static const struct pb_variant churn_variants[] = {
@@ -400,8 +400,9 @@ static const struct pb_pair_decl churn_pairs[] = {
     PB_CONTROL("spawn/unpinned", "op_p50_ns"),
 };
 
-static const char *const churn_metrics[] = {"first_instruction"};
-static const char *const churn_tallies[] = {"child_on_creator_cpu_ratio", "work_per_op"};
+static const char *const churn_metrics[] = {[PB_METRIC_SLOT(METRIC_FIRST)] = "first_instruction"};
+static const char *const churn_tallies[] = {
+    [TALLY_ON_HOME] = "child_on_creator_cpu_ratio", [TALLY_WORK] = "work_per_op"};
 
 const struct pb_family pb_family_churn = {
     .name = "churn",

@@ -124,7 +124,7 @@ static int hot_op(struct pb_run *r)
 
 static const struct pb_variant counter_variants[] = {
     {"forced_migration", "one forced migration per op: migrations >= 1 per op",
-     .needs = PB_NEED_OTHER_CPU, .place.at = PB_HOME_PINNED,
+     .place.needs = PB_NEED_OTHER_CPU, .place.at = PB_HOME_PINNED,
      .state_bytes = sizeof(struct move_state), .setup = move_setup, .op = move_op,
      .verify = move_verify, .expect = {{"migrations", 1, NAN}}},
     {"sleep_wake", "a round trip of two sleep/wake handoffs per op: ctx switches >= 2 per op",

@@ -585,8 +585,9 @@ static const struct pb_pair_decl dispatch_pairs[] = {
     PB_PAIR("open/pool_pinned_rr_load10", "open/pool_pinned_rr_load40", "request_p99_ns"),
 };
 
-static const char *const dispatch_metrics[] = {"request"};
-static const char *const dispatch_tallies[] = {"requests_answered_per_op", "context_inits_per_op"};
+static const char *const dispatch_metrics[] = {[PB_METRIC_SLOT(METRIC_REQUEST)] = "request"};
+static const char *const dispatch_tallies[] = {
+    [TALLY_ANSWERED] = "requests_answered_per_op", [TALLY_INITS] = "context_inits_per_op"};
 
 const struct pb_family pb_family_dispatch = {
     .name = "dispatch",

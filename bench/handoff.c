@@ -226,7 +226,7 @@ static void ho_teardown(struct pb_run *r)
 #define PLACES(mech_, m_, ...)                                                                     \
     HO(m_ "/same_cpu", "round trip, both threads on one CPU", mech_, SAME_CPU, SAME),              \
         HO(m_ "/other_cpu", "round trip between the home CPU and the nearest other core", mech_,   \
-           OTHER_CPU, SAME, .needs = PB_NEED_OTHER_CPU),                                           \
+           OTHER_CPU, SAME, .place.needs = PB_NEED_OTHER_CPU),                                     \
         HO(m_ "/smt_sibling", "round trip between SMT siblings", mech_, PAIR, REL(PB_PLACE_SMT),   \
            ##__VA_ARGS__),                                                                         \
         HO(m_ "/same_l3", "round trip between two cores of one L3", mech_, PAIR,                   \
@@ -246,7 +246,7 @@ static const struct pb_variant ho_variants[] = {
     PLACES(PIPE, "pipe", .full_profile_only = true),
     /* spinning: no same-CPU row */
     HO("spin/other_cpu", "spinning on a cache line, home CPU and nearest other core", SPIN,
-       OTHER_CPU, SAME, .needs = PB_NEED_OTHER_CPU),
+       OTHER_CPU, SAME, .place.needs = PB_NEED_OTHER_CPU),
     HO("spin/smt_sibling", "spinning on a cache line, SMT siblings", SPIN, PAIR, REL(PB_PLACE_SMT)),
     HO("spin/same_l3", "spinning on a cache line, two cores of one L3", SPIN, PAIR,
        REL(PB_PLACE_SAME_L3)),
@@ -270,7 +270,7 @@ static const struct pb_pair_decl ho_pairs[] = {
     PB_CONTROL("futex/other_cpu", "op_p50_ns"),
 };
 
-static const char *const ho_metrics[] = {"one_way"};
+static const char *const ho_metrics[] = {[PB_METRIC_SLOT(METRIC_ONE_WAY)] = "one_way"};
 
 const struct pb_family pb_family_handoff = {
     .name = "handoff",

@@ -241,10 +241,15 @@ static const struct pb_pair_decl hl_pairs[] = {
     PB_PAIR("x4/unpinned", "x4/spread", "chunk_p99_ns"),
 };
 
-static const char *const hl_metrics[] = {"chunk", "finish"};
-static const char *const hl_tallies[] = {"chunks_done_per_op", "chunks_assigned_per_op",
-                                         "voluntary_ctx_switches_per_op",
-                                         "involuntary_ctx_switches_per_op", "imbalance_ratio"};
+static const char *const hl_metrics[] = {[PB_METRIC_SLOT(METRIC_CHUNK)] = "chunk",
+                                         [PB_METRIC_SLOT(METRIC_FINISH)] = "finish"};
+static const char *const hl_tallies[] = {
+    [TALLY_DONE] = "chunks_done_per_op",
+    [TALLY_ASSIGNED] = "chunks_assigned_per_op",
+    [TALLY_VOL] = "voluntary_ctx_switches_per_op",
+    [TALLY_INVOL] = "involuntary_ctx_switches_per_op",
+    [TALLY_IMBALANCE] = "imbalance_ratio",
+};
 
 const struct pb_family pb_family_hotloop = {
     .name = "hotloop",

@@ -193,8 +193,9 @@ static void iso_teardown(struct pb_run *r)
 #define ISO_VARIANT(nm, sum, where, noisy, need, zero)                                             \
     {                                                                                              \
         nm, sum,                                                                                   \
-            .needs = need, .place.at = PB_HOME_SELF, .state_bytes = sizeof(struct iso_state),      \
-            .setup = iso_setup, .op = iso_op, .verify = iso_verify, .teardown = iso_teardown,      \
+            .place.needs = need, .place.at = PB_HOME_SELF,                                         \
+            .state_bytes = sizeof(struct iso_state), .setup = iso_setup, .op = iso_op,             \
+            .verify = iso_verify, .teardown = iso_teardown,                                        \
             .param = PB_PARAM(struct iso_param, where, noisy), .zero_tally = zero,                 \
             .zero_means = "another task was runnable on the measured CPU and preempted the loop"   \
     }
@@ -225,10 +226,14 @@ static const struct pb_pair_decl iso_pairs[] = {
     PB_PAIR("housekeeping_idle", "isolated_idle", "interrupted_ns_per_op"),
 };
 
-static const char *const iso_metrics[] = {"gap"};
-static const char *const iso_tallies[] = {"preemptions_per_op", "run_delay_ns_per_op",
-                                          "interrupted_ns_per_op", "interruptions_per_op",
-                                          "gaps_per_op"};
+static const char *const iso_metrics[] = {[PB_METRIC_SLOT(METRIC_GAP)] = "gap"};
+static const char *const iso_tallies[] = {
+    [TALLY_PREEMPT] = "preemptions_per_op",
+    [TALLY_RUN_DELAY] = "run_delay_ns_per_op",
+    [TALLY_INTERRUPTED] = "interrupted_ns_per_op",
+    [TALLY_INTERRUPTIONS] = "interruptions_per_op",
+    [TALLY_GAPS] = "gaps_per_op",
+};
 
 const struct pb_family pb_family_isolation = {
     .name = "isolation",

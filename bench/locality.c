@@ -167,7 +167,7 @@ static void loc_teardown(struct pb_run *r)
     }
 #define MOVING_V(name_, what_, param_, ...)                                                        \
     {                                                                                              \
-        name_, what_, .place.at = PB_HOME_PINNED, .needs = PB_NEED_OTHER_CPU,                      \
+        name_, what_, .place.at = PB_HOME_PINNED, .place.needs = PB_NEED_OTHER_CPU,                \
                       .state_bytes = sizeof(struct loc_state), .setup = loc_setup, .op = loc_op,   \
                       .teardown = loc_teardown, .param = param_, ##__VA_ARGS__                     \
     }
@@ -235,8 +235,9 @@ static const struct pb_pair_decl loc_pairs[] = {
     PB_CONTROL("l2/pinned", "real_time_ns"),
 };
 
-static const char *const loc_metrics[] = {"after_migration"};
-static const char *const loc_tallies[] = {"ws_bytes", "moved_passes_ratio"};
+static const char *const loc_metrics[] = {[PB_METRIC_SLOT(METRIC_AFTER)] = "after_migration"};
+static const char *const loc_tallies[] = {
+    [TALLY_WS] = "ws_bytes", [TALLY_MOVED] = "moved_passes_ratio"};
 
 const struct pb_family pb_family_locality = {
     .name = "locality",

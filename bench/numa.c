@@ -226,7 +226,7 @@ static const struct pb_matrix_decl numa_bandwidth_matrix = {
 
 #define NUMA_VARIANT(nm, sum, walk, where, need, bat)                                              \
     {                                                                                              \
-        nm, sum, .needs = need, .place.at = PB_HOME_SELF,                                          \
+        nm, sum, .place.needs = need, .place.at = PB_HOME_SELF,                                    \
                  .state_bytes = sizeof(struct numa_state), .setup = numa_setup, .op = numa_op,     \
                  .verify = numa_verify, .teardown = numa_teardown,                                 \
                  .param = PB_PARAM(struct numa_param, walk, where), .batch = bat                   \
@@ -242,13 +242,13 @@ static const struct pb_variant numa_variants[] = {
     NUMA_VARIANT("remote_stream", "one thread's read bandwidth from another node", WALK_STREAM,
                  WHERE_REMOTE, PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, 0),
     {"matrix_chase", "pointer-chase latency for every CPU node x memory node",
-     .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .place.at = PB_HOME_SELF,
+     .place.needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .place.at = PB_HOME_SELF,
      .state_bytes = sizeof(struct numa_state), .setup = numa_setup, .op = numa_op,
      .verify = numa_verify, .teardown = numa_teardown,
      .param = PB_PARAM(struct numa_param, WALK_CHASE, WHERE_MATRIX),
      .matrix = &numa_latency_matrix},
     {"matrix_stream", "one thread's read bandwidth for every CPU node x memory node",
-     .needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .place.at = PB_HOME_SELF,
+     .place.needs = PB_NEED_REMOTE_NODE | PB_NEED_MEMBIND, .place.at = PB_HOME_SELF,
      .state_bytes = sizeof(struct numa_state), .setup = numa_setup, .op = numa_op,
      .verify = numa_verify, .teardown = numa_teardown,
      .param = PB_PARAM(struct numa_param, WALK_STREAM, WHERE_MATRIX),
@@ -260,7 +260,8 @@ static const struct pb_pair_decl numa_pairs[] = {
     PB_HEADLINE("local_stream", "remote_stream", "bytes_per_s"),
 };
 
-static const char *const numa_tallies[] = {"bytes_per_op", "loads_per_op"};
+static const char *const numa_tallies[] = {
+    [TALLY_BYTES] = "bytes_per_op", [TALLY_LOADS] = "loads_per_op"};
 
 const struct pb_family pb_family_numa = {
     .name = "numa",

@@ -203,7 +203,7 @@ static void pr_teardown(struct pb_run *r)
 static const struct pb_variant pr_variants[] = {
     PR("running/same_cpu", "tgkill to a running victim on the sender's CPU", P_(RUNNING, SAME_CPU)),
     PR("running/other_cpu", "to a running victim on the nearest other core", P_(RUNNING, OTHER_CPU),
-       .needs = PB_NEED_OTHER_CPU),
+       .place.needs = PB_NEED_OTHER_CPU),
     PR("running/smt_sibling", "to a running victim on the SMT sibling", P_(RUNNING, PAIR),
        .place.rel = PB_PLACE_SMT, .full_profile_only = true),
     PR("running/same_l3", "to a running victim on another core of the L3", P_(RUNNING, PAIR),
@@ -217,15 +217,17 @@ static const struct pb_variant pr_variants[] = {
      .teardown = pr_teardown, P_(RUNNING, UNPINNED)},
     PR("blocked/same_cpu", "to a victim asleep in a futex wait, same CPU", P_(BLOCKED, SAME_CPU)),
     PR("blocked/other_cpu", "to a victim asleep in a futex wait, nearest other core",
-       P_(BLOCKED, OTHER_CPU), .needs = PB_NEED_OTHER_CPU),
+       P_(BLOCKED, OTHER_CPU), .place.needs = PB_NEED_OTHER_CPU),
     PR("rate_1khz/signals", "1000 signals/s to a running victim on the other core: its loop rate",
-       P_(RUNNING, OTHER_CPU, .rate_hz = 1000), .needs = PB_NEED_OTHER_CPU),
+       P_(RUNNING, OTHER_CPU, .rate_hz = 1000), .place.needs = PB_NEED_OTHER_CPU),
     PR("rate_1khz/none", "the same pacing without signals: the victim's undisturbed rate",
-       P_(RUNNING, OTHER_CPU, .rate_hz = 1000, .no_signal = true), .needs = PB_NEED_OTHER_CPU),
+       P_(RUNNING, OTHER_CPU, .rate_hz = 1000, .no_signal = true),
+       .place.needs = PB_NEED_OTHER_CPU),
     PR("rate_10khz/signals", "10000 signals/s to a running victim on the other core",
-       P_(RUNNING, OTHER_CPU, .rate_hz = 10000), .needs = PB_NEED_OTHER_CPU),
+       P_(RUNNING, OTHER_CPU, .rate_hz = 10000), .place.needs = PB_NEED_OTHER_CPU),
     PR("rate_10khz/none", "the same pacing without signals",
-       P_(RUNNING, OTHER_CPU, .rate_hz = 10000, .no_signal = true), .needs = PB_NEED_OTHER_CPU),
+       P_(RUNNING, OTHER_CPU, .rate_hz = 10000, .no_signal = true),
+       .place.needs = PB_NEED_OTHER_CPU),
 };
 
 static const struct pb_pair_decl pr_pairs[] = {
@@ -237,8 +239,12 @@ static const struct pb_pair_decl pr_pairs[] = {
     PB_PAIR("rate_10khz/none", "rate_10khz/signals", "victim_iterations_per_op"),
 };
 
-static const char *const pr_metrics[] = {"send_syscall", "to_handler", "resume"};
-static const char *const pr_tallies[] = {"victim_iterations_per_op"};
+static const char *const pr_metrics[] = {
+    [PB_METRIC_SLOT(METRIC_SYSCALL)] = "send_syscall",
+    [PB_METRIC_SLOT(METRIC_TO_HANDLER)] = "to_handler",
+    [PB_METRIC_SLOT(METRIC_RESUME)] = "resume",
+};
+static const char *const pr_tallies[] = {[TALLY_ITERS] = "victim_iterations_per_op"};
 
 const struct pb_family pb_family_preempt = {
     .name = "preempt",

@@ -30,6 +30,7 @@
 #include <string.h>
 
 enum ser_kind { SER_ATOMIC, SER_MUTEX, SER_SPIN, SER_OWNER, SER_PIN_CALL };
+enum { TALLY_INCREMENTS, TALLY_BATCH_OVERHEAD };
 
 struct ser_param {
     enum ser_kind kind;
@@ -268,8 +269,9 @@ static int ser_op(struct pb_run *r)
     if (v != s->assigned)
         return pb_run_fail(r, "counter is %lu after %lu batches of %u increments", v, s->batches,
                            batch);
-    pb_run_tally(r, 0, batch);
-    pb_run_tally(r, 1, s->empty_round_ns); /* per batch: divided by its increments */
+    pb_run_tally(r, TALLY_INCREMENTS, batch);
+    pb_run_tally(r, TALLY_BATCH_OVERHEAD,
+                 s->empty_round_ns); /* per batch: divided by its increments */
     return 0;
 }
 
@@ -329,7 +331,8 @@ static const struct pb_pair_decl ser_pairs[] = {
     PB_HEADLINE("owner/unpinned_producers", "owner/pinned_producers", "real_time_ns"),
 };
 
-static const char *const ser_tallies[] = {"increments_per_op", "batch_overhead_ns_per_op"};
+static const char *const ser_tallies[] = {
+    [TALLY_INCREMENTS] = "increments_per_op", [TALLY_BATCH_OVERHEAD] = "batch_overhead_ns_per_op"};
 
 const struct pb_family pb_family_serialize = {
     .name = "serialize",

@@ -25,7 +25,8 @@ struct pb_run;
 struct pb_topo;
 struct pb_numa_plan;
 
-/* What a variant needs from the box; the harness skips it with a reason otherwise. */
+/* What a variant's placement needs from the box (pb_place.needs); the harness skips it with a
+ * reason otherwise. */
 enum {
     PB_NEED_OTHER_CPU = 1u << 0,   /* a second allowed CPU */
     PB_NEED_REMOTE_NODE = 1u << 1, /* memory on a NUMA node other than an allowed CPU's own */
@@ -66,13 +67,15 @@ struct pb_expect {
 struct pb_variant {
     const char *name;    /* "spawn/unpinned"; the family name is prefixed */
     const char *summary; /* one line for `pinbench list` */
-    unsigned needs;      /* PB_NEED_* */
-    /* Where it runs: the measuring thread (`at`), and the CPU pair the topology planner gives
-     * it (`rel`, read with pb_run_pair); the variant is skipped with the planner's reason where
-     * the box has no such pair. Written .place = {PB_HOME_PINNED, PB_PLACE_SAME_L3}. */
+    /* Where it runs, all of it in one field: the measuring thread (`at`), the CPU pair the
+     * topology planner gives it (`rel`, read with pb_run_pair), and what else its placement needs
+     * from the box (`needs`, PB_NEED_*: a second CPU, an isolated one, memory on another node).
+     * The variant is skipped with the planner's reason where the box has none of it. Written
+     * .place = {PB_HOME_PINNED, PB_PLACE_SAME_L3}, or .place.at = ..., .place.needs = ... */
     struct pb_place {
         enum pb_home at;
         enum pb_place_rel rel;
+        unsigned needs;
     } place;
     /* untimed, before the timed loop of each call. Threads it creates should have run once
      * before it returns: the kernel counts the migration that placed a pinned thread on its CPU
@@ -139,6 +142,12 @@ struct pb_pair_decl {
     {                                                                                              \
         variant, variant, metric, false, true                                                      \
     }
+
+/* A family's series are indexed by its own enums, so a name cannot drift from the index its ops
+ * pass: tallies as {[TALLY_X] = "x_per_op"}, latency series (metrics 1.., since 0 is "op") as
+ * {[PB_METRIC_SLOT(METRIC_X)] = "x"}. A hole (an index without a name) fails the table check
+ * when pinbench starts. */
+#define PB_METRIC_SLOT(metric) ((metric)-1)
 
 struct pb_family {
     const char *name;

@@ -62,7 +62,8 @@ static const struct pb_pair_decl bad_pairs[] = {
     PB_PAIR("a/one", "a/two", "migrations_per_op"), /* a perf event: fine */
 };
 static const char *const bad_metrics[] = {"wake_ns"};
-static const char *const bad_tallies[] = {"items_per_op", "spread"};
+static const char *const bad_tallies[] = {"items_per_op",
+                                          "spread", [3] = "more_per_op"}; /* 2: a hole */
 static const struct pb_family bad_family = {
     .name = "bad",
     .summary = "mistakes",
@@ -73,7 +74,7 @@ static const struct pb_family bad_family = {
     .metrics = bad_metrics,
     .n_metrics = 1,
     .tallies = bad_tallies,
-    .n_tallies = 2,
+    .n_tallies = 4,
     .rate_tally = 1,
     .grid_metric = "nothing_ns",
     .hist_metric = "gap",
@@ -96,12 +97,13 @@ static void test_family_mistakes(void **state)
     assert_true(seen_has(&s, "no headline pair"));
     assert_true(seen_has(&s, "latency series 'wake_ns'"));
     assert_true(seen_has(&s, "tally 'spread' has no unit suffix"));
+    assert_true(seen_has(&s, "tally 2 has no name: a hole"));
     assert_true(seen_has(&s, "grid_metric 'nothing_ns'"));
     assert_true(seen_has(&s, "hist_metric 'gap'"));
     assert_false(seen_has(&s, "items_per_op'"));
     assert_false(seen_has(&s, "items_per_s"));
     assert_false(seen_has(&s, "migrations_per_op"));
-    assert_int_equal(n, 13);
+    assert_int_equal(n, 14);
 }
 
 static void test_claim_mistakes(void **state)

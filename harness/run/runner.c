@@ -158,28 +158,29 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
                     snprintf(vr->placement, sizeof vr->placement, "cpus %d and %d (%s)", pp.a, pp.b,
                              pb_rel_name(pp.rel));
             }
-            if ((vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu < 0) {
+            if ((vr->v->place.needs & PB_NEED_OTHER_CPU) && R->other_cpu < 0) {
                 char list[128];
                 snprintf(vr->skip_reason, sizeof vr->skip_reason,
                          "needs a second CPU; this run may use only CPU %s",
                          pb_cpuset_format(cpus, list, sizeof list));
             }
-            if ((vr->v->needs & PB_NEED_REMOTE_NODE) && !R->numa.n_remote)
+            if ((vr->v->place.needs & PB_NEED_REMOTE_NODE) && !R->numa.n_remote)
                 snprintf(vr->skip_reason, sizeof vr->skip_reason,
                          "needs memory on another NUMA node: %s", R->numa.reason);
-            if ((vr->v->needs & PB_NEED_MEMBIND) && !topo->hw)
+            if ((vr->v->place.needs & PB_NEED_MEMBIND) && !topo->hw)
                 snprintf(vr->skip_reason, sizeof vr->skip_reason,
                          "needs memory binding, and the topology came from sysfs: %s",
                          topo->fallback[0] ? topo->fallback : "hwloc did not load it");
-            if (vr->v->needs & PB_NEED_ISOLATED)
+            if (vr->v->place.needs & PB_NEED_ISOLATED)
                 run_isolated_reason(R, iso_unreadable, vr->skip_reason, sizeof vr->skip_reason);
             if (vr->placement[0])
                 continue;
-            if (vr->v->place.at == PB_HOME_PINNED || (vr->v->needs & PB_NEED_OTHER_CPU))
+            if (vr->v->place.at == PB_HOME_PINNED || (vr->v->place.needs & PB_NEED_OTHER_CPU))
                 snprintf(vr->placement, sizeof vr->placement, "home cpu %d%s", R->home_cpu,
-                         (vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0 ? ", other cpu "
-                                                                                 : "");
-            if ((vr->v->needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0) {
+                         (vr->v->place.needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0
+                             ? ", other cpu "
+                             : "");
+            if ((vr->v->place.needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0) {
                 size_t l = strlen(vr->placement);
                 snprintf(vr->placement + l, sizeof vr->placement - l, "%d (%s)", R->other_cpu,
                          R->other_rel);

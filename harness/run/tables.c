@@ -76,6 +76,8 @@ static bool tables_rate_metric(const struct pb_family *fam, const char *metric)
     if (!fam->rate_tally || fam->rate_tally > fam->n_tallies)
         return false;
     const char *t = fam->tallies[fam->rate_tally - 1];
+    if (!t) /* a hole: reported by tables_check_series */
+        return false;
     const char *cut = strstr(t, "_per_op");
     size_t n = cut ? (size_t)(cut - t) : strlen(t);
     return strncmp(metric, t, n) == 0 && !strcmp(metric + n, "_per_s");
@@ -89,10 +91,10 @@ bool pb_tables_metric_known(const struct pb_family *fam, const char *metric)
     if (tables_series_metric("op", metric))
         return true;
     for (size_t i = 0; i < fam->n_metrics; i++)
-        if (tables_series_metric(fam->metrics[i], metric))
+        if (fam->metrics[i] && tables_series_metric(fam->metrics[i], metric))
             return true;
     for (size_t i = 0; i < fam->n_tallies; i++)
-        if (!strcmp(metric, fam->tallies[i]))
+        if (fam->tallies[i] && !strcmp(metric, fam->tallies[i]))
             return true;
     if (tables_rate_metric(fam, metric))
         return true;
@@ -149,14 +151,22 @@ static bool tables_tally_unit_ok(const char *t)
 static void tables_check_series(struct tables_ctx *t, const struct pb_family *f)
 {
     for (size_t i = 0; i < f->n_metrics; i++)
-        if (!tables_name_ok(f->metrics[i]) || ends_with(f->metrics[i], "_ns") ||
-            !strcmp(f->metrics[i], "op"))
+        if (!f->metrics[i])
+            tables_bad(t,
+                       "%s: latency series %zu (metric %zu) has no name: a hole in the array "
+                       "its enum indexes",
+                       f->name, i, i + 1);
+        else if (!tables_name_ok(f->metrics[i]) || ends_with(f->metrics[i], "_ns") ||
+                 !strcmp(f->metrics[i], "op"))
             tables_bad(t,
                        "%s: latency series '%s' must be a plain name (the harness adds "
                        "_p50_ns ... _max_ns)",
                        f->name, f->metrics[i]);
     for (size_t i = 0; i < f->n_tallies; i++)
-        if (!tables_name_ok(f->tallies[i]) || !tables_tally_unit_ok(f->tallies[i]))
+        if (!f->tallies[i])
+            tables_bad(t, "%s: tally %zu has no name: a hole in the array its enum indexes",
+                       f->name, i);
+        else if (!tables_name_ok(f->tallies[i]) || !tables_tally_unit_ok(f->tallies[i]))
             tables_bad(t,
                        "%s: tally '%s' has no unit suffix (_per_op, _ratio, _per_round_trip "
                        "or _bytes)",

@@ -29,7 +29,7 @@ static const struct pb_variant vars[] = {
     {"base", "baseline", .op = op_nop},
     {"slow", "20 % slower", .op = op_nop},
     {"twin", "same as base", .op = op_nop, .zero_tally = "op_p50_ns", .zero_means = "not quiet"},
-    {"far", "needs another CPU", .needs = PB_NEED_OTHER_CPU, .op = op_nop},
+    {"far", "needs another CPU", .place.needs = PB_NEED_OTHER_CPU, .op = op_nop},
 };
 static const struct pb_pair_decl pairs[] = {
     PB_PAIR("base", "slow", "op_p50_ns"),
@@ -121,7 +121,8 @@ static void test_report_pairs_and_files(void **state)
     memset(&ov, 0, sizeof ov);
     ov.sample_path_ratio = 1.2;
     struct pb_run_meta meta = {
-        "quick", "t", "0", "pinbench run", "2026-01-01T00:00:00Z", 7, 0.01, NULL, 10, 5, 1.5, 28, 0};
+        "quick", "t", "0", "pinbench run", "2026-01-01T00:00:00Z", 7, 0.01, NULL, 10, 5,
+        1.5,     28,  0};
     assert_int_equal(pb_record_write(&res, &R, &S, &env, &ov, &meta), 0);
     /* everything after the record comes from the folder: the runner is gone */
     pb_sched_free(&S);

@@ -96,7 +96,7 @@ static void test_churn_every_variant(void **state)
         struct pb_vreg *vr = &f->R.vr[i];
         if (vr->skip_reason[0]) {
             /* only variants that need a second CPU may be skipped, and only on one CPU */
-            assert_true(vr->v->needs & PB_NEED_OTHER_CPU);
+            assert_true(vr->v->place.needs & PB_NEED_OTHER_CPU);
             assert_int_equal(CPU_COUNT(&f->allowed), 1);
             assert_non_null(strstr(vr->skip_reason, "second CPU"));
             continue;
@@ -491,7 +491,7 @@ static void test_isolation_every_variant(void **state)
     if (CPU_COUNT(&f->R.iso.isolated) + CPU_COUNT(&f->R.iso.nohz_full) == 0 && n >= 2) {
         CPU_SET(pb_cpuset_nth(&f->allowed, n - 1), &f->R.iso.isolated);
         for (size_t i = 0; i < f->R.n; i++)
-            if (f->R.vr[i].v->needs & PB_NEED_ISOLATED) {
+            if (f->R.vr[i].v->place.needs & PB_NEED_ISOLATED) {
                 assert_non_null(strstr(f->R.vr[i].skip_reason, "no isolated CPU"));
                 f->R.vr[i].skip_reason[0] = '\0';
             }
