@@ -10,8 +10,7 @@
  * in flight, after which issuing waits for the oldest (and the lateness is charged too). Each
  * request carries W of CPU work (nominal, calibrated) and uses a thread-affine context whose first
  * use on a thread costs I (default 50 µs of work: a model of a GPU/GL context or per-thread library
- * state), so a thread per request pays I every time and a long-lived thread once. The ways
- * to serve a request are the values of enum mode.
+ * state), so a thread per request pays I every time and a long-lived thread once.
  *
  * Invariants, checked every call: pinned threads run on their CPU; a pool has exactly N workers
  * plus the clients (the process's thread count is checked); every request is answered exactly

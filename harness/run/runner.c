@@ -107,6 +107,55 @@ static enum pb_rel runner_rel(enum pb_place_rel r)
     return PB_REL_SAME_CPU;
 }
 
+/* Where `vr` runs, or why it cannot here: its planned CPU pair, then what else its placement
+ * needs from the box (place.needs). */
+static void runner_place(struct pb_runner *R, struct pb_vreg *vr, const char *iso_unreadable)
+{
+    const struct pb_topo *topo = R->topo;
+    const cpu_set_t *cpus = &R->cpus;
+    if (vr->v->place.rel != PB_PLACE_NO_PAIR) {
+        struct pb_pair pp;
+        pb_plan_pair(topo, cpus, runner_rel(vr->v->place.rel), &pp);
+        vr->pair_a = pp.a;
+        vr->pair_b = pp.b;
+        if (!pp.exists)
+            snprintf(vr->skip_reason, sizeof vr->skip_reason, "no %s pair here: %s",
+                     pb_rel_name(pp.rel), pp.reason);
+        else
+            snprintf(vr->placement, sizeof vr->placement, "cpus %d and %d (%s)", pp.a, pp.b,
+                     pb_rel_name(pp.rel));
+    }
+    if ((vr->v->place.needs & PB_NEED_OTHER_CPU) && R->other_cpu < 0) {
+        char list[128];
+        snprintf(vr->skip_reason, sizeof vr->skip_reason,
+                 "needs a second CPU; this run may use only CPU %s",
+                 pb_cpuset_format(cpus, list, sizeof list));
+    }
+    if ((vr->v->place.needs & PB_NEED_REMOTE_NODE) && !R->numa.n_remote)
+        snprintf(vr->skip_reason, sizeof vr->skip_reason, "needs memory on another NUMA node: %s",
+                 R->numa.reason);
+    if ((vr->v->place.needs & PB_NEED_MEMBIND) && !topo->hw)
+        snprintf(vr->skip_reason, sizeof vr->skip_reason,
+                 "needs memory binding, and the topology came from sysfs: %s",
+                 topo->fallback[0] ? topo->fallback : "hwloc did not load it");
+    if (vr->v->place.needs & PB_NEED_ISOLATED)
+        run_isolated_reason(R, iso_unreadable, vr->skip_reason, sizeof vr->skip_reason);
+    if (vr->placement[0])
+        return;
+    if (vr->v->place.at == PB_HOME_PINNED || (vr->v->place.needs & PB_NEED_OTHER_CPU))
+        snprintf(vr->placement, sizeof vr->placement, "home cpu %d%s", R->home_cpu,
+                 (vr->v->place.needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0 ? ", other cpu "
+                                                                               : "");
+    if ((vr->v->place.needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0) {
+        size_t l = strlen(vr->placement);
+        snprintf(vr->placement + l, sizeof vr->placement - l, "%d (%s)", R->other_cpu,
+                 R->other_rel);
+    }
+    if (!vr->placement[0])
+        snprintf(vr->placement, sizeof vr->placement, "%s",
+                 vr->v->place.at == PB_HOME_SELF ? "pinned by the experiment" : "unpinned");
+}
+
 int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *families, size_t nf,
                       const cpu_set_t *cpus, const struct pb_topo *topo)
 {
@@ -146,48 +195,7 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
             vr->v = &fam->variants[i];
             vr->owner = R;
             snprintf(vr->name, sizeof vr->name, "%s/%s", fam->name, vr->v->name);
-            if (vr->v->place.rel != PB_PLACE_NO_PAIR) {
-                struct pb_pair pp;
-                pb_plan_pair(topo, cpus, runner_rel(vr->v->place.rel), &pp);
-                vr->pair_a = pp.a;
-                vr->pair_b = pp.b;
-                if (!pp.exists)
-                    snprintf(vr->skip_reason, sizeof vr->skip_reason, "no %s pair here: %s",
-                             pb_rel_name(pp.rel), pp.reason);
-                else
-                    snprintf(vr->placement, sizeof vr->placement, "cpus %d and %d (%s)", pp.a, pp.b,
-                             pb_rel_name(pp.rel));
-            }
-            if ((vr->v->place.needs & PB_NEED_OTHER_CPU) && R->other_cpu < 0) {
-                char list[128];
-                snprintf(vr->skip_reason, sizeof vr->skip_reason,
-                         "needs a second CPU; this run may use only CPU %s",
-                         pb_cpuset_format(cpus, list, sizeof list));
-            }
-            if ((vr->v->place.needs & PB_NEED_REMOTE_NODE) && !R->numa.n_remote)
-                snprintf(vr->skip_reason, sizeof vr->skip_reason,
-                         "needs memory on another NUMA node: %s", R->numa.reason);
-            if ((vr->v->place.needs & PB_NEED_MEMBIND) && !topo->hw)
-                snprintf(vr->skip_reason, sizeof vr->skip_reason,
-                         "needs memory binding, and the topology came from sysfs: %s",
-                         topo->fallback[0] ? topo->fallback : "hwloc did not load it");
-            if (vr->v->place.needs & PB_NEED_ISOLATED)
-                run_isolated_reason(R, iso_unreadable, vr->skip_reason, sizeof vr->skip_reason);
-            if (vr->placement[0])
-                continue;
-            if (vr->v->place.at == PB_HOME_PINNED || (vr->v->place.needs & PB_NEED_OTHER_CPU))
-                snprintf(vr->placement, sizeof vr->placement, "home cpu %d%s", R->home_cpu,
-                         (vr->v->place.needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0
-                             ? ", other cpu "
-                             : "");
-            if ((vr->v->place.needs & PB_NEED_OTHER_CPU) && R->other_cpu >= 0) {
-                size_t l = strlen(vr->placement);
-                snprintf(vr->placement + l, sizeof vr->placement - l, "%d (%s)", R->other_cpu,
-                         R->other_rel);
-            }
-            if (!vr->placement[0])
-                snprintf(vr->placement, sizeof vr->placement, "%s",
-                         vr->v->place.at == PB_HOME_SELF ? "pinned by the experiment" : "unpinned");
+            runner_place(R, vr, iso_unreadable);
         }
         run_add_twins(R, fam);
     }
