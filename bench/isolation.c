@@ -46,6 +46,12 @@ struct iso_param {
 enum { METRIC_GAP = 1 };
 enum { TALLY_PREEMPT, TALLY_RUN_DELAY, TALLY_INTERRUPTED, TALLY_INTERRUPTIONS, TALLY_GAPS };
 
+struct iso_state;
+struct iso_slot { /* what a noisy neighbour is told: the state, and which one it is */
+    struct iso_state *s;
+    int index;
+};
+
 struct iso_state {
     const struct iso_param *p;
     int cpu;
@@ -54,21 +60,27 @@ struct iso_state {
     bool confined;
     /* the noisy neighbours */
     struct pb_thread noise[NOISE_MAX];
+    struct iso_slot slot[NOISE_MAX];
     int n_noise;
     atomic_bool quit;
+    atomic_int noise_on_measured; /* a neighbour seen on the measured CPU: its number + 1 */
 };
 
 /* One of the neighbours: memory traffic, then a short sleep, until told to stop. The sleeps make
  * it wake often, and every wakeup is a placement decision for the scheduler. */
 static void *iso_noise(void *arg)
 {
-    struct iso_state *s = arg;
+    const struct iso_slot *slot = arg;
+    struct iso_state *s = slot->s;
     unsigned char *buf = malloc(NOISE_BYTES);
     if (!buf)
         return NULL;
     struct timespec nap = {0, NOISE_SLEEP_NS};
     for (unsigned round = 0; !atomic_load_explicit(&s->quit, memory_order_relaxed); round++) {
         memset(buf, (int)round, NOISE_BYTES);
+        /* where it runs is the premise of an isolated variant: checked after every op */
+        if (sched_getcpu() == s->cpu)
+            atomic_store_explicit(&s->noise_on_measured, slot->index + 1, memory_order_relaxed);
         nanosleep(&nap, NULL);
     }
     free(buf);
@@ -98,8 +110,9 @@ static int iso_start_noise(struct pb_run *r, struct iso_state *s)
         CPU_CLR(s->cpu, &mask);
     int n = pb_run_ncpus(r) < NOISE_MAX ? pb_run_ncpus(r) : NOISE_MAX;
     for (int i = 0; i < n; i++) {
-        if (pb_run_spawn_mask(r, &s->noise[i], &mask, iso_noise, s, "noisy neighbour %d of %d", i,
-                              n) < 0)
+        s->slot[i] = (struct iso_slot){s, i};
+        if (pb_run_spawn_mask(r, &s->noise[i], &mask, iso_noise, &s->slot[i],
+                              "noisy neighbour %d of %d", i, n) < 0)
             return -1;
         s->n_noise++;
     }
@@ -111,6 +124,7 @@ static int iso_setup(struct pb_run *r)
     struct iso_state *s = pb_run_state(r);
     s->p = pb_run_param(r);
     atomic_init(&s->quit, false);
+    atomic_init(&s->noise_on_measured, 0);
     s->cpu = s->p->where == CPU_ISOLATED ? pb_run_isolated_cpu(r) : pb_run_housekeeping_cpu(r);
     if (s->cpu < 0)
         return pb_run_fail(r, "no %s CPU among the run's CPUs",
@@ -118,10 +132,21 @@ static int iso_setup(struct pb_run *r)
     /* the loop compares stamp differences: convert the window and the threshold once */
     s->window = pb_stamp_span(WINDOW_NS);
     s->interrupt = pb_stamp_span(INTERRUPT_NS);
+    /* The neighbours start from a housekeeping CPU. A new thread starts on its creator's CPU, and
+     * an isolated CPU is outside the load balancer's domains, so threads created there stay
+     * there whatever their mask: created from the isolated CPU, all the noise ran on it (seen
+     * under emulation with isolcpus=). */
+    int hk = pb_run_housekeeping_cpu(r);
+    if (s->p->noisy) {
+        if (hk < 0)
+            return pb_run_fail(r, "no housekeeping CPU to start the noisy neighbours from");
+        if (pb_pin_self(hk) < 0)
+            return pb_run_fail(r, "%s", pb_err());
+        if (iso_start_noise(r, s) < 0)
+            return -1;
+    }
     if (pb_pin_self(s->cpu) < 0)
         return pb_run_fail(r, "%s", pb_err());
-    if (s->p->noisy && iso_start_noise(r, s) < 0)
-        return -1;
     if (s->p->where == CPU_CONFINED) {
         int n = pb_confine_others(s->cpu, &s->confine);
         if (n < 0)
@@ -177,6 +202,14 @@ static int iso_verify(struct pb_run *r)
                            sched_getcpu());
     if (s->confined && pb_confine_check(s->cpu) < 0)
         return pb_run_fail(r, "confinement did not hold: %s", pb_err());
+    /* on an isolated CPU the premise is that the unpinned noise runs elsewhere: the scheduler
+     * does not balance onto it. Where it did, the gaps measured are not the isolation's. */
+    int seen = atomic_load(&s->noise_on_measured);
+    if (s->p->where == CPU_ISOLATED && seen)
+        return pb_run_fail(r,
+                           "noisy neighbour %d of %d ran on the isolated CPU %d: the premise "
+                           "(noise kept off it by the isolation) does not hold",
+                           seen - 1, s->n_noise, s->cpu);
     return 0;
 }
 

@@ -488,7 +488,8 @@ static void test_isolation_every_variant(void **state)
 {
     struct fixture *f = *state;
     int n = CPU_COUNT(&f->allowed);
-    if (CPU_COUNT(&f->R.iso.isolated) + CPU_COUNT(&f->R.iso.nohz_full) == 0 && n >= 2) {
+    bool faked = CPU_COUNT(&f->R.iso.isolated) + CPU_COUNT(&f->R.iso.nohz_full) == 0 && n >= 2;
+    if (faked) {
         CPU_SET(pb_cpuset_nth(&f->allowed, n - 1), &f->R.iso.isolated);
         for (size_t i = 0; i < f->R.n; i++)
             if (f->R.vr[i].v->place.needs & PB_NEED_ISOLATED) {
@@ -507,7 +508,15 @@ static void test_isolation_every_variant(void **state)
             continue;
         }
         struct pb_counters c;
-        if (call_checked(vr, 3, &c) != 0)
+        int rc = call_checked(vr, 3, &c);
+        /* a faked isolated CPU is not kept free: the noise may land there, and the variant must
+         * then fail on its premise, saying so */
+        if (rc != 0 && faked && !strcmp(vr->v->name, "isolated_noisy") &&
+            strstr(vr->invalid_reason, "ran on the isolated CPU")) {
+            print_message("  %s on a faked isolated CPU: %s\n", vr->name, vr->invalid_reason);
+            continue;
+        }
+        if (rc != 0)
             fail_msg("%s: %s", vr->name, vr->invalid_reason);
         int cpu;
         char kind[32];
