@@ -205,16 +205,41 @@ g=$(ls -d "$tmp"/res/*/*/gbench.json | tail -1)
 a=$(iters "$g" churn/spawn/unpinned); aa=$(iters "$g" churn/spawn/unpinned/aa)
 if [ -n "$a" ] && [ "$a" = "$aa" ]; then ok "an A/A twin runs blocks of its original's length ($a)"
 else bad "A/A twin blocks: original '$a' iterations, twin '$aa'"; fi
+# A run whose folder cannot be published (a rename that fails) keeps it, whole, under its
+# temporary name, and says where: nothing measured is deleted.
+rm -rf "$tmp/eio"
+PINBENCH_TEST_RENAME_EIO=1 "$PB" run --profile=quick --benchmark_filter='locality/l2/pinned$' \
+  --out="$tmp/eio" >"$tmp/eio.log" 2>&1
+rc=$?
+kept=$(find "$tmp/eio" -name run.json 2>/dev/null | head -1)
+if [ "$rc" = 1 ] && grep -q "kept, unpublished" "$tmp/eio.log" && [ -n "$kept" ] &&
+   grep -qF "$(basename "$(dirname "$kept")")" "$tmp/eio.log" &&
+   [ -f "$(dirname "$kept")/summary.json" ]; then
+  ok "a folder that cannot be published is kept under its temporary name ($(basename "$(dirname "$kept")"))"
+else bad "publish failure: exit $rc, kept '$kept': $(tail -2 "$tmp/eio.log")"; fi
+
 # A quartet that follows another pair's opens with one unrecorded warm-up block: a run of one
 # pair has exactly one (its first quartet), a run of several has one per change of pair.
 warmups() { grep -o '"warmup_blocks_run": *[0-9]*' "$1/run.json" | grep -o '[0-9]*$'; }
 w=$(warmups "$(dirname "$g")")
-"$PB" run --profile=quick --benchmark_filter='locality/l2/(pinned|unpinned)$' --out="$tmp/one" \
-  >"$tmp/one.log" 2>&1
-w1=$(warmups "$(ls -d "$tmp"/one/*/* | tail -1)")
+"$PB" run --profile=quick --benchmark_filter='locality/l2/(pinned|unpinned)$' --out="$tmp/onepair" \
+  >"$tmp/onepair.log" 2>&1
+w1=$(warmups "$(ls -d "$tmp"/onepair/*/* | tail -1)")
 if [ "$w1" = 1 ] && [ -n "$w" ] && [ "$w" -gt 8 ]; then
   ok "warm-up blocks: 1 for a run of one pair, $w for the churn pairs"
 else bad "warm-up blocks: '$w1' for one pair (want 1), '$w' for the churn pairs (want > 8)"; fi
+# --unpaired (smoke runs: emulators, sanitizers): every selected variant runs alone for its
+# blocks, and no pair gets paired blocks or a warm-up.
+"$PB" run --profile=quick --unpaired --benchmark_repetitions=2 --benchmark_filter='^churn/(spawn|pool)/unpinned$' \
+  --out="$tmp/unp" >"$tmp/unp.log" 2>&1
+rc=$?
+ud=$(ls -d "$tmp"/unp/*/* 2>/dev/null | tail -1)
+if [ "$rc" = 0 ] && [ -n "$ud" ] && [ "$(warmups "$ud")" = 0 ] &&
+   [ "$(iters "$ud/gbench.json" churn/pool/unpinned)" != "" ] &&
+   grep -q "the pair's blocks did not run" "$tmp/unp.log"; then
+  ok "--unpaired runs every variant alone: no paired blocks, no warm-ups"
+else bad "--unpaired: exit $rc, folder '$ud': $(tail -2 "$tmp/unp.log")"; fi
+
 if grep -q "harness/" "$tmp/reps.log"; then bad "--benchmark_filter=churn ran harness variants"
 else ok "--benchmark_filter selects"; fi
 listed=$("$PB" run --benchmark_list_tests=true --benchmark_filter='locality/l2/pinned$' 2>&1)

@@ -27,6 +27,7 @@ struct opts {
     const char *cpus, *profile, *out, *label, *clock, *topology, *counters;
     double precision_pct, budget_s; /* run: CI half-width target; measuring time, 0: profile's */
     bool json, check;
+    bool unpaired; /* run: every variant alone, no paired blocks (smoke runs) */
     double watchdog_s; /* run: per-call limit, 0 off */
     int gb_argc;
     char **gb_argv;
@@ -37,6 +38,7 @@ extern struct pb_results *main_results; /* the unpublished folder, removed on an
 extern char *main_published;            /* the published folder, once there is one */
 void main_on_stop(int signo);
 void main_abort_results(void);
+void main_keep_results(void);
 const char *main_signal_name(int sig);
 void main_warn_stop(struct pb_env *env, int stop);
 int setup_cpus(const char *list, cpu_set_t *cpus);

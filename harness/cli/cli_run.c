@@ -304,7 +304,10 @@ static void run_announce(struct run_job *j)
     for (size_t i = 0; i < R->n; i++)
         if (R->vr[i].skip_reason[0] && !R->vr[i].deselected)
             fprintf(j->out, "skip: %s: %s\n", R->vr[i].name, R->vr[i].skip_reason);
-    pb_sched_prepare(&j->S, R);
+    if (j->o->unpaired)
+        memset(&j->S, 0, sizeof j->S); /* no pairs: every variant runs as an unpaired one */
+    else
+        pb_sched_prepare(&j->S, R);
     j->so = (struct pb_sched_opts){
         j->o->precision_pct, j->o->budget_s > 0 ? j->o->budget_s : j->prof->budget_s,
         j->min_time > 0 ? j->min_time : j->prof->min_time_s, (unsigned)j->reps};
@@ -376,21 +379,28 @@ static int run_write_folder(struct run_job *j, int argc, char **argv, struct pb_
 {
     char *cmdline = join_args(argc, argv);
     struct pb_run_meta meta = {
-        j->prof->name,  j->o->label,         j->cpu_list,    cmdline,
-        j->started,     (int)j->reps,        j->min_time,    &j->stop_recorded,
-        j->so.budget_s, j->so.precision_pct, j->S.elapsed_s, j->S.blocks_run,
-        j->S.warmups_run};
+        j->prof->name,  j->o->label,     j->cpu_list,       cmdline,        j->started,
+        (int)j->reps,   j->min_time,     &j->stop_recorded, j->so.budget_s, j->so.precision_pct,
+        j->S.elapsed_s, j->S.blocks_run, j->S.warmups_run};
     /* a stop between the measurements and run.json marks the folder partial too */
     main_warn_stop(&j->env, j->stop);
     bool have_rs = false;
     int rc = 0;
     if (pb_record_write(&j->res, &j->R, &j->S, &j->env, &j->ov, &meta) < 0 ||
         pb_rset_load_own(rs, j->res.tmp) < 0 || !(have_rs = true) ||
-        pb_report_derive(rs, run_stopping, &j->n_warnings) < 0 || pb_results_finish(&j->res) < 0) {
+        pb_report_derive(rs, run_stopping, &j->n_warnings) < 0) {
         rc = pb_fail(1, "results: %s", pb_err());
         if (have_rs)
             pb_rset_free(rs);
         main_abort_results();
+    } else if (pb_results_finish(&j->res) < 0) {
+        /* the folder is whole and sealed, only its publishing failed: the measurements stay
+         * under their temporary name (which no reader takes for a finished run), not deleted */
+        const char *leaf = strrchr(j->res.tmp, '/');
+        rc = pb_fail(1, "results: %s; the folder is whole and kept, unpublished, as %s in %s",
+                     pb_err(), pb_q(leaf ? leaf + 1 : j->res.tmp), pb_q(j->res.dir));
+        pb_rset_free(rs);
+        main_keep_results();
     }
     free(cmdline);
     return rc;

@@ -68,6 +68,15 @@ void main_abort_results(void)
     }
 }
 
+/* Forgets the unpublished folder without removing it: a whole run whose publishing failed. */
+void main_keep_results(void)
+{
+    if (main_results) {
+        pb_results_free(main_results);
+        main_results = NULL;
+    }
+}
+
 const char *main_signal_name(int sig)
 {
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";

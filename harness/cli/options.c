@@ -53,6 +53,9 @@ static int options_run(struct opts *o, struct pb_opts_spec *s, struct pb_opt *t)
          "the run goes on;\nan operation that never returns stops the run after twice as\nlong, "
          "exit 3); default 60, 0 for none", &o->watchdog_s, 0, 86400},
         OPT_COUNTERS(o),
+        {"unpaired", 0, PB_OPT_FLAG, NULL, "run every selected variant alone for its blocks "
+         "(--benchmark_repetitions),\nwith no paired blocks and no pair statistics: a smoke "
+         "run of\nthe paths (emulators, sanitizers), not a measurement", &o->unpaired, 0, 0},
     };
     memcpy(t, run, sizeof run);
     *s = (struct pb_opts_spec){

@@ -172,7 +172,11 @@ int pb_results_close(FILE *f, const char *relpath)
  * when the name is taken). */
 static int results_rename_noreplace(int dir_fd, const char *tmp, const char *final)
 {
-    /* tests force the path a filesystem without the flag takes */
+    /* tests force the path a filesystem without the flag takes, and a rename that fails */
+    if (getenv("PINBENCH_TEST_RENAME_EIO")) {
+        errno = EIO;
+        return -1;
+    }
     if (!getenv("PINBENCH_TEST_NO_RENAME_NOREPLACE")) {
         if (renameat2(dir_fd, tmp, dir_fd, final, RENAME_NOREPLACE) == 0)
             return 0;
