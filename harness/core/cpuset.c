@@ -47,7 +47,8 @@ int pb_cpuset_parse(const char *s, cpu_set_t *out)
         if (*p == '\0')
             return 0;
         if (*p != ',')
-            return pb_errf("CPU list %s: unexpected %s (expected ',' or '-')", pb_q(s), pb_q((char[]){*p, 0}));
+            return pb_errf("CPU list %s: unexpected %s (expected ',' or '-')", pb_q(s),
+                           pb_q((char[]){*p, 0}));
         p++;
     }
 }
@@ -101,13 +102,22 @@ int pb_cpuset_check_subset(const cpu_set_t *want, const cpu_set_t *allowed)
     return 0;
 }
 
+bool pb_sysfs_cpulist_empty(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    /* a kernel built with CONFIG_NO_HZ_FULL but booted without nohz_full= prints its unallocated
+     * mask as "(null)", padded with spaces (Debian's 6.1) */
+    return !*s || !strncmp(s, "(null)", 6);
+}
+
 /* One sysfs CPU list file into `out`: absent or blank is the empty set, not an error. */
 static int cpuset_read_list(const char *dir, const char *name, cpu_set_t *out)
 {
     CPU_ZERO(out);
     char path[512], line[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (pb_read_file(path, line, sizeof line) < 0 || !line[0])
+    if (pb_read_file(path, line, sizeof line) < 0 || pb_sysfs_cpulist_empty(line))
         return 0;
     if (pb_cpuset_parse(line, out) < 0)
         return pb_errf("%s: %s", path, pb_err());

@@ -4,6 +4,7 @@
 #define PB_CPUSET_H
 
 #include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Parses `s` into `out`. Accepts "N", "A-B", and comma-separated mixes; rejects empty items,
@@ -27,5 +28,8 @@ struct pb_isolation {
     cpu_set_t isolated, nohz_full;
 };
 int pb_isolation_read(const char *cpu_dir, struct pb_isolation *iso);
+/* Whether a sysfs CPU list reads as no CPU at all: blank, or "(null)" (the unallocated mask of
+ * a kernel built for nohz_full but booted without it), whatever the padding. */
+bool pb_sysfs_cpulist_empty(const char *s);
 
 #endif

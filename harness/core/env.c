@@ -267,10 +267,10 @@ static void env_capture_cpu(struct pb_env *e, const cpu_set_t *allowed)
         free(copy);
     }
     if (env_file(e, "isolated_cpus", "/sys/devices/system/cpu/isolated") == 0 &&
-        !pb_env_value(e, "isolated_cpus")[0])
+        pb_sysfs_cpulist_empty(pb_env_value(e, "isolated_cpus")))
         pb_env_set(e, "isolated_cpus", "(none)");
     if (env_file(e, "nohz_full_cpus", "/sys/devices/system/cpu/nohz_full") == 0 &&
-        !pb_env_value(e, "nohz_full_cpus")[0])
+        pb_sysfs_cpulist_empty(pb_env_value(e, "nohz_full_cpus")))
         pb_env_set(e, "nohz_full_cpus", "(none)");
     env_file(e, "online_cpus", "/sys/devices/system/cpu/online");
     pb_env_set(e, "allowed_cpus", "%s", pb_cpuset_format(allowed, buf, sizeof buf));

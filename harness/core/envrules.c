@@ -102,6 +102,39 @@ static void fix_isolation(const struct pb_env *e, char *fix, size_t len)
              list, list, list);
 }
 
+/* isolated CPUs (isolcpus=, nohz_full=) exist: the run must reach them on purpose, and threads
+ * left unpinned there are never balanced */
+static bool rule_isolated(const struct pb_env *e, const char **iso, const char **nohz)
+{
+    *iso = rule_key(e, "isolated_cpus");
+    *nohz = rule_key(e, "nohz_full_cpus");
+    bool have_iso = iso[0][0] && strcmp(*iso, "(none)") && rule_known(*iso);
+    bool have_nohz = nohz[0][0] && strcmp(*nohz, "(none)") && rule_known(*nohz);
+    if (!have_iso)
+        *iso = "none";
+    if (!have_nohz)
+        *nohz = "none";
+    return have_iso || have_nohz;
+}
+
+static bool seen_isolated(const struct pb_env *e, char *what, size_t len)
+{
+    const char *iso, *nohz;
+    bool seen = rule_isolated(e, &iso, &nohz);
+    snprintf(what, len, "isolated CPUs: %s (isolcpus), nohz_full: %s; this process may use %s", iso,
+             nohz, rule_key(e, "allowed_cpus"));
+    return seen;
+}
+
+static void fix_isolated(const struct pb_env *e, char *fix, size_t len)
+{
+    snprintf(fix, len,
+             "isolcpus= takes them out of the default CPU mask: to measure on them run under "
+             "taskset -c %s with --cpus=%s (the isolation family needs one, and a housekeeping "
+             "CPU); for the other families leave them out with --cpus, or compare the two",
+             rule_key(e, "online_cpus"), rule_key(e, "online_cpus"));
+}
+
 static bool seen_irqbalance(const struct pb_env *e, char *what, size_t len)
 {
     snprintf(what, len, "irqbalance is running");
@@ -177,6 +210,10 @@ static const struct env_rule env_rules[] = {
      "every CPU takes the scheduler's tick, kernel threads and other tasks; the isolation "
      "family can then only confine pinbench's own threads",
      NULL, fix_isolation, false},
+    {seen_isolated,
+     "the scheduler never balances threads onto an isolated CPU: an unpinned thread created "
+     "there stays there, and unpinned variants see a box with fewer CPUs",
+     NULL, fix_isolated, false},
     {seen_irqbalance, "it moves device interrupts between CPUs while a run measures them",
      "sudo systemctl stop irqbalance ; then steer interrupts away from the measured CPUs, e.g. "
      "echo 0 | sudo tee /proc/irq/*/smp_affinity_list",

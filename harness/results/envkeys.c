@@ -33,6 +33,9 @@ const struct pb_envkey pb_envkeys[] = {
     {"topology_packages",   false, false},
     {"topology_cores",      false, false},
     {"topology_pus",        false, false},
+    {"topology_l3_caches",  false, false},
+    {"topology_numa_nodes", true,  true},
+    {"topology_smt_per_core_max", true, true},
 };
 /* clang-format on */
 const size_t pb_n_envkeys = PB_ARRAY_LEN(pb_envkeys);

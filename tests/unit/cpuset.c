@@ -93,6 +93,12 @@ static void test_isolation_read(void **state)
     char list[64];
     assert_string_equal(pb_cpuset_format(&iso.isolated, list, sizeof list), "2-3,6");
     assert_int_equal(CPU_COUNT(&iso.nohz_full), 0);
+    /* CONFIG_NO_HZ_FULL without nohz_full=: the kernel prints its unallocated mask so */
+    pb_test_write_file(dir, "nohz_full", "          (null)\n");
+    assert_int_equal(pb_isolation_read(dir, &iso), 0);
+    assert_int_equal(CPU_COUNT(&iso.nohz_full), 0);
+    assert_true(pb_sysfs_cpulist_empty("  (null)") && pb_sysfs_cpulist_empty(" \n"));
+    assert_false(pb_sysfs_cpulist_empty(" 0-3"));
     pb_test_write_file(dir, "nohz_full", "1-7\n");
     assert_int_equal(pb_isolation_read(dir, &iso), 0);
     assert_string_equal(pb_cpuset_format(&iso.nohz_full, list, sizeof list), "1-7");

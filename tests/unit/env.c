@@ -47,7 +47,17 @@ static void test_env_advice(void **state)
     pb_env_set(&q, "pmu_cpu_present", "yes");
     pb_env_set(&q, "clocksource", "tsc");
     pb_env_set(&q, "build_type", "release");
-    assert_int_equal(pb_env_advice(&q, adv, 24), 0);
+    pb_env_set(&q, "online_cpus", "0-3");
+    pb_env_set(&q, "allowed_cpus", "0-1");
+    /* a quiet box with isolated CPUs: the one item says where they are and how to reach them */
+    assert_int_equal(pb_env_advice(&q, adv, 24), 1);
+    assert_non_null(strstr(adv[0].what, "isolated CPUs: 2-3 (isolcpus), nohz_full: none"));
+    assert_non_null(strstr(adv[0].fix, "taskset -c 0-3 with --cpus=0-3"));
+    pb_env_set(&q, "isolated_cpus", "(none)");
+    pb_env_set(&q, "nohz_full_cpus", "(none)");
+    pb_env_set(&q, "allowed_cpu_count", "1");
+    assert_int_equal(pb_env_advice(&q, adv, 24), 1); /* now: no CPU is isolated */
+    assert_non_null(strstr(adv[0].what, "no CPU is isolated"));
     pb_env_free(&q);
 }
 
