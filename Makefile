@@ -3,6 +3,7 @@
 #   make            build/pinbench
 #   make bench      check/install dependencies, build, run the default profile
 #   make test       unit tests (release, ASan+UBSan, TSan for the threaded harness), smoke runs
+#   make test-bigbox  pinbench inside emulated multi-socket, NUMA, SMT, isolated-CPU guests
 #   make format / format-check / compdb
 
 CC      ?= gcc
@@ -55,7 +56,7 @@ TEST_OBJ := $(call objs,rel,$(TEST_C))
 SAN_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_TSAN := -fsanitize=thread -fno-omit-frame-pointer
 
-.PHONY: all bench test deps deps-test deps-fuzz fuzz unit smoke clean format format-check compdb ci-bench
+.PHONY: all bench test test-bigbox deps deps-test deps-fuzz deps-bigbox fuzz unit smoke clean format format-check compdb ci-bench
 all: $(BUILD)/pinbench
 
 # Build type and flags travel with every result; the git commit is regenerated only when it changes.
@@ -147,6 +148,15 @@ deps-test:
 	@scripts/deps.sh test
 deps-fuzz:
 	@scripts/deps.sh fuzz
+deps-bigbox:
+	@scripts/deps.sh bigbox
+
+# pinbench on emulated big boxes (QEMU, single-threaded TCG: no KVM needed): an 8-CPU SMT box
+# with 2 NUMA nodes and isolated CPUs, and a 16-CPU box with 4 NUMA nodes, one without memory.
+# Checks the results folders the guests bring back (scripts/bigbox-check.py). A few minutes.
+test-bigbox: deps-bigbox
+	@$(MAKE) --no-print-directory $(BUILD)/pinbench
+	scripts/bigbox.sh $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks what pinbench needs to build (mode "bench"), to test (mode "test") or to fuzz
-# (mode "fuzz").
+# Checks what pinbench needs to build (mode "bench"), to test (mode "test"), to fuzz
+# (mode "fuzz") or to test on emulated big boxes (mode "bigbox").
 # As root with apt-get, installs what is missing; otherwise prints the exact apt-get line and
 # fails, so a missing library is one clear message rather than a compiler error.
 # PINBENCH_SKIP_DEPS=1 skips the check (other distributions: install the equivalents yourself).
@@ -47,6 +47,16 @@ check_all() {
   fi
   if [ "$mode" = fuzz ]; then
     command -v clang >/dev/null 2>&1 || need clang "clang, for libFuzzer (make fuzz)"
+  fi
+  if [ "$mode" = bigbox ]; then
+    command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+      need qemu-system-x86 "QEMU, to boot the emulated big boxes (make test-bigbox)"
+    ls /boot/vmlinuz-* >/dev/null 2>&1 ||
+      need linux-image-amd64 "a Debian kernel (and its 9p and virtio modules) for the guests"
+    [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx switch_root ||
+      need busybox-static "a static busybox for the guests' initramfs"
+    command -v cpio >/dev/null 2>&1 || need cpio "cpio, to pack the initramfs"
+    command -v python3 >/dev/null 2>&1 || need python3 "python3, to check the guests' results folders"
   fi
 }
 
