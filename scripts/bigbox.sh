@@ -75,7 +75,7 @@ o=trans=virtio,version=9p2000.L,msize=524288
 mount -t 9p -o \$o,ro hostroot /root || { echo "bigbox-guest: no host root"; poweroff -f; }
 mount -t 9p -o \$o,rw work /root$work || { echo "bigbox-guest: no work share"; poweroff -f; }
 mount -t proc proc /root/proc && mount -t sysfs sys /root/sys && mount -t devtmpfs dev /root/dev
-mount -t tmpfs tmp /root/tmp && mount -t tmpfs run /root/run
+mount -t tmpfs run /root/run
 mount -t debugfs none /root/sys/kernel/debug 2>/dev/null
 hostname bigbox
 box=\$(sed -n 's/.*pinbench_box=\\([a-z0-9]*\\).*/\\1/p' /proc/cmdline)
@@ -94,6 +94,9 @@ cat >"$work/guest.sh" <<EOF
 # runs inside the guest, as root, in the host's root (read-only) with $work writable
 set -u
 out=$work/\$1
+# the host's root is read-only here, /tmp included (and it may hold this checkout, so no tmpfs
+# hides it): scratch files go to a tmpfs on /run
+mkdir -p /run/tmp && export TMPDIR=/run/tmp
 all=\$(cat /sys/devices/system/cpu/online)
 echo "guest: cpus \$all, isolated '\$(cat /sys/devices/system/cpu/isolated)'"
 # isolcpus= takes the isolated CPUs out of the default mask: run on every online CPU
