@@ -73,12 +73,17 @@ static bool seen_load(const struct pb_env *e, char *what, size_t len)
     return ncpu > 0 && load > rule_load_limit(ncpu);
 }
 
+/* an env key holding a CPU list that names CPUs (not blank, "(none)" or unavailable) */
+static bool rule_lists_cpus(const char *v)
+{
+    return rule_known(v) && strcmp(v, "(none)") != 0;
+}
+
 static bool seen_no_isolation(const struct pb_env *e, char *what, size_t len)
 {
-    const char *iso = rule_key(e, "isolated_cpus"), *nohz = rule_key(e, "nohz_full_cpus");
     snprintf(what, len, "no CPU is isolated");
-    return (!iso[0] || !strcmp(iso, "(none)")) &&
-           (!nohz[0] || !strcmp(nohz, "(none)") || !strncmp(nohz, "unavailable", 11));
+    return !rule_lists_cpus(rule_key(e, "isolated_cpus")) &&
+           !rule_lists_cpus(rule_key(e, "nohz_full_cpus"));
 }
 
 /* isolcpus for the last CPUs: a quarter of them from 8 CPUs, else the last one */
@@ -104,26 +109,13 @@ static void fix_isolation(const struct pb_env *e, char *fix, size_t len)
 
 /* isolated CPUs (isolcpus=, nohz_full=) exist: the run must reach them on purpose, and threads
  * left unpinned there are never balanced */
-static bool rule_isolated(const struct pb_env *e, const char **iso, const char **nohz)
-{
-    *iso = rule_key(e, "isolated_cpus");
-    *nohz = rule_key(e, "nohz_full_cpus");
-    bool have_iso = iso[0][0] && strcmp(*iso, "(none)") && rule_known(*iso);
-    bool have_nohz = nohz[0][0] && strcmp(*nohz, "(none)") && rule_known(*nohz);
-    if (!have_iso)
-        *iso = "none";
-    if (!have_nohz)
-        *nohz = "none";
-    return have_iso || have_nohz;
-}
-
 static bool seen_isolated(const struct pb_env *e, char *what, size_t len)
 {
-    const char *iso, *nohz;
-    bool seen = rule_isolated(e, &iso, &nohz);
-    snprintf(what, len, "isolated CPUs: %s (isolcpus), nohz_full: %s; this process may use %s", iso,
-             nohz, rule_key(e, "allowed_cpus"));
-    return seen;
+    const char *iso = rule_key(e, "isolated_cpus"), *nohz = rule_key(e, "nohz_full_cpus");
+    snprintf(what, len, "isolated CPUs: %s (isolcpus), nohz_full: %s; this process may use %s",
+             rule_lists_cpus(iso) ? iso : "none", rule_lists_cpus(nohz) ? nohz : "none",
+             rule_key(e, "allowed_cpus"));
+    return rule_lists_cpus(iso) || rule_lists_cpus(nohz);
 }
 
 static void fix_isolated(const struct pb_env *e, char *fix, size_t len)

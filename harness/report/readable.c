@@ -305,15 +305,22 @@ static void write_all(struct sink *k, const struct pb_rset *s)
               k->f);
     }
     put_heading(k, 1, title);
+    /* a legacy folder (repetitions under Google Benchmark's interleaving) recorded no schedule */
+    char sched[300] = "repetitions interleaved by Google Benchmark: a folder from before paired "
+                      "blocks";
+    if (isfinite(pb_json_num(run, "blocks_run", NAN)))
+        snprintf(sched, sizeof sched,
+                 "budget %g s, precision target +-%g %%; %.0f blocks and %.0f unrecorded "
+                 "warm-ups in %.0f s",
+                 pb_json_num(run, "budget_s", NAN), pb_json_num(run, "precision_target_pct", NAN),
+                 pb_json_num(run, "blocks_run", NAN), pb_json_num(run, "warmup_blocks_run", 0),
+                 pb_json_num(run, "measured_s", NAN));
     char line[1200];
     snprintf(line, sizeof line,
-             "Profile %s (blocks of %g s, at least %.0f a side, budget %g s, precision target "
-             "+-%g %%; %.0f blocks and %.0f unrecorded warm-ups in %.0f s), CPUs %s, %s build, commit %s; run %s. "
-             "Command: %s",
+             "Profile %s (blocks of %g s, at least %.0f a side, %s), CPUs %s, %s build, commit "
+             "%s; run %s. Command: %s",
              pb_json_str(run, "profile", "?"), pb_json_num(run, "min_time_s", NAN),
-             pb_json_num(run, "repetitions", NAN), pb_json_num(run, "budget_s", NAN),
-             pb_json_num(run, "precision_target_pct", NAN), pb_json_num(run, "blocks_run", NAN),
-             pb_json_num(run, "warmup_blocks_run", NAN), pb_json_num(run, "measured_s", NAN), pb_json_str(run, "cpus", "?"),
+             pb_json_num(run, "repetitions", NAN), sched, pb_json_str(run, "cpus", "?"),
              pb_json_str(run, "build_type", "?"), pb_json_str(run, "git_commit", "?"),
              pb_json_get(run, "valid") && pb_json_get(run, "valid")->b ? "valid"
                                                                        : "INVALID (see below)",

@@ -116,19 +116,28 @@ static void sched_push(struct pb_sched_pair *p, const struct pb_block *b)
     p->blocks[p->n_blocks++] = *b;
 }
 
-/* An unreported block of `vr`, of its block's length: nothing is recorded or merged. */
+/* An unreported call of `vr`: `iters` iterations, or Google Benchmark's own sizing with 0;
+ * nothing is recorded or merged. Returns the iterations run, -1 when Google Benchmark failed. */
+static int64_t sched_unreported(struct sched_ctx *c, struct pb_vreg *vr, uint64_t iters,
+                                bool *error)
+{
+    sched_progress(c);
+    vr->calibrating = true;
+    int64_t it = pb_gb_run_block(vr->gb_index, iters, false, error);
+    vr->calibrating = false;
+    if (it < 0)
+        c->failed = 1;
+    return it;
+}
+
+/* A warm-up: an unreported block of `vr`, of its block's length. */
 static int sched_warmup(struct sched_ctx *c, struct pb_vreg *vr)
 {
     if (!vreg_runnable(vr) || pb_runner_stop_signal())
         return -1;
-    sched_progress(c);
     bool error;
-    vr->calibrating = true;
-    int64_t it = pb_gb_run_block(vr->gb_index, vr->block_iters, false, &error);
-    vr->calibrating = false;
+    int64_t it = sched_unreported(c, vr, vr->block_iters, &error);
     c->S->warmups_run++;
-    if (it < 0)
-        c->failed = 1;
     return it < 0 || error ? -1 : 0;
 }
 
@@ -173,11 +182,8 @@ static int sched_calibrate(struct sched_ctx *c)
             vr->block_iters = vr->twin_of->block_iters;
             continue;
         }
-        sched_progress(c);
         bool error;
-        vr->calibrating = true;
-        int64_t it = pb_gb_run_block(vr->gb_index, 0, false, &error);
-        vr->calibrating = false;
+        int64_t it = sched_unreported(c, vr, 0, &error);
         if (it < 0)
             return -1;
         c->attempted++;
