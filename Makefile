@@ -4,6 +4,7 @@
 #   make bench      check/install dependencies, build, run the default profile
 #   make test       unit tests (release, ASan+UBSan, TSan for the threaded harness), smoke runs
 #   make test-bigbox  pinbench inside emulated multi-socket, NUMA, SMT, isolated-CPU guests
+#   make deps-go    install Go (optional), so that the go family is built and runs
 #   make format / format-check / compdb
 
 CC      ?= gcc
@@ -56,8 +57,21 @@ TEST_OBJ := $(call objs,rel,$(TEST_C))
 SAN_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_TSAN := -fsanitize=thread -fno-omit-frame-pointer
 
-.PHONY: all bench test test-bigbox deps deps-test deps-fuzz deps-bigbox fuzz unit smoke clean format format-check compdb ci-bench
-all: $(BUILD)/pinbench
+.PHONY: all bench test test-bigbox deps deps-test deps-fuzz deps-bigbox deps-go fuzz unit smoke clean format format-check compdb ci-bench
+.DEFAULT_GOAL := all
+# The go family's workloads (bench/go/), built where a Go toolchain is installed (make deps-go);
+# without one, pinbench skips the go family's variants and says why. Standard library only:
+# nothing is downloaded (GOPROXY=off), and the build cache stays in build/.
+GO      ?= $(shell command -v go 2>/dev/null)
+GO_SRC  := $(wildcard bench/go/*.go) bench/go/go.mod
+GO_BIN  := $(if $(GO),$(BUILD)/go/pbgo)
+$(BUILD)/go/pbgo: $(GO_SRC)
+	@mkdir -p $(dir $@)
+	cd bench/go && GOCACHE=$(abspath $(BUILD))/go/cache GOPROXY=off GOFLAGS=-mod=mod \
+	  $(GO) build -trimpath -o $(abspath $@) .
+
+all: $(BUILD)/pinbench $(GO_BIN)
+
 
 # Build type and flags travel with every result; the git commit is regenerated only when it changes.
 $(BUILD)/gen/version.c: FORCE
@@ -150,6 +164,8 @@ deps-fuzz:
 	@scripts/deps.sh fuzz
 deps-bigbox:
 	@scripts/deps.sh bigbox
+deps-go:
+	@scripts/deps.sh go
 
 # pinbench on emulated big boxes (QEMU, single-threaded TCG: no KVM needed): an 8-CPU SMT box
 # with 2 NUMA nodes and isolated CPUs, and a 16-CPU box with 4 NUMA nodes, one without memory.
@@ -174,7 +190,7 @@ ci-bench: deps
 # Unit tests in three builds and under memcheck, then the CLI and end-to-end smoke checks.
 MEMCHECK_GROUPS := hist,stats,cpuset,json,report,results,compare,corpus,topo,pin,env,sha256,opts
 test: deps-test
-	@$(MAKE) --no-print-directory $(BUILD)/pinbench $(BUILD)/rel/unit $(BUILD)/asan/unit $(BUILD)/asan/pinbench $(BUILD)/tsan/unit
+	@$(MAKE) --no-print-directory $(BUILD)/pinbench $(BUILD)/rel/unit $(BUILD)/asan/unit $(BUILD)/asan/pinbench $(BUILD)/tsan/unit $(GO_BIN)
 	@echo "== layering: who may include whom (scripts/check-layers.sh), and that the check fails"
 	tests/layers.sh
 	@echo "== unit tests (release)"

@@ -14,19 +14,29 @@ enum pb_claim_how {
     PB_CLAIM_DIFF,     /* (median(variant) - median(baseline)) x scale */
 };
 
+/* One measurement of a claim: which variants, which metric, how they combine. */
+struct pb_claim_measure {
+    enum pb_claim_how how;
+    const char *variant, *baseline, *metric; /* baseline: not for VALUE */
+    double scale;                            /* VALUE, DIFF: metric x scale is in `unit` */
+};
+
 struct pb_claim {
     const char *id;
-    const char *claim;  /* what is claimed, in a few words */
-    const char *quoted; /* the figure as quoted, with its unit ("10-50 us") */
-    double lo, hi;      /* the quoted range in `unit`; lo == hi: a point; -INFINITY/INFINITY
-                           for open ends; NAN: no number to test against */
-    const char *unit;   /* unit of the measured value: "us", "ns", "x", "%", "threads" */
-    enum pb_claim_how how;
-    const char *variant, *baseline, *metric;
-    double scale; /* VALUE, DIFF: metric x scale is in `unit` */
-    /* What pinbench measures for it: NULL when it is the claimed operation itself, else the
-     * OS-level analog it measures and how that differs from the claimed operation. */
+    const char *claim;          /* what is claimed, in a few words */
+    const char *quoted;         /* the figure as quoted, with its unit ("10-50 us") */
+    double lo, hi;              /* the quoted range in `unit`; lo == hi: a point; -INFINITY/INFINITY
+                                   for open ends; NAN: no number to test against */
+    const char *unit;           /* unit of the measured value: "us", "ns", "x", "%", "threads" */
+    struct pb_claim_measure os; /* the OS-level measurement (the C families) */
+    /* What `os` measures: NULL when it is the claimed operation itself, else the OS-level
+     * analog and how it differs from the claimed operation. */
     const char *analog;
+    /* Go's own operation, measured by the go family (go.variant NULL: none). Where it was
+     * measured it decides the verdict, like for like; `go_relation` says how the OS-level
+     * figure explains it, or fails to. */
+    struct pb_claim_measure go;
+    const char *go_relation;
 };
 
 /* The claims table (bench/claims.c). */

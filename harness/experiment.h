@@ -54,6 +54,7 @@ enum pb_place_rel {
 
 #define PB_MAX_METRICS 4
 #define PB_MAX_TALLIES 8
+#define PB_MAX_GAUGES 4
 
 /* What a counter must read per operation for the variant to be valid (validation experiments):
  * NAN leaves a bound open. Checked by the harness after each call when the counter was counted;
@@ -173,6 +174,14 @@ struct pb_family {
     const char *hist_metric;
     /* What one operation is ("create -> join"), shown by `pinbench list`. */
     const char *op_meaning;
+    /* Gauges the ops set with pb_run_gauge_max, published as the call's maximum under these
+     * names (ending in "_peak"): a level read off something the harness cannot sample itself,
+     * such as another process's threads. */
+    const char *const *gauges;
+    size_t n_gauges;
+    /* NULL, or checked once before the run: 0 when the family can run here, else -1 with the
+     * reason in `why` (a toolchain it needs is missing), and every variant is skipped with it. */
+    int (*unavailable)(char *why, size_t len);
 };
 
 /* ---- called from ops ---- */
@@ -224,6 +233,17 @@ void pb_run_open_loop(struct pb_run *r, double rate_hz);
 void pb_run_record(struct pb_run *r, unsigned metric, pb_stamp_t from, pb_stamp_t to);
 /* Adds to a named per-call tally published as a counter averaged per op ("child_on_home_cpu"). */
 void pb_run_tally(struct pb_run *r, unsigned tally, double value);
+/* Raises gauge `gauge` (an index into the family's gauges) to `value` if it is higher. */
+void pb_run_gauge_max(struct pb_run *r, unsigned gauge, double value);
+
+/* Operations run by another process (a workload in another language, which times itself with
+ * its own monotonic clock). The harness's interval around such an op also holds the round trip
+ * to that process, so the op states the time its operations took instead, in ns: the op
+ * histogram and Google Benchmark's manual time use it. The harness's own interval must contain
+ * it: a longer stated time fails the call. Call once per op, from the op. */
+void pb_run_op_ns(struct pb_run *r, double ns);
+/* Records a latency that another process measured, in ns, into metric `metric` (1..). */
+void pb_run_record_ns(struct pb_run *r, unsigned metric, double ns);
 
 /* A thread of the experiment's, started with pb_run_spawn. Its fields are the harness's: read
  * only `tid`, and `running` (whether it is started and not yet joined). */

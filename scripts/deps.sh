@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Checks what pinbench needs to build (mode "bench"), to test (mode "test"), to fuzz
-# (mode "fuzz") or to test on emulated big boxes (mode "bigbox").
+# (mode "fuzz"), to test on emulated big boxes (mode "bigbox"), or for the optional go family
+# (mode "go": Debian's golang-go, so that Go's own LockOSThread, channel and preemption costs are
+# measured beside the OS-level analogs; without it those variants are skipped, saying why).
 # As root with apt-get, installs what is missing; otherwise prints the exact apt-get line and
 # fails, so a missing library is one clear message rather than a compiler error.
 # PINBENCH_SKIP_DEPS=1 skips the check (other distributions: install the equivalents yourself).
+# GO names the Go toolchain to look for (default: go on PATH), as in the Makefile.
 set -u
 mode=${1:-bench}
 if [ -n "${PINBENCH_SKIP_DEPS:-}" ]; then
@@ -48,6 +51,9 @@ check_all() {
   if [ "$mode" = fuzz ]; then
     command -v clang >/dev/null 2>&1 || need clang "clang, for libFuzzer (make fuzz)"
   fi
+  if [ "$mode" = go ]; then
+    command -v "${GO:-go}" >/dev/null 2>&1 || need golang-go "the Go toolchain, for the go family (optional)"
+  fi
   if [ "$mode" = bigbox ]; then
     command -v qemu-system-x86_64 >/dev/null 2>&1 ||
       need qemu-system-x86 "QEMU, to boot the emulated big boxes (make test-bigbox)"
@@ -60,8 +66,18 @@ check_all() {
   fi
 }
 
+# The go family is optional: bench and test say how to have it, and go on without it.
+offer_go() {
+  if [ "$mode" != go ] && [ "$mode" != fuzz ] && [ "$mode" != bigbox ] &&
+     ! command -v "${GO:-go}" >/dev/null 2>&1; then
+    echo "pinbench deps: optional: golang-go is not installed, so the go family (Go's own" \
+      "LockOSThread, locked-exit, channel and preemption costs) will be skipped; 'make deps-go'" \
+      "installs it (then 'make')" >&2
+  fi
+}
+
 check_all
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then offer_go; exit 0; fi
 
 for i in "${!missing[@]}"; do echo "pinbench deps: missing ${missing[$i]}: ${why[$i]}" >&2; done
 line="apt-get install -y --no-install-recommends ${missing[*]}"
@@ -77,6 +93,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${PINBENCH_DEPS_DRY_RUN:-}" ] && command -v apt-g
   if [ ${#missing[@]} -ne 0 ]; then
     echo "pinbench deps: still missing after install: ${missing[*]}" >&2; exit 1
   fi
+  offer_go
   exit 0
 fi
 echo "pinbench deps: run as root, or install them yourself:" >&2

@@ -51,6 +51,17 @@ if [ "$rc" -ne 0 ] && printf '%s' "$deps_out" | grep -q "missing gnuplot-nox" &&
   ok "deps: a gnuplot that cannot run is reported with the apt-get line"
 else bad "deps: exit $rc: $deps_out"; fi
 
+# Go is optional: without it the deps step says how to have it and succeeds; asked for it, it
+# gives the apt-get line.
+deps_out=$(env -u PINBENCH_SKIP_DEPS GO=/nonexistent/go PINBENCH_DEPS_DRY_RUN=1 scripts/deps.sh bench 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && printf '%s' "$deps_out" | grep -q "optional: golang-go is not installed" &&
+   printf '%s' "$deps_out" | grep -q "make deps-go"; then ok "deps: Go offered as optional"
+else bad "deps without Go: exit $rc: $deps_out"; fi
+deps_out=$(env -u PINBENCH_SKIP_DEPS GO=/nonexistent/go PINBENCH_DEPS_DRY_RUN=1 scripts/deps.sh go 2>&1); rc=$?
+if [ "$rc" -ne 0 ] && printf '%s' "$deps_out" | grep -q "apt-get install -y --no-install-recommends golang-go"; then
+  ok "deps go: names golang-go and the apt-get line"
+else bad "deps go: exit $rc: $deps_out"; fi
+
 for sub in "" run list env; do
   if "$PB" $sub --help >/dev/null 2>&1; then ok "pinbench $sub --help"; else bad "pinbench $sub --help"; fi
 done
@@ -99,6 +110,28 @@ if [ -s "$qdir/report.md" ] && [ -s "$qdir/index.html" ] && grep -q "^## Cost mo
    grep -q "^cost model: " "$tmp/quick.log" && grep -q "^thread_create " "$tmp/quick.log"; then
   ok "report.md, index.html and the cost-model table"
 else bad "readable report: $(ls "$qdir")"; fi
+# The go family: where its workloads were built, the quick run measured Go's own operations,
+# and the cost model's verdicts for the Go claims read them (like for like); without them, the
+# same command runs and each Go row says why it was skipped.
+if [ -x "$(dirname "$PB")/go/pbgo" ]; then
+  if grep -q "^go/lock/locked/manual_time" "$tmp/quick.log" &&
+     grep -qE '^~pin_call .*\(Go\)' "$tmp/quick.log" && grep -qE '^~preempt_signal .*\(Go\)' "$tmp/quick.log" &&
+     grep -q "^Go measurements: go1.*GOMAXPROCS" "$qdir/report.md"; then
+    ok "go family: Go rows, pairs and the cost model's Go column"
+  else bad "go family in the quick run: $(grep -E '^~?(pin_call|preempt_signal) ' "$tmp/quick.log")"; fi
+else
+  echo "note: no Go workloads were built (no Go toolchain): the go family's checks use the skip path only"
+fi
+if PINBENCH_GO=/nonexistent/pbgo "$PB" run --profile=quick --out="$tmp/nogo" \
+     --benchmark_filter='^(go/lock|churn/pin_call/same_cpu)' >"$tmp/nogo.log" 2>&1; then
+  ngdir=$(sed -n 's/^results: //p' "$tmp/nogo.log" | tail -n 1)
+  # report.md escapes Markdown: PINBENCH\_GO
+  if grep -qE '^The go family did not run: PINBENCH\\?_GO=' "$ngdir/report.md" &&
+     [ "$(grep -cE "^\| go/lock/[a-z]* \| PINBENCH\\\\?_GO='/nonexistent/pbgo' is not" "$ngdir/report.md")" -eq 2 ] &&
+     grep -qE '^~pin_call .*\(OS\)' "$tmp/nogo.log"; then
+    ok "without Go: the run goes on, each Go row says why it was skipped"
+  else bad "without Go: $(grep -n 'go' "$ngdir/report.md" | head -5)"; fi
+else bad "a run without Go failed: $(tail -3 "$tmp/nogo.log")"; fi
 # One interface: every derived file comes from the folder alone. Delete them, regenerate them
 # with `pinbench report`, and they are the same bytes the run wrote (pictures included).
 rm -rf "$tmp/regen"; cp -a "$qdir" "$tmp/regen"

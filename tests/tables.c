@@ -60,10 +60,12 @@ static const struct pb_pair_decl bad_pairs[] = {
     PB_PAIR("a/one", "a/two", "items_per_op"),      /* a tally: fine */
     PB_PAIR("a/one", "a/two", "items_per_s"),       /* its rate: fine */
     PB_PAIR("a/one", "a/two", "migrations_per_op"), /* a perf event: fine */
+    PB_PAIR("a/one", "a/two", "level_peak"),        /* a gauge: fine */
 };
 static const char *const bad_metrics[] = {"wake_ns"};
 static const char *const bad_tallies[] = {"items_per_op",
                                           "spread", [3] = "more_per_op"}; /* 2: a hole */
+static const char *const bad_gauges[] = {"level_peak", "level"};
 static const struct pb_family bad_family = {
     .name = "bad",
     .summary = "mistakes",
@@ -78,6 +80,8 @@ static const struct pb_family bad_family = {
     .rate_tally = 1,
     .grid_metric = "nothing_ns",
     .hist_metric = "gap",
+    .gauges = bad_gauges,
+    .n_gauges = 2,
 };
 
 static void test_family_mistakes(void **state)
@@ -103,26 +107,49 @@ static void test_family_mistakes(void **state)
     assert_false(seen_has(&s, "items_per_op'"));
     assert_false(seen_has(&s, "items_per_s"));
     assert_false(seen_has(&s, "migrations_per_op"));
-    assert_int_equal(n, 14);
+    assert_true(seen_has(&s, "gauge 1 ('level') must be a name ending in _peak"));
+    assert_false(seen_has(&s, "'level_peak'"));
+    assert_int_equal(n, 15);
 }
 
 static void test_claim_mistakes(void **state)
 {
     (void)state;
-    const struct pb_claim claims[] = {
-        {"typo", "a variant that is not there", "1 us", 0.5, 2, "us", PB_CLAIM_VALUE,
-         "churn/spawn/unpined", NULL, "op_p50_ns", 1e-3, NULL},
-        {"metric", "a metric it does not publish", "1 us", 0.5, 2, "us", PB_CLAIM_VALUE,
-         "churn/spawn/unpinned", NULL, "op_p95_ns", 1e-3, NULL},
-        {"unpaired", "a ratio with no pair behind it", "2 x", 2, 2, "x", PB_CLAIM_RATIO,
-         "churn/spawn/self_pinned_same", "churn/pool/unpinned", "op_p50_ns", 1, NULL},
-        {"families", "across families", "2 x", 2, 2, "x", PB_CLAIM_RATIO, "churn/spawn/unpinned",
-         "dispatch/inline/unpinned", "real_time_ns", 1, NULL},
-        {"not_headline", "a pair that gets no time first", "1 x", 1, 1, "x", PB_CLAIM_RATIO,
-         "churn/spawn/unpinned_stack64k", "churn/spawn/unpinned", "op_p50_ns", 1, NULL},
-        {"untested", "no number: compared, not tested", "more", NAN, NAN, "x", PB_CLAIM_RATIO,
-         "churn/spawn/self_pinned_same", "churn/pool/unpinned", "op_p50_ns", 1, NULL},
+#define CLAIM(id_, lo_, hi_, how_, v_, b_, m_)                                                     \
+    {                                                                                              \
+        .id = id_, .claim = id_, .quoted = "q", .lo = lo_, .hi = hi_, .unit = "x", .os = {         \
+            how_,                                                                                  \
+            v_,                                                                                    \
+            b_,                                                                                    \
+            m_,                                                                                    \
+            1                                                                                      \
+        }                                                                                          \
+    }
+    struct pb_claim claims[] = {
+        CLAIM("typo", 0.5, 2, PB_CLAIM_VALUE, "churn/spawn/unpined", NULL, "op_p50_ns"),
+        CLAIM("metric", 0.5, 2, PB_CLAIM_VALUE, "churn/spawn/unpinned", NULL, "op_p95_ns"),
+        CLAIM("unpaired", 2, 2, PB_CLAIM_RATIO, "churn/spawn/self_pinned_same",
+              "churn/pool/unpinned", "op_p50_ns"),
+        CLAIM("families", 2, 2, PB_CLAIM_RATIO, "churn/spawn/unpinned", "dispatch/inline/unpinned",
+              "real_time_ns"),
+        CLAIM("not_headline", 1, 1, PB_CLAIM_RATIO, "churn/spawn/unpinned_stack64k",
+              "churn/spawn/unpinned", "op_p50_ns"),
+        CLAIM("untested", NAN, NAN, PB_CLAIM_RATIO, "churn/spawn/self_pinned_same",
+              "churn/pool/unpinned", "op_p50_ns"),
+        /* the Go measurement is checked as strictly, and needs its relation sentence */
+        CLAIM("go_typo", 0.5, 2, PB_CLAIM_VALUE, "churn/spawn/unpinned", NULL, "op_p50_ns"),
+        CLAIM("go_norel", 0.5, 2, PB_CLAIM_VALUE, "churn/spawn/unpinned", NULL, "op_p50_ns"),
+        CLAIM("go_unpaired", 0.5, 2, PB_CLAIM_VALUE, "churn/spawn/unpinned", NULL, "op_p50_ns"),
     };
+#undef CLAIM
+    claims[6].go =
+        (struct pb_claim_measure){PB_CLAIM_VALUE, "go/lock/lockd", NULL, "real_time_ns", 1};
+    claims[6].go_relation = "r";
+    claims[7].go =
+        (struct pb_claim_measure){PB_CLAIM_VALUE, "go/lock/locked", NULL, "real_time_ns", 1};
+    claims[8].go = (struct pb_claim_measure){PB_CLAIM_RATIO, "go/dispatch/per_request",
+                                             "go/dispatch/pool", "real_time_ns", 1};
+    claims[8].go_relation = "r";
     struct seen s = {0};
     size_t n =
         pb_tables_check(pb_families, pb_n_families, claims, PB_ARRAY_LEN(claims), collect, &s);
@@ -132,7 +159,10 @@ static void test_claim_mistakes(void **state)
     assert_true(seen_has(&s, "claims: families: "));
     assert_true(seen_has(&s, "claims: not_headline: the pair it reads"));
     assert_false(seen_has(&s, "untested"));
-    assert_int_equal(n, 5);
+    assert_true(seen_has(&s, "claims: go_typo: go: no variant 'go/lock/lockd'"));
+    assert_true(seen_has(&s, "claims: go_norel: a Go measurement needs go_relation"));
+    assert_true(seen_has(&s, "claims: go_unpaired: go: the pair it reads"));
+    assert_int_equal(n, 8);
 }
 
 static const struct CMUnitTest tests[] = {

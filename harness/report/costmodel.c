@@ -31,7 +31,8 @@ static int claim_missing(const struct pb_rset *s, const char *variant, const cha
     return -1;
 }
 
-static void claim_verdict(const struct pb_claim *c, struct pb_claim_result *r)
+static void claim_verdict(const struct pb_claim *c, const struct pb_claim_measure *m,
+                          struct pb_claim_result *r)
 {
     if (isnan(c->lo) || isnan(c->hi)) {
         snprintf(r->verdict, sizeof r->verdict, "no test");
@@ -67,7 +68,7 @@ static void claim_verdict(const struct pb_claim *c, struct pb_claim_result *r)
             snprintf(r->note, sizeof r->note,
                      "the CI straddles the quoted range; about %.0f %s (now %zu) would decide",
                      ceil((double)r->n * (half / gap) * (half / gap)),
-                     c->how == PB_CLAIM_VALUE ? "blocks" : "quartets in all", r->n);
+                     m->how == PB_CLAIM_VALUE ? "blocks" : "quartets in all", r->n);
         else
             snprintf(r->note, sizeof r->note, "the estimate sits on the quoted range's end");
         return;
@@ -86,7 +87,7 @@ static void claim_verdict(const struct pb_claim *c, struct pb_claim_result *r)
 
 /* A ratio, gain or difference claim reads its declared pair's paired blocks (either way round:
  * a claim may name the pair's baseline as its variant). */
-static int claim_from_pair(const struct pb_claim *c, const struct pb_rset *s,
+static int claim_from_pair(const struct pb_claim_measure *c, const struct pb_rset *s,
                            struct pb_claim_result *r)
 {
     const struct pb_json *ps = pb_json_get(s->record, "pairs");
@@ -131,53 +132,96 @@ static int claim_from_pair(const struct pb_claim *c, const struct pb_rset *s,
     return -1;
 }
 
-void pb_claim_eval(const struct pb_claim *c, const struct pb_rset *s, struct pb_claim_result *r)
+/* No pair to read, and nothing to test against: the ratio of the two medians, for the record. */
+static void claim_plain_ratio(const struct pb_claim_measure *m, const struct pb_rseries *v,
+                              const struct pb_rseries *b, struct pb_claim_result *r)
+{
+    double mb = pb_stats_median(b->v, b->n);
+    if (m->how == PB_CLAIM_RATIO && mb != 0)
+        r->value = pb_stats_median(v->v, v->n) / mb;
+    r->n = v->n < b->n ? v->n : b->n;
+    snprintf(r->verdict, sizeof r->verdict, "no test");
+    snprintf(r->note, sizeof r->note,
+             "the quoted figure is not a number to test against; the ratio of medians, no CI");
+}
+
+static void claim_eval_measure(const struct pb_claim *c, const struct pb_claim_measure *m,
+                               const struct pb_rset *s, struct pb_claim_result *r)
 {
     memset(r, 0, sizeof *r);
     r->value = r->ci_lo = r->ci_hi = NAN;
-    if (c->how == PB_CLAIM_VALUE)
-        snprintf(r->from, sizeof r->from, "%s %s", c->variant, c->metric);
+    if (m->how == PB_CLAIM_VALUE)
+        snprintf(r->from, sizeof r->from, "%s %s", m->variant, m->metric);
     else
-        snprintf(r->from, sizeof r->from, "%s vs %s, %s", c->variant, c->baseline, c->metric);
-    const struct pb_rseries *v = pb_rset_series(s, c->variant, c->metric);
+        snprintf(r->from, sizeof r->from, "%s vs %s, %s", m->variant, m->baseline, m->metric);
+    const struct pb_rseries *v = pb_rset_series(s, m->variant, m->metric);
     if (!v || !v->n) {
-        claim_missing(s, c->variant, c->metric, r);
+        claim_missing(s, m->variant, m->metric, r);
         return;
     }
     const struct pb_rseries *b = NULL;
-    if (c->how != PB_CLAIM_VALUE) {
-        b = pb_rset_series(s, c->baseline, c->metric);
+    if (m->how != PB_CLAIM_VALUE) {
+        b = pb_rset_series(s, m->baseline, m->metric);
         if (!b || !b->n) {
-            claim_missing(s, c->baseline, c->metric, r);
+            claim_missing(s, m->baseline, m->metric, r);
             return;
         }
     }
-    switch (c->how) {
+    switch (m->how) {
     case PB_CLAIM_VALUE: {
-        r->value = pb_stats_median(v->v, v->n) * c->scale;
+        r->value = pb_stats_median(v->v, v->n) * m->scale;
         r->n = v->n;
         double cov;
         if (pb_stats_median_order_ci(v->v, v->n, &r->ci_lo, &r->ci_hi, &cov) == 0) {
-            r->ci_lo *= c->scale;
-            r->ci_hi *= c->scale;
+            r->ci_lo *= m->scale;
+            r->ci_hi *= m->scale;
         }
         break;
     }
     default:
-        if (claim_from_pair(c, s, r) < 0) {
+        if (claim_from_pair(m, s, r) < 0) {
             if (isnan(c->lo) || isnan(c->hi)) {
-                snprintf(r->verdict, sizeof r->verdict, "no test");
-                snprintf(r->note, sizeof r->note,
-                         "the quoted figure is not a number to test against");
+                claim_plain_ratio(m, v, b, r);
                 return;
             }
             snprintf(r->verdict, sizeof r->verdict, "not measured");
             snprintf(r->note, sizeof r->note,
-                     "no paired blocks of %s against %s on %s in this folder", c->variant,
-                     c->baseline, c->metric);
+                     "no paired blocks of %s against %s on %s in this folder", m->variant,
+                     m->baseline, m->metric);
             return;
         }
         break;
     }
-    claim_verdict(c, r);
+    claim_verdict(c, m, r);
+}
+
+void pb_claim_eval(const struct pb_claim *c, const struct pb_rset *s, struct pb_claim_result *r)
+{
+    claim_eval_measure(c, &c->os, s, r);
+}
+
+void pb_claim_eval_go(const struct pb_claim *c, const struct pb_rset *s, struct pb_claim_result *r)
+{
+    if (c->go.variant) {
+        claim_eval_measure(c, &c->go, s, r);
+        return;
+    }
+    memset(r, 0, sizeof *r);
+    r->value = r->ci_lo = r->ci_hi = NAN;
+    snprintf(r->verdict, sizeof r->verdict, "no Go row");
+    snprintf(r->note, sizeof r->note, "the claim is not about an operation of Go's runtime");
+}
+
+const struct pb_claim_result *pb_claim_decide(const struct pb_claim *c,
+                                              const struct pb_claim_result *os,
+                                              const struct pb_claim_result *go, const char **by)
+{
+    bool go_ok = c->go.variant && isfinite(go->value);
+    /* like for like first; the other where the preferred one was not measured here */
+    if (go_ok && (c->analog || !isfinite(os->value))) {
+        *by = "Go";
+        return go;
+    }
+    *by = "OS";
+    return os;
 }

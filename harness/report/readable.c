@@ -117,13 +117,58 @@ static void put_image(struct sink *k, const char *rel, const char *alt)
 }
 
 /* "1.23 us", "25.3 x", "-" for NAN. */
-static const char *fmt_unit(double v, const char *unit, char *buf, size_t len)
+/* "1.2 us [1.1, 1.3]": a measured value with its CI, or "-" */
+static const char *fmt_measured(const struct pb_claim_result *r, const char *unit, char *buf,
+                                size_t len)
 {
-    if (!isfinite(v))
+    if (!isfinite(r->value))
         snprintf(buf, len, "-");
+    else if (isfinite(r->ci_lo) && isfinite(r->ci_hi))
+        snprintf(buf, len, "%.3g %s [%.3g, %.3g]", r->value, unit, r->ci_lo, r->ci_hi);
     else
-        snprintf(buf, len, "%.3g %s", v, unit);
+        snprintf(buf, len, "%.3g %s", r->value, unit);
     return buf;
+}
+
+/* What the Go cell says beside its number: how the OS-level figure relates to it, with the
+ * factor between them where both were measured. */
+static void costmodel_relation(const struct pb_claim *c, const struct pb_claim_result *os,
+                               const struct pb_claim_result *go, char *buf, size_t len)
+{
+    if (!c->go.variant) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    if (!isfinite(go->value)) {
+        snprintf(buf, len, "Go %s: %s", go->verdict, go->note);
+        return;
+    }
+    char factor[96] = "";
+    if (isfinite(os->value) && os->value != 0 && go->value != 0 && os->value / go->value > 0)
+        snprintf(factor, sizeof factor, " (OS level / Go: %.3gx)", os->value / go->value);
+    snprintf(buf, len, "%s%s", c->go_relation, factor);
+}
+
+/* The Go toolchain and GOMAXPROCS the go family ran with, from its variants' placements. */
+static void costmodel_go_setup(const struct pb_rset *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "The go family did not run in this folder: Go columns are empty.");
+    for (size_t i = 0; i < s->n_var; i++) {
+        const struct pb_rvariant *v = &s->var[i];
+        if (!strncmp(v->name, "go/", 3) && !strcmp(v->status, "ok") && v->placement &&
+            v->placement[0]) {
+            snprintf(buf, len,
+                     "Go measurements: %s (from %s; a variant that sets its own GOMAXPROCS or "
+                     "GODEBUG says so in its placement).",
+                     v->placement, v->name);
+            return;
+        }
+    }
+    for (size_t i = 0; i < s->n_var; i++)
+        if (!strncmp(s->var[i].name, "go/", 3) && s->var[i].reason && s->var[i].reason[0]) {
+            snprintf(buf, len, "The go family did not run: %s.", s->var[i].reason);
+            return;
+        }
 }
 
 static void write_costmodel(struct sink *k, const struct pb_rset *s)
@@ -135,31 +180,45 @@ static void write_costmodel(struct sink *k, const struct pb_rset *s)
              "single values as the median of the variant's blocks (order-statistic 95 % CI). A "
              "figure holds only when the whole CI lies inside the quoted range, does not hold "
              "when they do not overlap, and is inconclusive otherwise; a single quoted number is "
-             "read as half to twice itself (an order of magnitude, not a measurement). 'what' "
-             "says whether pinbench measures the claimed operation itself or an OS-level analog.");
-    static const char *const cols[] = {"claim",   "quoted", "measured here", "95 % CI",
-                                       "verdict", "from",   "what",          "note"};
+             "read as half to twice itself (an order of magnitude, not a measurement). Where a "
+             "claim is about an operation of Go's runtime, the Go column measures that operation "
+             "itself (the go family) and the OS-level column what the C families measure for it; "
+             "the verdict reads the like-for-like one ('decided by').");
+    char setup[400];
+    costmodel_go_setup(s, setup, sizeof setup);
+    put_para(k, setup);
+    static const char *const cols[] = {"claim",
+                                       "quoted",
+                                       "Go [95 % CI]",
+                                       "OS level [95 % CI]",
+                                       "verdict",
+                                       "decided by",
+                                       "what the OS level measures",
+                                       "Go and the OS level",
+                                       "note"};
     table_begin(k, cols, PB_ARRAY_LEN(cols));
     for (size_t i = 0; i < pb_n_claims; i++) {
         const struct pb_claim *c = &pb_claims[i];
-        struct pb_claim_result r;
-        pb_claim_eval(c, s, &r);
-        char val[64], ci[96];
-        fmt_unit(r.value, c->unit, val, sizeof val);
-        if (isfinite(r.ci_lo) && isfinite(r.ci_hi))
-            snprintf(ci, sizeof ci, "[%.3g, %.3g] %s", r.ci_lo, r.ci_hi, c->unit);
-        else
-            snprintf(ci, sizeof ci, "-");
-        char what[300];
+        struct pb_claim_result os, go;
+        pb_claim_eval(c, s, &os);
+        pb_claim_eval_go(c, s, &go);
+        const char *by;
+        const struct pb_claim_result *d = pb_claim_decide(c, &os, &go, &by);
+        char gov[128], osv[128], rel[600], what[300], from[420];
+        fmt_measured(&go, c->unit, gov, sizeof gov);
+        fmt_measured(&os, c->unit, osv, sizeof osv);
+        costmodel_relation(c, &os, &go, rel, sizeof rel);
         snprintf(what, sizeof what, "%s (%s)", c->id, c->claim);
+        snprintf(from, sizeof from, "%s: %s", by, d->from);
         const char *cells[] = {what,
                                c->quoted,
-                               val,
-                               ci,
-                               r.verdict,
-                               r.from,
+                               gov,
+                               osv,
+                               d->verdict,
+                               from,
                                c->analog ? c->analog : "the operation itself",
-                               r.note};
+                               rel,
+                               d->note};
         table_row(k, cells, PB_ARRAY_LEN(cells));
     }
     table_end(k);
@@ -397,21 +456,29 @@ int pb_readable_write(const struct pb_rset *s, char *const *warnings, size_t n_w
 
 void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)
 {
-    fprintf(f, "cost model: quoted figures against this box (95%% CI from paired blocks; holds "
-               "only with the CI inside the quoted range, a single number read as 0.5-2x; "
-               "~ an OS-level analog of the claimed operation)\n");
-    fprintf(f, "%-22s %-32s %-12s %-24s %s\n", "claim", "quoted", "measured", "95% CI", "verdict");
+    char setup[400];
+    costmodel_go_setup(s, setup, sizeof setup);
+    fprintf(f,
+            "cost model: quoted figures against this box (95%% CI from paired blocks; holds "
+            "only with the CI inside the quoted range, a single number read as 0.5-2x; "
+            "~ an OS-level analog of the claimed operation; the verdict reads Go's own "
+            "measurement where there is one). %s\n",
+            setup);
+    fprintf(f, "%-22s %-24s %-30s %-30s %s\n", "claim", "quoted", "Go [95% CI]",
+            "OS level [95% CI]", "verdict (decided by)");
     for (size_t i = 0; i < pb_n_claims; i++) {
         const struct pb_claim *c = &pb_claims[i];
-        struct pb_claim_result r;
-        pb_claim_eval(c, s, &r);
-        char val[64], ci[96] = "-";
-        fmt_unit(r.value, c->unit, val, sizeof val);
-        if (isfinite(r.ci_lo) && isfinite(r.ci_hi))
-            snprintf(ci, sizeof ci, "[%.3g, %.3g] %s", r.ci_lo, r.ci_hi, c->unit);
+        struct pb_claim_result os, go;
+        pb_claim_eval(c, s, &os);
+        pb_claim_eval_go(c, s, &go);
+        const char *by;
+        const struct pb_claim_result *d = pb_claim_decide(c, &os, &go, &by);
+        char gov[128], osv[128];
+        fmt_measured(&go, c->unit, gov, sizeof gov);
+        fmt_measured(&os, c->unit, osv, sizeof osv);
         char id[40];
         snprintf(id, sizeof id, "%s%s", c->analog ? "~" : "", c->id);
-        fprintf(f, "%-22s %-32s %-12s %-24s %s%s%s\n", id, c->quoted, val, ci, r.verdict,
-                r.note[0] ? " - " : "", r.note);
+        fprintf(f, "%-22s %-24s %-30s %-30s %s (%s)%s%s\n", id, c->quoted, gov, osv, d->verdict, by,
+                d->note[0] ? " - " : "", d->note);
     }
 }

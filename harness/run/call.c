@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -143,6 +144,8 @@ static void run_init(struct pb_vreg *vr)
                (size_t)vr->n_matrix * (size_t)vr->n_matrix * sizeof *vr->call_matrix);
     r->home = vr->owner->home_cpu;
     r->other = vr->owner->other_cpu;
+    for (size_t g = 0; g < PB_MAX_GAUGES; g++)
+        r->gauge[g] = NAN;
     for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++)
         pb_hist_reset(r->h[m]);
 }
@@ -263,6 +266,20 @@ static bool call_must_stop(struct pb_call_ctx *c)
     return false;
 }
 
+/* An op that ran in another process states its own time (pb_run_op_ns), which must fit inside
+ * the harness's interval around it: a longer one is a clock or protocol fault, not a result. */
+static int call_take_stated_time(struct pb_run *r, uint64_t *ns)
+{
+    /* the two clocks are read apart and rounded differently: allow them 1 µs of disagreement */
+    if (r->op_ns > (double)*ns + 1000.0) {
+        pb_run_fail(r, "the operation stated %.0f ns, longer than the %" PRIu64 " ns around it",
+                    r->op_ns, *ns);
+        return -1;
+    }
+    *ns = (uint64_t)llround(r->op_ns);
+    return 0;
+}
+
 /* The timed operations. In an open loop op i is due at loop start + i periods, and its Google
  * Benchmark time is the wall time since the previous one ended; the op histogram holds the
  * op's own duration in both loops. */
@@ -294,6 +311,7 @@ static void call_loop(struct pb_call_ctx *c)
         uint64_t actual = period_ticks > 0 ? pb_ticks_begin() : t0;
         if (period_ticks > 0)
             pb_hist_record(r->late, pb_ticks_to_ns(actual - r->op_start));
+        r->op_ns = -1;
         int rc = c->v->op(r);
         uint64_t t1 = pb_ticks_end();
         prev_end = t1;
@@ -302,6 +320,8 @@ static void call_loop(struct pb_call_ctx *c)
             break;
         }
         uint64_t ns = pb_ticks_to_ns(t1 - t0);
+        if (r->op_ns >= 0 && call_take_stated_time(r, &ns) < 0)
+            break;
         uint64_t own_ns = period_ticks > 0 ? pb_ticks_to_ns(t1 - actual) : ns;
         pb_hist_record(r->h[0], c->batch > 1 ? (own_ns + c->batch / 2) / c->batch : own_ns);
         c->d->set_time(c->d->ctx, (double)ns * 1e-9);

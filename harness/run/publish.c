@@ -200,6 +200,8 @@ void pb_runi_publish_series(const struct pb_call_ctx *c)
         run_counter_hist(d, pb_vreg_metric_name(vr, m), r->h[m]);
     for (size_t t = 0; t < vr->fam->n_tallies; t++)
         d->counter(d->ctx, vr->fam->tallies[t], c->ops ? r->tally[t] / (double)c->ops : NAN);
+    for (size_t g = 0; g < vr->fam->n_gauges; g++)
+        d->counter(d->ctx, vr->fam->gauges[g], r->gauge[g]);
     if (r->rate_hz > 0 && c->total_ns) {
         d->counter(d->ctx, "offered_rate_per_s", r->rate_hz);
         d->counter(d->ctx, "achieved_rate_per_s", (double)c->ops / ((double)c->total_ns * 1e-9));

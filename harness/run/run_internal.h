@@ -46,6 +46,8 @@ struct pb_run {
     struct pb_hist *h[1 + PB_MAX_METRICS];
     double tally[PB_MAX_TALLIES];
     bool tallied[PB_MAX_TALLIES]; /* added to in this call: the variant counts this quantity */
+    double gauge[PB_MAX_GAUGES];  /* the call's maximum; NAN until set */
+    double op_ns;                 /* the op's own time, stated by pb_run_op_ns; < 0: not stated */
     uint64_t negative_intervals;
     int live, peak_live;
     uint64_t threads_start, vmsize_start_kib, vmrss_start_kib;

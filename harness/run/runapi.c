@@ -150,6 +150,25 @@ void pb_run_tally(struct pb_run *r, unsigned tally, double value)
     r->tallied[tally] = true;
 }
 
+void pb_run_gauge_max(struct pb_run *r, unsigned gauge, double value)
+{
+    PB_CHECK(gauge < r->vr->fam->n_gauges && gauge < PB_MAX_GAUGES);
+    if (isnan(r->gauge[gauge]) || value > r->gauge[gauge])
+        r->gauge[gauge] = value;
+}
+
+void pb_run_op_ns(struct pb_run *r, double ns)
+{
+    PB_CHECK(isfinite(ns) && ns >= 0);
+    r->op_ns = ns;
+}
+
+void pb_run_record_ns(struct pb_run *r, unsigned metric, double ns)
+{
+    PB_CHECK(metric >= 1 && metric <= r->vr->fam->n_metrics);
+    pb_hist_record(r->h[metric], ns > 0 ? (uint64_t)llround(ns) : 0);
+}
+
 struct pb_recorder *pb_run_recorder(struct pb_run *r, unsigned metric, unsigned slot)
 {
     PB_CHECK(metric >= 1 && metric <= r->vr->fam->n_metrics && slot < PB_MAX_RECORDERS);

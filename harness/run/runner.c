@@ -188,7 +188,11 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
     R->vr = pb_xcalloc(total, sizeof *R->vr, "variant registry");
     for (size_t f = 0; f < nf; f++) {
         const struct pb_family *fam = families[f];
-        PB_CHECK(fam->n_metrics <= PB_MAX_METRICS && fam->n_tallies <= PB_MAX_TALLIES);
+        PB_CHECK(fam->n_metrics <= PB_MAX_METRICS && fam->n_tallies <= PB_MAX_TALLIES &&
+                 fam->n_gauges <= PB_MAX_GAUGES);
+        char missing[256] = "";
+        if (fam->unavailable && fam->unavailable(missing, sizeof missing) == 0)
+            missing[0] = '\0';
         for (size_t i = 0; i < fam->n_variants; i++) {
             struct pb_vreg *vr = &R->vr[R->n++];
             vr->fam = fam;
@@ -196,6 +200,8 @@ int pb_runner_prepare(struct pb_runner *R, const struct pb_family *const *famili
             vr->owner = R;
             snprintf(vr->name, sizeof vr->name, "%s/%s", fam->name, vr->v->name);
             runner_place(R, vr, iso_unreadable);
+            if (missing[0])
+                snprintf(vr->skip_reason, sizeof vr->skip_reason, "%s", missing);
         }
         run_add_twins(R, fam);
     }

@@ -96,6 +96,9 @@ bool pb_tables_metric_known(const struct pb_family *fam, const char *metric)
     for (size_t i = 0; i < fam->n_tallies; i++)
         if (fam->tallies[i] && !strcmp(metric, fam->tallies[i]))
             return true;
+    for (size_t i = 0; i < fam->n_gauges; i++)
+        if (fam->gauges[i] && !strcmp(metric, fam->gauges[i]))
+            return true;
     if (tables_rate_metric(fam, metric))
         return true;
     char key[96];
@@ -171,6 +174,12 @@ static void tables_check_series(struct tables_ctx *t, const struct pb_family *f)
                        "%s: tally '%s' has no unit suffix (_per_op, _ratio, _per_round_trip "
                        "or _bytes)",
                        f->name, f->tallies[i]);
+    for (size_t i = 0; i < f->n_gauges; i++)
+        if (!f->gauges[i] || !tables_name_ok(f->gauges[i]) || !ends_with(f->gauges[i], "_peak"))
+            tables_bad(t, "%s: gauge %zu ('%s') must be a name ending in _peak", f->name, i,
+                       f->gauges[i] ? f->gauges[i] : "(null)");
+    if (f->n_gauges > PB_MAX_GAUGES)
+        tables_bad(t, "%s: %zu gauges, at most %d", f->name, f->n_gauges, PB_MAX_GAUGES);
     if (f->rate_tally > f->n_tallies)
         tables_bad(t, "%s: rate_tally %u names no tally (%zu declared)", f->name, f->rate_tally,
                    f->n_tallies);
@@ -231,57 +240,73 @@ static void tables_check_pairs(struct tables_ctx *t, const struct pb_family *f)
         tables_bad(t, "%s: pairs but no headline pair (PB_HEADLINE)", f->name);
 }
 
-/* the pair a RATIO, GAIN or DIFF claim reads its paired blocks from, in either orientation */
+/* the pair a RATIO, GAIN or DIFF measurement reads its paired blocks from, either way round */
 static const struct pb_pair_decl *tables_claim_pair(const struct pb_family *f,
-                                                    const struct pb_claim *c)
+                                                    const struct pb_claim_measure *m)
 {
-    const char *a = strchr(c->baseline, '/') + 1, *b = strchr(c->variant, '/') + 1;
+    const char *a = strchr(m->baseline, '/') + 1, *b = strchr(m->variant, '/') + 1;
     for (size_t i = 0; i < f->n_pairs; i++) {
         const struct pb_pair_decl *p = &f->pairs[i];
         bool same = !strcmp(p->baseline, a) && !strcmp(p->variant, b);
         bool rev = !strcmp(p->baseline, b) && !strcmp(p->variant, a);
-        if ((same || rev) && !strcmp(p->metric, c->metric))
+        if ((same || rev) && !strcmp(p->metric, m->metric))
             return p;
     }
     return NULL;
 }
 
-static void tables_check_claim(struct tables_ctx *t, const struct pb_family *const *fams, size_t nf,
-                               const struct pb_claim *c)
+/* One of a claim's measurements (`which`: "" for the OS-level one, "go: " for Go's). */
+static void tables_check_measure(struct tables_ctx *t, const struct pb_family *const *fams,
+                                 size_t nf, const struct pb_claim *c,
+                                 const struct pb_claim_measure *m, const char *which)
 {
     const struct pb_variant *v = NULL, *b = NULL;
-    const struct pb_family *fv = c->variant ? pb_tables_family(fams, nf, c->variant, &v) : NULL;
+    const struct pb_family *fv = m->variant ? pb_tables_family(fams, nf, m->variant, &v) : NULL;
     if (!v) {
-        tables_bad(t, "claims: %s: no variant '%s'", c->id, c->variant ? c->variant : "(null)");
+        tables_bad(t, "claims: %s: %sno variant '%s'", c->id, which,
+                   m->variant ? m->variant : "(null)");
         return;
     }
-    if (!pb_tables_metric_known(fv, c->metric))
-        tables_bad(t, "claims: %s: '%s' is not a metric %s publishes", c->id, c->metric,
-                   c->variant);
-    if (c->how == PB_CLAIM_VALUE)
+    if (!pb_tables_metric_known(fv, m->metric))
+        tables_bad(t, "claims: %s: %s'%s' is not a metric %s publishes", c->id, which, m->metric,
+                   m->variant);
+    if (m->how == PB_CLAIM_VALUE)
         return;
-    const struct pb_family *fb = c->baseline ? pb_tables_family(fams, nf, c->baseline, &b) : NULL;
+    const struct pb_family *fb = m->baseline ? pb_tables_family(fams, nf, m->baseline, &b) : NULL;
     if (!b) {
-        tables_bad(t, "claims: %s: no baseline variant '%s'", c->id,
-                   c->baseline ? c->baseline : "(null)");
+        tables_bad(t, "claims: %s: %sno baseline variant '%s'", c->id, which,
+                   m->baseline ? m->baseline : "(null)");
         return;
     }
     if (fb != fv) {
         tables_bad(t,
-                   "claims: %s: %s and %s are in different families: no pair runs them side "
+                   "claims: %s: %s%s and %s are in different families: no pair runs them side "
                    "by side",
-                   c->id, c->baseline, c->variant);
+                   c->id, which, m->baseline, m->variant);
         return;
     }
     if (isnan(c->lo)) /* nothing to test against: read as a plain comparison */
         return;
-    const struct pb_pair_decl *p = tables_claim_pair(fv, c);
+    const struct pb_pair_decl *p = tables_claim_pair(fv, m);
     if (!p)
-        tables_bad(t, "claims: %s: no pair of %s and %s on %s: the claim reads paired blocks",
-                   c->id, c->baseline, c->variant, c->metric);
+        tables_bad(t, "claims: %s: %sno pair of %s and %s on %s: the claim reads paired blocks",
+                   c->id, which, m->baseline, m->variant, m->metric);
     else if (!p->headline)
-        tables_bad(t, "claims: %s: the pair it reads (%s -> %s) must be a headline pair", c->id,
-                   p->baseline, p->variant);
+        tables_bad(t, "claims: %s: %sthe pair it reads (%s -> %s) must be a headline pair", c->id,
+                   which, p->baseline, p->variant);
+}
+
+static void tables_check_claim(struct tables_ctx *t, const struct pb_family *const *fams, size_t nf,
+                               const struct pb_claim *c)
+{
+    tables_check_measure(t, fams, nf, c, &c->os, "");
+    if (c->go.variant)
+        tables_check_measure(t, fams, nf, c, &c->go, "go: ");
+    if (c->go.variant && !c->go_relation)
+        tables_bad(t,
+                   "claims: %s: a Go measurement needs go_relation (how the OS-level figure "
+                   "explains it, or does not)",
+                   c->id);
 }
 
 size_t pb_tables_check(const struct pb_family *const *fams, size_t nf,

@@ -358,8 +358,13 @@ static void test_costmodel(void **state)
     make_set(a, set_a, 3, "Xeon", 1);
     struct pb_rset s;
     assert_int_equal(pb_rset_load(&s, a), 0);
-    struct pb_claim c = {"t",        "test", "50-200 us",    50,   200, "us", PB_CLAIM_VALUE,
-                         "syn/base", NULL,   "real_time_ns", 1e-3, NULL};
+    struct pb_claim c = {.id = "t",
+                         .claim = "test",
+                         .quoted = "50-200 us",
+                         .lo = 50,
+                         .hi = 200,
+                         .unit = "us",
+                         .os = {PB_CLAIM_VALUE, "syn/base", NULL, "real_time_ns", 1e-3}};
     struct pb_claim_result r;
     pb_claim_eval(&c, &s, &r);
     assert_string_equal(r.verdict, "holds");
@@ -377,20 +382,63 @@ static void test_costmodel(void **state)
     assert_string_equal(r.verdict, "inconclusive");
     assert_non_null(strstr(r.note, "would decide"));
     /* a ratio claim reads its pair's paired blocks; this hand-made folder has none */
-    struct pb_claim ratio = {"r",        "ratio",      "2 x",          2, 2,   "x", PB_CLAIM_RATIO,
-                             "syn/base", "syn/pinned", "real_time_ns", 1, NULL};
+    struct pb_claim ratio = {.id = "r",
+                             .claim = "ratio",
+                             .quoted = "2 x",
+                             .lo = 2,
+                             .hi = 2,
+                             .unit = "x",
+                             .os = {PB_CLAIM_RATIO, "syn/base", "syn/pinned", "real_time_ns", 1}};
     pb_claim_eval(&ratio, &s, &r);
     assert_string_equal(r.verdict, "not measured");
     assert_non_null(strstr(r.note, "no paired blocks"));
-    struct pb_claim miss = {"m",       "missing",  "1 x",          1, 1,   "x", PB_CLAIM_RATIO,
-                            "syn/far", "syn/base", "real_time_ns", 1, NULL};
+    struct pb_claim miss = {.id = "m",
+                            .claim = "missing",
+                            .quoted = "1 x",
+                            .lo = 1,
+                            .hi = 1,
+                            .unit = "x",
+                            .os = {PB_CLAIM_RATIO, "syn/far", "syn/base", "real_time_ns", 1}};
     pb_claim_eval(&miss, &s, &r);
     assert_string_equal(r.verdict, "not measured");
     assert_non_null(strstr(r.note, "one NUMA node"));
+    /* two measurements: Go's decides where the OS-level one is an analog, and is measured */
+    struct pb_claim two = c;
+    two.lo = 50;
+    two.hi = 200;
+    two.os = (struct pb_claim_measure){PB_CLAIM_VALUE, "syn/far", NULL, "real_time_ns", 1e-3};
+    two.analog = "an analog";
+    two.go = (struct pb_claim_measure){PB_CLAIM_VALUE, "syn/base", NULL, "real_time_ns", 1e-3};
+    two.go_relation = "how";
+    struct pb_claim_result ros, rgo;
+    const char *by;
+    pb_claim_eval(&two, &s, &ros);
+    pb_claim_eval_go(&two, &s, &rgo);
+    assert_string_equal(pb_claim_decide(&two, &ros, &rgo, &by)->verdict, "holds");
+    assert_string_equal(by, "Go");
+    /* an OS-level measurement of the claimed operation itself decides when both are measured */
+    two.analog = NULL;
+    two.os = two.go;
+    two.os.scale = 1; /* 1000x the Go figure: does not hold */
+    pb_claim_eval(&two, &s, &ros);
+    assert_string_equal(pb_claim_decide(&two, &ros, &rgo, &by)->verdict, "does not hold");
+    assert_string_equal(by, "OS");
+    /* Go's not measured (the go family skipped): the OS-level one decides, and Go's says why */
+    two.analog = "an analog";
+    two.go.variant = "syn/far";
+    pb_claim_eval_go(&two, &s, &rgo);
+    assert_string_equal(rgo.verdict, "not measured");
+    assert_string_equal(pb_claim_decide(&two, &ros, &rgo, &by)->verdict, "does not hold");
+    assert_string_equal(by, "OS");
+    /* a claim without a Go measurement says so */
+    pb_claim_eval_go(&c, &s, &rgo);
+    assert_string_equal(rgo.verdict, "no Go row");
     /* every claim of the real table evaluates (here: none of its variants exist) */
     for (size_t i = 0; i < pb_n_claims; i++) {
         pb_claim_eval(&pb_claims[i], &s, &r);
         assert_true(!strcmp(r.verdict, "not measured") || !strcmp(r.verdict, "no test"));
+        pb_claim_eval_go(&pb_claims[i], &s, &r);
+        assert_true(!strcmp(r.verdict, "not measured") || !strcmp(r.verdict, "no Go row"));
     }
     /* the report files are written, and begin with the cost model */
     assert_int_equal(pb_readable_write(&s, NULL, 0), 0);

@@ -24,7 +24,7 @@
 
 extern const struct pb_family pb_family_churn, pb_family_dispatch, pb_family_serialize,
     pb_family_hotloop, pb_family_locality, pb_family_handoff, pb_family_preempt, pb_family_c2c,
-    pb_family_numa, pb_family_isolation;
+    pb_family_numa, pb_family_isolation, pb_family_go;
 
 struct fixture {
     struct pb_pmu pmu;
@@ -337,6 +337,55 @@ static void test_preempt_every_variant(void **state)
         assert_int_equal(vr->merged[2]->count, baseline ? 0 : 20); /* to_handler */
         assert_int_equal(vr->merged[1]->count, baseline ? 0 : 20); /* send_syscall */
     }
+}
+
+static int setup_go(void **state)
+{
+    return setup_runner(state, &pb_family_go);
+}
+
+/* Every go variant, two ops each, where the Go workloads were built (else the test says why
+ * it is skipped): each op's own invariants hold (operations answered, locked exits on new
+ * threads, the pool bounded, signals or none as the variant says), and the numbers that
+ * confirm them are published. */
+static void test_go_every_variant(void **state)
+{
+    struct fixture *f = *state;
+    if (f->R.n && !strncmp(f->R.vr[0].skip_reason, "no Go toolchain", 15)) {
+        print_message("go family skipped: %s\n", f->R.vr[0].skip_reason);
+        skip();
+    }
+    for (size_t i = 0; i < f->R.n; i++) {
+        struct pb_vreg *vr = &f->R.vr[i];
+        if (vr->skip_reason[0])
+            continue;
+        struct pb_counters c;
+        unsigned batch = vr->v->batch > 1 ? vr->v->batch : 1;
+        if (call_checked(vr, 2 * batch, &c) != 0)
+            fail_msg("%s: %s", vr->name, vr->invalid_reason);
+        assert_true(pb_counters_get(&c, "go_threads_peak") >= 2);
+        assert_true(pb_counters_get(&c, "op_p50_ns") > 0);
+        if (strstr(vr->name, "locked_exit"))
+            assert_true(pb_counters_get(&c, "new_threads_per_op") >= 0.5);
+        if (strstr(vr->name, "dispatch/"))
+            assert_int_equal(vr->merged[1]->count, 2 * batch); /* every request timed */
+    }
+}
+
+/* Without the Go workloads every go variant is skipped, saying what to install. */
+static void test_go_skipped_without_go(void **state)
+{
+    (void)state;
+    setenv("PINBENCH_GO", "/nonexistent/pbgo", 1);
+    void *fx = NULL;
+    int rc = setup_go(&fx);
+    unsetenv("PINBENCH_GO");
+    assert_int_equal(rc, 0);
+    struct fixture *f = fx;
+    assert_true(f->R.n > 10);
+    for (size_t i = 0; i < f->R.n; i++)
+        assert_non_null(strstr(f->R.vr[i].skip_reason, "PINBENCH_GO='/nonexistent/pbgo'"));
+    teardown_runner(&fx);
 }
 
 static int setup_c2c(void **state)
@@ -658,6 +707,25 @@ static int op_slow(struct pb_run *r)
     return 0;
 }
 
+/* An op run "elsewhere": it states its own time and gauge, and records a latency in ns. */
+static int op_stated(struct pb_run *r)
+{
+    usleep(1000);
+    pb_run_op_ns(r, 5000);
+    pb_run_gauge_max(r, 0, 3);
+    pb_run_gauge_max(r, 0, 7);
+    pb_run_gauge_max(r, 0, 5);
+    pb_run_record_ns(r, 1, 2500);
+    return 0;
+}
+
+/* states more time than the harness saw around it */
+static int op_overstated(struct pb_run *r)
+{
+    pb_run_op_ns(r, 5e9);
+    return 0;
+}
+
 static int op_hangs(struct pb_run *r)
 {
     (void)r;
@@ -765,8 +833,11 @@ static const struct pb_variant fake_variants[] = {
      .setup = setup_stopper, .op = op_stopper, .teardown = teardown_stopper},
     {"slow", "30 ms operations", .op = op_slow},
     {"hangs", "an operation that never returns", .op = op_hangs},
+    {"stated", "ops timed elsewhere: stated time, a gauge, a latency", .op = op_stated},
+    {"overstated", "states more time than it took", .op = op_overstated},
 };
 static const char *const fake_metrics[] = {"request"};
+static const char *const fake_gauges[] = {"level_peak"};
 static const struct pb_family fake_family = {
     .metrics = fake_metrics,
     .n_metrics = 1,
@@ -774,7 +845,30 @@ static const struct pb_family fake_family = {
     .summary = "rule breakers",
     .variants = fake_variants,
     .n_variants = sizeof fake_variants / sizeof fake_variants[0],
+    .gauges = fake_gauges,
+    .n_gauges = 1,
 };
+
+/* An op's stated time (another process timed it) replaces the harness's interval, which also
+ * holds the round trip; a stated time longer than that interval fails the call. Gauges publish
+ * the call's maximum; latencies in ns land in their series. */
+static void test_runner_stated_time(void **state)
+{
+    struct fixture *f = *state;
+    struct pb_counters c;
+    struct pb_vreg *v = pb_runner_find(&f->R, "fake/stated");
+    assert_int_equal(pb_runner_call_fixed(v, 4, &c), 0);
+    assert_near(pb_counters_get(&c, "op_p50_ns"), 5000, 5000 * 0.01); /* not the 1 ms sleep */
+    assert_near(pb_counters_get(&c, "level_peak"), 7, 0);
+    assert_near(pb_counters_get(&c, "request_p50_ns"), 2500, 2500 * 0.01);
+    struct pb_vreg *o = pb_runner_find(&f->R, "fake/overstated");
+    assert_int_equal(pb_runner_call_fixed(o, 2, &c), -1);
+    assert_non_null(strstr(o->invalid_reason, "longer than the"));
+    /* a variant that never sets the gauge publishes NaN, not 0 */
+    struct pb_vreg *n = pb_runner_find(&f->R, "fake/state");
+    assert_int_equal(pb_runner_call_fixed(n, 2, &c), 0);
+    assert_true(isnan(pb_counters_get(&c, "level_peak")));
+}
 
 static int setup_fake(void **state)
 {
@@ -949,12 +1043,15 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_locality_every_variant, setup_locality, teardown_runner),
     cmocka_unit_test_setup_teardown(test_handoff_every_variant, setup_handoff, teardown_runner),
     cmocka_unit_test_setup_teardown(test_preempt_every_variant, setup_preempt, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_go_every_variant, setup_go, teardown_runner),
+    cmocka_unit_test(test_go_skipped_without_go),
     cmocka_unit_test_setup_teardown(test_c2c_matrix, setup_c2c, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_state, setup_fake, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_spawn, setup_fake, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_stops_cleanly, setup_fake, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_runner_stated_time, setup_fake, teardown_runner),
 };
 const struct pb_test_group pb_group_threads = PB_GROUP("threads", tests);
 

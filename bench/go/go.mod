@@ -1,0 +1,3 @@
+module pinbench/bench/go
+
+go 1.19
