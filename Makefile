@@ -78,7 +78,8 @@ $(BUILD)/gen/version.c: FORCE
 	@mkdir -p $(dir $@)
 	@commit=$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown); \
 	 if [ -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$$commit-dirty"; fi; \
-	 printf 'const char pb_version_commit[] = "%s";\n' "$$commit" > $@.tmp; \
+	 gbv=$$(pkg-config --modversion benchmark 2>/dev/null || echo unknown); \
+	 printf 'const char pb_version_commit[] = "%s";\nconst char pb_version_gbench[] = "%s";\n' "$$commit" "$$gbv" > $@.tmp; \
 	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 .PHONY: FORCE
 FORCE:

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 static _Thread_local char pb_err_buf[512];
@@ -275,7 +276,10 @@ size_t pb_utf8_len(const unsigned char *s)
     unsigned c = s[0];
     if (c < 0x80)
         return 1;
-    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
     if (!n)
         return 0;
     for (size_t i = 1; i < n; i++)
@@ -340,4 +344,65 @@ const char *pb_q(const char *s)
     else
         snprintf(out + n, PB_QUOTE_MAX + 32 - n, "'");
     return out;
+}
+
+size_t pb_out_width(FILE *f)
+{
+    const char *cols = getenv("COLUMNS");
+    uint64_t n;
+    if (cols && cols[0] && pb_parse_u64(cols, 40, 100000, "COLUMNS", &n) == 0)
+        return (size_t)n;
+    int fd = fileno(f);
+    if (fd < 0 || !isatty(fd))
+        return 0;
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+        return ws.ws_col;
+    return 160;
+}
+
+void pb_fputs_fit(FILE *f, const char *line, size_t width)
+{
+    const size_t indent = 4;
+    size_t len = strlen(line);
+    if (!width || len <= width || width <= indent + 8) {
+        fputs(line, f);
+        fputc('\n', f);
+        return;
+    }
+    const char *p = line;
+    size_t room = width;
+    while (strlen(p) > room) {
+        size_t cut = room;
+        while (cut > room / 2 && p[cut] != ' ')
+            cut--;
+        if (p[cut] != ' ') /* no space in the second half: cut the word */
+            cut = room;
+        fwrite(p, 1, cut, f);
+        fputc('\n', f);
+        p += cut;
+        while (*p == ' ')
+            p++;
+        fprintf(f, "%*s", (int)indent, "");
+        room = width - indent;
+    }
+    fputs(p, f);
+    fputc('\n', f);
+}
+
+void pb_printf_fit(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *line = NULL;
+    int n = vasprintf(&line, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        fputs("(out of memory)\n", f);
+        return;
+    }
+    if (n > 0 && line[n - 1] == '\n')
+        line[n - 1] = '\0';
+    pb_fputs_fit(f, line, pb_out_width(f));
+    free(line);
 }

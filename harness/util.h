@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define PB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define PB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -53,6 +54,17 @@ size_t pb_utf8_len(const unsigned char *s);
 /* Whether len bytes are valid UTF-8 (no overlong forms, surrogates or code points above
  * U+10FFFF). */
 bool pb_utf8_valid(const char *s, size_t len);
+
+/* The width lines printed to `f` should fit: $COLUMNS when set (40 or more), else the terminal's
+ * width when f is a terminal (160 if it cannot be read), else 0: no limit (a file or a pipe
+ * keeps whole lines, for grep). */
+size_t pb_out_width(FILE *f);
+/* Prints `line` (no trailing newline) and a newline; when longer than `width` (> 0), wraps it
+ * at spaces into lines of at most `width` columns, continued under a 4-space indent. A word
+ * longer than a line is cut. */
+void pb_fputs_fit(FILE *f, const char *line, size_t width);
+/* printf into a line fitted with pb_fputs_fit to pb_out_width(f). */
+void pb_printf_fit(FILE *f, const char *fmt, ...) PB_PRINTF(2, 3);
 
 /* Allocation that cannot fail silently: on OOM, prints what was being allocated and exits(1). */
 void *pb_xcalloc(size_t n, size_t size, const char *what);

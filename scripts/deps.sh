@@ -47,6 +47,7 @@ check_all() {
   if [ "$mode" = test ]; then
     have_pc cmocka || need libcmocka-dev "cmocka unit-test framework (pkg-config cmocka)"
     command -v valgrind >/dev/null 2>&1 || need valgrind "valgrind memcheck over the unit tests"
+    command -v python3 >/dev/null 2>&1 || need python3 "python3, to check the exports against the trackers' parse rules"
   fi
   if [ "$mode" = fuzz ]; then
     command -v clang >/dev/null 2>&1 || need clang "clang, for libFuzzer (make fuzz)"

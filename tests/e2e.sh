@@ -96,6 +96,44 @@ check_run() {
   fi
 }
 
+# The console: --version; -q prints only the folder; the default keeps Google Benchmark's table
+# in the folder's console.txt and -v prints it; every line fits a 160-column terminal; NO_COLOR
+# and --benchmark_time_unit are honoured.
+expect_usage "-q with -v" run -q -v --out="$tmp/r"
+expect_usage "bad --benchmark_time_unit" run --benchmark_time_unit=fortnight --out="$tmp/r"
+ver=$("$PB" --version 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && printf '%s' "$ver" | grep -qE '^pinbench [0-9a-f]{12}(-dirty)? \(release build, compiler .*, Google Benchmark [0-9.]+, Go workloads '; then
+  ok "--version: $ver"
+else bad "--version: exit $rc: $ver"; fi
+f='^churn/pin_call/same_cpu$'
+"$PB" run -q --profile=quick --benchmark_filter="$f" --out="$tmp/con" >"$tmp/q.out" 2>"$tmp/q.err"; rc=$?
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/q.out")" -eq 1 ] && grep -q '^results: ' "$tmp/q.out" && [ ! -s "$tmp/q.err" ]; then
+  ok "-q: only the results line"
+else bad "-q: exit $rc, stdout: $(head -3 "$tmp/q.out"), stderr: $(head -3 "$tmp/q.err")"; fi
+qd=$(sed -n 's/^results: //p' "$tmp/q.out")
+COLUMNS=160 "$PB" run --profile=quick --benchmark_filter='^(churn|handoff)/' --out="$tmp/con" >"$tmp/d.log" 2>&1; rc=$?
+dd=$(sed -n 's/^results: //p' "$tmp/d.log")
+if [ "$rc" -eq 0 ] && [ -n "$dd" ] && grep -q "manual_time_median" "$dd/console.txt" && [ -s "$qd/console.txt" ] &&
+   ! grep -q "manual_time" "$tmp/d.log" && [ "$(awk 'length($0) > 160' "$tmp/d.log" | wc -l)" -eq 0 ] &&
+   grep -q "^pairs: " "$tmp/d.log" && grep -q "^cost model: " "$tmp/d.log"; then
+  ok "default console: pairs and cost model, every line within 160 columns, Google Benchmark's table in console.txt"
+else bad "default console: exit $rc, $(awk 'length($0) > 160' "$tmp/d.log" | head -2 | cut -c1-200)"; fi
+"$PB" run -v --profile=quick --benchmark_filter="$f" --benchmark_time_unit=us \
+  --benchmark_out="$tmp/tu.json" --out="$tmp/con" >"$tmp/v.log" 2>&1; rc=$?
+vd=$(sed -n 's/^results: //p' "$tmp/v.log")
+if [ "$rc" -eq 0 ] && grep -qE "^churn/pin_call/same_cpu/manual_time_median +[0-9.]+ us" "$tmp/v.log" &&
+   grep -q '"time_unit": "us"' "$tmp/tu.json" && ! grep -q '"time_unit": "us"' "$vd/gbench.json"; then
+  ok "-v prints Google Benchmark's table; --benchmark_time_unit=us there and in --benchmark_out, gbench.json stays in ns"
+else bad "-v / time unit: exit $rc: $(grep -m2 manual_time_median "$tmp/v.log")"; fi
+if command -v script >/dev/null 2>&1; then
+  script -qec "NO_COLOR=1 $PB run -v --profile=quick --benchmark_filter='$f' --out=$tmp/con" /dev/null >"$tmp/nc.log" 2>&1
+  script -qec "$PB run -v --profile=quick --benchmark_filter='$f' --out=$tmp/con" /dev/null >"$tmp/c.log" 2>&1
+  esc=$(printf '\033')
+  if ! grep -q "${esc}\[[0-9;]*m" "$tmp/nc.log" && grep -q "${esc}\[[0-9;]*m" "$tmp/c.log"; then
+    ok "colour on a terminal, none with NO_COLOR"
+  else bad "NO_COLOR: escapes with it: $(grep -c "${esc}\[[0-9;]*m" "$tmp/nc.log"), without: $(grep -c "${esc}\[[0-9;]*m" "$tmp/c.log")"; fi
+fi
+
 # Every experiment, quick, release build.
 if "$PB" run --profile=quick --out="$tmp/res" >"$tmp/quick.log" 2>&1; then ok "quick run of every experiment"
 else bad "quick run: exit $?: $(tail -5 "$tmp/quick.log")"; fi
@@ -114,7 +152,7 @@ else bad "readable report: $(ls "$qdir")"; fi
 # and the cost model's verdicts for the Go claims read them (like for like); without them, the
 # same command runs and each Go row says why it was skipped.
 if [ -x "$(dirname "$PB")/go/pbgo" ]; then
-  if grep -q "^go/lock/locked/manual_time" "$tmp/quick.log" &&
+  if grep -q "^go/lock/locked/manual_time" "$qdir/console.txt" &&
      grep -qE '^~pin_call .*\(Go\)' "$tmp/quick.log" && grep -qE '^~preempt_signal .*\(Go\)' "$tmp/quick.log" &&
      grep -q "^Go measurements: go1.*GOMAXPROCS" "$qdir/report.md"; then
     ok "go family: Go rows, pairs and the cost model's Go column"
@@ -132,6 +170,12 @@ if PINBENCH_GO=/nonexistent/pbgo "$PB" run --profile=quick --out="$tmp/nogo" \
     ok "without Go: the run goes on, each Go row says why it was skipped"
   else bad "without Go: $(grep -n 'go' "$ngdir/report.md" | head -5)"; fi
 else bad "a run without Go failed: $(tail -3 "$tmp/nogo.log")"; fi
+# The trackers' own parse rules over this folder's exports and a --benchmark_out file.
+if command -v python3 >/dev/null 2>&1; then
+  if python3 tests/trackers.py "$PB" "$qdir" "$tmp/tu.json" >"$tmp/trackers.log" 2>&1; then
+    ok "exports pass github-action-benchmark's, Bencher's and Conbench's parse rules, with the real time"
+  else bad "trackers: $(grep FAIL "$tmp/trackers.log" | head -3)"; fi
+else echo "note: no python3: the trackers' parse rules were not checked"; fi
 # One interface: every derived file comes from the folder alone. Delete them, regenerate them
 # with `pinbench report`, and they are the same bytes the run wrote (pictures included).
 rm -rf "$tmp/regen"; cp -a "$qdir" "$tmp/regen"
@@ -185,7 +229,7 @@ else bad "full disk: exit $rc, left: $(find "$tmp/full" -mindepth 2 -maxdepth 2)
 PINBENCH_TOPOLOGY=sysfs "$PB" run --profile=quick --benchmark_filter='numa/local|churn/pool/unpinned' \
   --out="$tmp/sysfs" >"$tmp/sysfs.log" 2>&1; rc=$?
 if [ "$rc" -eq 0 ] && grep -q "^warning: hwloc could not load the topology" "$tmp/sysfs.log" &&
-   grep -q "^skip: numa/local_chase: needs memory binding" "$tmp/sysfs.log"; then
+   grep -qE "^skip: (numa/local_chase|[0-9]+ variants \(numa/local_chase, \.\.\.\)): needs memory binding" "$tmp/sysfs.log"; then
   ok "hwloc fallback to sysfs: warned, binding skipped with the reason"
 else bad "sysfs fallback: exit $rc: $(grep -m2 -E 'warning: hwloc|skip: numa' "$tmp/sysfs.log")"; fi
 
@@ -227,8 +271,9 @@ else bad "sanitized run: $(grep -m3 -E 'ERROR|runtime error|SUMMARY' "$tmp/asan.
 # Google Benchmark's flags pass through: repetitions give aggregates; JSON to stdout parses.
 "$PB" run --profile=quick --benchmark_filter=churn --benchmark_repetitions=5 --out="$tmp/res" \
   >"$tmp/reps.log" 2>&1
-if grep -q "churn/spawn/unpinned/manual_time_median" "$tmp/reps.log" &&
-   grep -q "churn/spawn/unpinned/manual_time_stddev" "$tmp/reps.log"; then ok "--benchmark_repetitions=5 gives aggregates"
+rdir=$(sed -n 's/^results: //p' "$tmp/reps.log" | tail -n 1)
+if grep -q "churn/spawn/unpinned/manual_time_median" "$rdir/console.txt" &&
+   grep -q "churn/spawn/unpinned/manual_time_stddev" "$rdir/console.txt"; then ok "--benchmark_repetitions=5 gives aggregates (in console.txt)"
 else bad "--benchmark_repetitions=5: $(tail -3 "$tmp/reps.log")"; fi
 iters() { # the distinct iteration counts of one benchmark's blocks in a gbench.json
   awk -F': ' -v want="\"$2/manual_time\"," '/"run_name"/{rn=$2} /"run_type"/{rt=$2}
@@ -292,8 +337,9 @@ if taskset -c "$one" "$PB" run --profile=quick --out="$tmp/one" >"$tmp/one.log" 
 else bad "taskset -c $one run: $(tail -3 "$tmp/one.log")"; fi
 n_skip=$("$PB" list --cpus="$one" | grep -c "skipped here")
 check_run "one CPU ($one)" "$tmp/one.log" PB_EXPECT_ONE_CPU=1 PB_EXPECT_SKIPPED="$n_skip"
-grep -q "^skip: churn/pin_call/migrate: needs a second CPU" "$tmp/one.log" \
-  && ok "one CPU: skips are printed with their reason" || bad "one CPU: no skip line printed"
+grep -qE "^skip: [0-9]+ variants \([a-z0-9_/]+, \.\.\.\): needs a second CPU" "$tmp/one.log" \
+  && ok "one CPU: skips are printed with their reason, one line per reason" \
+  || bad "one CPU: no skip line printed"
 
 # Counters as an unprivileged user: with perf_event_paranoid >= 2 only user-mode counting is
 # allowed, so context switches and migrations must be reported unavailable (not 0) and their

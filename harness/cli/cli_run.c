@@ -154,7 +154,9 @@ struct run_job {
     struct pb_env env;
     struct pb_overheads ov;
     char **gb;
-    FILE *out; /* the console: stderr when stdout carries Google Benchmark's JSON or CSV */
+    FILE *out; /* the console: stderr when stdout carries Google Benchmark's JSON or CSV, and
+                  nowhere (/dev/null) with -q */
+    FILE *devnull;
     struct pb_runner R;
     size_t runnable;
     struct pb_results res;
@@ -229,6 +231,10 @@ static int run_start_gbench(struct run_job *j)
     if (pb_gb_init(&gbc, j->gb) < 0)
         return pb_usage_error("%s", pb_err());
     j->out = pb_gb_display_is_machine_readable() ? stderr : stdout;
+    if (j->o->quiet && !(j->out = j->devnull = fopen("/dev/null", "w")))
+        return pb_fail(1, "-q: cannot open /dev/null: %s", strerror(errno));
+    /* Google Benchmark's table (a wall of counters) goes to the folder unless asked for */
+    pb_gb_display_to_file(!j->o->verbose && !pb_gb_format_given());
     return 0;
 }
 
@@ -245,7 +251,8 @@ static int run_prepare_variants(struct run_job *j)
     R->watchdog_s = j->o->watchdog_s;
     if (pb_runner_register(R) < 0)
         return pb_fail(1, "%s", pb_err());
-    R->progress = isatty(STDERR_FILENO);
+    R->progress = isatty(STDERR_FILENO) && !j->o->quiet;
+    R->verbose = j->o->verbose;
     R->pmu = &j->pmu;
     int rc = check_filter(R, gb_flag(j->o, "--benchmark_filter"), &j->runnable);
     if (rc)
@@ -291,6 +298,31 @@ static int run_open_folder(struct run_job *j)
     return 0;
 }
 
+/* Skipped variants: each with its reason (-v), or one line per distinct reason. */
+static void run_announce_skips(struct run_job *j)
+{
+    struct pb_runner *R = &j->R;
+    bool *told = pb_xcalloc(R->n ? R->n : 1, sizeof *told, "skip list");
+    for (size_t i = 0; i < R->n; i++) {
+        struct pb_vreg *vi = &R->vr[i];
+        if (!vi->skip_reason[0] || vi->deselected || told[i])
+            continue;
+        if (j->o->verbose) {
+            pb_printf_fit(j->out, "skip: %s: %s", vi->name, vi->skip_reason);
+            continue;
+        }
+        size_t n = 0;
+        for (size_t k = i; k < R->n; k++)
+            if (!R->vr[k].deselected && !strcmp(R->vr[k].skip_reason, vi->skip_reason))
+                told[k] = true, n++;
+        if (n == 1)
+            pb_printf_fit(j->out, "skip: %s: %s", vi->name, vi->skip_reason);
+        else
+            pb_printf_fit(j->out, "skip: %zu variants (%s, ...): %s", n, vi->name, vi->skip_reason);
+    }
+    free(told);
+}
+
 /* The plan, said before anything is measured: what is skipped and why, the pairs, the budget. */
 static void run_announce(struct run_job *j)
 {
@@ -301,9 +333,7 @@ static void run_announce(struct run_job *j)
         snprintf(other, sizeof other, "%d, %s", R->other_cpu, R->other_rel);
     else
         snprintf(other, sizeof other, "none");
-    for (size_t i = 0; i < R->n; i++)
-        if (R->vr[i].skip_reason[0] && !R->vr[i].deselected)
-            fprintf(j->out, "skip: %s: %s\n", R->vr[i].name, R->vr[i].skip_reason);
+    run_announce_skips(j);
     if (j->o->unpaired)
         memset(&j->S, 0, sizeof j->S); /* no pairs: every variant runs as an unpaired one */
     else
@@ -314,15 +344,18 @@ static void run_announce(struct run_job *j)
     size_t n_headline = 0;
     for (size_t i = 0; i < j->S.n_pairs; i++)
         n_headline += j->S.pairs[i].decl->headline;
-    fprintf(j->out,
-            "pinbench: %zu variants, %zu pairs (%zu headline) in paired blocks of %s until +-%g %% "
-            "or a %g s budget, at least %llu blocks a side, on CPUs %s (home %d, other %s); "
-            "profile %s\n",
-            j->runnable, j->S.n_pairs, n_headline, j->min_time_desc, j->so.precision_pct,
-            j->so.budget_s, (unsigned long long)j->reps, j->cpu_list, R->home_cpu, other,
-            j->prof->name);
+    pb_printf_fit(j->out,
+                  "pinbench: %zu variants, %zu pairs (%zu headline) in paired blocks of %s until "
+                  "+-%g %% or a %g s budget, at least %llu blocks a side, on CPUs %s (home %d, "
+                  "other %s); profile %s%s",
+                  j->runnable, j->S.n_pairs, n_headline, j->min_time_desc, j->so.precision_pct,
+                  j->so.budget_s, (unsigned long long)j->reps, j->cpu_list, R->home_cpu, other,
+                  j->prof->name,
+                  j->o->verbose || pb_gb_format_given()
+                      ? ""
+                      : "; Google Benchmark's table goes to console.txt in the folder (-v: here)");
     for (size_t i = 0; i < j->env.n_warnings; i++)
-        fprintf(j->out, "warning: %s\n", j->env.warnings[i]);
+        pb_printf_fit(j->out, "warning: %s", j->env.warnings[i]);
     fflush(j->out);
 }
 
@@ -342,11 +375,13 @@ static int run_measure(struct run_job *j)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     char *json_path = pb_results_path(&j->res, "gbench.json");
+    char *console_path = pb_results_path(&j->res, "console.txt");
     pb_gb_run_begin(pb_runner_on_report, &j->R);
     long n_run = pb_sched_run(&j->S, &j->R, &j->so);
-    if (pb_gb_run_end(json_path) < 0 && n_run >= 0)
+    if (pb_gb_run_end(json_path, console_path) < 0 && n_run >= 0)
         n_run = -1;
     free(json_path);
+    free(console_path);
     j->stop = pb_runner_stop_signal();
     if (j->stop) {
         size_t unrun = pb_runner_mark_unrun(&j->R);
@@ -423,21 +458,22 @@ static bool run_tell(struct run_job *j, struct pb_rset *rs)
                 main_signal_name(pb_runner_stop_signal()));
     size_t n_pairs;
     struct pb_pair_result *pairs = pb_report_folder_pairs(rs, &n_pairs);
-    pb_report_print_pairs(out, pairs, n_pairs);
+    pb_report_print_pairs(out, pairs, n_pairs, j->o->verbose);
     pb_report_pairs_free(pairs, n_pairs);
     fputc('\n', out);
     pb_readable_print_costmodel(out, rs);
     bool valid = true;
     for (size_t i = 0; i < j->R.n; i++) {
         if (j->R.vr[i].invalid_reason[0]) {
-            fprintf(out, "INVALID: %s: %s\n", j->R.vr[i].name, j->R.vr[i].invalid_reason);
+            pb_printf_fit(out, "INVALID: %s: %s", j->R.vr[i].name, j->R.vr[i].invalid_reason);
             valid = false;
         }
     }
     if (j->n_warnings)
         fprintf(out, "\n%zu warning(s) in summary.json; elapsed %ld s\n", j->n_warnings,
                 (long)(time(NULL) - j->t0));
-    fprintf(out, "results: %s\n", j->res.final);
+    /* the one line -q keeps: on stdout, unless that carries Google Benchmark's JSON or CSV */
+    fprintf(pb_gb_display_is_machine_readable() ? stderr : stdout, "results: %s\n", j->res.final);
     main_published = pb_xstrdup(j->res.final);
     main_results = NULL;
     return valid;
@@ -445,6 +481,8 @@ static bool run_tell(struct run_job *j, struct pb_rset *rs)
 
 static void run_free(struct run_job *j)
 {
+    if (j->devnull)
+        fclose(j->devnull);
     pb_sched_free(&j->S);
     free(j->gb);
     pb_results_free(&j->res);

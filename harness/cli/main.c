@@ -10,6 +10,7 @@
 #include "results/json.h"
 #include "core/pin.h"
 #include "core/pmu.h"
+#include "gochild.h"
 #include "registry.h"
 #include "report/readable.h"
 #include "run/record.h"
@@ -107,8 +108,8 @@ static void help_main(FILE *f)
                "  report rewrite a results folder's report.md and index.html\n"
                "  compare  result folders side by side, with the environment diff\n"
                "  regress  the CI gate: current results against a baseline\n"
-               "  export   a results folder for github-action-benchmark or Bencher\n"
-               "Each command has --help.\n"
+               "  export   a results folder for github-action-benchmark, Bencher or Conbench\n"
+               "Each command has --help. 'pinbench --version' says which build this is.\n"
                "\n"
                "exit status: 0 ok, 1 invalid results, runtime failure or (regress) a regression,\n"
                "2 bad usage or input\n");
@@ -324,6 +325,18 @@ static int main_check_stdout(int rc)
     return rc ? rc : 1;
 }
 
+extern const char pb_version_commit[], pb_version_gbench[];
+
+/* What this binary is: enough to tell two builds apart in a bug report. */
+static int main_version(void)
+{
+    char go[4200];
+    printf("pinbench %s (%s build, compiler %s, Google Benchmark %s, Go workloads %s)\n",
+           pb_version_commit, PB_BUILD_TYPE, __VERSION__, pb_version_gbench,
+           pb_go_binary(go, sizeof go) == 0 ? go : "not built");
+    return 0;
+}
+
 static int main_dispatch(int argc, char **argv)
 {
     if (argc < 2) {
@@ -335,6 +348,8 @@ static int main_dispatch(int argc, char **argv)
         help_main(stdout);
         return 0;
     }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version"))
+        return main_version();
     if (!strcmp(cmd, "compare"))
         return pb_cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "regress"))

@@ -53,6 +53,11 @@ static int options_run(struct opts *o, struct pb_opts_spec *s, struct pb_opt *t)
          "the run goes on;\nan operation that never returns stops the run after twice as\nlong, "
          "exit 3); default 60, 0 for none", &o->watchdog_s, 0, 86400},
         OPT_COUNTERS(o),
+        {"quiet", 'q', PB_OPT_FLAG, NULL, "print only errors and the 'results:' line",
+         &o->quiet, 0, 0},
+        {"verbose", 'v', PB_OPT_FLAG, NULL, "also print Google Benchmark's table (always in "
+         "the folder's\nconsole.txt), every skipped variant and each pair's counters",
+         &o->verbose, 0, 0},
         {"unpaired", 0, PB_OPT_FLAG, NULL, "run every selected variant alone for its blocks "
          "(--benchmark_repetitions),\nwith no paired blocks and no pair statistics: a smoke "
          "run of\nthe paths (emulators, sanitizers), not a measurement", &o->unpaired, 0, 0},
@@ -134,6 +139,8 @@ static int options_check(const char *cmd, struct opts *o)
     if (o->out && strlen(o->out) > PB_RESULTS_ROOT_MAX)
         return pb_usage_error("--out: the path is %zu bytes, longer than the %d accepted",
                               strlen(o->out), PB_RESULTS_ROOT_MAX);
+    if (o->quiet && o->verbose)
+        return pb_usage_error("run: -q (quiet) and -v (verbose) contradict each other: choose one");
     if (o->json && o->check)
         return pb_usage_error("env: --json and --check are two different reports: choose one");
     if (strcmp(o->clock, "auto") && strcmp(o->clock, "monotonic"))

@@ -130,6 +130,33 @@ int pb_hist_write_csv(const struct pb_hist *h, FILE *f)
     return ferror(f) ? -1 : 0;
 }
 
+int pb_hist_write_hgrm(const struct pb_hist *h, FILE *f)
+{
+    fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+    uint64_t cum = 0;
+    for (unsigned i = 0; i <= PB_HIST_BUCKETS; i++) {
+        uint64_t n = i < PB_HIST_BUCKETS ? h->buckets[i] : h->overflow;
+        if (!n)
+            continue;
+        cum += n;
+        double v_us = (i < PB_HIST_BUCKETS ? hist_bucket_value(h, i) : (double)h->max_ns) / 1e3;
+        double p = (double)cum / (double)h->count;
+        if (cum < h->count) /* the last line has no 1/(1-p): it would be infinite */
+            fprintf(f, "%12.3f %2.12f %10llu %14.2f\n", v_us, p, (unsigned long long)cum,
+                    1.0 / (1.0 - p));
+        else
+            fprintf(f, "%12.3f %2.12f %10llu\n", v_us, p, (unsigned long long)cum);
+    }
+    struct pb_hist_summary s;
+    pb_hist_summarize(h, &s);
+    fprintf(f, "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", s.mean_ns / 1e3,
+            s.stddev_ns / 1e3);
+    fprintf(f, "#[Max     = %12.3f, Total count    = %12llu]\n", (double)h->max_ns / 1e3,
+            (unsigned long long)h->count);
+    fprintf(f, "#[Buckets = %12u, SubBuckets     = %12u]\n", (unsigned)PB_HIST_BUCKETS, 1u);
+    return ferror(f) ? -1 : 0;
+}
+
 int pb_hist_write_percentiles(const struct pb_hist *h, FILE *f)
 {
     static const double qs[] = {50, 90, 99, 99.9, 99.99, 100};

@@ -83,5 +83,9 @@ void pb_hist_summarize(const struct pb_hist *h, struct pb_hist_summary *s);
 int pb_hist_write_csv(const struct pb_hist *h, FILE *f);
 /* Writes a percentile table (percentile, value_ns) for p50..p99.99 and max. */
 int pb_hist_write_percentiles(const struct pb_hist *h, FILE *f);
+/* HdrHistogram's percentile distribution (.hgrm), which its plotters read: Value (in
+ * microseconds), Percentile, TotalCount, 1/(1-Percentile), one line per non-empty bucket, then
+ * the mean, standard deviation, maximum and count. 0 or -1 (write error). */
+int pb_hist_write_hgrm(const struct pb_hist *h, FILE *f);
 
 #endif

@@ -1,5 +1,5 @@
-/* export: a folder as a tracker's benchmark JSON (github-action-benchmark, Bencher), and the
- * report command that regenerates a folder's readable files. */
+/* export: a folder as a tracker's benchmark JSON (github-action-benchmark, Bencher, Conbench),
+ * and the report command that regenerates a folder's readable files. */
 #include "report/compare.h"
 #include "report/escape.h"
 #include "results/json.h"
@@ -30,19 +30,23 @@
 
 static const char *export_fmt, *export_out;
 static const struct pb_opt export_opts[] = {
-    {"format", 0, PB_OPT_STRING, "github|bencher",
+    {"format", 0, PB_OPT_STRING, "github|bencher|conbench",
      "github: github-action-benchmark's customSmallerIsBetter JSON:\nper variant the median "
      "time per op, p50 and p99 (ns), each with\nthe 95 % CI in 'range'. bencher: Bencher Metric "
      "Format (BMF):\nper variant the measure 'latency' (median time per op with its\nCI as "
      "lower_value/upper_value, ns) and the measures 'p50-latency'\nand 'p99-latency' (ns; create "
-     "them in the Bencher project). Required",
+     "them in the Bencher project). conbench: a JSON array of Conbench\nBenchmarkResult objects, "
+     "one per variant, whose stats.data are\nthe real time per operation of every block, in "
+     "seconds\n(unit \"s\"); CONBENCH_PROJECT_REPOSITORY and\nCONBENCH_PROJECT_COMMIT, when "
+     "set, fill its github object,\nCONBENCH_MACHINE_INFO_NAME its machine name, "
+     "CONBENCH_RUN_REASON\nits run_reason. Required",
      &export_fmt, 0, 0},
-    {"out", 0, PB_OPT_STRING, "FILE", "where to write (default: standard output)", &export_out,
-     0, 0},
+    {"out", 0, PB_OPT_STRING, "FILE", "where to write (default: standard output)", &export_out, 0,
+     0},
 };
 static const struct pb_opts_spec export_spec = {
     "export",
-    "pinbench export --format=github|bencher [--out=FILE] DIR",
+    "pinbench export --format=github|bencher|conbench [--out=FILE] DIR",
     "Writes a results folder for a benchmark tracker. Only variants that ran are exported;\n"
     "skipped and invalid ones are left out.",
     "exit status: 0 written, 2 bad usage or a folder that cannot be read\n",
@@ -93,8 +97,8 @@ static void export_variant(struct pb_jw *w, const struct pb_rset *s, const struc
             snprintf(name, sizeof name, "%s %s", rv->name, ms[m].gh);
             snprintf(range, sizeof range, "%.4g", isfinite(e.hi) ? (e.hi - e.lo) / 2 : 0.0);
             snprintf(extra, sizeof extra,
-                     "median of %zu repetitions, 95%% CI [%.4g, %.4g] ns; placement: %s", e.n,
-                     e.lo, e.hi, rv->placement);
+                     "median of %zu repetitions, 95%% CI [%.4g, %.4g] ns; placement: %s", e.n, e.lo,
+                     e.hi, rv->placement);
             pb_jw_obj_begin(w, NULL);
             pb_jw_str(w, "name", name);
             pb_jw_str(w, "unit", "ns");
@@ -116,6 +120,124 @@ static void export_variant(struct pb_jw *w, const struct pb_rset *s, const struc
         pb_jw_obj_end(w);
 }
 
+/* ---- Conbench: BenchmarkResult objects (what its benchadapt package posts) ---- */
+
+/* An env.json value, "" when absent. */
+static const char *export_env(const struct pb_rset *s, const char *key)
+{
+    return pb_rset_env(s, key);
+}
+
+/* An integer env.json value as Conbench's machine_info wants it: a decimal string, "0" when
+ * unknown. */
+static void export_int_str(struct pb_jw *w, const char *key, const char *val, double scale)
+{
+    char *end = NULL;
+    double v = val && *val ? strtod(val, &end) : NAN;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.0f",
+             isfinite(v) && end && (*end == '\0' || *end == ' ') && v >= 0 ? v * scale : 0.0);
+    pb_jw_str(w, key, buf);
+}
+
+static void export_machine_info(struct pb_jw *w, const struct pb_rset *s)
+{
+    const char *name = getenv("CONBENCH_MACHINE_INFO_NAME");
+    pb_jw_obj_begin(w, "machine_info");
+    pb_jw_str(w, "name", name && *name ? name : export_env(s, "hostname"));
+    pb_jw_str(w, "os_name", "Linux");
+    pb_jw_str(w, "os_version", export_env(s, "kernel_release"));
+    pb_jw_str(w, "architecture_name", export_env(s, "kernel_machine"));
+    pb_jw_str(w, "kernel_name", export_env(s, "kernel_release"));
+    pb_jw_str(w, "cpu_model_name", export_env(s, "cpu_model"));
+    export_int_str(w, "cpu_core_count", export_env(s, "topology_cores"), 1);
+    export_int_str(w, "cpu_thread_count", export_env(s, "topology_pus"), 1);
+    export_int_str(w, "cpu_frequency_max_hz", export_env(s, "cpu_mhz_nominal"), 1e6);
+    export_int_str(w, "cpu_l1d_cache_bytes", export_env(s, "cache_l1d_bytes"), 1);
+    export_int_str(w, "cpu_l1i_cache_bytes", "", 1); /* not recorded */
+    export_int_str(w, "cpu_l2_cache_bytes", export_env(s, "cache_l2_bytes"), 1);
+    export_int_str(w, "cpu_l3_cache_bytes", export_env(s, "cache_l3_bytes"), 1);
+    export_int_str(w, "memory_bytes", "", 1); /* not recorded */
+    pb_jw_str(w, "gpu_count", "0");
+    pb_jw_arr_begin(w, "gpu_product_names");
+    pb_jw_arr_end(w);
+    pb_jw_obj_end(w);
+}
+
+/* The github object only when both repository and commit are known: Conbench reads a result
+ * without one as having no commit context (pre-merge, tests), never as a wrong commit. */
+static void export_github(struct pb_jw *w)
+{
+    const char *repo = getenv("CONBENCH_PROJECT_REPOSITORY");
+    const char *commit = getenv("CONBENCH_PROJECT_COMMIT");
+    const char *pr = getenv("CONBENCH_PROJECT_PR_NUMBER");
+    if (!repo || !*repo || !commit || !*commit)
+        return;
+    pb_jw_obj_begin(w, "github");
+    pb_jw_str(w, "repository", repo);
+    pb_jw_str(w, "commit", commit);
+    if (pr && *pr)
+        pb_jw_str(w, "pr_number", pr);
+    pb_jw_obj_end(w);
+}
+
+static void export_conbench_variant(struct pb_jw *w, const struct pb_rset *s,
+                                    const struct pb_rvariant *rv, const char *run_id)
+{
+    const struct pb_rseries *sr = pb_rset_series(s, rv->name, "real_time_ns");
+    struct export_stat e;
+    if (!sr || !sr->n || !export_stat(s, rv->name, "real_time_ns", &e))
+        return;
+    const struct pb_json *run = pb_json_get(s->record, "run");
+    const char *reason = getenv("CONBENCH_RUN_REASON");
+    char family[128], batch[400];
+    snprintf(family, sizeof family, "%.*s", (int)strcspn(rv->name, "/"), rv->name);
+    snprintf(batch, sizeof batch, "%s-%s", run_id, family);
+    pb_jw_obj_begin(w, NULL);
+    pb_jw_str(w, "run_id", run_id);
+    pb_jw_str(w, "run_reason", reason && *reason ? reason : "pinbench");
+    pb_jw_str(w, "batch_id", batch);
+    pb_jw_str(w, "timestamp", run ? pb_json_str(run, "started_utc", "") : "");
+    pb_jw_obj_begin(w, "stats");
+    pb_jw_arr_begin(w, "data");
+    for (size_t i = 0; i < sr->n; i++)
+        if (isfinite(sr->v[i]))
+            pb_jw_num(w, NULL, sr->v[i] * 1e-9);
+    pb_jw_arr_end(w);
+    pb_jw_str(w, "unit", "s");
+    size_t n = 0;
+    for (size_t i = 0; i < sr->n; i++)
+        n += isfinite(sr->v[i]);
+    pb_jw_int(w, "iterations", (long long)n);
+    pb_jw_obj_end(w);
+    pb_jw_obj_begin(w, "tags");
+    pb_jw_str(w, "name", rv->name);
+    pb_jw_str(w, "suite", "pinbench");
+    pb_jw_str(w, "family", family);
+    pb_jw_obj_end(w);
+    pb_jw_obj_begin(w, "info");
+    pb_jw_str(w, "pinbench_commit", export_env(s, "git_commit"));
+    pb_jw_str(w, "placement", rv->placement ? rv->placement : "");
+    pb_jw_obj_end(w);
+    pb_jw_obj_begin(w, "optional_benchmark_info");
+    pb_jw_str(w, "what",
+              "real time per operation of each block (paired blocks; see summary.json "
+              "for the pair ratios and their CIs)");
+    pb_jw_num(w, "median_ns", e.med);
+    pb_jw_num(w, "median_ci95_low_ns", e.lo);
+    pb_jw_num(w, "median_ci95_high_ns", e.hi);
+    pb_jw_obj_end(w);
+    pb_jw_obj_begin(w, "context");
+    pb_jw_str(w, "benchmark_language", "C");
+    pb_jw_str(w, "compiler", export_env(s, "compiler"));
+    pb_jw_str(w, "build_type", export_env(s, "build_type"));
+    pb_jw_str(w, "pinbench_profile", run ? pb_json_str(run, "profile", "") : "");
+    pb_jw_obj_end(w);
+    export_machine_info(w, s);
+    export_github(w);
+    pb_jw_obj_end(w);
+}
+
 int pb_cmd_export(int argc, char **argv)
 {
     export_fmt = NULL;
@@ -126,8 +248,9 @@ int pb_cmd_export(int argc, char **argv)
         return rc - 1;
     const char *fmt = export_fmt, *dir = r.operands[0], *out = export_out;
     pb_opts_free(&r);
-    if (!fmt || (strcmp(fmt, "github") && strcmp(fmt, "bencher")))
-        return pb_usage_error("export: --format=github or --format=bencher is required");
+    if (!fmt || (strcmp(fmt, "github") && strcmp(fmt, "bencher") && strcmp(fmt, "conbench")))
+        return pb_usage_error(
+            "export: --format=github, --format=bencher or --format=conbench is required");
     struct pb_rset s;
     if (pb_rset_load(&s, dir) < 0)
         return pb_usage_error("export: %s", pb_err());
@@ -139,15 +262,21 @@ int pb_cmd_export(int argc, char **argv)
     FILE *f = o.f;
     struct pb_jw w;
     pb_jw_init(&w, f);
-    bool github = !strcmp(fmt, "github");
-    if (github)
+    bool github = !strcmp(fmt, "github"), conbench = !strcmp(fmt, "conbench");
+    const char *slash = strrchr(s.dir, '/');
+    const char *run_id = slash && slash[1] ? slash + 1 : s.dir;
+    if (github || conbench)
         pb_jw_arr_begin(&w, NULL);
     else
         pb_jw_obj_begin(&w, NULL);
     for (size_t i = 0; i < s.n_var; i++)
-        if (!strcmp(s.var[i].status, "ok"))
-            export_variant(&w, &s, &s.var[i], github);
-    if (github)
+        if (!strcmp(s.var[i].status, "ok")) {
+            if (conbench)
+                export_conbench_variant(&w, &s, &s.var[i], run_id);
+            else
+                export_variant(&w, &s, &s.var[i], github);
+        }
+    if (github || conbench)
         pb_jw_arr_end(&w);
     else
         pb_jw_obj_end(&w);

@@ -118,15 +118,38 @@ static void put_image(struct sink *k, const char *rel, const char *alt)
 
 /* "1.23 us", "25.3 x", "-" for NAN. */
 /* "1.2 us [1.1, 1.3]": a measured value with its CI, or "-" */
+/* A time unit's scale to ns, or 0 for a unit that is not a time. */
+static double time_unit_ns(const char *unit)
+{
+    static const struct {
+        const char *u;
+        double ns;
+    } t[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+    for (size_t i = 0; i < PB_ARRAY_LEN(t); i++)
+        if (!strcmp(unit, t[i].u))
+            return t[i].ns;
+    return 0;
+}
+
+/* "1.2 us [1.1, 1.3]": a measured value with its CI, or "-". Times are put in the unit that
+ * reads best for the value (1.6 us, never 1.6e+03 ns), the CI in the same one. */
 static const char *fmt_measured(const struct pb_claim_result *r, const char *unit, char *buf,
                                 size_t len)
 {
+    double ns = time_unit_ns(unit), k = 1;
+    if (ns > 0 && isfinite(r->value)) {
+        double a = fabs(r->value) * ns;
+        const char *u = a >= 1e9 ? "s" : a >= 1e6 ? "ms" : a >= 1e3 ? "us" : "ns";
+        k = ns / time_unit_ns(u);
+        unit = u;
+    }
     if (!isfinite(r->value))
         snprintf(buf, len, "-");
     else if (isfinite(r->ci_lo) && isfinite(r->ci_hi))
-        snprintf(buf, len, "%.3g %s [%.3g, %.3g]", r->value, unit, r->ci_lo, r->ci_hi);
+        snprintf(buf, len, "%.3g %s [%.3g, %.3g]", r->value * k, unit, r->ci_lo * k,
+                 r->ci_hi * k);
     else
-        snprintf(buf, len, "%.3g %s", r->value, unit);
+        snprintf(buf, len, "%.3g %s", r->value * k, unit);
     return buf;
 }
 
@@ -458,14 +481,14 @@ void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)
 {
     char setup[400];
     costmodel_go_setup(s, setup, sizeof setup);
-    fprintf(f,
-            "cost model: quoted figures against this box (95%% CI from paired blocks; holds "
-            "only with the CI inside the quoted range, a single number read as 0.5-2x; "
-            "~ an OS-level analog of the claimed operation; the verdict reads Go's own "
-            "measurement where there is one). %s\n",
-            setup);
-    fprintf(f, "%-22s %-24s %-30s %-30s %s\n", "claim", "quoted", "Go [95% CI]",
-            "OS level [95% CI]", "verdict (decided by)");
+    pb_printf_fit(f,
+                  "cost model: quoted figures against this box (95%% CI from paired blocks; "
+                  "holds only with the CI inside the quoted range, a single number read as "
+                  "0.5-2x; ~ an OS-level analog of the claimed operation; the verdict reads Go's "
+                  "own measurement where there is one). %s",
+                  setup);
+    pb_printf_fit(f, "%-22s %-24s %-30s %-30s %s", "claim", "quoted", "Go [95% CI]",
+                  "OS level [95% CI]", "verdict (decided by)");
     for (size_t i = 0; i < pb_n_claims; i++) {
         const struct pb_claim *c = &pb_claims[i];
         struct pb_claim_result os, go;
@@ -478,7 +501,7 @@ void pb_readable_print_costmodel(FILE *f, const struct pb_rset *s)
         fmt_measured(&os, c->unit, osv, sizeof osv);
         char id[40];
         snprintf(id, sizeof id, "%s%s", c->analog ? "~" : "", c->id);
-        fprintf(f, "%-22s %-24s %-30s %-30s %s (%s)%s%s\n", id, c->quoted, gov, osv, d->verdict, by,
-                d->note[0] ? " - " : "", d->note);
+        pb_printf_fit(f, "%-22s %-24s %-30s %-30s %s (%s)%s%s", id, c->quoted, gov, osv, d->verdict,
+                      by, d->note[0] ? " - " : "", d->note);
     }
 }

@@ -278,15 +278,19 @@ void pb_report_pairs_free(struct pb_pair_result *res, size_t n)
     free(res);
 }
 
-void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
+void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n, bool verbose)
 {
     if (n == 0)
         return;
-    fprintf(f, "\npairs: paired blocks (A B B A, B A A B); ratio = Hodges-Lehmann estimate of "
-               "the blocks' variant/baseline ratio, 95%% signed-rank CI (+-: its half-width), "
-               "Wilcoxon signed-rank p, Benjamini-Hochberg q over the run's pairs; * headline\n");
-    fprintf(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s\n", "baseline -> variant", "metric",
-            "baseline", "variant", "ratio [95% CI]", "+-", "p", "q", "verdict");
+    fputc('\n', f);
+    pb_printf_fit(f,
+                  "pairs: paired blocks (A B B A, B A A B); ratio = Hodges-Lehmann estimate of "
+                  "the blocks' variant/baseline ratio, 95%% signed-rank CI (+-: its "
+                  "half-width), Wilcoxon signed-rank p, Benjamini-Hochberg q over the run's "
+                  "pairs; * headline%s",
+                  verbose ? "" : "; counters per pair in summary.json (or with -v)");
+    pb_printf_fit(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s", "baseline -> variant",
+                  "metric", "baseline", "variant", "ratio [95% CI]", "+-", "p", "q", "verdict");
     for (size_t i = 0; i < n; i++) {
         char pair[160], b[32], v[32], r[48], pv[16], qv[16], hw[16];
         snprintf(pair, sizeof pair, "%s%s: %s -> %s", p[i].headline ? "*" : "", p[i].experiment,
@@ -306,17 +310,20 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n)
             snprintf(pv, sizeof pv, "%.2g", p[i].p_value);
         else
             snprintf(pv, sizeof pv, "-");
-        fprintf(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s%s%s\n", pair, p[i].metric, b, v, r,
-                hw, pv, qv, p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
+        pb_printf_fit(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s%s%s", pair, p[i].metric, b,
+                      v, r, hw, pv, qv, p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
         if (p[i].stop[0] && strcmp(p[i].stop, "target reached") != 0)
-            fprintf(f, "    %zu quartets (%zu pilot, %zu main): %s\n", p[i].st.n_ci,
-                    p[i].st.n_pilot, p[i].st.n_quartets, p[i].stop);
-        if (p[i].n_deltas) {
-            fprintf(f, "    counters per op, baseline -> variant:");
-            for (size_t k = 0; k < p[i].n_deltas; k++)
-                fprintf(f, "%s %s %.3g -> %.3g", k ? "," : "", p[i].deltas[k].counter,
-                        p[i].deltas[k].baseline, p[i].deltas[k].variant);
-            fprintf(f, "\n");
+            pb_printf_fit(f, "    %zu quartets (%zu pilot, %zu main): %s", p[i].st.n_ci,
+                          p[i].st.n_pilot, p[i].st.n_quartets, p[i].stop);
+        if (verbose && p[i].n_deltas) {
+            char line[2048];
+            size_t k = 0, len = (size_t)snprintf(line, sizeof line,
+                                                 "    counters per op, baseline -> variant:");
+            for (; k < p[i].n_deltas && len < sizeof line; k++)
+                len += (size_t)snprintf(line + len, sizeof line - len, "%s %s %.3g -> %.3g",
+                                        k ? "," : "", p[i].deltas[k].counter,
+                                        p[i].deltas[k].baseline, p[i].deltas[k].variant);
+            pb_fputs_fit(f, line, pb_out_width(f));
         }
     }
 }

@@ -65,7 +65,9 @@ bool pb_report_metric_is_time(const char *m);
 /* Formats a value of `metric` with its unit ("25.3 us", "1.04 x", "12 KiB"). */
 const char *pb_report_fmt(const char *metric, double v, char *buf, size_t len);
 /* Prints the pair table. */
-void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n);
+/* The pair table, each line fitted to the output's width (pb_out_width); `verbose` adds each
+ * pair's counter deltas. */
+void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n, bool verbose);
 
 struct pb_rset;
 struct pb_json;

@@ -66,6 +66,7 @@ template <typename R> constexpr bool has_skipped(long)
 constexpr bool kMinTimeHasUnits = has_skipped<benchmark::BenchmarkReporter::Run>(0);
 
 std::string g_format = "console";
+bool g_format_given = false; // --benchmark_format on the command line
 
 // The benchmarks pinbench registered; Google Benchmark holds only the one a block runs.
 struct Reg {
@@ -95,6 +96,24 @@ void flush_context()
 }
 bool g_color = true;
 bool g_tabular = false;
+// --benchmark_time_unit: how the display and --benchmark_out show times (gbench.json, the
+// record, stays in ns: everything that reads it back expects that)
+benchmark::TimeUnit g_time_unit = benchmark::kNanosecond;
+bool g_time_unit_set = false;
+// pinbench's own console: Google Benchmark's table goes to a file in the results folder
+// instead of stdout (pb_gb_display_to_file)
+bool g_display_to_file = false;
+std::ostringstream g_console_text;
+
+// The runs as the user asked to see them: in --benchmark_time_unit.
+std::vector<benchmark::BenchmarkReporter::Run> in_user_unit(
+    std::vector<benchmark::BenchmarkReporter::Run> runs)
+{
+    if (g_time_unit_set)
+        for (auto &r : runs)
+            r.time_unit = g_time_unit;
+    return runs;
+}
 
 // Forwards everything to the display reporter and the JSON file reporter, and hands each run to
 // the C callback, so the harness sees exactly what Google Benchmark reported.
@@ -146,7 +165,7 @@ class TeeReporter : public benchmark::BenchmarkReporter
                 Forward(r);
             current_->runs.push_back(r);
             if (g_format != "json" && !g_display_aggregates_only && !g_report_aggregates_only)
-                display_->ReportRuns(std::vector<Run>{r});
+                display_->ReportRuns(in_user_unit(std::vector<Run>{r}));
         }
     }
     void Forward(const Run &r)
@@ -284,12 +303,29 @@ int pb_gb_init(int *argc, char **argv)
         const char *a = argv[i];
         bool own = false;
         if (starts_with(a, "--benchmark_format="))
-            g_format = a + std::strlen("--benchmark_format=");
+            g_format = a + std::strlen("--benchmark_format="), g_format_given = true;
         else if (starts_with(a, "--benchmark_color="))
             g_color = std::strcmp(a + 18, "false") != 0 && std::strcmp(a + 18, "0") != 0;
         else if (starts_with(a, "--benchmark_counters_tabular="))
             g_tabular = std::strcmp(a + 29, "true") == 0 || std::strcmp(a + 29, "1") == 0;
-        if (starts_with(a, "--benchmark_out=")) {
+        if (starts_with(a, "--benchmark_time_unit=")) {
+            const char *u = a + std::strlen("--benchmark_time_unit=");
+            static const struct {
+                const char *name;
+                benchmark::TimeUnit unit;
+            } units[] = {{"ns", benchmark::kNanosecond},
+                         {"us", benchmark::kMicrosecond},
+                         {"ms", benchmark::kMillisecond},
+                         {"s", benchmark::kSecond}};
+            bool known = false;
+            for (const auto &k : units)
+                if (!std::strcmp(u, k.name))
+                    g_time_unit = k.unit, known = true;
+            if (!known)
+                return pb_errf("--benchmark_time_unit=%s: expected ns, us, ms or s", u);
+            g_time_unit_set = true;
+            own = true;
+        } else if (starts_with(a, "--benchmark_out=")) {
             g_out_path = a + std::strlen("--benchmark_out=");
             own = true;
         } else if (starts_with(a, "--benchmark_out_format=")) {
@@ -437,7 +473,7 @@ std::vector<Run> aggregates(const std::vector<Run> &runs)
 
 // Writes every benchmark's blocks (unless aggregates only) and aggregates through `rep`.
 void report_all(benchmark::BenchmarkReporter *rep, const benchmark::BenchmarkReporter::Context &c,
-                bool aggregates_only)
+                bool aggregates_only, bool user_unit)
 {
     rep->ReportContext(c);
     for (Reg &g : g_regs) {
@@ -445,12 +481,14 @@ void report_all(benchmark::BenchmarkReporter *rep, const benchmark::BenchmarkRep
             continue;
         std::vector<Run> all;
         if (!aggregates_only)
-            all = g.runs;
+            all = user_unit ? in_user_unit(g.runs) : g.runs;
         for (Run &r : all)
             r.repetitions = static_cast<int64_t>(g.runs.size());
         std::vector<Run> agg = aggregates(g.runs);
         for (Run &r : agg)
             r.repetitions = static_cast<int64_t>(g.runs.size());
+        if (user_unit)
+            agg = in_user_unit(agg);
         all.insert(all.end(), agg.begin(), agg.end());
         if (!all.empty())
             rep->ReportRuns(all);
@@ -459,13 +497,14 @@ void report_all(benchmark::BenchmarkReporter *rep, const benchmark::BenchmarkRep
 }
 
 int write_report_file(const std::string &path, const std::string &format,
-                      const benchmark::BenchmarkReporter::Context &c, bool aggregates_only)
+                      const benchmark::BenchmarkReporter::Context &c, bool aggregates_only,
+                      bool user_unit)
 {
     std::unique_ptr<benchmark::BenchmarkReporter> rep(make_reporter(format, false));
     std::ostringstream text;
     rep->SetOutputStream(&text);
     rep->SetErrorStream(&text);
-    report_all(rep.get(), c, aggregates_only);
+    report_all(rep.get(), c, aggregates_only, user_unit);
     std::ofstream out(path);
     if (!out)
         return pb_errf("cannot open %s for writing", path.c_str());
@@ -480,9 +519,27 @@ int write_report_file(const std::string &path, const std::string &format,
 }
 } // namespace
 
+void pb_gb_display_to_file(bool to_file)
+{
+    g_display_to_file = to_file;
+}
+
+bool pb_gb_format_given(void)
+{
+    return g_format_given;
+}
+
 int pb_gb_run_begin(pb_gb_report_fn cb, void *user)
 {
-    g_display.reset(make_reporter(g_format, g_color && isatty(STDOUT_FILENO)));
+    // colour only for a person at a terminal that can show it (https://no-color.org)
+    const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+    bool color = g_color && !g_display_to_file && isatty(STDOUT_FILENO) &&
+                 !(no_color && no_color[0]) && !(term && !std::strcmp(term, "dumb"));
+    g_display.reset(make_reporter(g_format, color));
+    if (g_display_to_file) {
+        g_display->SetOutputStream(&g_console_text);
+        g_display->SetErrorStream(&g_console_text);
+    }
     g_tee.reset(new TeeReporter(g_display.get(), cb, user));
     return 0;
 }
@@ -520,7 +577,7 @@ int64_t pb_gb_run_block(int index, uint64_t iterations, bool report, bool *error
     return g_tee->last_iterations_;
 }
 
-int pb_gb_run_end(const char *json_path)
+int pb_gb_run_end(const char *json_path, const char *console_path)
 {
     if (!g_tee)
         return pb_errf("pb_gb_run_end: no run began");
@@ -531,7 +588,7 @@ int pb_gb_run_end(const char *json_path)
     if (g_format == "json") {
         std::unique_ptr<benchmark::BenchmarkReporter> rep(make_reporter("json", false));
         rep->SetOutputStream(&g_display_json);
-        report_all(rep.get(), c, g_report_aggregates_only);
+        report_all(rep.get(), c, g_report_aggregates_only, true);
         write_strict_json(g_display_json.str(), std::cout);
     } else {
         for (Reg &g : g_regs) {
@@ -539,17 +596,24 @@ int pb_gb_run_end(const char *json_path)
             for (Run &r : agg)
                 r.repetitions = static_cast<int64_t>(g.runs.size());
             if (!agg.empty())
-                g_display->ReportRuns(agg);
+                g_display->ReportRuns(in_user_unit(agg));
         }
         g_display->Finalize();
     }
     std::cout.flush();
     int rc = 0;
-    if (json_path && write_report_file(json_path, "json", c, false) < 0)
+    if (json_path && write_report_file(json_path, "json", c, false, false) < 0)
         rc = -1;
     if (rc == 0 && !g_out_path.empty() &&
-        write_report_file(g_out_path, g_out_format, c, g_report_aggregates_only) < 0)
+        write_report_file(g_out_path, g_out_format, c, g_report_aggregates_only, true) < 0)
         rc = -1;
+    if (rc == 0 && g_display_to_file && console_path) {
+        std::ofstream out(console_path);
+        out << g_console_text.str();
+        out.flush();
+        if (!out)
+            rc = pb_errf("write error on %s", console_path);
+    }
     return rc;
 }
 

@@ -89,7 +89,12 @@ int64_t pb_gb_run_block(int index, uint64_t iterations, bool report, bool *error
 /* Shows the aggregates (mean, median, stddev, cv over each benchmark's blocks), writes the JSON
  * of every block and aggregate to json_path (if not NULL) and to --benchmark_out. 0, or -1 with
  * pb_err(). */
-int pb_gb_run_end(const char *json_path);
+int pb_gb_run_end(const char *json_path, const char *console_path);
+/* Before pb_gb_run_begin: Google Benchmark's display (its context and table, no colour) is kept
+ * and written to console_path at pb_gb_run_end instead of going to stdout. */
+void pb_gb_display_to_file(bool to_file);
+/* Whether --benchmark_format was given (the user asked for Google Benchmark's display). */
+bool pb_gb_format_given(void);
 /* True if --benchmark_list_tests asked for the names instead of a run (the caller lists). */
 bool pb_gb_list_tests(void);
 /* True if the display writes machine-readable output (json/csv) to stdout. */

@@ -53,6 +53,12 @@ static int record_hist_files(struct pb_results *res, const struct pb_vreg *vr)
         pb_hist_write_percentiles(vr->merged[m], f);
         if (pb_results_close(f, rel) < 0)
             return -1;
+        snprintf(suffix, sizeof suffix, ".%s.us.hgrm", pb_vreg_metric_name(vr, m));
+        if (!(f = record_open(res, vr, suffix, rel, sizeof rel)))
+            return -1;
+        pb_hist_write_hgrm(vr->merged[m], f);
+        if (pb_results_close(f, rel) < 0)
+            return -1;
     }
     return 0;
 }

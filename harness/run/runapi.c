@@ -448,9 +448,11 @@ void pb_run_announce(struct pb_run *r, double op_s, const char *fmt, ...)
                  what, op_s * 1e3, per_call_s, R->reps);
     else
         snprintf(vr->plan, sizeof vr->plan, "%s; one op ~%.3g ms", what, op_s * 1e3);
+    if (!R->verbose)
+        return; /* kept for the summary */
     if (R->progress)
         fprintf(stderr, "\r\033[K");
-    fprintf(stderr, "pinbench: %s: %s\n", vr->name, vr->plan);
+    pb_printf_fit(stderr, "pinbench: %s: %s", vr->name, vr->plan);
 }
 
 void pb_run_set_placement(struct pb_run *r, const char *fmt, ...)

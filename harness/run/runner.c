@@ -321,7 +321,13 @@ static void runner_progress(struct pb_runner *R, const char *what)
 {
     if (!R->progress)
         return;
-    fprintf(stderr, "\r\033[K%s %s", R->progress_prefix, what);
+    /* one line, never wrapped: cut to the terminal's width */
+    char line[512];
+    snprintf(line, sizeof line, "%s %s", R->progress_prefix, what);
+    size_t w = pb_out_width(stderr);
+    if (w > 1 && strlen(line) > w - 1)
+        line[w - 1] = '\0';
+    fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
 }
 

@@ -92,7 +92,9 @@ struct pb_runner {
     char other_rel[32];
     const struct pb_pmu *pmu; /* counters to take per call, or NULL */
     bool progress;            /* draw a progress line on stderr */
-    char progress_prefix[96]; /* its first part, kept by the scheduler ("[pilot 12/40 s]") */
+    bool verbose;             /* print each long variant's plan as it is made (else only kept) */
+    char progress_prefix[96]; /* its first part, kept by the scheduler ("[main 84 s, about 0:41
+                                 left, quartet 312/520]") */
     bool full_profile;        /* register full_profile_only variants too */
     unsigned reps;            /* blocks a side at least, and one block's time, for run-time */
     double min_time_s;        /* estimates; min_time_s 0: a fixed iteration count was asked */

@@ -75,12 +75,49 @@ struct sched_ctx {
     int failed;     /* Google Benchmark itself failed */
     long attempted; /* variants calibrated (a failed call counts: the report says why) */
     const struct pb_sched_pair *last; /* the pair whose quartet ran last */
+    double main_left_s;               /* main phase: the planned quartets not yet run */
+    size_t main_done, main_total;     /* main phase: quartets run, planned */
+    /* the earlier phases: items to do, done, and the time they took (for the time left) */
+    struct sched_eta {
+        size_t total, done;
+        double spent_s;
+    } calib, unpaired, pilot;
+    double report_s; /* what writing the folder and its report should take, after the blocks */
 };
 
+/* Time the rest of a phase should take: its items left at the mean time of those done (or a
+ * guess from the block time before any). */
+static double sched_phase_left_s(const struct sched_eta *e, double guess_s)
+{
+    size_t left = e->total > e->done ? e->total - e->done : 0;
+    return (double)left * (e->done ? e->spent_s / (double)e->done : guess_s);
+}
+
+/* Time left in the run: the earlier phases' rest, then the main phase, which spends what they
+ * leave of the budget (once planned: its planned quartets' estimate), then the report. */
+static double sched_left_s(const struct sched_ctx *c)
+{
+    if (c->main_total)
+        return (c->main_left_s > 0 ? c->main_left_s : 0) + c->report_s;
+    double b = c->o->block_s;
+    double early = sched_phase_left_s(&c->calib, 3 * b) + sched_phase_left_s(&c->unpaired, 2 * b) +
+                   sched_phase_left_s(&c->pilot, 6 * b);
+    double main = c->o->budget_s - (sched_now_s() - c->t0) - early;
+    return early + (main > 0 ? main : 0) + c->report_s;
+}
+
+/* The progress line's prefix: phase, time, the time left and the quartets of the selected
+ * pairs. Until the main phase is planned, what is left is the budget; then it is the planned
+ * quartets' own estimated time. */
 static void sched_progress(struct sched_ctx *c)
 {
-    snprintf(c->R->progress_prefix, sizeof c->R->progress_prefix, "[%s, %.0f/%.0f s]", c->phase,
-             sched_now_s() - c->t0, c->o->budget_s);
+    double el = sched_now_s() - c->t0;
+    double left = sched_left_s(c);
+    char q[48] = "";
+    if (c->main_total)
+        snprintf(q, sizeof q, ", quartet %zu/%zu", c->main_done, c->main_total);
+    snprintf(c->R->progress_prefix, sizeof c->R->progress_prefix,
+             "[%s %.0f s, about %d:%02d left%s]", c->phase, el, (int)left / 60, (int)left % 60, q);
 }
 
 /* One block of `vr`: its metric value in *value (NAN when it failed or has no such metric). */
@@ -170,6 +207,10 @@ static int sched_quartet(struct sched_ctx *c, struct pb_sched_pair *p, enum pb_p
 static int sched_calibrate(struct sched_ctx *c)
 {
     c->phase = "calibrating";
+    for (size_t i = 0; i < c->R->n; i++)
+        c->calib.total += vreg_runnable(&c->R->vr[i]) && !c->R->vr[i].twin_of;
+    /* the folder, its plots and its report: about 50 ms a variant on the development VM */
+    c->report_s = 0.05 * (double)c->calib.total;
     for (size_t i = 0; i < c->R->n && !pb_runner_stop_signal(); i++) {
         struct pb_vreg *vr = &c->R->vr[i];
         if (!vreg_runnable(vr))
@@ -183,7 +224,10 @@ static int sched_calibrate(struct sched_ctx *c)
             continue;
         }
         bool error;
+        double t = sched_now_s();
         int64_t it = sched_unreported(c, vr, 0, &error);
+        c->calib.spent_s += sched_now_s() - t;
+        c->calib.done++;
         if (it < 0)
             return -1;
         c->attempted++;
@@ -314,7 +358,7 @@ static int cmp_slot(const void *x, const void *y)
 
 long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched_opts *o)
 {
-    struct sched_ctx c = {S, R, o, sched_now_s(), "", 0, 0, NULL};
+    struct sched_ctx c = {S, R, o, sched_now_s(), "", 0, 0, NULL, 0, 0, 0, {0}, {0}, {0}, 0};
     if (sched_calibrate(&c) < 0)
         return -1;
     S->calibration_s = sched_now_s() - c.t0;
@@ -328,12 +372,20 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
      * neighbours, all-pairs sweeps), and run here they cannot make the main quartets noisier
      * than the pilot that planned them */
     c.phase = "unpaired";
+    for (size_t i = 0; i < R->n; i++)
+        c.unpaired.total += vreg_runnable(&R->vr[i]) && !sched_in_pair(S, &R->vr[i]);
+    c.unpaired.total *= o->min_blocks;
+    c.pilot.total = (size_t)PB_PAIRS_PILOT_QUARTETS * S->n_pairs;
     for (unsigned k = 0; k < o->min_blocks && !pb_runner_stop_signal() && !c.failed; k++)
         for (size_t i = 0; i < R->n && !c.failed; i++) {
             struct pb_vreg *vr = &R->vr[i];
             double v;
-            if (vreg_runnable(vr) && !sched_in_pair(S, vr))
+            if (vreg_runnable(vr) && !sched_in_pair(S, vr)) {
+                double tb = sched_now_s();
                 sched_block(&c, vr, NULL, &v);
+                c.unpaired.spent_s += sched_now_s() - tb;
+                c.unpaired.done++;
+            }
         }
     S->unpaired_s = sched_now_s() - c.t0 - S->calibration_s;
     if (c.failed)
@@ -342,8 +394,12 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
     c.phase = "pilot";
     double t = sched_now_s();
     for (unsigned k = 0; k < PB_PAIRS_PILOT_QUARTETS && !pb_runner_stop_signal(); k++)
-        for (size_t i = 0; i < S->n_pairs && !c.failed; i++)
+        for (size_t i = 0; i < S->n_pairs && !c.failed; i++) {
+            double tq = sched_now_s();
             sched_quartet(&c, &S->pairs[i], PB_PHASE_PILOT);
+            c.pilot.spent_s += sched_now_s() - tq;
+            c.pilot.done++;
+        }
     for (size_t i = 0; i < S->n_pairs; i++) {
         struct pb_sched_pair *p = &S->pairs[i];
         /* the span between a pair's blocks holds the other pairs' blocks: its own cost is its
@@ -375,12 +431,17 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
      * far past the budget, so the main phase ends at PB_SCHED_OVERRUN times it. The cut depends
      * on the clock, not on the values, and falls on every pair at once. */
     double cap_s = PB_SCHED_OVERRUN * o->budget_s;
+    c.main_total = ns;
+    for (size_t k = 0; k < ns; k++)
+        c.main_left_s += S->pairs[slots[k].pair].quartet_s;
     for (size_t k = 0; k < ns && !pb_runner_stop_signal() && !c.failed; k++) {
         if (sched_now_s() - c.t0 > cap_s) {
             S->overrun = true;
             break;
         }
         sched_quartet(&c, &S->pairs[slots[k].pair], PB_PHASE_MAIN);
+        c.main_done++;
+        c.main_left_s -= S->pairs[slots[k].pair].quartet_s;
     }
     free(slots);
     S->main_s = sched_now_s() - t;

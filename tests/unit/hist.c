@@ -5,6 +5,7 @@
 #include "stats/stats.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,55 @@ static void test_hist_csv(void **state)
     free(h);
 }
 
+/* HdrHistogram's .hgrm, read back as its plotters read it: the numeric lines' columns, the
+ * percentiles rising to 1 with the counts, values in microseconds, the summary lines. */
+static void test_hist_hgrm(void **state)
+{
+    (void)state;
+    struct pb_hist *h = calloc(1, sizeof *h);
+    pb_hist_reset(h);
+    for (int i = 1; i <= 1000; i++)
+        pb_hist_record(h, (uint64_t)i * 1000); /* 1 .. 1000 us */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(pb_hist_write_hgrm(h, f), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "Value     Percentile TotalCount 1/(1-Percentile)\n\n"));
+    double last_p = 0, last_v = 0, v, p, inv;
+    unsigned long long cum, last_cum = 0;
+    size_t rows = 0;
+    char *save = NULL;
+    bool ended = false;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        int k = sscanf(line, "%lf %lf %llu %lf", &v, &p, &cum, &inv);
+        if (k < 3)
+            continue;
+        assert_false(ended); /* nothing after the line that reaches 1 */
+        assert_true(p >= last_p && v >= last_v && cum > last_cum);
+        assert_near(p, (double)cum / 1000, 1e-9);
+        if (k == 4) {
+            assert_near(inv, 1 / (1 - p), 0.01 + 1e-6 / (1 - p));
+        } else {
+            ended = true;
+            assert_near(p, 1, 1e-12);
+        }
+        last_p = p, last_v = v, last_cum = cum, rows++;
+    }
+    assert_true(ended);
+    assert_int_equal(last_cum, 1000);
+    assert_near(last_v, 1000, 1000 * 0.004); /* the maximum, in us, within the bucket error */
+    assert_true(rows > 50);
+    free(buf);
+    f = open_memstream(&buf, &len);
+    pb_hist_write_hgrm(h, f);
+    fclose(f);
+    assert_non_null(strstr(buf, "#[Max     =     1000.000, Total count    =         1000]"));
+    assert_non_null(strstr(buf, "#[Mean    =      500."));
+    free(buf);
+    free(h);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_hist_integer_ranks),
     cmocka_unit_test(test_hist_random_log_uniform),
@@ -266,5 +316,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_hist_overflow_and_empty),
     cmocka_unit_test(test_hist_mean_stddev),
     cmocka_unit_test(test_hist_csv),
+    cmocka_unit_test(test_hist_hgrm),
 };
 const struct pb_test_group pb_group_hist = PB_GROUP("hist", tests);
