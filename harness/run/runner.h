@@ -90,14 +90,15 @@ struct pb_runner {
     struct pb_numa_plan numa;   /* the node x node plan over the run's CPUs */
     struct pb_isolation iso;    /* isolated and nohz_full CPUs of the box (not only the run's) */
     char other_rel[32];
-    const struct pb_pmu *pmu; /* counters to take per call, or NULL */
-    bool progress;            /* draw a progress line on stderr */
-    bool verbose;             /* print each long variant's plan as it is made (else only kept) */
-    char progress_prefix[96]; /* its first part, kept by the scheduler ("[main 84 s, about 0:41
-                                 left, quartet 312/520]") */
-    bool full_profile;        /* register full_profile_only variants too */
-    unsigned reps;            /* blocks a side at least, and one block's time, for run-time */
-    double min_time_s;        /* estimates; min_time_s 0: a fixed iteration count was asked */
+    const struct pb_pmu *pmu;  /* counters to take per call, or NULL */
+    bool progress;             /* draw a progress line on stderr */
+    uint64_t progress_last_ns; /* when it was last drawn (CLOCK_MONOTONIC) */
+    bool verbose;              /* print each long variant's plan as it is made (else only kept) */
+    char progress_prefix[96];  /* its first part, kept by the scheduler ("[main 84 s, about 0:41
+                                  left, quartet 312/520]") */
+    bool full_profile;         /* register full_profile_only variants too */
+    unsigned reps;             /* blocks a side at least, and one block's time, for run-time */
+    double min_time_s;         /* estimates; min_time_s 0: a fixed iteration count was asked */
     /* Watchdog: a call running longer than this many seconds is ended at its next operation
      * and the variant marked invalid; one whose operation has not returned after twice as long
      * (plus a second) ends the process, exit 3, leaving only the hidden temporary folder.
