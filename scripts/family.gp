@@ -29,6 +29,11 @@ cdf = family.".cdf.dat"
 # field k (from 1) of a "|"-separated list
 field(s, k) = k <= 1 ? (strstrt(s, "|") ? s[1:strstrt(s, "|") - 1] : s) : field(s[strstrt(s, "|") + 1:], k - 1)
 nfields(s) = strstrt(s, "|") ? 1 + nfields(s[strstrt(s, "|") + 1:]) : (strlen(s) ? 1 : 0)
+# Axes in ns read in ns, us, ms or s, never 1e+06: a linear axis is scaled to the unit that fits
+# its largest value; a log axis gets a labelled tick per decade (the "set ?tics (...)" lines
+# below). Other units print with an SI prefix ("2.5 G"), not an exponent.
+tscale(m) = m >= 1e9 ? 1e9 : (m >= 1e6 ? 1e6 : (m >= 1e3 ? 1e3 : 1))
+tname(m) = m >= 1e9 ? "s" : (m >= 1e6 ? "ms" : (m >= 1e3 ? "us" : "ns"))
 
 # Medians over repetitions with their 95 % bootstrap CI, one bar per variant.
 set style fill solid 0.35 border
@@ -36,16 +41,26 @@ set boxwidth 0.6
 set grid ytics
 set xtics rotate by -35 left
 stats medians using 3 nooutput
+ts = 1
+munit = unit
+if (STATS_max >= 1e4) { set format y "%.3s %c" }
 if (STATS_min > 0 && STATS_max / STATS_min > 100) { set logscale y; set ylabel sprintf("%s (%s, log scale), median over repetitions", metric, unit) } \
 else { set yrange [0:*]; set ylabel sprintf("%s (%s), median over repetitions", metric, unit) }
+if (unit eq "ns" && STATS_min > 0 && STATS_max / STATS_min > 100) { \
+    set ytics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11); \
+    set ylabel sprintf("%s (log scale), median over repetitions", metric) }
+if (unit eq "ns" && !(STATS_min > 0 && STATS_max / STATS_min > 100)) { \
+    ts = tscale(STATS_max); munit = tname(STATS_max); set format y "%g"; \
+    set ylabel sprintf("%s (%s), median over repetitions", metric, munit) }
 set title sprintf("%s: %s per variant, 95%% bootstrap CI", family, metric)
 set key off
 set bmargin 9
+set rmargin 12 # the last rotated label runs right of the plot
 do for [t in "svg pngcairo"] {
     if (t eq "svg") { set terminal svg size 1000,600 dynamic background rgb "white" noenhanced; set output out.".medians.svg" }
     else { set terminal pngcairo size 1000,600 noenhanced; set output out.".medians.png" }
-    plot medians using 1:3:xtic(2) with boxes lc rgb "#4477aa", \
-         ''      using 1:3:4:5 with yerrorbars lc rgb "black" pt 0
+    plot medians using 1:($3/ts):xtic(2) with boxes lc rgb "#4477aa", \
+         ''      using 1:($3/ts):($4/ts):($5/ts) with yerrorbars lc rgb "black" pt 0
 }
 
 # Latency CDFs of the op metric, log time axis.
@@ -55,7 +70,8 @@ if (ncdf > 0) {
     set termoption noenhanced
     set logscale x
     set grid
-    set xlabel "op latency (ns, log scale)"
+    set xlabel "op latency (log scale)"
+    set xtics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11)
     set ylabel "cumulative fraction of operations"
     set yrange [0:1]
     set key bottom right font ",9"
@@ -75,7 +91,9 @@ if (nhist > 0) {
     set termoption noenhanced
     set logscale xy
     set grid
-    set xlabel sprintf("%s (ns, log scale)", histmetric)
+    set xlabel sprintf("%s (log scale)", histmetric)
+    set xtics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11)
+    set format y "%.3s%c"
     set ylabel "samples per histogram bucket (log scale)"
     set key top right font ",9"
     set title sprintf("%s: %s histogram per variant (buckets widen with the value)", family, histmetric)
@@ -97,7 +115,8 @@ if (npct > 0) {
     set grid ytics
     set xtics rotate by -35 left font ",8"
     set bmargin 10
-    set ylabel sprintf("%s latency (ns, log scale)", submetric)
+    set ylabel sprintf("%s latency (log scale)", submetric)
+    set ytics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11)
     set title sprintf("%s: %s latency percentiles per variant", family, submetric)
     set key top left
     do for [t in "svg pngcairo"] {
@@ -114,7 +133,9 @@ if (nsweep > 0) {
     set logscale y
     set grid
     set xlabel "achieved throughput (requests/s)"
-    set ylabel "request latency from intended start (ns, log scale)"
+    set ylabel "request latency from intended start (log scale)"
+    set ytics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11)
+    set format x "%.3s %c"
     set title sprintf("%s: open loop, latency vs throughput (p50 dashed, p99 solid)", family)
     set key top left font ",9"
     do for [t in "svg pngcairo"] {
@@ -151,6 +172,10 @@ if (ngrid > 0) {
     set xtics rotate by -30 left
     set bmargin 6
     set ylabel sprintf("%s (%s, log scale), median over repetitions, 95%% CI", gridmetric, gridunit)
+    set format y "%.3s %c"
+    if (gridunit eq "ns") { \
+        set ytics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11); \
+        set ylabel sprintf("%s (log scale), median over repetitions, 95%% CI", gridmetric) }
     set title sprintf("%s: %s by variant group", family, gridmetric)
     set key outside right font ",9"
     set offsets 0.3, 0.3, 0, 0
@@ -185,7 +210,7 @@ if (nmatrix > 0) {
         stats m.".dat" using 3 nooutput
         if (STATS_min < STATS_max) { set cbrange [*:*] } else { set cbrange [STATS_min / 1.5 : STATS_max * 1.5] }
         # within a decade a log scale has no labelled tick: label the minimum, middle and maximum
-        set format cb "%.3g"
+        if (STATS_max >= 1e4) { set format cb "%.3s %c" } else { set format cb "%.3g" }
         set cbtics (STATS_min, sqrt(STATS_min * STATS_max), STATS_max)
         do for [t in "svg pngcairo"] {
             if (t eq "svg") { set terminal svg size 900,800 dynamic background rgb "white" noenhanced; set output m.".svg" }

@@ -170,6 +170,12 @@ if PINBENCH_GO=/nonexistent/pbgo "$PB" run --profile=quick --out="$tmp/nogo" \
     ok "without Go: the run goes on, each Go row says why it was skipped"
   else bad "without Go: $(grep -n 'go' "$ngdir/report.md" | head -5)"; fi
 else bad "a run without Go failed: $(tail -3 "$tmp/nogo.log")"; fi
+# Plots label time axes in ns, us, ms or s and other axes with SI prefixes: no tick reads 1e+06.
+if [ "$plots" = 1 ]; then
+  expo=$(grep -lE '> *[-0-9.]+e[+-]?[0-9]+ *<' "$qdir"/plots/*.svg | xargs -r -n1 basename | tr '\n' ' ')
+  [ -z "$expo" ] && ok "no exponent-style tick labels in the run's SVGs" \
+    || bad "exponent-style tick labels in: $expo"
+fi
 # The trackers' own parse rules over this folder's exports and a --benchmark_out file.
 if command -v python3 >/dev/null 2>&1; then
   if python3 tests/trackers.py "$PB" "$qdir" "$tmp/tu.json" >"$tmp/trackers.log" 2>&1; then
