@@ -176,6 +176,14 @@ if [ "$plots" = 1 ]; then
   [ -z "$expo" ] && ok "no exponent-style tick labels in the run's SVGs" \
     || bad "exponent-style tick labels in: $expo"
 fi
+# index.html: a viewport, tables that scroll on their own, a table of contents whose every link
+# names a heading of the page.
+missing=$(grep -o 'href="#[^"]*"' "$qdir/index.html" | sed 's/href="#\(.*\)"/\1/' |
+  while read -r id; do grep -q "id=\"$id\"" "$qdir/index.html" || echo "$id"; done)
+if grep -q '<meta name="viewport"' "$qdir/index.html" && grep -q 'class="scroll"' "$qdir/index.html" &&
+   [ "$(grep -c 'href="#' "$qdir/index.html")" -ge 10 ] && [ -z "$missing" ]; then
+  ok "index.html: viewport, scrolling tables, a table of contents whose links all resolve"
+else bad "index.html: links without a heading: $missing"; fi
 # The trackers' own parse rules over this folder's exports and a --benchmark_out file.
 if command -v python3 >/dev/null 2>&1; then
   if python3 tests/trackers.py "$PB" "$qdir" "$tmp/tu.json" >"$tmp/trackers.log" 2>&1; then

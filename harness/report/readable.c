@@ -36,6 +36,24 @@ static void put_text(struct sink *k, const char *s)
         pb_md_put(k->f, s);
 }
 
+/* A heading's anchor as GitHub makes it for Markdown (lower case; letters, digits, '-' and '_'
+ * kept, spaces to '-', the rest dropped), used as the id in index.html too, so the table of
+ * contents links work in both. */
+static void heading_slug(const char *s, char *out, size_t len)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')
+            out[n++] = (char)c;
+        else if (c >= 'A' && c <= 'Z')
+            out[n++] = (char)(c - 'A' + 'a');
+        else if (c == ' ')
+            out[n++] = '-';
+    }
+    out[n] = '\0';
+}
+
 static void put_heading(struct sink *k, int level, const char *s)
 {
     if (k->fmt == MD) {
@@ -43,9 +61,27 @@ static void put_heading(struct sink *k, int level, const char *s)
         put_text(k, s);
         fputs("\n\n", k->f);
     } else {
-        fprintf(k->f, "<h%d>", level);
+        char id[200];
+        heading_slug(s, id, sizeof id);
+        fprintf(k->f, "<h%d id=\"%s\">", level, id);
         put_text(k, s);
         fprintf(k->f, "</h%d>\n", level);
+    }
+}
+
+/* A table-of-contents entry: a link to a heading written with put_heading. */
+static void put_toc_entry(struct sink *k, int depth, const char *heading)
+{
+    char id[200];
+    heading_slug(heading, id, sizeof id);
+    if (k->fmt == MD) {
+        fprintf(k->f, "%*s- [", 2 * depth, "");
+        put_text(k, heading);
+        fprintf(k->f, "](#%s)\n", id);
+    } else {
+        fprintf(k->f, "<li%s><a href=\"#%s\">", depth ? " style=\"margin-left:1.5em\"" : "", id);
+        put_text(k, heading);
+        fputs("</a></li>\n", k->f);
     }
 }
 
@@ -59,7 +95,7 @@ static void put_para(struct sink *k, const char *s)
 static void table_begin(struct sink *k, const char *const *cols, size_t n)
 {
     if (k->fmt == HTML) {
-        fputs("<table>\n<tr>", k->f);
+        fputs("<div class=\"scroll\"><table>\n<tr>", k->f);
         for (size_t i = 0; i < n; i++) {
             fputs("<th>", k->f);
             put_text(k, cols[i]);
@@ -92,7 +128,7 @@ static void table_row(struct sink *k, const char *const *cells, size_t n)
 
 static void table_end(struct sink *k)
 {
-    fputs(k->fmt == HTML ? "</table>\n" : "\n", k->f);
+    fputs(k->fmt == HTML ? "</table></div>\n" : "\n", k->f);
 }
 
 /* rel is a file name found in the folder: escaped like any text, in the link too (Markdown
@@ -146,8 +182,7 @@ static const char *fmt_measured(const struct pb_claim_result *r, const char *uni
     if (!isfinite(r->value))
         snprintf(buf, len, "-");
     else if (isfinite(r->ci_lo) && isfinite(r->ci_hi))
-        snprintf(buf, len, "%.3g %s [%.3g, %.3g]", r->value * k, unit, r->ci_lo * k,
-                 r->ci_hi * k);
+        snprintf(buf, len, "%.3g %s [%.3g, %.3g]", r->value * k, unit, r->ci_lo * k, r->ci_hi * k);
     else
         snprintf(buf, len, "%.3g %s", r->value * k, unit);
     return buf;
@@ -378,11 +413,14 @@ static void write_all(struct sink *k, const struct pb_rset *s)
     snprintf(title, sizeof title, "pinbench report: %s, %s", pb_json_str(run, "host", "?"),
              pb_json_str(run, "started_utc", "?"));
     if (k->fmt == HTML) {
-        fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", k->f);
+        fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>",
+              k->f);
         put_text(k, title);
         fputs("</title>\n<style>body{font-family:sans-serif;max-width:75em;margin:auto}"
               "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;"
-              "padding:2px 6px;font-size:90%;text-align:left}img{max-width:100%}</style>"
+              "padding:2px 6px;font-size:90%;text-align:left}img{max-width:100%}"
+              ".scroll{overflow-x:auto;max-width:100%}</style>"
               "</head><body>\n",
               k->f);
     }
@@ -408,6 +446,20 @@ static void write_all(struct sink *k, const struct pb_rset *s)
                                                                        : "INVALID (see below)",
              pb_json_str(run, "command_line", "?"));
     put_para(k, line);
+    size_t n_res;
+    struct pb_pair_result *res = pb_report_folder_pairs(s, &n_res);
+    const char *fams[64];
+    size_t nf = families(s, fams, PB_ARRAY_LEN(fams));
+    fputs(k->fmt == HTML ? "<nav><ul style=\"list-style:none;padding-left:0\">\n" : "", k->f);
+    put_toc_entry(k, 0, "Cost model: quoted figures against this box");
+    put_toc_entry(k, 0, "Experiments");
+    for (size_t i = 0; i < nf; i++)
+        put_toc_entry(k, 1, fams[i]);
+    static const char *const tail[] = {"Warnings", "Invalid variants", "Skipped variants",
+                                       "Environment"};
+    for (size_t i = 0; i < PB_ARRAY_LEN(tail); i++)
+        put_toc_entry(k, 0, tail[i]);
+    fputs(k->fmt == HTML ? "</ul></nav>\n" : "\n", k->f);
     write_costmodel(k, s);
     put_heading(k, 2, "Experiments");
     put_para(k, "Pairs (* headline) ran as paired blocks, A B B A and B A A B in turn, each "
@@ -420,10 +472,6 @@ static void write_all(struct sink *k, const struct pb_rset *s)
                 "wide to tell: the stop reason says how long it would take). Controls compare a "
                 "variant with itself and should cover 1. Recomputed from the blocks the run "
                 "recorded.");
-    size_t n_res;
-    struct pb_pair_result *res = pb_report_folder_pairs(s, &n_res);
-    const char *fams[64];
-    size_t nf = families(s, fams, PB_ARRAY_LEN(fams));
     for (size_t i = 0; i < nf; i++)
         write_family(k, s, fams[i], res);
     pb_report_pairs_free(res, n_res);
