@@ -5,6 +5,7 @@
 #   make test       unit tests (release, ASan+UBSan, TSan for the threaded harness), smoke runs
 #   make test-bigbox  pinbench inside emulated multi-socket, NUMA, SMT, isolated-CPU guests
 #   make deps-go    install Go (optional), so that the go family is built and runs
+#   make test-browser  index.html in headless Chromium (installs chromium: tests only)
 #   make format / format-check / compdb
 
 CC      ?= gcc
@@ -57,7 +58,7 @@ TEST_OBJ := $(call objs,rel,$(TEST_C))
 SAN_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_TSAN := -fsanitize=thread -fno-omit-frame-pointer
 
-.PHONY: all bench test test-bigbox deps deps-test deps-fuzz deps-bigbox deps-go fuzz unit smoke clean format format-check compdb ci-bench
+.PHONY: all bench test test-bigbox test-browser deps deps-test deps-fuzz deps-bigbox deps-go deps-browser fuzz unit smoke clean format format-check compdb ci-bench
 .DEFAULT_GOAL := all
 # The go family's workloads (bench/go/), built where a Go toolchain is installed (make deps-go);
 # without one, pinbench skips the go family's variants and says why. Standard library only:
@@ -167,6 +168,16 @@ deps-bigbox:
 	@scripts/deps.sh bigbox
 deps-go:
 	@scripts/deps.sh go
+deps-browser:
+	@scripts/deps.sh browser
+
+# index.html in headless Chromium at 1400 and 800 px: no sideways overflow, every image loaded
+# (tests/browser.sh), over a quick run of three families; screenshots in build/browser-shots.
+test-browser: deps-browser
+	@$(MAKE) --no-print-directory $(BUILD)/pinbench
+	$(BUILD)/pinbench run -q --profile=quick --benchmark_filter='^(churn|c2c|go)/' \
+	  --out=$(BUILD)/browser-results >$(BUILD)/browser.log
+	tests/browser.sh "$$(sed -n 's/^results: //p' $(BUILD)/browser.log)" $(BUILD)/browser-shots
 
 # pinbench on emulated big boxes (QEMU, single-threaded TCG: no KVM needed): an 8-CPU SMT box
 # with 2 NUMA nodes and isolated CPUs, and a 16-CPU box with 4 NUMA nodes, one without memory.

@@ -2,7 +2,8 @@
 # Checks what pinbench needs to build (mode "bench"), to test (mode "test"), to fuzz
 # (mode "fuzz"), to test on emulated big boxes (mode "bigbox"), or for the optional go family
 # (mode "go": Debian's golang-go, so that Go's own LockOSThread, channel and preemption costs are
-# measured beside the OS-level analogs; without it those variants are skipped, saying why).
+# measured beside the OS-level analogs; without it those variants are skipped, saying why), or
+# for the browser test of index.html (mode "browser": Chromium, tests only).
 # As root with apt-get, installs what is missing; otherwise prints the exact apt-get line and
 # fails, so a missing library is one clear message rather than a compiler error.
 # PINBENCH_SKIP_DEPS=1 skips the check (other distributions: install the equivalents yourself).
@@ -52,6 +53,9 @@ check_all() {
   if [ "$mode" = fuzz ]; then
     command -v clang >/dev/null 2>&1 || need clang "clang, for libFuzzer (make fuzz)"
   fi
+  if [ "$mode" = browser ]; then
+    command -v chromium >/dev/null 2>&1 || need chromium "headless Chromium, to test index.html in a browser (make test-browser)"
+  fi
   if [ "$mode" = go ]; then
     command -v "${GO:-go}" >/dev/null 2>&1 || need golang-go "the Go toolchain, for the go family (optional)"
   fi
@@ -69,7 +73,7 @@ check_all() {
 
 # The go family is optional: bench and test say how to have it, and go on without it.
 offer_go() {
-  if [ "$mode" != go ] && [ "$mode" != fuzz ] && [ "$mode" != bigbox ] &&
+  if [ "$mode" != go ] && [ "$mode" != fuzz ] && [ "$mode" != bigbox ] && [ "$mode" != browser ] &&
      ! command -v "${GO:-go}" >/dev/null 2>&1; then
     echo "pinbench deps: optional: golang-go is not installed, so the go family (Go's own" \
       "LockOSThread, locked-exit, channel and preemption costs) will be skipped; 'make deps-go'" \

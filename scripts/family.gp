@@ -63,23 +63,34 @@ do for [t in "svg pngcairo"] {
          ''      using 1:($3/ts):($4/ts):($5/ts) with yerrorbars lc rgb "black" pt 0
 }
 
-# Latency CDFs of the op metric, log time axis.
+# Latency CDFs of the op metric, log time axis: at most six variants a panel (a dozen
+# overlapping lines cannot be told apart), the panels stacked on one shared time axis.
 colors = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf #000000 #aec7e8 #ffbb78 #98df8a #ff9896 #c5b0d5"
 if (ncdf > 0) {
     reset
     set termoption noenhanced
+    stats cdf using 1 nooutput
+    xlo = STATS_min > 0 ? STATS_min / 1.5 : 1
+    xhi = STATS_max * 1.5
+    npanel = int((ncdf + 5) / 6)
     set logscale x
+    set xrange [xlo:xhi]
     set grid
     set xlabel "op latency (log scale)"
     set xtics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11)
     set ylabel "cumulative fraction of operations"
     set yrange [0:1]
     set key bottom right font ",9"
-    set title sprintf("%s: op latency CDF per variant", family)
     do for [t in "svg pngcairo"] {
-        if (t eq "svg") { set terminal svg size 1000,600 dynamic background rgb "white" noenhanced; set output out.".cdf.svg" }
-        else { set terminal pngcairo size 1000,600 noenhanced; set output out.".cdf.png" }
-        plot for [i=0:ncdf-1] cdf index i using 1:2 with steps lw 2 lc rgb word(colors, i%16+1) title columnheader(1)
+        if (t eq "svg") { set terminal svg size 1000,(npanel > 1 ? 380 * npanel : 600) dynamic background rgb "white" noenhanced; set output out.".cdf.svg" }
+        else { set terminal pngcairo size 1000,(npanel > 1 ? 380 * npanel : 600) noenhanced; set output out.".cdf.png" }
+        set multiplot layout npanel, 1 title sprintf("%s: op latency CDF per variant%s", family, npanel > 1 ? " (six a panel)" : "")
+        do for [pnl = 0:npanel - 1] {
+            lo = 6 * pnl
+            hi = lo + 5 < ncdf - 1 ? lo + 5 : ncdf - 1
+            plot for [i=lo:hi] cdf index i using 1:2 with steps lw 2 lc rgb word(colors, i%16+1) title columnheader(1)
+        }
+        unset multiplot
     }
 }
 
@@ -210,7 +221,7 @@ if (nmatrix > 0) {
         stats m.".dat" using 3 nooutput
         if (STATS_min < STATS_max) { set cbrange [*:*] } else { set cbrange [STATS_min / 1.5 : STATS_max * 1.5] }
         # within a decade a log scale has no labelled tick: label the minimum, middle and maximum
-        if (STATS_max >= 1e4) { set format cb "%.3s %c" } else { set format cb "%.3g" }
+        if (STATS_max >= 1e4) { set format cb "%.3s %c" } else { set format cb "%.4g" }
         set cbtics (STATS_min, sqrt(STATS_min * STATS_max), STATS_max)
         do for [t in "svg pngcairo"] {
             if (t eq "svg") { set terminal svg size 900,800 dynamic background rgb "white" noenhanced; set output m.".svg" }
@@ -218,7 +229,7 @@ if (nmatrix > 0) {
             # small matrices (NUMA nodes, a few CPUs) also print each cell's value
             if (nmatrix <= 16) {
                 plot m.".dat" using 1:2:3 with points pt 5 ps ps palette, \
-                     '' using 1:2:($3 == $3 ? sprintf("%.3g", $3) : "") with labels tc rgb "black"
+                     '' using 1:2:($3 == $3 ? ($3 >= 1e4 ? gprintf("%.3s %c", $3) : sprintf("%.4g", $3)) : "") with labels tc rgb "black"
             } else {
                 plot m.".dat" using 1:2:3 with points pt 5 ps ps palette
             }

@@ -417,7 +417,7 @@ static void write_all(struct sink *k, const struct pb_rset *s)
               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>",
               k->f);
         put_text(k, title);
-        fputs("</title>\n<style>body{font-family:sans-serif;max-width:75em;margin:auto}"
+        fputs("</title>\n<style>body{font-family:sans-serif;max-width:75em;margin:auto;padding:0 1em}"
               "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;"
               "padding:2px 6px;font-size:90%;text-align:left}img{max-width:100%}"
               ".scroll{overflow-x:auto;max-width:100%}</style>"
