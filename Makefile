@@ -174,7 +174,7 @@ deps-browser:
 # index.html in headless Chromium at 1400 and 800 px: no sideways overflow, every image loaded
 # (tests/browser.sh), over a quick run of three families; screenshots in build/browser-shots.
 test-browser: deps-browser
-	@$(MAKE) --no-print-directory $(BUILD)/pinbench
+	@$(MAKE) --no-print-directory all
 	$(BUILD)/pinbench run -q --profile=quick --benchmark_filter='^(churn|c2c|go)/' \
 	  --out=$(BUILD)/browser-results >$(BUILD)/browser.log
 	tests/browser.sh "$$(sed -n 's/^results: //p' $(BUILD)/browser.log)" $(BUILD)/browser-shots
