@@ -178,17 +178,23 @@ char *pb_xstrdup(const char *s)
     return p;
 }
 
+static char *util_vxasprintf(const char *fmt, va_list ap) PB_PRINTF(1, 0);
+static char *util_vxasprintf(const char *fmt, va_list ap)
+{
+    char *p = NULL;
+    if (vasprintf(&p, fmt, ap) < 0) {
+        fprintf(stderr, "pinbench: out of memory formatting '%s'\n", fmt);
+        exit(1);
+    }
+    return p;
+}
+
 char *pb_xasprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *p = NULL;
-    int n = vasprintf(&p, fmt, ap);
+    char *p = util_vxasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        fprintf(stderr, "pinbench: out of memory formatting '%s'\n", fmt);
-        exit(1);
-    }
     return p;
 }
 
@@ -394,13 +400,9 @@ void pb_printf_fit(FILE *f, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *line = NULL;
-    int n = vasprintf(&line, fmt, ap);
+    char *line = util_vxasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        fputs("(out of memory)\n", f);
-        return;
-    }
+    size_t n = strlen(line);
     if (n > 0 && line[n - 1] == '\n')
         line[n - 1] = '\0';
     pb_fputs_fit(f, line, pb_out_width(f));
