@@ -382,23 +382,15 @@ static void test_costmodel(void **state)
     assert_string_equal(r.verdict, "inconclusive");
     assert_non_null(strstr(r.note, "would decide"));
     /* a ratio claim reads its pair's paired blocks; this hand-made folder has none */
-    struct pb_claim ratio = {.id = "r",
-                             .claim = "ratio",
-                             .quoted = "2 x",
-                             .lo = 2,
-                             .hi = 2,
-                             .unit = "x",
-                             .os = {PB_CLAIM_RATIO, "syn/base", "syn/pinned", "real_time_ns", 1}};
+    struct pb_claim ratio = c; /* the same claim, read as a ratio of two variants */
+    ratio.quoted = "2 x", ratio.lo = ratio.hi = 2, ratio.unit = "x";
+    ratio.os =
+        (struct pb_claim_measure){PB_CLAIM_RATIO, "syn/base", "syn/pinned", "real_time_ns", 1};
     pb_claim_eval(&ratio, &s, &r);
     assert_string_equal(r.verdict, "not measured");
     assert_non_null(strstr(r.note, "no paired blocks"));
-    struct pb_claim miss = {.id = "m",
-                            .claim = "missing",
-                            .quoted = "1 x",
-                            .lo = 1,
-                            .hi = 1,
-                            .unit = "x",
-                            .os = {PB_CLAIM_RATIO, "syn/far", "syn/base", "real_time_ns", 1}};
+    struct pb_claim miss = ratio; /* its variant skipped here */
+    miss.os.variant = "syn/far";
     pb_claim_eval(&miss, &s, &r);
     assert_string_equal(r.verdict, "not measured");
     assert_non_null(strstr(r.note, "one NUMA node"));
