@@ -217,6 +217,7 @@ static const char *const c2c_tallies[] = {
 
 const struct pb_family pb_family_c2c = {
     .name = "c2c",
+    .question = "what does a cache line or a futex wakeup cost between each pair of CPUs?",
     .summary = "core-to-core matrix: cache-line and futex round trips for every CPU pair",
     PB_TABLE(variants, c2c_variants),
     PB_TABLE(tallies, c2c_tallies),

@@ -406,6 +406,7 @@ static const char *const churn_tallies[] = {
 
 const struct pb_family pb_family_churn = {
     .name = "churn",
+    .question = "what does creating, pinning and ending threads cost, against keeping one alive?",
     .summary = "thread create/destroy churn, pinned and not, vs a long-lived worker; the pin call",
     PB_TABLE(variants, churn_variants),
     PB_TABLE(pairs, churn_pairs),

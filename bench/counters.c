@@ -136,6 +136,7 @@ static const struct pb_variant counter_variants[] = {
 
 const struct pb_family pb_family_counters = {
     .name = "counters",
+    .question = "do the perf counters see the migrations and switches pinning is about?",
     .summary = "validates the perf counters: forced migrations, sleep/wake handoffs, a pinned loop",
     PB_TABLE(variants, counter_variants),
     .op_meaning = "one migration / one round trip / one loop",

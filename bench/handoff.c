@@ -274,6 +274,7 @@ static const char *const ho_metrics[] = {[PB_METRIC_SLOT(METRIC_ONE_WAY)] = "one
 
 const struct pb_family pb_family_handoff = {
     .name = "handoff",
+    .question = "how long does waking a thread take, by where the two threads run?",
     .summary = "wakeup and handoff latency by placement: futex, eventfd, pipe, spinning",
     PB_TABLE(variants, ho_variants),
     PB_TABLE(pairs, ho_pairs),

@@ -253,6 +253,7 @@ static const char *const hl_tallies[] = {
 
 const struct pb_family pb_family_hotloop = {
     .name = "hotloop",
+    .question = "does binding CPU-bound threads to CPUs make them faster or slower?",
     .summary = "affinity-bound CPU work: 1..4 x CPUs threads, spread/packed/subset/unpinned",
     PB_TABLE(variants, hl_variants),
     PB_TABLE(pairs, hl_pairs),

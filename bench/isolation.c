@@ -270,6 +270,7 @@ static const char *const iso_tallies[] = {
 
 const struct pb_family pb_family_isolation = {
     .name = "isolation",
+    .question = "how often is a pinned CPU taken away from its thread, and for how long?",
     .summary = "how quiet a pinned CPU is: TSC-gap histograms, housekeeping vs isolated",
     PB_TABLE(variants, iso_variants),
     PB_TABLE(pairs, iso_pairs),

@@ -265,6 +265,7 @@ static const char *const numa_tallies[] = {
 
 const struct pb_family pb_family_numa = {
     .name = "numa",
+    .question = "what does memory on another NUMA node cost, in latency and bandwidth?",
     .summary = "memory on the worker's own NUMA node vs another: latency, bandwidth, node matrix",
     PB_TABLE(variants, numa_variants),
     PB_TABLE(pairs, numa_pairs),

@@ -248,6 +248,7 @@ static const char *const pr_tallies[] = {[TALLY_ITERS] = "victim_iterations_per_
 
 const struct pb_family pb_family_preempt = {
     .name = "preempt",
+    .question = "what does preempting a thread by signal cost the sender and the thread?",
     .summary = "preemption by tgkill(SIGURG): sender cost, send->handler, resume, stolen work",
     PB_TABLE(variants, pr_variants),
     PB_TABLE(pairs, pr_pairs),

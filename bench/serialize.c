@@ -336,6 +336,7 @@ static const char *const ser_tallies[] = {
 
 const struct pb_family pb_family_serialize = {
     .name = "serialize",
+    .question = "is pinning a thread as an owner cheaper than a lock or an atomic?",
     .summary = "pinning is not a lock: atomic vs mutex vs spinlock vs a pinned owner thread",
     PB_TABLE(variants, ser_variants),
     PB_TABLE(pairs, ser_pairs),

@@ -153,6 +153,9 @@ struct pb_pair_decl {
 struct pb_family {
     const char *name;
     const char *summary;
+    /* The question its plots answer, ending in '?': every plot of the family is titled with it
+     * and the host ("does binding CPU-bound threads to CPUs make them faster or slower?"). */
+    const char *question;
     const struct pb_variant *variants;
     size_t n_variants;
     const struct pb_pair_decl *pairs;

@@ -2,13 +2,13 @@
 # Run as `gnuplot -c family.gp ARG1..ARG9` in the folder that holds the data (plots/): every
 # value arrives as an argument string and is used as data, never evaluated; no path appears
 # here, so nothing a user or a host name puts in a path can reach gnuplot as code.
-#   ARG1 family (file prefix), ARG2 metric, ARG3 its unit, ARG4 submetric, ARG5 gridmetric,
+#   ARG1 "family|question|host" (the family is the file prefix; the host is everything after the
+#   second "|", whatever it holds), ARG2 metric, ARG3 its unit, ARG4 submetric, ARG5 gridmetric,
 #   ARG6 its unit, ARG7 histmetric, ARG8 the blocks of each optional plot as seven numbers
 #   "ncdf npct nsweep nthreads ngrid nmatrix nhist" (0 for none), ARG9 the matrices: five
 #   fields per matrix separated by "|": file stem, title, x label, y label, colour-box label.
 set termoption noenhanced
 set encoding utf8
-family = ARG1
 metric = ARG2
 unit = ARG3
 submetric = ARG4
@@ -23,12 +23,20 @@ ngrid = int(word(ARG8, 5))
 nmatrix = int(word(ARG8, 6))
 nhist = int(word(ARG8, 7))
 matrices = ARG9
-out = family
-medians = family.".medians.dat"
-cdf = family.".cdf.dat"
 # field k (from 1) of a "|"-separated list
 field(s, k) = k <= 1 ? (strstrt(s, "|") ? s[1:strstrt(s, "|") - 1] : s) : field(s[strstrt(s, "|") + 1:], k - 1)
 nfields(s) = strstrt(s, "|") ? 1 + nfields(s[strstrt(s, "|") + 1:]) : (strlen(s) ? 1 : 0)
+# everything after the k-th "|"
+after(s, k) = k <= 0 ? s : (strstrt(s, "|") ? after(s[strstrt(s, "|") + 1:], k - 1) : "")
+family = field(ARG1, 1)
+question = field(ARG1, 2)
+host = after(ARG1, 2)
+# every title: which family on which host, the question it answers, then what this plot shows
+head = sprintf("%s on %s: %s", family, host, question)
+titled(what) = head."\n".what
+out = family
+medians = family.".medians.dat"
+cdf = family.".cdf.dat"
 # Axes in ns read in ns, us, ms or s, never 1e+06: a linear axis is scaled to the unit that fits
 # its largest value; a log axis gets a labelled tick per decade (the "set ?tics (...)" lines
 # below). Other units print with an SI prefix ("2.5 G"), not an exponent.
@@ -52,7 +60,7 @@ if (unit eq "ns" && STATS_min > 0 && STATS_max / STATS_min > 100) { \
 if (unit eq "ns" && !(STATS_min > 0 && STATS_max / STATS_min > 100)) { \
     ts = tscale(STATS_max); munit = tname(STATS_max); set format y "%g"; \
     set ylabel sprintf("%s (%s), median over repetitions", metric, munit) }
-set title sprintf("%s: %s per variant, 95%% bootstrap CI", family, metric)
+set title titled(sprintf("%s per variant, median and 95%% bootstrap CI", metric))
 set key off
 set bmargin 9
 set rmargin 12 # the last rotated label runs right of the plot
@@ -84,7 +92,7 @@ if (ncdf > 0) {
     do for [t in "svg pngcairo"] {
         if (t eq "svg") { set terminal svg size 1000,(npanel > 1 ? 380 * npanel : 600) dynamic background rgb "white" noenhanced; set output out.".cdf.svg" }
         else { set terminal pngcairo size 1000,(npanel > 1 ? 380 * npanel : 600) noenhanced; set output out.".cdf.png" }
-        set multiplot layout npanel, 1 title sprintf("%s: op latency CDF per variant%s", family, npanel > 1 ? " (six a panel)" : "")
+        set multiplot layout npanel, 1 title titled(sprintf("op latency CDF per variant%s", npanel > 1 ? " (six a panel)" : ""))
         do for [pnl = 0:npanel - 1] {
             lo = 6 * pnl
             hi = lo + 5 < ncdf - 1 ? lo + 5 : ncdf - 1
@@ -107,7 +115,7 @@ if (nhist > 0) {
     set format y "%.3s%c"
     set ylabel "samples per histogram bucket (log scale)"
     set key top right font ",9"
-    set title sprintf("%s: %s histogram per variant (buckets widen with the value)", family, histmetric)
+    set title titled(sprintf("%s histogram per variant (buckets widen with the value)", histmetric))
     do for [t in "svg pngcairo"] {
         if (t eq "svg") { set terminal svg size 1000,600 dynamic background rgb "white" noenhanced; set output out.".hist.svg" }
         else { set terminal pngcairo size 1000,600 noenhanced; set output out.".hist.png" }
@@ -128,7 +136,7 @@ if (npct > 0) {
     set bmargin 10
     set ylabel sprintf("%s latency (log scale)", submetric)
     set ytics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11)
-    set title sprintf("%s: %s latency percentiles per variant", family, submetric)
+    set title titled(sprintf("%s latency percentiles per variant", submetric))
     set key top left
     do for [t in "svg pngcairo"] {
         if (t eq "svg") { set terminal svg size 1200,650 dynamic background rgb "white" noenhanced; set output out.".percentiles.svg" }
@@ -147,7 +155,7 @@ if (nsweep > 0) {
     set ylabel "request latency from intended start (log scale)"
     set ytics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11)
     set format x "%.3s %c"
-    set title sprintf("%s: open loop, latency vs throughput (p50 dashed, p99 solid)", family)
+    set title titled("open loop, latency vs throughput (p50 dashed, p99 solid)")
     set key top left font ",9"
     do for [t in "svg pngcairo"] {
         if (t eq "svg") { set terminal svg size 1000,600 dynamic background rgb "white" noenhanced; set output out.".sweep.svg" }
@@ -165,7 +173,7 @@ if (nthreads > 0) {
     set grid
     set xlabel "time in the repetition (ms)"
     set ylabel "threads in the process"
-    set title sprintf("%s: thread count over time", family)
+    set title titled("thread count over time")
     set key outside right font ",8"
     do for [t in "svg pngcairo"] {
         if (t eq "svg") { set terminal svg size 1200,600 dynamic background rgb "white" noenhanced; set output out.".threads.svg" }
@@ -187,7 +195,7 @@ if (ngrid > 0) {
     if (gridunit eq "ns") { \
         set ytics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, "100 us" 1e5, "1 ms" 1e6, "10 ms" 1e7, "100 ms" 1e8, "1 s" 1e9, "10 s" 1e10, "100 s" 1e11); \
         set ylabel sprintf("%s (log scale), median over repetitions, 95%% CI", gridmetric) }
-    set title sprintf("%s: %s by variant group", family, gridmetric)
+    set title titled(sprintf("%s by variant group", gridmetric))
     set key outside right font ",9"
     set offsets 0.3, 0.3, 0, 0
     do for [t in "svg pngcairo"] {
@@ -199,39 +207,51 @@ if (ngrid > 0) {
 }
 
 # Matrices (CPU-pair round trips, NUMA node x node latency and bandwidth): the mean per cell as a
-# heatmap, one per matrix described in ARG9 (data in <stem>.dat); white where not measured.
+# heatmap, one per matrix described in ARG9 (data in <stem>.dat: row and column positions, the
+# mean, the two labels); the axes hold exactly the planned CPUs or nodes, in the order run.json
+# gives (topology order for CPUs), ticks labelled with their numbers; white where not measured.
 if (nmatrix > 0) {
     reset
     set termoption noenhanced
-    # half a cell of margin, or pairs on the edge of the autoscaled range are clipped away
-    set offsets 0.5, 0.5, 0.5, 0.5
-    if (nmatrix <= 32) { set xtics 1; set ytics 1 }
+    # a label per tick up to 32 rows, beyond that every step-th (and the rest unlabelled)
+    step = nmatrix <= 32 ? 1 : int((nmatrix + 31) / 32)
     set logscale cb
     set palette rgbformulae 22,13,-31
     set size ratio -1
     set key off
-    ps = nmatrix > 48 ? 0.4 : 24.0 / nmatrix
+    set tics out
     do for [k = 1:nfields(matrices) / 5] {
         m = field(matrices, 5 * k - 4)
-        set title field(matrices, 5 * k - 3)
+        set title titled(field(matrices, 5 * k - 3))
         set xlabel field(matrices, 5 * k - 2)
         set ylabel field(matrices, 5 * k - 1)
         set cblabel field(matrices, 5 * k)." (log scale)" offset 3, 0
         # a log colour scale over a single value is empty, and gnuplot then draws no points
+        # (stats reads the one column as x: the plot's x range must not filter it)
+        set xrange [*:*]
+        set yrange [*:*]
         stats m.".dat" using 3 nooutput
+        set xrange [-0.5 : nmatrix - 0.5]
+        set yrange [-0.5 : nmatrix - 0.5]
         if (STATS_min < STATS_max) { set cbrange [*:*] } else { set cbrange [STATS_min / 1.5 : STATS_max * 1.5] }
         # within a decade a log scale has no labelled tick: label the minimum, middle and maximum
         if (STATS_max >= 1e4) { set format cb "%.3s %c" } else { set format cb "%.4g" }
         set cbtics (STATS_min, sqrt(STATS_min * STATS_max), STATS_max)
+        set xtics () scale 0.5
+        set ytics () scale 0.5
         do for [t in "svg pngcairo"] {
             if (t eq "svg") { set terminal svg size 900,800 dynamic background rgb "white" noenhanced; set output m.".svg" }
             else { set terminal pngcairo size 900,800 noenhanced; set output m.".png" }
-            # small matrices (NUMA nodes, a few CPUs) also print each cell's value
+            # the first, invisible layer labels every row and column, measured or not (a layer
+            # that skips a NaN cell would drop its tick); small matrices (NUMA nodes, a few
+            # CPUs) also print each cell's value
             if (nmatrix <= 16) {
-                plot m.".dat" using 1:2:3 with points pt 5 ps ps palette, \
-                     '' using 1:2:($3 == $3 ? ($3 >= 1e4 ? gprintf("%.3s %c", $3) : sprintf("%.4g", $3)) : "") with labels tc rgb "black"
+                plot m.".dat" using 1:2:xtic(int($1) % step == 0 ? strcol(4) : ""):ytic(int($2) % step == 0 ? strcol(5) : "") with dots lc rgb "white", \
+                     '' using 1:2:3 with image, \
+                     '' using 1:2:(strcol(3) eq "NaN" ? "" : ($3 >= 1e4 ? gprintf("%.3s %c", $3) : sprintf("%.4g", $3))) with labels tc rgb "black"
             } else {
-                plot m.".dat" using 1:2:3 with points pt 5 ps ps palette
+                plot m.".dat" using 1:2:xtic(int($1) % step == 0 ? strcol(4) : ""):ytic(int($2) % step == 0 ? strcol(5) : "") with dots lc rgb "white", \
+                     '' using 1:2:3 with image
             }
         }
     }

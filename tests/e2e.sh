@@ -115,8 +115,10 @@ COLUMNS=160 "$PB" run --profile=quick --benchmark_filter='^(churn|handoff)/' --o
 dd=$(sed -n 's/^results: //p' "$tmp/d.log")
 if [ "$rc" -eq 0 ] && [ -n "$dd" ] && grep -q "manual_time_median" "$dd/console.txt" && [ -s "$qd/console.txt" ] &&
    ! grep -q "manual_time" "$tmp/d.log" && [ "$(awk 'length($0) > 160' "$tmp/d.log" | wc -l)" -eq 0 ] &&
-   grep -q "^pairs: " "$tmp/d.log" && grep -q "^cost model: " "$tmp/d.log"; then
-  ok "default console: pairs and cost model, every line within 160 columns, Google Benchmark's table in console.txt"
+   grep -q "^pairs: " "$tmp/d.log" && grep -q "^cost model: " "$tmp/d.log" &&
+   [ "$(grep -cE '^(churn|handoff) +[0-9]+ variants, [0-9]+ pairs \([0-9]+ headline or control\), about [0-9]+ s$' "$tmp/d.log")" -eq 2 ] &&
+   [ "$(grep -cE '^[a-z0-9]+ +[0-9]+ variants?[,.]' "$tmp/d.log")" -eq 2 ]; then
+  ok "default console: a line per family as it starts, pairs and cost model, every line within 160 columns, Google Benchmark's table in console.txt"
 else bad "default console: exit $rc, $(awk 'length($0) > 160' "$tmp/d.log" | head -2 | cut -c1-200)"; fi
 "$PB" run -v --profile=quick --benchmark_filter="$f" --benchmark_time_unit=us \
   --benchmark_out="$tmp/tu.json" --out="$tmp/con" >"$tmp/v.log" 2>&1; rc=$?
@@ -175,6 +177,57 @@ if [ "$plots" = 1 ]; then
   expo=$(grep -lE '> *[-0-9.]+e[+-]?[0-9]+ *<' "$qdir"/plots/*.svg | xargs -r -n1 basename | tr '\n' ' ')
   [ -z "$expo" ] && ok "no exponent-style tick labels in the run's SVGs" \
     || bad "exponent-style tick labels in: $expo"
+fi
+# Every plot is titled with the host and the question its family answers; a heatmap's axes hold
+# exactly the CPUs of its matrix (positions 0..m-1 labelled with their numbers), never -1 or m.
+if [ "$plots" = 1 ] && command -v python3 >/dev/null 2>&1; then
+  if python3 - "$qdir" >"$tmp/titles.log" 2>&1 <<'PY'
+import glob, html, json, os, re, sys
+d = sys.argv[1]
+run = json.load(open(os.path.join(d, "run.json")))
+host = run["run"]["host"]
+qs = {f["name"]: f["question"] for f in run["families"]}
+bad = []
+for svg in glob.glob(os.path.join(d, "plots", "*.svg")):
+    fam = os.path.basename(svg).split(".")[0]
+    text = html.unescape(open(svg).read())
+    if fam in qs and f"{fam} on {host}: {qs[fam]}" not in text:
+        bad.append(f"{os.path.basename(svg)}: no title naming {host} and the question")
+mats = 0
+for v in run["variants"]:
+    m = v.get("matrix")
+    if not m or v["status"] != "ok":
+        continue
+    mats += 1
+    labels = m["labels"]
+    stem = v["name"].replace("/", ".")
+    rows = [l.split() for l in open(os.path.join(d, "plots", stem + ".dat")) if l[0].isdigit()]
+    if len(rows) != len(labels) ** 2:
+        bad.append(f"{stem}: {len(rows)} cells for {len(labels)} labels")
+    for r in rows:
+        i, j = int(r[0]), int(r[1])
+        if not (0 <= i < len(labels) and 0 <= j < len(labels)) or \
+           int(r[3]) != labels[i] or int(r[4]) != labels[j]:
+            bad.append(f"{stem}: cell {r} outside the matrix or mislabelled")
+            break
+if not mats:
+    bad.append("no matrix variant ran")
+# a grid's line never spans a missing category: positions jump only across a blank line
+for g in glob.glob(os.path.join(d, "plots", "*.grid.dat")):
+    prev = None
+    for line in open(g):
+        f = line.split()
+        if not f or not f[0].isdigit():
+            prev = None
+            continue
+        if prev is not None and int(f[0]) != prev + 1:
+            bad.append(f"{os.path.basename(g)}: a line from category {prev} to {f[0]}")
+        prev = int(f[0])
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+  then ok "every plot titled with the host and its question; heatmaps span exactly their CPUs; no line across a missing category"
+  else bad "plot titles or heatmap axes: $(head -3 "$tmp/titles.log")"; fi
 fi
 # index.html: a viewport, tables that scroll on their own, a table of contents whose every link
 # names a heading of the page.

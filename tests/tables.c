@@ -69,6 +69,7 @@ static const char *const bad_gauges[] = {"level_peak", "level"};
 static const struct pb_family bad_family = {
     .name = "bad",
     .summary = "mistakes",
+    .question = "what | breaks the plot titles", /* a "|" and no '?' */
     .variants = bad_variants,
     .n_variants = PB_ARRAY_LEN(bad_variants),
     .pairs = bad_pairs,
@@ -109,7 +110,8 @@ static void test_family_mistakes(void **state)
     assert_false(seen_has(&s, "migrations_per_op"));
     assert_true(seen_has(&s, "gauge 1 ('level') must be a name ending in _peak"));
     assert_false(seen_has(&s, "'level_peak'"));
-    assert_int_equal(n, 15);
+    assert_true(seen_has(&s, "bad: no question for its plots' titles"));
+    assert_int_equal(n, 16);
 }
 
 static void test_claim_mistakes(void **state)

@@ -253,6 +253,7 @@ static int run_prepare_variants(struct run_job *j)
         return pb_fail(1, "%s", pb_err());
     R->progress = isatty(STDERR_FILENO) && !j->o->quiet;
     R->verbose = j->o->verbose;
+    R->console = j->o->quiet ? NULL : j->out;
     R->pmu = &j->pmu;
     int rc = check_filter(R, gb_flag(j->o, "--benchmark_filter"), &j->runnable);
     if (rc)

@@ -351,6 +351,31 @@ int pb_topo_node_of(const struct pb_topo *t, int cpu)
     return p ? p->numa : -1;
 }
 
+/* qsort has no context argument: the topology being sorted by, for one call at a time (the
+ * order is computed on the measuring thread, after the run). */
+static const struct pb_topo *topo_order_by;
+
+static int topo_order_cmp(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    const struct pb_pu *x = pb_topo_pu(topo_order_by, a), *y = pb_topo_pu(topo_order_by, b);
+    if (!x || !y) /* CPUs unknown to the topology go last, by number */
+        return x ? -1 : y ? 1 : (a > b) - (a < b);
+    const int kx[] = {x->numa, x->package, x->l3, x->core, a};
+    const int ky[] = {y->numa, y->package, y->l3, y->core, b};
+    for (size_t k = 0; k < sizeof kx / sizeof *kx; k++)
+        if (kx[k] != ky[k])
+            return (kx[k] > ky[k]) - (kx[k] < ky[k]);
+    return 0;
+}
+
+void pb_topo_order_cpus(const struct pb_topo *t, int *cpus, size_t n)
+{
+    topo_order_by = t;
+    qsort(cpus, n, sizeof *cpus, topo_order_cmp);
+    topo_order_by = NULL;
+}
+
 void pb_plan_numa(const struct pb_topo *t, const cpu_set_t *allowed, struct pb_numa_plan *p)
 {
     memset(p, 0, sizeof *p);

@@ -107,6 +107,10 @@ struct pb_numa_plan {
     char reason[200]; /* when n_remote == 0: why nothing remote can be measured here */
 };
 void pb_plan_numa(const struct pb_topo *t, const cpu_set_t *allowed, struct pb_numa_plan *p);
+/* Sorts OS CPU numbers so that near CPUs sit together: SMT siblings next to each other, then
+ * the cores of one L3, then packages, then NUMA nodes (a heatmap's rows and columns in this
+ * order show the machine's blocks; OS numbering often interleaves siblings far apart). */
+void pb_topo_order_cpus(const struct pb_topo *t, int *cpus, size_t n);
 /* The node of an OS CPU, or -1. */
 int pb_topo_node_of(const struct pb_topo *t, int cpu);
 

@@ -123,6 +123,7 @@ int pb_plot_run(int dir_fd, const char *script, const char *const *args, size_t 
     for (size_t i = 0; i < n_args; i++)
         argv[k++] = args[i];
     argv[k] = NULL;
+    unlinkat(dir_fd, log_name, 0); /* an earlier report's log would otherwise stay, stale */
     int log_fd = openat(dir_fd, log_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                         0644);
     struct pb_extprog sp = {argv, dir_fd, log_fd, pb_extprog_timeout_s(PB_PLOT_TIMEOUT_S), stop};

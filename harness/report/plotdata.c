@@ -259,13 +259,22 @@ static int plot_grid(const struct plot_ctx *c, size_t *n)
         return -1;
     for (size_t k = 0; k < ns; k++) {
         fprintf(f, "%s\"%s\"\n", k ? "\n\n" : "", series[k]);
+        bool gap = false, drawn = false;
         for (size_t x = 0; x < nx; x++) {
             char name[256];
             snprintf(name, sizeof name, "%.63s/%.63s/%.63s", c->name, xs[x], series[k]);
             const struct pb_rvariant *rv = pb_rset_variant(c->s, name);
             const struct pb_rseries *s = pb_rset_series(c->s, name, gm);
-            if (s && rv && strcmp(rv->status, "invalid"))
-                plot_median_row(f, x, xs[x], s);
+            if (!(s && rv && strcmp(rv->status, "invalid"))) {
+                gap = drawn;
+                continue;
+            }
+            /* one blank line ends the line there: no segment across a missing category */
+            if (gap)
+                fprintf(f, "\n");
+            gap = false;
+            drawn = true;
+            plot_median_row(f, x, xs[x], s);
         }
     }
     *n = ns;
@@ -412,17 +421,21 @@ static int plot_matrix_one(const struct plot_ctx *c, const char *name, const str
         free(mean);
         return nr < 0 ? -1 : pb_errf("%s/plots: %s", pb_q(c->s->dir), pb_err());
     }
-    fprintf(r.f, "# %s mean (NaN: not measured)\n", by_node ? "cpu_node mem_node" : "cpu_a cpu_b");
+    /* cells by position (rows and columns in run.json's order, topology order for CPUs) so the
+     * axes hold exactly the planned CPUs or nodes; the last two columns label the ticks */
+    fprintf(r.f, "# row column mean %s (NaN: not measured)\n",
+            by_node ? "cpu_node mem_node" : "cpu_a cpu_b");
     for (size_t i = 0; i < m; i++) {
         for (size_t j = 0; j < m; j++) {
             double x = mean[i * m + j];
             if (!isfinite(x) && !by_node)
                 x = mean[j * m + i];
-            fprintf(r.f, "%.0f %.0f ", labels->items[i].num, labels->items[j].num);
+            fprintf(r.f, "%zu %zu ", i, j);
             if (isfinite(x))
-                fprintf(r.f, "%.6g\n", x);
+                fprintf(r.f, "%.6g", x);
             else
-                fprintf(r.f, "NaN\n");
+                fprintf(r.f, "NaN");
+            fprintf(r.f, " %.0f %.0f\n", labels->items[i].num, labels->items[j].num);
         }
         fprintf(r.f, "\n");
     }

@@ -42,8 +42,9 @@ static bool derive_family_ran(const struct pb_rset *s, const char *fam)
 }
 
 /* family.gp over the family's data files, run in plots/ with every value as an argument. */
-static void derive_gnuplot(int plots, const struct pb_json *fam, const struct pb_plot_counts *pc,
-                           bool (*stopping)(void), struct derive_warnings *w)
+static void derive_gnuplot(int plots, const struct pb_json *fam, const char *host,
+                           const struct pb_plot_counts *pc, bool (*stopping)(void),
+                           struct derive_warnings *w)
 {
     char counts[160];
     snprintf(counts, sizeof counts, "%zu %zu %zu %zu %zu %zu %zu", pc->cdf, pc->pct, pc->sweep,
@@ -52,8 +53,11 @@ static void derive_gnuplot(int plots, const struct pb_json *fam, const struct pb
     const char *metric = pb_json_str(fam, "plot_metric", "real_time_ns");
     const struct pb_json *ms = pb_json_get(fam, "metrics");
     const char *grid = pb_json_str(fam, "grid_metric", NULL);
+    /* gnuplot -c takes nine arguments: the first carries the family, the question its plots
+     * answer and the host, "|"-separated; the host last, so a "|" in it cannot shift a field */
+    char *head = pb_xasprintf("%s|%s|%s", name, pb_json_str(fam, "question", ""), host);
     const char *args[PB_PLOT_MAX_ARGS] = {
-        name,
+        head,
         metric,
         pb_report_metric_unit(metric),
         ms && ms->n && ms->items[0].type == PB_JSON_STR ? ms->items[0].str : "",
@@ -67,6 +71,7 @@ static void derive_gnuplot(int plots, const struct pb_json *fam, const struct pb
     snprintf(log, sizeof log, "%s.gnuplot.log", name);
     if (pb_plot_run(plots, "family.gp", args, PB_ARRAY_LEN(args), name, log, stopping) < 0)
         derive_warn(w, pb_xasprintf("plots for %s not drawn: %s", name, pb_err()));
+    free(head);
 }
 
 /* Plots of every family that ran; a plot that cannot be drawn is a warning, never an error (a
@@ -90,7 +95,7 @@ static int derive_plots(const struct pb_rset *s, bool (*stopping)(void), struct 
             close(plots);
             return -1;
         }
-        derive_gnuplot(plots, fam, &pc, stopping, w);
+        derive_gnuplot(plots, fam, pb_json_str(pb_json_get(s->record, "run"), "host", "?"), &pc, stopping, w);
     }
     close(plots);
     return 0;

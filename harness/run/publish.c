@@ -198,8 +198,11 @@ void pb_runi_publish_series(const struct pb_call_ctx *c)
     const struct pb_driver *d = c->d;
     for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++)
         run_counter_hist(d, pb_vreg_metric_name(vr, m), r->h[m]);
+    /* a tally only for variants that count it: one never added to would publish 0, a figure
+     * for something that was not measured (go's batch overhead of the variants without batches) */
     for (size_t t = 0; t < vr->fam->n_tallies; t++)
-        d->counter(d->ctx, vr->fam->tallies[t], c->ops ? r->tally[t] / (double)c->ops : NAN);
+        if (r->tallied[t])
+            d->counter(d->ctx, vr->fam->tallies[t], c->ops ? r->tally[t] / (double)c->ops : NAN);
     for (size_t g = 0; g < vr->fam->n_gauges; g++)
         d->counter(d->ctx, vr->fam->gauges[g], r->gauge[g]);
     if (r->rate_hz > 0 && c->total_ns) {

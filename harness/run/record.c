@@ -193,10 +193,17 @@ static void record_matrix_decl(struct pb_jw *w, const struct pb_runner *R, const
     pb_jw_str(w, "value", d ? d->value : "ns");
     pb_jw_str(w, "title", d ? d->title : "round trip per CPU pair (mean)");
     pb_jw_str(w, "label", d ? d->label : "round trip (ns)");
+    /* rows and columns in topology order (the heatmap draws them so); cells name their CPUs */
+    int *labels = pb_xcalloc((size_t)vr->n_matrix, sizeof *labels, "matrix labels");
+    for (int k = 0; k < vr->n_matrix; k++)
+        labels[k] = record_matrix_label(R, vr, k);
+    if (!(d && d->by_node))
+        pb_topo_order_cpus(R->topo, labels, (size_t)vr->n_matrix);
     pb_jw_arr_begin(w, "labels");
     for (int k = 0; k < vr->n_matrix; k++)
-        pb_jw_int(w, NULL, record_matrix_label(R, vr, k));
+        pb_jw_int(w, NULL, labels[k]);
     pb_jw_arr_end(w);
+    free(labels);
     pb_jw_obj_end(w);
 }
 
@@ -241,6 +248,7 @@ static void record_families(struct pb_jw *w, const struct pb_runner *R)
             continue;
         pb_jw_obj_begin(w, NULL);
         pb_jw_str(w, "name", f->name);
+        pb_jw_str(w, "question", f->question);
         pb_jw_str(w, "plot_metric", f->n_pairs ? f->pairs[0].metric : "real_time_ns");
         pb_jw_arr_begin(w, "metrics");
         for (size_t k = 0; k < f->n_metrics; k++)

@@ -317,22 +317,19 @@ static void gb_skip(void *c, const char *m)
     pb_gb_skip_with_error(c, m);
 }
 
-/* At most a few updates a second: each one wakes the terminal's process, which on a small box
- * competes with the blocks being measured (redrawn once per call, a default run's numbers on
- * the 2-vCPU development VM came out noisier on a terminal than through a pipe). */
-#define RUNNER_PROGRESS_PERIOD_NS 500000000ull
 
 static void runner_progress(struct pb_runner *R, const char *what)
 {
     if (!R->progress)
         return;
     uint64_t now = pb_clock_mono_ns();
-    if (R->progress_last_ns && now - R->progress_last_ns < RUNNER_PROGRESS_PERIOD_NS)
+    if (R->progress_last_ns && now - R->progress_last_ns < PB_RUNNER_PROGRESS_PERIOD_NS)
         return;
     R->progress_last_ns = now;
     /* one line, never wrapped: cut to the terminal's width */
     char line[512];
-    snprintf(line, sizeof line, "%s %s", R->progress_prefix, what);
+    snprintf(line, sizeof line, "%s %s", R->progress_prefix,
+             R->progress_pair[0] ? R->progress_pair : what);
     size_t w = pb_out_width(stderr);
     if (w > 1 && strlen(line) > w - 1)
         line[w - 1] = '\0';

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #include "experiment.h"
@@ -16,6 +17,11 @@
 #include "run/gbench.h"
 #include "core/hist.h"
 #include "core/pmu.h"
+
+/* At most a few progress updates a second: each one wakes the terminal's process, which on a
+ * small box competes with the blocks being measured (redrawn once per call, a default run's
+ * numbers on the 2-vCPU development VM came out noisier on a terminal than through a pipe). */
+#define PB_RUNNER_PROGRESS_PERIOD_NS 500000000ull
 
 struct pb_topo;
 
@@ -91,11 +97,14 @@ struct pb_runner {
     struct pb_isolation iso;    /* isolated and nohz_full CPUs of the box (not only the run's) */
     char other_rel[32];
     const struct pb_pmu *pmu;  /* counters to take per call, or NULL */
-    bool progress;             /* draw a progress line on stderr */
+    bool progress;             /* draw a progress line on stderr, at most once a period */
     uint64_t progress_last_ns; /* when it was last drawn (CLOCK_MONOTONIC) */
     bool verbose;              /* print each long variant's plan as it is made (else only kept) */
     char progress_prefix[96];  /* its first part, kept by the scheduler ("[main 84 s, about 0:41
                                   left, quartet 312/520]") */
+    char progress_pair[160];   /* the pair being refined and its precision, or "" (then the
+                                  variant in its call is named) */
+    FILE *console;             /* a line per family as it starts; NULL for none (-q) */
     bool full_profile;         /* register full_profile_only variants too */
     unsigned reps;             /* blocks a side at least, and one block's time, for run-time */
     double min_time_s;         /* estimates; min_time_s 0: a fixed iteration count was asked */

@@ -1,7 +1,9 @@
 /* schedule: paired blocks, the two-stage stopping rule, the budget (see sched.h). */
 #include "run/schedule.h"
 
+#include "core/clock.h"
 #include "run/gbench.h"
+#include "run/runner.h"
 #include "util.h"
 
 #include <math.h>
@@ -53,6 +55,7 @@ void pb_sched_prepare(struct pb_sched *S, struct pb_runner *R)
                 p->b = b;
                 p->needed = NAN;
                 p->quartet_s = NAN;
+                p->progress_hw_pct = NAN;
             }
         }
     }
@@ -83,6 +86,7 @@ struct sched_ctx {
         double spent_s;
     } calib, unpaired, pilot;
     double report_s; /* what writing the folder and its report should take, after the blocks */
+    uint64_t stat_ns; /* when the progress line's precision was last computed */
 };
 
 /* Time the rest of a phase should take: its items left at the mean time of those done (or a
@@ -187,8 +191,34 @@ static int sched_warmup(struct sched_ctx *c, struct pb_vreg *vr)
  * 71 us) in the first block after a family that had loaded both CPUs, and only in that block.
  * The alternation cancels such a shift on average, but each one widens the spread of the
  * quartets, and with quartets interleaved over all pairs every quartet follows another pair. */
+/* The progress line's pair: the one being refined, and the CI half-width it had when last
+ * computed (on a terminal only, and at most once a progress period for the whole run: the
+ * statistic is computed on the measuring thread, between blocks). */
+static void sched_progress_pair(struct sched_ctx *c, struct pb_sched_pair *p)
+{
+    struct pb_runner *R = c->R;
+    if (!R->progress)
+        return;
+    uint64_t now = pb_clock_mono_ns();
+    if (!c->stat_ns || now - c->stat_ns >= PB_RUNNER_PROGRESS_PERIOD_NS) {
+        c->stat_ns = now;
+        struct pb_pair_stat st;
+        if (pb_pairs_stat(p->blocks, p->n_blocks, &st) == 0)
+            p->progress_hw_pct = st.half_width_pct;
+    }
+    char prec[48] = "";
+    if (isfinite(p->progress_hw_pct))
+        snprintf(prec, sizeof prec, ": +-%.1f %% so far (target %.0f %%)", p->progress_hw_pct,
+                 c->o->precision_pct);
+    size_t fl = strlen(p->fam->name) + 1;
+    snprintf(R->progress_pair, sizeof R->progress_pair, "%.20s: %.40s -> %.40s%s", p->fam->name,
+             strlen(p->a->name) > fl ? p->a->name + fl : p->a->name,
+             strlen(p->b->name) > fl ? p->b->name + fl : p->b->name, prec);
+}
+
 static int sched_quartet(struct sched_ctx *c, struct pb_sched_pair *p, enum pb_phase ph)
 {
+    sched_progress_pair(c, p);
     enum pb_side order[4];
     pb_pairs_quartet_order(p->n_blocks / 4, order);
     if (c->last != p && sched_warmup(c, order[0] == PB_SIDE_BASELINE ? p->a : p->b) < 0)
@@ -204,9 +234,90 @@ static int sched_quartet(struct sched_ctx *c, struct pb_sched_pair *p, enum pb_p
     return 0;
 }
 
+/* A variant's block wall time as far as known: its last block's, or after calibration half
+ * the calibrating call's (Google Benchmark sized the block by running shorter ones first); for
+ * one not calibrated yet, the profile's block time scaled by how far the calibrated ones ran
+ * over it (`scale`). */
+static bool sched_in_pair(const struct pb_sched *S, const struct pb_vreg *vr);
+
+static double sched_block_guess_s(const struct sched_ctx *c, const struct pb_vreg *vr,
+                                  double scale)
+{
+    const struct pb_vreg *v = vr->twin_of ? vr->twin_of : vr;
+    return v->block_wall_s > 0 ? v->block_wall_s : c->o->block_s * scale;
+}
+
+/* What the run spends on one family at the least, in seconds: the unpaired variants' blocks and
+ * each pair's pilot and minimum main quartets (two blocks a side and half a warm-up). */
+static double sched_family_min_s(const struct sched_ctx *c, const struct pb_family *f,
+                                 double scale, size_t *variants, size_t *pairs, size_t *headline)
+{
+    *variants = *pairs = *headline = 0;
+    double sum = 0;
+    for (size_t i = 0; i < c->R->n; i++) {
+        const struct pb_vreg *vr = &c->R->vr[i];
+        if (vr->fam != f || !vreg_runnable(vr) || vr->twin_of)
+            continue;
+        (*variants)++;
+        if (!sched_in_pair(c->S, vr))
+            sum += c->o->min_blocks * sched_block_guess_s(c, vr, scale);
+    }
+    for (size_t k = 0; k < c->S->n_pairs; k++) {
+        const struct pb_sched_pair *p = &c->S->pairs[k];
+        if (p->fam != f)
+            continue;
+        (*pairs)++;
+        bool head = p->decl->headline || p->decl->control;
+        *headline += head;
+        sum += (PB_PAIRS_PILOT_QUARTETS + (head ? PB_PAIRS_PLAN_MIN_QUARTETS : 0)) * 2.5 *
+               (sched_block_guess_s(c, p->a, scale) + sched_block_guess_s(c, p->b, scale));
+    }
+    return sum;
+}
+
+/* One line as each family starts, once its variants are calibrated: its variants and pairs, and
+ * about how long the rest of the run spends on it (its minimum, and its headline pairs' share
+ * of what the budget leaves beyond every family's minimum). The estimate is made before any of
+ * its blocks ran; the progress line's time left is the one kept up to date. */
+static void sched_family_line(const struct sched_ctx *c, const struct pb_family *f)
+{
+    if (!c->R->console)
+        return;
+    double cal = 0;
+    size_t ncal = 0;
+    for (size_t i = 0; i < c->R->n; i++)
+        if (c->R->vr[i].block_wall_s > 0) {
+            cal += c->R->vr[i].block_wall_s;
+            ncal++;
+        }
+    double scale = ncal ? cal / (double)ncal / c->o->block_s : 1;
+    double all_min = 0;
+    size_t all_head = 0, nv, np, nh;
+    const struct pb_family *last = NULL;
+    for (size_t i = 0; i < c->R->n; i++)
+        if (c->R->vr[i].fam != last) {
+            last = c->R->vr[i].fam;
+            all_min += sched_family_min_s(c, last, scale, &nv, &np, &nh);
+            all_head += nh;
+        }
+    double mine = sched_family_min_s(c, f, scale, &nv, &np, &nh);
+    double extra = c->o->budget_s - all_min;
+    double est_s = mine + (extra > 0 && all_head ? extra * (double)nh / (double)all_head : 0);
+    if (c->R->progress)
+        fprintf(stderr, "\r\033[K");
+    char pairs[64] = "";
+    if (np)
+        snprintf(pairs, sizeof pairs, ", %zu pair%s (%zu headline or control)", np,
+                 np == 1 ? "" : "s", nh);
+    pb_printf_fit(c->R->console, "%-10s %zu variant%s%s, about %.0f s\n", f->name, nv,
+                  nv == 1 ? "" : "s", pairs, est_s < 1 ? 1 : est_s);
+    fflush(c->R->console);
+}
+
 static int sched_calibrate(struct sched_ctx *c)
 {
     c->phase = "calibrating";
+    const struct pb_family *started = NULL;
     for (size_t i = 0; i < c->R->n; i++)
         c->calib.total += vreg_runnable(&c->R->vr[i]) && !c->R->vr[i].twin_of;
     /* the folder, its plots and its report: about 50 ms a variant on the development VM */
@@ -223,6 +334,11 @@ static int sched_calibrate(struct sched_ctx *c)
             vr->block_iters = vr->twin_of->block_iters;
             continue;
         }
+        if (vr->fam != started) {
+            if (started)
+                sched_family_line(c, started);
+            started = vr->fam;
+        }
         bool error;
         double t = sched_now_s();
         int64_t it = sched_unreported(c, vr, 0, &error);
@@ -232,7 +348,10 @@ static int sched_calibrate(struct sched_ctx *c)
             return -1;
         c->attempted++;
         vr->block_iters = it > 0 ? (uint64_t)it : 1;
+        vr->block_wall_s = (sched_now_s() - t) / 2;
     }
+    if (started && !pb_runner_stop_signal())
+        sched_family_line(c, started);
     return 0;
 }
 
@@ -358,7 +477,7 @@ static int cmp_slot(const void *x, const void *y)
 
 long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched_opts *o)
 {
-    struct sched_ctx c = {S, R, o, sched_now_s(), "", 0, 0, NULL, 0, 0, 0, {0}, {0}, {0}, 0};
+    struct sched_ctx c = {S, R, o, sched_now_s(), "", 0, 0, NULL, 0, 0, 0, {0}, {0}, {0}, 0, 0};
     if (sched_calibrate(&c) < 0)
         return -1;
     S->calibration_s = sched_now_s() - c.t0;
@@ -444,6 +563,7 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
         c.main_left_s -= S->pairs[slots[k].pair].quartet_s;
     }
     free(slots);
+    R->progress_pair[0] = '\0';
     S->main_s = sched_now_s() - t;
     S->elapsed_s = sched_now_s() - c.t0;
     if (R->progress)

@@ -38,6 +38,7 @@ struct pb_sched_pair {
     size_t planned;   /* main quartets planned */
     double needed;    /* main quartets the pilot's spread asks for, NAN without a pilot */
     double quartet_s; /* wall time of one quartet here (pilot), calls' overheads included */
+    double progress_hw_pct; /* CI half-width when the progress line last computed it, or NAN */
     char stop[240];   /* why the pair stopped where it did */
 };
 

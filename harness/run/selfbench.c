@@ -220,6 +220,7 @@ static const struct pb_pair_decl sb_pairs[] = {
 const struct pb_family pb_family_harness = {
     .name = "harness",
     .summary = "the instrument's own costs: timestamps, histogram record, pin checks",
+    .question = "what does pinbench's own measuring cost, per timestamp, record and pin check?",
     PB_TABLE(variants, sb_variants),
     PB_TABLE(pairs, sb_pairs),
     .op_meaning = "per operation, from batches of 1000",

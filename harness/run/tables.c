@@ -321,6 +321,11 @@ size_t pb_tables_check(const struct pb_family *const *fams, size_t nf,
         for (size_t j = 0; j < i; j++)
             if (!strcmp(f->name, fams[j]->name))
                 tables_bad(&t, "family '%s' is listed twice", f->name);
+        /* the plots' titles carry it, read by family.gp as one "|"-separated field */
+        if (!f->question || !*f->question || strchr(f->question, '|') ||
+            f->question[strlen(f->question) - 1] != '?')
+            tables_bad(&t, "%s: no question for its plots' titles (one line ending in '?', no '|')",
+                       f->name);
         tables_check_variants(&t, f);
         tables_check_series(&t, f);
         tables_check_pairs(&t, f);

@@ -367,6 +367,9 @@ static void test_go_every_variant(void **state)
         assert_true(pb_counters_get(&c, "op_p50_ns") > 0);
         if (strstr(vr->name, "locked_exit"))
             assert_true(pb_counters_get(&c, "new_threads_per_op") >= 0.5);
+        /* a tally the variant never adds to is not published: no batch, no batch overhead */
+        if (batch == 1 && !isnan(pb_counters_get(&c, "batch_overhead_ns_per_op")))
+            fail_msg("%s: publishes a batch overhead without batches", vr->name);
         if (strstr(vr->name, "dispatch/"))
             assert_int_equal(vr->merged[1]->count, 2 * batch); /* every request timed */
     }

@@ -127,6 +127,36 @@ static void test_topo_small_and_odd(void **state)
     pb_topo_free(&t);
 }
 
+/* A heatmap's order: OS numbering that puts SMT siblings n/2 apart (as many Intel boxes do) is
+ * put back into siblings, then L3, then package order; a CPU the topology does not know goes
+ * last; a machine numbered in order keeps its order. */
+static void test_topo_order_cpus(void **state)
+{
+    (void)state;
+    struct pb_topo t;
+    /* 2 packages x 2 cores x 2 PUs; core k's PUs are k and k + 4 */
+    assert_int_equal(pb_topo_load(&t, "package:2 core:2 pu:2(indexes=0,4,1,5,2,6,3,7)"), 0);
+    assert_int_equal(t.n_pu, 8);
+    assert_int_equal(pb_topo_relation(&t, 0, 4), PB_REL_SMT_SIBLING);
+    int cpus[] = {7, 3, 99, 0, 1, 2, 4, 5, 6};
+    pb_topo_order_cpus(&t, cpus, PB_ARRAY_LEN(cpus));
+    const int want[] = {0, 4, 1, 5, 2, 6, 3, 7, 99};
+    for (size_t k = 0; k < PB_ARRAY_LEN(want); k++)
+        if (cpus[k] != want[k])
+            fail_msg("position %zu: CPU %d, expected %d", k, cpus[k], want[k]);
+    pb_topo_free(&t);
+
+    assert_int_equal(pb_topo_load(&t, "package:2 [numa] l3:4 core:16 pu:2"), 0);
+    int all[256];
+    for (int k = 0; k < 256; k++)
+        all[k] = 255 - k;
+    pb_topo_order_cpus(&t, all, 256);
+    for (int k = 0; k < 256; k++)
+        if (all[k] != k)
+            fail_msg("position %d: CPU %d on a machine numbered in order", k, all[k]);
+    pb_topo_free(&t);
+}
+
 /* The core-to-core sampling plan: all pairs up to the limit (2 and 64 PUs), and beyond it every
  * relation the shape has plus the random sample, bounded, deterministic, inside the mask. */
 static void test_topo_sample_pairs(void **state)
@@ -429,6 +459,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_topo_restricted_allowed),
     cmocka_unit_test(test_topo_small_and_odd),
     cmocka_unit_test(test_topo_bad_synthetic),
+    cmocka_unit_test(test_topo_order_cpus),
     cmocka_unit_test(test_topo_sample_pairs),
     cmocka_unit_test(test_topo_this_machine),
 };
