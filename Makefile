@@ -6,6 +6,7 @@
 #   make test-bigbox  pinbench inside emulated multi-socket, NUMA, SMT, isolated-CPU guests
 #   make deps-go    install Go (optional), so that the go family is built and runs
 #   make test-browser  index.html in headless Chromium (installs chromium: tests only)
+#   make test-fleet    the fleet playbook on localhost (installs ansible-core)
 #   make format / format-check / compdb
 
 CC      ?= gcc
@@ -26,17 +27,18 @@ CFLAGS   += -Werror
 CXXFLAGS += -Werror
 endif
 
-PKGS     := benchmark hwloc
+PKGS     := benchmark hwloc sqlite3
 PKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lpfm -lm -pthread
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # harness/ in layers (scripts/check-layers.sh checks who may include whom): core (measurement
 # primitives), stats (pure statistics), results (the folder: write, seal, read), run (families
-# -> timed calls -> the record), report (everything derived from a folder), and cli (the
-# commands, linked only into the binaries). util.c is the base every layer may use. Each layer
+# -> timed calls -> the record), report (everything derived from a folder), history (folders
+# over time: the SQLite store, change points, the gate on a history), and cli (the commands,
+# linked only into the binaries). util.c is the base every layer may use. Each layer
 # is one archive, so a program links what it uses and nothing else.
-LAYERS   := base core stats results run report bench
+LAYERS   := base core stats results run report history bench
 src_base    := harness/util.c harness/opts.c
 src_bench   := $(wildcard bench/*.c)
 src_layer    = $(if $(src_$(1)),$(src_$(1)),$(wildcard harness/$(1)/*.c harness/$(1)/*.cc))
@@ -58,7 +60,7 @@ TEST_OBJ := $(call objs,rel,$(TEST_C))
 SAN_ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_TSAN := -fsanitize=thread -fno-omit-frame-pointer
 
-.PHONY: all bench test test-bigbox test-browser deps deps-test deps-fuzz deps-bigbox deps-go deps-browser fuzz unit smoke clean format format-check compdb ci-bench
+.PHONY: all bench test test-bigbox test-browser test-fleet deps deps-test deps-fuzz deps-bigbox deps-go deps-browser deps-fleet fuzz unit smoke clean format format-check compdb ci-bench
 .DEFAULT_GOAL := all
 # The go family's workloads (bench/go/), built where a Go toolchain is installed (make deps-go);
 # without one, pinbench skips the go family's variants and says why. Standard library only:
@@ -170,6 +172,8 @@ deps-go:
 	@scripts/deps.sh go
 deps-browser:
 	@scripts/deps.sh browser
+deps-fleet:
+	@scripts/deps.sh fleet
 
 # index.html in headless Chromium at 1400 and 800 px: no sideways overflow, every image loaded
 # (tests/browser.sh), over a quick run of three families; screenshots in build/browser-shots.
@@ -178,6 +182,12 @@ test-browser: deps-browser
 	$(BUILD)/pinbench run -q --profile=quick --benchmark_filter='^(churn|c2c|go)/' \
 	  --out=$(BUILD)/browser-results >$(BUILD)/browser.log
 	tests/browser.sh "$$(sed -n 's/^results: //p' $(BUILD)/browser.log)" $(BUILD)/browser-shots
+
+# The fleet playbook (scripts/fleet.yml) on this machine alone, through Ansible's local
+# connection: a short run, fetched back, ingested into a history database (tests/fleet.sh).
+test-fleet: deps-fleet
+	@$(MAKE) --no-print-directory all
+	tests/fleet.sh $(BUILD)
 
 # pinbench on emulated big boxes (QEMU, single-threaded TCG: no KVM needed): an 8-CPU SMT box
 # with 2 NUMA nodes and isolated CPUs, and a 16-CPU box with 4 NUMA nodes, one without memory.
@@ -195,9 +205,12 @@ bench: deps
 # CI_REGRESS_ARGS=--ratios-only on shared or virtual machines, whose absolute speed drifts.
 CI_BASELINE ?= results/baselines/$(shell hostname -s)
 CI_REGRESS_ARGS ?=
+# CI_HISTORY=DB: gate on the history database instead (regress --history), then ingest the run.
+CI_HISTORY ?=
 ci-bench: deps
 	@$(MAKE) --no-print-directory all
-	PINBENCH_REGRESS_ARGS='$(CI_REGRESS_ARGS)' scripts/ci-bench.sh $(BUILD)/pinbench $(CI_BASELINE)
+	PINBENCH_REGRESS_ARGS='$(CI_REGRESS_ARGS)' PINBENCH_HISTORY='$(CI_HISTORY)' \
+	  scripts/ci-bench.sh $(BUILD)/pinbench $(CI_BASELINE)
 
 # Unit tests in three builds and under memcheck, then the CLI and end-to-end smoke checks.
 MEMCHECK_GROUPS := hist,stats,cpuset,json,report,results,compare,corpus,topo,pin,env,sha256,opts
@@ -222,6 +235,8 @@ test: deps-test
 	tests/e2e.sh $(BUILD)/pinbench $(BUILD)/asan/pinbench $(BUILD)/rel/unit
 	@echo "== hostile input: injection, planted links, tampered folders, signals, lost outputs"
 	tests/hostile.sh $(BUILD)/pinbench
+	@echo "== history: the store (ingest, killed midway), changes, show, boxes, compare, regress --history"
+	tests/history.sh $(BUILD)/pinbench
 
 clean:
 	rm -rf $(BUILD)

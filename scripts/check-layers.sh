@@ -13,6 +13,7 @@
 #   results/  results/ util.h                    the folder: write, seal, read
 #   run/      run/ core/ stats/ results/ experiment.h claims.h util.h
 #   report/   report/ results/ stats/ claims.h util.h opts.h   (never run/ nor core/)
+#   history/  history/ report/ results/ stats/ util.h opts.h   (folders over time)
 #   cli/      anything
 #   experiment.h: util.h; claims.h, util.h, opts.h: nothing (util.c and opts.c, the base,
 #   only their own headers)
@@ -30,6 +31,7 @@ declare -A may=(
   [results]="results util.h"
   [run]="run core stats results experiment.h claims.h util.h"
   [report]="report results stats claims.h util.h opts.h"
+  [history]="history report results stats util.h opts.h"
   [cli]="*"
   [experiment.h]="util.h"
   [claims.h]=""
@@ -52,7 +54,7 @@ while IFS= read -r -d '' f; do
   layer=$(layer_of "$rel")
   allowed=${may[$layer]-}
   if [ -z "${may[$layer]+set}" ]; then
-    echo "$rel: not in a known layer (harness/{core,stats,results,run,report,cli}/ or bench/)"
+    echo "$rel: not in a known layer (harness/{core,stats,results,run,report,history,cli}/ or bench/)"
     bad=1; continue
   fi
   [ "$allowed" = "*" ] && continue

@@ -4,6 +4,12 @@
 # Writes results/<host>/<stamp>-ci/ and, beside it, regress.md and junit.xml; exits with
 # pinbench regress's status (0 clean, 1 regression, 2 usage or data error). Extra regress
 # options come from PINBENCH_REGRESS_ARGS (make ci-bench CI_REGRESS_ARGS=--ratios-only).
+#
+# With PINBENCH_HISTORY=DB (make ci-bench CI_HISTORY=results/history.sqlite) the gate is
+# `regress --history=DB` instead: each series against its current regime on this box, no stored
+# baseline needed. The run is then ingested into DB whatever the verdict (the history records
+# every run; a lone bad run does not make a regime), so the next run is judged against it; the
+# first run only starts the history.
 set -eu
 bin=$1
 baseline=$2
@@ -14,6 +20,19 @@ current=$(sed -n 's/^results: //p' "$log" | tail -n 1)
 if [ -z "$current" ]; then
     echo "ci-bench: the run printed no results folder" >&2
     exit 2
+fi
+if [ -n "${PINBENCH_HISTORY:-}" ]; then
+    status=0
+    if [ -f "$PINBENCH_HISTORY" ]; then
+        # shellcheck disable=SC2086 # PINBENCH_REGRESS_ARGS are words
+        "$bin" regress --history="$PINBENCH_HISTORY" --current="$current" --confirm \
+            ${PINBENCH_REGRESS_ARGS:-} --md="$current/regress.md" --junit="$current/junit.xml" ||
+            status=$?
+    else
+        echo "ci-bench: no history at $PINBENCH_HISTORY yet: this run starts it (nothing judged)"
+    fi
+    "$bin" history ingest --db="$PINBENCH_HISTORY" "$current"
+    exit "$status"
 fi
 for f in gbench.json summary.json env.json; do
     if [ ! -f "$baseline/$f" ]; then

@@ -3,7 +3,8 @@
 # (mode "fuzz"), to test on emulated big boxes (mode "bigbox"), or for the optional go family
 # (mode "go": Debian's golang-go, so that Go's own LockOSThread, channel and preemption costs are
 # measured beside the OS-level analogs; without it those variants are skipped, saying why), or
-# for the browser test of index.html (mode "browser": Chromium, tests only).
+# for the browser test of index.html (mode "browser": Chromium, tests only), or to run the suite on
+# a fleet of boxes (mode "fleet": Ansible, for scripts/fleet.yml).
 # As root with apt-get, installs what is missing; otherwise prints the exact apt-get line and
 # fails, so a missing library is one clear message rather than a compiler error.
 # PINBENCH_SKIP_DEPS=1 skips the check (other distributions: install the equivalents yourself).
@@ -33,6 +34,7 @@ check_all() {
   command -v pkg-config >/dev/null 2>&1 || need pkg-config "pkg-config, to locate libraries"
   have_pc benchmark || need libbenchmark-dev "Google Benchmark (pkg-config benchmark)"
   have_pc hwloc || need libhwloc-dev "hwloc topology library (pkg-config hwloc)"
+  have_pc sqlite3 || need libsqlite3-dev "SQLite, for the history store (pkg-config sqlite3)"
   # libpfm4 ships no .pc file: a compile-and-link probe is the only honest check.
   local probe
   probe=$(mktemp -d) || exit 1
@@ -56,6 +58,10 @@ check_all() {
   if [ "$mode" = browser ]; then
     command -v chromium >/dev/null 2>&1 || need chromium "headless Chromium, to test index.html in a browser (make test-browser)"
   fi
+  if [ "$mode" = fleet ]; then
+    command -v ansible-playbook >/dev/null 2>&1 ||
+      need ansible-core "Ansible, to run pinbench on a fleet of boxes (make test-fleet, scripts/fleet.yml)"
+  fi
   if [ "$mode" = go ]; then
     command -v "${GO:-go}" >/dev/null 2>&1 || need golang-go "the Go toolchain, for the go family (optional)"
   fi
@@ -74,6 +80,7 @@ check_all() {
 # The go family is optional: bench and test say how to have it, and go on without it.
 offer_go() {
   if [ "$mode" != go ] && [ "$mode" != fuzz ] && [ "$mode" != bigbox ] && [ "$mode" != browser ] &&
+     [ "$mode" != fleet ] &&
      ! command -v "${GO:-go}" >/dev/null 2>&1; then
     echo "pinbench deps: optional: golang-go is not installed, so the go family (Go's own" \
       "LockOSThread, locked-exit, channel and preemption costs) will be skipped; 'make deps-go'" \

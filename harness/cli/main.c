@@ -2,6 +2,7 @@
  * Exit status: 0 success, 1 a run finished with invalid results or a runtime failure,
  * 2 bad usage or input (one line on stderr saying what and why). */
 #include "core/clock.h"
+#include "history/history.h"
 #include "report/compare.h"
 #include "core/cpuset.h"
 #include "core/env.h"
@@ -107,8 +108,10 @@ static void help_main(FILE *f)
                "         (env --check: what will make results noisy, and how to fix it)\n"
                "  report rewrite a results folder's report.md and index.html\n"
                "  compare  result folders side by side, with the environment diff\n"
-               "  regress  the CI gate: current results against a baseline\n"
+               "  regress  the CI gate: current results against a baseline or a history\n"
                "  export   a results folder for github-action-benchmark, Bencher or Conbench\n"
+               "  history  results over time: a store of runs and boxes, change points, the\n"
+               "           gate on a history (regress --history)\n"
                "Each command has --help. 'pinbench --version' says which build this is.\n"
                "\n"
                "exit status: 0 ok, 1 invalid results, runtime failure or (regress) a regression,\n"
@@ -352,15 +355,19 @@ static int main_dispatch(int argc, char **argv)
         return main_version();
     if (!strcmp(cmd, "compare"))
         return pb_cmd_compare(argc - 1, argv + 1);
-    if (!strcmp(cmd, "regress"))
+    if (!strcmp(cmd, "regress")) {
+        pb_regress_history_judge = pb_history_judge;
         return pb_cmd_regress(argc - 1, argv + 1);
+    }
+    if (!strcmp(cmd, "history"))
+        return pb_cmd_history(argc - 1, argv + 1);
     if (!strcmp(cmd, "export"))
         return pb_cmd_export(argc - 1, argv + 1);
     if (!strcmp(cmd, "report"))
         return pb_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "env"))
         return pb_usage_error("unknown command '%s' (expected run, list, env, report, compare, "
-                              "regress or export; see --help)",
+                              "regress, export or history; see --help)",
                               cmd);
     struct opts o;
     int rc = pb_cli_options(argc, argv, cmd, &o);

@@ -78,6 +78,14 @@ struct pb_verdict {
 size_t pb_regress_judge(const struct pb_rset *base, const struct pb_rset *cur,
                         const struct pb_thresholds *t, struct pb_verdict **out, bool *fp_match,
                         char *why, size_t why_len);
+/* regress --history=DB: the history layer's judge (history.h, pb_history_judge), which the
+ * command line registers here: report/ reads folders, never the store. NULL: --history is
+ * refused as not built in. */
+extern int (*pb_regress_history_judge)(const char *db, const struct pb_rset *cur,
+                                       const struct pb_thresholds *t, double alpha,
+                                       struct pb_verdict **out, size_t *n, char *about,
+                                       size_t about_len);
+
 /* The run-wide shift: the median over variants of current/baseline time per op (NAN if none).
  * Far from 1, it says the machine changed (host load, frequency), not each variant. */
 double pb_regress_drift(const struct pb_verdict *v, size_t n, size_t *used);

@@ -29,6 +29,11 @@
 
 /* ---- regress ---- */
 
+int (*pb_regress_history_judge)(const char *db, const struct pb_rset *cur,
+                                const struct pb_thresholds *t, double alpha,
+                                struct pb_verdict **out, size_t *n, char *about,
+                                size_t about_len);
+
 int pb_thresholds_load(struct pb_thresholds *t, const char *path)
 {
     /* a regular file of at most 1 MiB, UTF-8 text: a directory, a FIFO or /dev/zero is
@@ -227,7 +232,8 @@ static int write_junit(const char *path, const struct pb_verdict *v, size_t n)
 }
 
 static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct pb_verdict *v,
-                       size_t n, bool fp, const char *why, const char *confirm_note)
+                       size_t n, bool fp, const char *why, const char *confirm_note,
+                       bool history)
 {
     size_t used;
     double drift = pb_regress_drift(v, n, &used);
@@ -236,13 +242,22 @@ static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct
         reg += v[i].regression;
         imp += v[i].improvement;
     }
-    fprintf(f, "# pinbench regress: %s\n\nbaseline ", reg ? "REGRESSION" : "clean");
+    fprintf(f, "# pinbench regress: %s\n\n%s", reg ? "REGRESSION" : "clean",
+            history ? "against the " : "baseline ");
     pb_md_put(f, bdir);
     fputs(", current ", f);
     pb_md_put(f, cdir);
     fprintf(f, ". %zu quantities judged, %zu regression(s), %zu significant improvement(s).\n\n", n,
             reg, imp);
-    if (fp)
+    if (history)
+        fprintf(f, "Each quantity was judged against its series' current regime on this box (the "
+                   "runs since its last change point): a regression is worse than the regime's "
+                   "median by more than the threshold and outside the regime's spread (p < %.2g "
+                   "for one new run, a prediction interval on log values). The detail column "
+                   "gives the regime's median, the run's value, their ratio with the regime's "
+                   "own 95 %% range, and p.%s\n\n",
+                REGRESS_ALPHA, fp ? "" : " Only pair ratios were judged (--ratios-only).");
+    else if (fp)
         fprintf(f, "Environment fingerprints match: absolute medians were judged too.\n\n");
     else if (!why[0])
         fprintf(f, "Only pair ratios were judged (--ratios-only).\n\n");
@@ -269,7 +284,7 @@ static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct
         if (isfinite(v[i].c.ratio))
             fewest = v[i].c.na < fewest ? v[i].c.na : fewest,
             fewest = v[i].c.nb < fewest ? v[i].c.nb : fewest;
-    if (fewest <= 4)
+    if (fewest <= 4 && !history)
         fprintf(f,
                 "**Warning:** as few as %zu repetitions on a side: with so few, no p-value can "
                 "fall below 0.01 and no regression can be found. Use 5 or more (make ci-bench "
@@ -398,9 +413,10 @@ static char *regress_rerun(const struct pb_rset *cur, const struct pb_verdict *v
 
 /* --confirm: the suspects rerun into a temporary folder and judged again; only those that
  * regress again stay regressions (*reg updated, `note` says what happened). */
-static int regress_confirm(const struct pb_rset *base, const struct pb_rset *cur,
-                           const struct pb_thresholds *t, struct pb_verdict *vs, size_t n,
-                           size_t *reg, char *note, size_t note_len)
+static int regress_confirm(const struct pb_rset *base, const char *history,
+                           const struct pb_rset *cur, const struct pb_thresholds *t,
+                           struct pb_verdict *vs, size_t n, size_t *reg, char *note,
+                           size_t note_len)
 {
     char *again = regress_rerun(cur, vs, n);
     struct pb_rset rr;
@@ -408,10 +424,18 @@ static int regress_confirm(const struct pb_rset *base, const struct pb_rset *cur
         free(again);
         return -1;
     }
-    struct pb_verdict *v2;
+    struct pb_verdict *v2 = NULL;
     bool fp2;
     char why2[1024];
-    size_t n2 = pb_regress_judge(base, &rr, t, &v2, &fp2, why2, sizeof why2);
+    size_t n2 = 0;
+    if (!history)
+        n2 = pb_regress_judge(base, &rr, t, &v2, &fp2, why2, sizeof why2);
+    else if (pb_regress_history_judge(history, &rr, t, REGRESS_ALPHA, &v2, &n2, why2,
+                                      sizeof why2) < 0) {
+        pb_rset_free(&rr);
+        free(again);
+        return -1;
+    }
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
         if (!vs[i].regression)
@@ -435,7 +459,7 @@ static int regress_confirm(const struct pb_rset *base, const struct pb_rset *cur
 }
 
 static struct regress_args {
-    const char *bdir, *cdir, *cfg, *junit, *md;
+    const char *bdir, *cdir, *cfg, *junit, *md, *history;
     bool confirm, ratios_only;
     double threshold_pct;
 } regress_args;
@@ -444,6 +468,10 @@ static const struct pb_opt regress_opts[] = {
      &regress_args.bdir, 0, 0},
     {"current", 0, PB_OPT_STRING, "DIR", "the current results folder (required)",
      &regress_args.cdir, 0, 0},
+    {"history", 0, PB_OPT_STRING, "DB",
+     "instead of --baseline: judge each series against its current\nregime in the history "
+     "database (pinbench history; the runs of\nthis box since the series' last change point)",
+     &regress_args.history, 0, 0},
     {"threshold", 0, PB_OPT_NUMBER, "PCT", "default threshold in percent (default 10)",
      &regress_args.threshold_pct, 0, 10000},
     {"config", 0, PB_OPT_STRING, "FILE",
@@ -465,14 +493,18 @@ static const struct pb_opt regress_opts[] = {
 };
 static const struct pb_opts_spec regress_spec = {
     "regress",
-    "pinbench regress --baseline=DIR --current=DIR [options]",
+    "pinbench regress --baseline=DIR --current=DIR [options]\n"
+    "       pinbench regress --history=DB --current=DIR [options]",
     "The CI gate. A regression is a change for the worse that is statistically\n"
     "significant (two-sided Mann-Whitney U p < 0.01 over the blocks, and the 95 %\n"
     "bootstrap CI of the ratio beyond 1) and larger than the threshold (default 10 %).\n"
     "Judged: every declared pair's ratio (pinned over unpinned and the like, taken per\n"
     "block; they normalise across machines), and each variant's median time per op\n"
     "when the two environments' fingerprints match (CPU, kernel, CPUs allowed, SMT,\n"
-    "governor, turbo, isolated CPUs, mitigations, build, clock, CPU quota).",
+    "governor, turbo, isolated CPUs, mitigations, build, clock, CPU quota).\n"
+    "With --history, the baseline is each series' current regime on this box: worse\n"
+    "than its median by more than the threshold and outside its spread between runs\n"
+    "(prediction-interval p < 0.01) is a regression.",
     "exit status: 0 no regression, 1 regression, 2 bad usage or unreadable data\n",
     regress_opts,
     PB_ARRAY_LEN(regress_opts),
@@ -497,35 +529,55 @@ int pb_cmd_regress(int argc, char **argv)
     struct pb_thresholds *t = pb_xcalloc(1, sizeof *t, "thresholds");
     t->default_pct = regress_args.threshold_pct;
     t->ratios_only = regress_args.ratios_only;
-    if (rc == 0 && (!bdir || !cdir))
-        rc = pb_usage_error("regress: needs --baseline=DIR and --current=DIR (see --help)");
+    const char *hist = regress_args.history;
+    if (rc == 0 && hist && bdir)
+        rc = pb_usage_error("regress: --history and --baseline are two ways to judge: give one");
+    if (rc == 0 && hist && !pb_regress_history_judge)
+        rc = pb_usage_error("regress: --history is not built into this program");
+    if (rc == 0 && ((!bdir && !hist) || !cdir))
+        rc = pb_usage_error("regress: needs --baseline=DIR (or --history=DB) and --current=DIR "
+                            "(see --help)");
     if (rc == 0 && cfg && pb_thresholds_load(t, cfg) < 0)
         rc = pb_usage_error("regress: %s", pb_err());
     struct pb_rset sets[2];
+    memset(sets, 0, sizeof sets);
     const char *dirs[2] = {bdir, cdir};
-    if (rc == 0 && pb_cmp_load_sets(sets, dirs, 2) < 0)
+    /* with a history, sets[1] alone is loaded: the current folder */
+    if (rc == 0 && pb_cmp_load_sets(hist ? sets + 1 : sets, hist ? dirs + 1 : dirs,
+                                    hist ? 1 : 2) < 0)
         rc = pb_usage_error("regress: %s", pb_err());
     if (rc) {
         free(t);
         return rc;
     }
-    struct pb_verdict *vs;
-    bool fp;
-    char why[1024];
-    size_t n = pb_regress_judge(&sets[0], &sets[1], t, &vs, &fp, why, sizeof why);
+    struct pb_verdict *vs = NULL;
+    bool fp = !t->ratios_only;
+    char why[1024] = "";
+    size_t n = 0;
+    if (!hist) {
+        n = pb_regress_judge(&sets[0], &sets[1], t, &vs, &fp, why, sizeof why);
+    } else if (pb_regress_history_judge(hist, &sets[1], t, REGRESS_ALPHA, &vs, &n, why,
+                                        sizeof why) < 0) {
+        rc = pb_usage_error("regress: --history: %s", pb_err());
+        goto done;
+    }
+    const char *against = hist ? why : bdir;
     size_t reg = 0;
     for (size_t i = 0; i < n; i++)
         reg += vs[i].regression;
     char note[600] = "";
-    if (confirm && reg && regress_confirm(&sets[0], &sets[1], t, vs, n, &reg, note, sizeof note) < 0) {
+    if (confirm && reg &&
+        regress_confirm(hist ? NULL : &sets[0], hist, &sets[1], t, vs, n, &reg, note,
+                        sizeof note) < 0) {
         rc = pb_usage_error("regress: --confirm: %s", pb_err());
         goto done;
     }
-    md_regress(stdout, bdir, cdir, vs, n, fp, why, note);
+    md_regress(stdout, against, cdir, vs, n, fp, why, note, hist != NULL);
     if (md) {
         struct pb_cmp_out o;
         if (pb_cmp_open_out(&o, md) < 0 ||
-            (md_regress(o.f, bdir, cdir, vs, n, fp, why, note), pb_cmp_close_out(&o, md) < 0)) {
+            (md_regress(o.f, against, cdir, vs, n, fp, why, note, hist != NULL),
+             pb_cmp_close_out(&o, md) < 0)) {
             rc = pb_usage_error("regress: %s", pb_err());
             goto done;
         }
@@ -537,7 +589,8 @@ int pb_cmd_regress(int argc, char **argv)
     rc = reg ? EXIT_REGRESSION : 0;
 done:
     free(vs);
-    pb_rset_free(&sets[0]);
+    if (!hist)
+        pb_rset_free(&sets[0]);
     pb_rset_free(&sets[1]);
     free(t);
     return rc;

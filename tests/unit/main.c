@@ -12,7 +12,7 @@ static const struct pb_test_group *const groups[] = {
     &pb_group_resultdir,   &pb_group_jsonfile, &pb_group_machine, &pb_group_compare,
     &pb_group_compare_cli, &pb_group_corpus,   &pb_group_pairs,   &pb_group_simulation,
     &pb_group_tables,      &pb_group_opts,     &pb_group_env,     &pb_group_sha256,
-    &pb_group_gochild,
+    &pb_group_gochild,     &pb_group_changepoint,
 };
 
 static int selected(const char *name)

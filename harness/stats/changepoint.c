@@ -1,0 +1,255 @@
+/* changepoint: E-Divisive means with a t-test, windowed, then pruned (see changepoint.h). */
+#include "stats/changepoint.h"
+
+#include "stats/stats.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pb_cp_opts_default(struct pb_cp_opts *o)
+{
+    o->p_max = PB_CP_DEFAULT_P;
+    o->min_change_pct = 0;
+    o->window = PB_CP_DEFAULT_WINDOW;
+    o->min_size = PB_CP_DEFAULT_MIN_SIZE;
+}
+
+/* The regularized incomplete beta function I_x(a, b), by its continued fraction (modified
+ * Lentz), on the side where it converges fast. */
+static double cp_beta_cf(double a, double b, double x)
+{
+    const double tiny = 1e-300;
+    double c = 1, d = 1 - (a + b) * x / (a + 1);
+    d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+    double h = d;
+    for (int m = 1; m <= 300; m++) {
+        double m2 = 2.0 * m;
+        double num = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+        d = 1 + num * d;
+        c = 1 + num / c;
+        d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+        c = fabs(c) < tiny ? tiny : c;
+        h *= d * c;
+        num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+        d = 1 + num * d;
+        c = 1 + num / c;
+        d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+        c = fabs(c) < tiny ? tiny : c;
+        double step = d * c;
+        h *= step;
+        if (fabs(step - 1) < 1e-15)
+            break;
+    }
+    return h;
+}
+
+static double cp_ibeta(double a, double b, double x)
+{
+    if (x <= 0)
+        return 0;
+    if (x >= 1)
+        return 1;
+    double lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
+    if (x < (a + 1) / (a + b + 2))
+        return exp(lbt) * cp_beta_cf(a, b, x) / a;
+    return 1 - exp(lbt) * cp_beta_cf(b, a, 1 - x) / b;
+}
+
+double pb_cp_student_p(double t, double df)
+{
+    if (!isfinite(t) || !(df > 0))
+        return isinf(t) && df > 0 ? 0 : NAN;
+    return cp_ibeta(df / 2, 0.5, df / (df + t * t));
+}
+
+double pb_cp_ttest_p(const double *a, size_t na, const double *b, size_t nb)
+{
+    if (!na || !nb || na + nb < 3)
+        return NAN;
+    double ma = pb_stats_mean(a, na), mb = pb_stats_mean(b, nb);
+    double ss = 0;
+    for (size_t i = 0; i < na; i++)
+        ss += (a[i] - ma) * (a[i] - ma);
+    for (size_t i = 0; i < nb; i++)
+        ss += (b[i] - mb) * (b[i] - mb);
+    double df = (double)(na + nb - 2);
+    double se = sqrt(ss / df * (1.0 / (double)na + 1.0 / (double)nb));
+    if (!(se > 0))
+        return ma == mb ? NAN : 0;
+    return pb_cp_student_p((mb - ma) / se, df);
+}
+
+/* The values the detector works on: logs when every value is positive and finite (*logs
+ * says which). */
+static double *cp_logs(const double *x, size_t n, bool *logs)
+{
+    double *y = pb_xcalloc(n ? n : 1, sizeof *y, "change-point series");
+    bool positive = true;
+    for (size_t i = 0; i < n; i++)
+        positive &= isfinite(x[i]) && x[i] > 0;
+    for (size_t i = 0; i < n; i++)
+        y[i] = positive ? log(x[i]) : x[i];
+    if (logs)
+        *logs = positive;
+    return y;
+}
+
+double pb_cp_point_p(const double *r, size_t n, double x)
+{
+    if (n < 3)
+        return NAN;
+    bool logs;
+    double *y = cp_logs(r, n, &logs);
+    double m = pb_stats_mean(y, n), sd = pb_stats_stddev(y, n);
+    double v = logs ? (x > 0 ? log(x) : NAN) : x;
+    free(y);
+    if (!isfinite(v))
+        return NAN;
+    if (!(sd > 0))
+        return v == m ? 1 : 0;
+    return pb_cp_student_p((v - m) / (sd * sqrt(1 + 1.0 / (double)n)), (double)n - 1);
+}
+
+/* The energy divergence of the split at t of y[lo..hi), each side cut to `w` points next to
+ * the split: (m k / (m + k)) (2 E|X - Y| - E|X - X'| - E|Y - Y'|), with the within-side means
+ * over distinct pairs. */
+static double cp_energy(const double *y, size_t lo, size_t t, size_t hi, size_t w)
+{
+    size_t a = t - lo > w ? t - w : lo, b = hi - t > w ? t + w : hi;
+    double m = (double)(t - a), k = (double)(b - t);
+    double xy = 0, xx = 0, yy = 0;
+    for (size_t i = a; i < t; i++)
+        for (size_t j = t; j < b; j++)
+            xy += fabs(y[i] - y[j]);
+    for (size_t i = a; i < t; i++)
+        for (size_t j = i + 1; j < t; j++)
+            xx += fabs(y[i] - y[j]);
+    for (size_t i = t; i < b; i++)
+        for (size_t j = i + 1; j < b; j++)
+            yy += fabs(y[i] - y[j]);
+    double e = 2 * xy / (m * k) - (m > 1 ? xx / (m * (m - 1) / 2) : 0) -
+               (k > 1 ? yy / (k * (k - 1) / 2) : 0);
+    return m * k / (m + k) * e;
+}
+
+struct cp_ctx {
+    const double *x, *y;
+    size_t n;
+    const struct pb_cp_opts *o;
+    bool *cut; /* cut[i]: a regime starts at i */
+};
+
+/* The change of regime at t between the regimes [lo, t) and [t, hi): its t-test p and whether
+ * it passes both rules. */
+static bool cp_passes(const struct cp_ctx *c, size_t lo, size_t t, size_t hi, double *p)
+{
+    *p = pb_cp_ttest_p(c->y + lo, t - lo, c->y + t, hi - t);
+    if (!(*p < c->o->p_max))
+        return false;
+    if (c->o->min_change_pct <= 0)
+        return true;
+    double before = pb_stats_median(c->x + lo, t - lo), after = pb_stats_median(c->x + t, hi - t);
+    return before != 0 && fabs(after / before - 1) * 100 >= c->o->min_change_pct;
+}
+
+/* E-Divisive over [lo, hi): the best split, kept if it passes, then each side again. */
+static void cp_divide(struct cp_ctx *c, size_t lo, size_t hi)
+{
+    size_t ms = c->o->min_size;
+    if (hi - lo < 2 * ms)
+        return;
+    size_t best = 0;
+    double best_e = -INFINITY;
+    for (size_t t = lo + ms; t + ms <= hi; t++) {
+        double e = cp_energy(c->y, lo, t, hi, c->o->window);
+        if (e > best_e) {
+            best_e = e;
+            best = t;
+        }
+    }
+    double p;
+    if (!best || !cp_passes(c, lo, best, hi, &p))
+        return;
+    c->cut[best] = true;
+    cp_divide(c, lo, best);
+    cp_divide(c, best, hi);
+}
+
+/* The regime boundaries around cut t: the previous and the next cut (or the ends). */
+static void cp_neighbours(const struct cp_ctx *c, size_t t, size_t *lo, size_t *hi)
+{
+    *lo = 0;
+    for (size_t i = t; i-- > 1;)
+        if (c->cut[i]) {
+            *lo = i;
+            break;
+        }
+    *hi = c->n;
+    for (size_t i = t + 1; i < c->n; i++)
+        if (c->cut[i]) {
+            *hi = i;
+            break;
+        }
+}
+
+/* Each cut tested again between its neighbours; the one with the largest p among those that
+ * fail is dropped, and the rest tested again, until every cut passes. */
+static void cp_prune(struct cp_ctx *c)
+{
+    for (;;) {
+        size_t worst = 0;
+        double worst_p = -1;
+        for (size_t t = 1; t < c->n; t++) {
+            if (!c->cut[t])
+                continue;
+            size_t lo, hi;
+            cp_neighbours(c, t, &lo, &hi);
+            double p = NAN;
+            bool ok = cp_passes(c, lo, t, hi, &p);
+            if (!ok && !(p <= worst_p)) {
+                worst_p = isfinite(p) ? p : 2;
+                worst = t;
+            }
+        }
+        if (!worst)
+            return;
+        c->cut[worst] = false;
+    }
+}
+
+size_t pb_cp_detect(const double *x, size_t n, const struct pb_cp_opts *o, struct pb_cp *out,
+                    size_t cap)
+{
+    struct pb_cp_opts opts = *o;
+    if (opts.min_size < 2)
+        opts.min_size = 2;
+    if (opts.window < opts.min_size)
+        opts.window = opts.min_size;
+    if (n < 2 * opts.min_size)
+        return 0;
+    struct cp_ctx c = {x, cp_logs(x, n, NULL), n, &opts, pb_xcalloc(n, sizeof(bool), "cuts")};
+    cp_divide(&c, 0, n);
+    cp_prune(&c);
+    size_t k = 0;
+    for (size_t t = 1; t < n; t++) {
+        if (!c.cut[t])
+            continue;
+        size_t lo, hi;
+        cp_neighbours(&c, t, &lo, &hi);
+        if (k < cap) {
+            struct pb_cp *cp = &out[k];
+            cp->at = t;
+            cp->before = pb_stats_median(x + lo, t - lo);
+            cp->after = pb_stats_median(x + t, hi - t);
+            cp->change_pct = cp->before != 0 ? (cp->after / cp->before - 1) * 100 : NAN;
+            cp->p = pb_cp_ttest_p(c.y + lo, t - lo, c.y + t, hi - t);
+        }
+        k++;
+    }
+    free(c.cut);
+    free((void *)c.y);
+    return k;
+}

@@ -1,0 +1,136 @@
+/* changepoint: Student's t against tabled values, E-Divisive on series whose change points are
+ * known, and the detector's rates checked by simulation (as `pinbench history quality` measures
+ * them, on fewer series). */
+#include "../tests.h"
+
+#include "history/history.h"
+#include "stats/changepoint.h"
+#include "stats/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Two-sided p of Student's t: the tables' critical values (t_0.975 and t_0.995) give 0.05 and
+ * 0.01; large df reaches the normal law. */
+static void test_student_t(void **state)
+{
+    (void)state;
+    assert_near(pb_cp_student_p(2.228139, 10), 0.05, 1e-6);
+    assert_near(pb_cp_student_p(3.169273, 10), 0.01, 1e-6);
+    assert_near(pb_cp_student_p(12.7062, 1), 0.05, 1e-5);
+    assert_near(pb_cp_student_p(-2.228139, 10), 0.05, 1e-6);
+    assert_near(pb_cp_student_p(0, 5), 1, 1e-12);
+    assert_near(pb_cp_student_p(1.959964, 1e7), 0.05, 1e-5);
+    assert_true(isnan(pb_cp_student_p(1, 0)));
+    /* {1..5} vs {6..10}: pooled variance 2.5, se 1, t = 5 with 8 df: p = 0.0010528 */
+    double a[] = {1, 2, 3, 4, 5}, b[] = {6, 7, 8, 9, 10};
+    assert_near(pb_cp_ttest_p(a, 5, b, 5), 0.0010528, 2e-6);
+    assert_near(pb_cp_ttest_p(a, 5, a, 5), 1, 1e-12);
+    assert_true(isnan(pb_cp_ttest_p(a, 1, b, 1)));
+}
+
+/* A new run against a regime: inside its spread p is large, far outside it tiny; a regime too
+ * short has no spread to judge by. */
+static void test_point_p(void **state)
+{
+    (void)state;
+    double r[] = {100, 101, 99, 100, 102, 98, 100, 101};
+    assert_true(pb_cp_point_p(r, 8, 100.2) > 0.5);
+    assert_true(pb_cp_point_p(r, 8, 130) < 1e-6);
+    assert_true(pb_cp_point_p(r, 8, 70) < 1e-6);
+    assert_true(isnan(pb_cp_point_p(r, 2, 130)));
+}
+
+/* A deterministic jitter of +-1 %, so the series have spread but known change points. */
+static double jitter(size_t i)
+{
+    static const double j[] = {0.004, -0.007, 0.01, -0.002, 0.006, -0.009, 0.001, -0.005};
+    return 1 + j[i % 8];
+}
+
+static void test_detect_known(void **state)
+{
+    (void)state;
+    double x[80];
+    struct pb_cp cp[16];
+    struct pb_cp_opts o;
+    pb_cp_opts_default(&o);
+    /* +20 % from run 30 */
+    for (size_t i = 0; i < 60; i++)
+        x[i] = 1000 * jitter(i) * (i >= 30 ? 1.2 : 1);
+    assert_int_equal(pb_cp_detect(x, 60, &o, cp, 16), 1);
+    assert_int_equal(cp[0].at, 30);
+    assert_near(cp[0].change_pct, 20, 1.5);
+    assert_true(cp[0].p < 1e-9);
+    assert_true(cp[0].before < cp[0].after);
+    /* no step: none */
+    for (size_t i = 0; i < 60; i++)
+        x[i] = 1000 * jitter(i);
+    assert_int_equal(pb_cp_detect(x, 60, &o, cp, 16), 0);
+    /* two steps, one up and one back down, and a third regime */
+    for (size_t i = 0; i < 80; i++)
+        x[i] = 50 * jitter(i) * (i >= 20 && i < 45 ? 1.3 : 1) * (i >= 65 ? 0.8 : 1);
+    size_t n = pb_cp_detect(x, 80, &o, cp, 16);
+    assert_int_equal(n, 3);
+    assert_int_equal(cp[0].at, 20);
+    assert_int_equal(cp[1].at, 45);
+    assert_int_equal(cp[2].at, 65);
+    assert_true(cp[1].change_pct < 0 && cp[2].change_pct < 0);
+    /* the minimum change filters a step smaller than it */
+    for (size_t i = 0; i < 60; i++)
+        x[i] = 1000 * jitter(i) * (i >= 30 ? 1.05 : 1);
+    assert_int_equal(pb_cp_detect(x, 60, &o, cp, 16), 1);
+    o.min_change_pct = 8;
+    assert_int_equal(pb_cp_detect(x, 60, &o, cp, 16), 0);
+    /* too short for two regimes of min_size */
+    pb_cp_opts_default(&o);
+    assert_int_equal(pb_cp_detect(x, 5, &o, cp, 16), 0);
+    /* the count is returned even beyond cap */
+    for (size_t i = 0; i < 80; i++)
+        x[i] = 50 * jitter(i) * (i >= 20 && i < 45 ? 1.3 : 1) * (i >= 65 ? 0.8 : 1);
+    assert_int_equal(pb_cp_detect(x, 80, &o, cp, 1), 3);
+    assert_int_equal(cp[0].at, 20);
+}
+
+/* The rates by simulation: A/A false alarms stay near the calibrated level and steps are found
+ * where any detector could find them (fewer series than the benchmark, wider bounds). */
+static void test_detect_rates(void **state)
+{
+    (void)state;
+    struct pb_cp_opts o;
+    pb_cp_opts_default(&o);
+    struct pb_quality_row *q;
+    size_t n = pb_history_quality(400, 60, 7, &o, 10, &q);
+    assert_int_equal(n, 12);
+    for (size_t i = 0; i < n; i++) {
+        const struct pb_quality_row *r = &q[i];
+        if (r->step_pct == 0) {
+            if (r->false_per_100 > 2.5)
+                fail_msg("CV %.0f %%: %.1f false alarms per 100 A/A series", r->cv_pct,
+                         r->false_per_100);
+            continue;
+        }
+        /* a step of 4 sigma or more is found nearly always, and the gate's rows are filled */
+        if (r->step_pct / r->cv_pct >= 4 && r->detected_pct < 95)
+            fail_msg("CV %.0f %%, step %.0f %%: found %.1f %%", r->cv_pct, r->step_pct,
+                     r->detected_pct);
+        if (r->cv_pct == 5 && r->step_pct == 10 && (r->detected_pct < 80 || r->oracle_pct < 85))
+            fail_msg("CV 5 %%, step 10 %%: found %.1f %%, best possible %.1f %%", r->detected_pct,
+                     r->oracle_pct);
+        assert_true(r->detected_pct <= r->oracle_pct + 5);
+        assert_true(isfinite(r->gate_detected_pct));
+    }
+    /* the gate with its threshold at 10 % on noise of CV 5 %: the false alarms that make it a
+     * poor judge of one noisy run */
+    assert_true(q[4].gate_false_per_100 > 100 && q[4].false_per_100 < 2.5);
+    free(q);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_student_t),
+    cmocka_unit_test(test_point_p),
+    cmocka_unit_test(test_detect_known),
+    cmocka_unit_test(test_detect_rates),
+};
+const struct pb_test_group pb_group_changepoint = PB_GROUP("changepoint", tests);
