@@ -12,7 +12,7 @@ set ylabel "time per op, B / A (log scale; below 1: B faster)"
 set xtics rotate by -60 font ",7" noenhanced
 set key top left
 set offsets 0.5, 0.5, 0, 0
-set title "pinbench compare: change in median time per op, 95 % bootstrap CI"
+set title "pinbench compare: did each variant's time per op change between the runs?\nmedian time per op of each run B over run A (the first folder given), 95 % bootstrap CI; the folders (results/<host>/<stamp>) in the key"
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lc rgb "black" dt 2
 colors = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b"
 do for [t in "svg pngcairo"] {

@@ -56,7 +56,13 @@ static void gate_one(const struct gate_ctx *g, const struct pb_thresholds *t, bo
     free(cp);
     size_t r = m - from;
     v->c.na = r;
-    if (r < GATE_MIN_REGIME || !isfinite(x)) {
+    if (!isfinite(x)) {
+        snprintf(v->c.note, sizeof v->c.note,
+                 "not judged: no value in this run (a side skipped or invalid here)");
+        free(h);
+        return;
+    }
+    if (r < GATE_MIN_REGIME) {
         snprintf(v->c.note, sizeof v->c.note,
                  "not judged: %zu run(s) of this box in the series' current regime (at least %d "
                  "needed)",

@@ -102,7 +102,8 @@ static const struct pb_opts_spec changes_spec = {
     "Lists the change points of every series (or those matching the SERIES patterns,\n"
     "fnmatch over 'name' or 'name metric'), found by E-Divisive means with a t-test:\n"
     "the run where the regime changed, the medians before and after, the change in %,\n"
-    "p, and what changed on the box between the two regimes (kernel, governor, ...).",
+    "p, and what changed between the two runs: the commit, then the box (kernel,\n"
+    "governor, ...).",
     "exit status: 0 (change points or not), 2 bad usage or an unreadable database\n",
     changes_opts,
     PB_ARRAY_LEN(changes_opts),
@@ -264,21 +265,22 @@ static long hist_values(struct pb_store *st, const struct pb_sseries *s, double 
     return n;
 }
 
-/* What changed on the box between two runs: the questionable environment keys that differ. */
+/* What changed between two runs: the code (the build's commit, "-dirty" when the tree had
+ * changes), then the questionable environment keys that differ. */
 static void hist_env_change(struct pb_store *st, int64_t a, int64_t b, char *out, size_t len)
 {
     out[0] = '\0';
-    for (size_t i = 0; i < pb_n_envkeys; i++) {
-        if (!pb_envkeys[i].questionable)
+    for (size_t i = 0; i <= pb_n_envkeys; i++) {
+        const char *key = i == 0 ? "git_commit" : pb_envkeys[i - 1].key;
+        if (i > 0 && (!pb_envkeys[i - 1].questionable || !strcmp(key, "git_commit")))
             continue;
         char va[160], vb[160];
-        pb_store_run_env(st, a, pb_envkeys[i].key, va, sizeof va);
-        pb_store_run_env(st, b, pb_envkeys[i].key, vb, sizeof vb);
+        pb_store_run_env(st, a, key, va, sizeof va);
+        pb_store_run_env(st, b, key, vb, sizeof vb);
         if (!strcmp(va, vb))
             continue;
         size_t used = strlen(out);
-        snprintf(out + used, len - used, "%s%s %s -> %s", used ? "; " : "", pb_envkeys[i].key, va,
-                 vb);
+        snprintf(out + used, len - used, "%s%s %s -> %s", used ? "; " : "", key, va, vb);
     }
 }
 
@@ -309,7 +311,7 @@ static int hist_changes(int argc, char **argv)
     printf("# change points: E-Divisive means, t-test p < %g, window %zu, minimum change %g %%\n\n",
            o.p_max, o.window, o.min_change_pct);
     printf("| box | series | metric | new regime from | before | after | change | p | what "
-           "changed on the box |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+           "changed |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     size_t total = 0;
     char cur_box[16] = "";
     struct pb_srun *runs = NULL;
@@ -341,7 +343,7 @@ static int hist_changes(int argc, char **argv)
                    (long long)ri + 1, nr, ri >= 0 ? runs[ri].started : "?",
                    ri >= 0 && runs[ri].commit[0] ? runs[ri].commit : "no commit", b, a,
                    cp[k].change_pct, cp[k].p);
-            pb_md_put(stdout, env[0] ? env : "nothing recorded");
+            pb_md_put(stdout, env[0] ? env : "nothing recorded (same commit and configuration)");
             printf(" |\n");
             total++;
         }
