@@ -56,6 +56,10 @@ printf 'not a database' >"$tmp/notdb.sqlite"
 out=$("$PB" history boxes --db="$tmp/notdb.sqlite" 2>&1); rc=$?
 [ "$rc" -eq 2 ] && ok "a file that is not a history database is refused ($out)" ||
   bad "not a database: exit $rc: $out"
+ln -s "$db" "$tmp/link.sqlite"
+out=$("$PB" history boxes --db="$tmp/link.sqlite" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && ok "a database path that is a symbolic link is refused ($out)" ||
+  bad "a linked database: exit $rc: $out"
 out=$("$PB" history changes --db="$tmp/none.sqlite" 2>&1); rc=$?
 [ "$rc" -eq 2 ] && [ ! -e "$tmp/none.sqlite" ] && ok "reading a database that does not exist: exit 2, none made" ||
   bad "missing database: exit $rc: $out"

@@ -117,6 +117,11 @@ struct pb_store *pb_store_open(const char *path, bool create)
         pb_errf("no history database at %s (pinbench history ingest makes one)", pb_q(path));
         return NULL;
     }
+    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+        /* SQLITE_OPEN_NOFOLLOW refuses it too, but without saying why */
+        pb_errf("%s: a symbolic link: give the database file itself", pb_q(path));
+        return NULL;
+    }
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         pb_errf("%s: not a regular file", pb_q(path));
         return NULL;
