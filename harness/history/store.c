@@ -411,6 +411,50 @@ static void col_text(sqlite3_stmt *s, int i, char *out, size_t len)
     snprintf(out, len, "%s", t ? (const char *)t : "");
 }
 
+/* Steps `s` to its end, `row` reading each row into a new zeroed element (`size` bytes) of a
+ * growing heap array in *out; a row it declines (false) is not kept. Finalizes s. The count,
+ * or -1 (nothing in *out) with pb_err() saying `what` failed. */
+static long store_rows(struct pb_store *st, sqlite3_stmt *s, size_t size, void **out,
+                       bool (*row)(sqlite3_stmt *s, void *elem, const void *ctx), const void *ctx,
+                       const char *what)
+{
+    *out = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            *out = pb_xrealloc(*out, cap * size, what);
+        }
+        char *e = (char *)*out + n * size;
+        memset(e, 0, size);
+        n += row(s, e, ctx);
+    }
+    if (rc != SQLITE_DONE) {
+        store_err(st, what); /* before finalizing, while the connection still says why */
+        sqlite3_finalize(s);
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    sqlite3_finalize(s);
+    return (long)n;
+}
+
+static bool store_box_row(sqlite3_stmt *s, void *elem, const void *ctx)
+{
+    (void)ctx;
+    struct pb_box *b = elem;
+    col_text(s, 0, b->id, sizeof b->id);
+    col_text(s, 1, b->host, sizeof b->host);
+    col_text(s, 2, b->cpu, sizeof b->cpu);
+    b->cpus = (long)sqlite3_column_int64(s, 3);
+    b->runs = (size_t)sqlite3_column_int64(s, 4);
+    col_text(s, 5, b->first, sizeof b->first);
+    col_text(s, 6, b->last, sizeof b->last);
+    return true;
+}
+
 long pb_store_boxes(struct pb_store *st, struct pb_box **out)
 {
     *out = NULL;
@@ -418,29 +462,9 @@ long pb_store_boxes(struct pb_store *st, struct pb_box **out)
         store_prep(st, "SELECT b.id, b.host, b.cpu_model, b.cpus, count(r.id), "
                        "min(r.started_utc), max(r.started_utc) FROM boxes b "
                        "LEFT JOIN runs r ON r.box = b.id GROUP BY b.id ORDER BY b.id");
-    if (!s)
-        return -1;
-    size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap)
-            *out = pb_xrealloc(*out, (cap = cap ? 2 * cap : 8) * sizeof **out, "boxes");
-        struct pb_box *b = &(*out)[n++];
-        col_text(s, 0, b->id, sizeof b->id);
-        col_text(s, 1, b->host, sizeof b->host);
-        col_text(s, 2, b->cpu, sizeof b->cpu);
-        b->cpus = (long)sqlite3_column_int64(s, 3);
-        b->runs = (size_t)sqlite3_column_int64(s, 4);
-        col_text(s, 5, b->first, sizeof b->first);
-        col_text(s, 6, b->last, sizeof b->last);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        return store_err(st, "listing the boxes");
-    }
-    return (long)n;
+    return s ? store_rows(st, s, sizeof **out, (void **)out, store_box_row, NULL,
+                          "listing the boxes")
+             : -1;
 }
 
 int pb_store_find_box(struct pb_store *st, const char *what, char out[16])
@@ -468,6 +492,19 @@ int pb_store_find_box(struct pb_store *st, const char *what, char out[16])
                    pb_q(what));
 }
 
+static bool store_srun_row(sqlite3_stmt *s, void *elem, const void *ctx)
+{
+    (void)ctx;
+    struct pb_srun *r = elem;
+    r->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, r->started, sizeof r->started);
+    col_text(s, 2, r->commit, sizeof r->commit);
+    col_text(s, 3, r->label, sizeof r->label);
+    col_text(s, 4, r->profile, sizeof r->profile);
+    col_text(s, 5, r->hash, sizeof r->hash);
+    return true;
+}
+
 long pb_store_runs(struct pb_store *st, const char *box, struct pb_srun **out)
 {
     *out = NULL;
@@ -477,26 +514,7 @@ long pb_store_runs(struct pb_store *st, const char *box, struct pb_srun **out)
     if (!s)
         return -1;
     bind_text(s, 1, box);
-    size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap)
-            *out = pb_xrealloc(*out, (cap = cap ? 2 * cap : 16) * sizeof **out, "runs");
-        struct pb_srun *r = &(*out)[n++];
-        r->id = sqlite3_column_int64(s, 0);
-        col_text(s, 1, r->started, sizeof r->started);
-        col_text(s, 2, r->commit, sizeof r->commit);
-        col_text(s, 3, r->label, sizeof r->label);
-        col_text(s, 4, r->profile, sizeof r->profile);
-        col_text(s, 5, r->hash, sizeof r->hash);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        return store_err(st, "listing the runs");
-    }
-    return (long)n;
+    return store_rows(st, s, sizeof **out, (void **)out, store_srun_row, NULL, "listing the runs");
 }
 
 static bool store_matches(const char *name, const char *metric, const char *const *pat, size_t np)
@@ -511,6 +529,23 @@ static bool store_matches(const char *name, const char *metric, const char *cons
     return false;
 }
 
+struct store_patterns {
+    const char *const *p;
+    size_t n;
+};
+
+static bool store_series_row(sqlite3_stmt *s, void *elem, const void *ctx)
+{
+    const struct store_patterns *pat = ctx;
+    struct pb_sseries *x = elem;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->box, sizeof x->box);
+    x->is_pair = sqlite3_column_int(s, 2) != 0;
+    col_text(s, 3, x->name, sizeof x->name);
+    col_text(s, 4, x->metric, sizeof x->metric);
+    return store_matches(x->name, x->metric, pat->p, pat->n);
+}
+
 long pb_store_series(struct pb_store *st, const char *box, const char *const *patterns,
                      size_t n_patterns, struct pb_sseries **out)
 {
@@ -523,28 +558,9 @@ long pb_store_series(struct pb_store *st, const char *box, const char *const *pa
         return -1;
     if (box)
         bind_text(s, 1, box);
-    size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct pb_sseries x = {0};
-        x.id = sqlite3_column_int64(s, 0);
-        col_text(s, 1, x.box, sizeof x.box);
-        x.is_pair = sqlite3_column_int(s, 2) != 0;
-        col_text(s, 3, x.name, sizeof x.name);
-        col_text(s, 4, x.metric, sizeof x.metric);
-        if (!store_matches(x.name, x.metric, patterns, n_patterns))
-            continue;
-        if (n == cap)
-            *out = pb_xrealloc(*out, (cap = cap ? 2 * cap : 64) * sizeof **out, "series");
-        (*out)[n++] = x;
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        return store_err(st, "listing the series");
-    }
-    return (long)n;
+    struct store_patterns pat = {patterns, n_patterns};
+    return store_rows(st, s, sizeof **out, (void **)out, store_series_row, &pat,
+                      "listing the series");
 }
 
 int64_t pb_store_series_id(struct pb_store *st, const char *box, bool is_pair, const char *name,
@@ -564,6 +580,22 @@ int64_t pb_store_series_id(struct pb_store *st, const char *box, bool is_pair, c
     return id < 0 ? store_err(st, "looking a series up") : id;
 }
 
+static double col_real(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+static bool store_point_row(sqlite3_stmt *s, void *elem, const void *ctx)
+{
+    (void)ctx;
+    struct pb_spoint *p = elem;
+    p->run_id = sqlite3_column_int64(s, 0);
+    p->value = sqlite3_column_double(s, 1);
+    p->ci_low = col_real(s, 2);
+    p->ci_high = col_real(s, 3);
+    return true;
+}
+
 long pb_store_points(struct pb_store *st, int64_t series_id, struct pb_spoint **out)
 {
     *out = NULL;
@@ -573,24 +605,7 @@ long pb_store_points(struct pb_store *st, int64_t series_id, struct pb_spoint **
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, series_id);
-    size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap)
-            *out = pb_xrealloc(*out, (cap = cap ? 2 * cap : 64) * sizeof **out, "points");
-        struct pb_spoint *p = &(*out)[n++];
-        p->run_id = sqlite3_column_int64(s, 0);
-        p->value = sqlite3_column_double(s, 1);
-        p->ci_low = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
-        p->ci_high = sqlite3_column_type(s, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 3);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        return store_err(st, "reading a series");
-    }
-    return (long)n;
+    return store_rows(st, s, sizeof **out, (void **)out, store_point_row, NULL, "reading a series");
 }
 
 int pb_store_run_env(struct pb_store *st, int64_t run_id, const char *key, char *out, size_t len)
