@@ -182,11 +182,12 @@ static const struct pb_opts_spec quality_spec = {
     "history quality",
     "pinbench history quality [options]",
     "Measures the change-point detector on synthetic histories of 60 runs: lognormal\n"
-    "noise of CV 2, 5 and 10 %, a step of 5, 10 or 20 % at a random run (the 6th to the\n"
-    "55th) or none; detection within +-2 runs, mean position error, false alarms per\n"
-    "100 series; beside it, the same for today's single-baseline gate (the first run as\n"
-    "the baseline, an alarm when a run is worse by more than the threshold), and the\n"
-    "best any detector can place a lone step (the likelihood's own maximum).",
+    "noise of CV 2, 5 and 10 %, a step of 5, 10 or 20 % at a random run (the 6th to\n"
+    "the 56th: 5 runs a side at least) or none; detection within +-2 runs, mean\n"
+    "position error, false alarms per 100 series; beside it, the same for today's\n"
+    "single-baseline gate (the first run as the baseline, an alarm when a run is worse\n"
+    "by more than the threshold), and a reference: where the likelihood itself places\n"
+    "a lone step, told there is one.",
     "A benchmark, not a test: it prints a Markdown table.\n",
     quality_opts,
     PB_ARRAY_LEN(quality_opts),

@@ -35,7 +35,8 @@ struct pb_quality_row {
     double false_per_100;                         /* alarms away from a step, per 100 series */
     double gate_detected_pct, gate_false_per_100; /* the same for the single-baseline gate */
     double oracle_pct; /* the step's maximum-likelihood place, told there is exactly one step,
-                          within +-2 runs: what no detector can beat on average */
+                          within +-2 runs: a reference that knows there is one step and uses
+                          every run, which a detector can hardly beat */
 };
 struct pb_cp_opts;
 /* Runs `series` histories of `points` runs for every noise level and step of the grid (CV 2, 5,

@@ -93,7 +93,7 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
             size_t found = 0, gate_found = 0, false_cp = 0, gate_false = 0, oracle = 0;
             double err = 0;
             for (size_t s = 0; s < series; s++) {
-                /* the step lands anywhere from the 6th run to the 6th from last */
+                /* the step lands anywhere from the 6th run to the 56th: 5 runs a side at least */
                 size_t at = 5 + (size_t)(q_uniform(&rng) * (double)(points - 9));
                 q_history(x, points, cvs[c], steps[st], at, &rng);
                 size_t m = pb_cp_detect(x, points, o, cp, points);
