@@ -210,6 +210,8 @@ if (ngrid > 0) {
 # heatmap, one per matrix described in ARG9 (data in <stem>.dat: row and column positions, the
 # mean, the two labels); the axes hold exactly the planned CPUs or nodes, in the order run.json
 # gives (topology order for CPUs), ticks labelled with their numbers; white where not measured.
+# Up to 8 rows each cell also prints its value (three digits and an SI prefix: wider numbers
+# would run into the next cell).
 if (nmatrix > 0) {
     reset
     set termoption noenhanced
@@ -220,6 +222,7 @@ if (nmatrix > 0) {
     set size ratio -1
     set key off
     set tics out
+    cellfont = nmatrix <= 4 ? ",12" : ",9"
     do for [k = 1:nfields(matrices) / 5] {
         m = field(matrices, 5 * k - 4)
         set title titled(field(matrices, 5 * k - 3))
@@ -245,10 +248,10 @@ if (nmatrix > 0) {
             # the first, invisible layer labels every row and column, measured or not (a layer
             # that skips a NaN cell would drop its tick); small matrices (NUMA nodes, a few
             # CPUs) also print each cell's value
-            if (nmatrix <= 16) {
+            if (nmatrix <= 8) {
                 plot m.".dat" using 1:2:xtic(int($1) % step == 0 ? strcol(4) : ""):ytic(int($2) % step == 0 ? strcol(5) : "") with dots lc rgb "white", \
                      '' using 1:2:3 with image, \
-                     '' using 1:2:(strcol(3) eq "NaN" ? "" : ($3 >= 1e4 ? gprintf("%.3s %c", $3) : sprintf("%.4g", $3))) with labels tc rgb "black"
+                     '' using 1:2:(strcol(3) eq "NaN" ? "" : ($3 >= 1e4 ? gprintf("%.2s %c", $3) : sprintf("%.3g", $3))) with labels font cellfont tc rgb "black"
             } else {
                 plot m.".dat" using 1:2:xtic(int($1) % step == 0 ? strcol(4) : ""):ytic(int($2) % step == 0 ? strcol(5) : "") with dots lc rgb "white", \
                      '' using 1:2:3 with image
