@@ -590,7 +590,8 @@ static const char *const dispatch_tallies[] = {
 
 const struct pb_family pb_family_dispatch = {
     .name = "dispatch",
-    .question = "per-request pinning or a pinned pool: which serves requests faster, with fewer threads?",
+    .question =
+        "per-request pinning or a pinned pool: which serves requests faster, with fewer threads?",
     .summary = "per-request pinning vs pinned pools: closed-loop requests, threads, tail latency",
     PB_TABLE(variants, dispatch_variants),
     PB_TABLE(pairs, dispatch_pairs),

@@ -238,7 +238,8 @@ static const char *const go_gauges[] = {[GAUGE_THREADS] = "go_threads_peak"};
 
 const struct pb_family pb_family_go = {
     .name = "go",
-    .question = "what do Go's LockOSThread, locked exits, channels and preemption cost, measured in Go?",
+    .question =
+        "what do Go's LockOSThread, locked exits, channels and preemption cost, measured in Go?",
     .summary = "Go's own costs, measured in Go: LockOSThread, locked exits, channels, preemption",
     PB_TABLE(variants, go_variants),
     PB_TABLE(pairs, go_pairs),

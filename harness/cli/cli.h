@@ -27,9 +27,9 @@ struct opts {
     const char *cpus, *profile, *out, *label, *clock, *topology, *counters;
     double precision_pct, budget_s; /* run: CI half-width target; measuring time, 0: profile's */
     bool json, check;
-    bool unpaired; /* run: every variant alone, no paired blocks (smoke runs) */
+    bool unpaired;       /* run: every variant alone, no paired blocks (smoke runs) */
     bool quiet, verbose; /* run: -q only errors and the folder; -v Google Benchmark's table too */
-    double watchdog_s; /* run: per-call limit, 0 off */
+    double watchdog_s;   /* run: per-call limit, 0 off */
     int gb_argc;
     char **gb_argv;
 };

@@ -83,11 +83,7 @@ static void gate_one(const struct gate_ctx *g, const struct pb_thresholds *t, bo
     v->c.worse = !dir || !isfinite(v->c.ratio) || v->c.ratio == 1 ? 0
                  : (v->c.ratio > 1) == (dir > 0)                  ? 1
                                                                   : -1;
-    if (!isfinite(v->threshold_pct) || !dir || !isfinite(v->c.ratio))
-        return;
-    double worse_pct = dir > 0 ? (v->c.ratio - 1) * 100 : (1 / v->c.ratio - 1) * 100;
-    v->regression = v->c.significant && v->c.worse > 0 && worse_pct > v->threshold_pct;
-    v->improvement = v->c.significant && v->c.worse < 0;
+    pb_verdict_decide(v);
 }
 
 static void gate_push(struct pb_verdict **out, size_t *n, size_t *cap)

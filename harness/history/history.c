@@ -253,17 +253,35 @@ static long hist_select(struct pb_store *st, const struct pb_opts_result *r,
                            out);
 }
 
-/* A series' values in run order, and its runs (their ids). */
-static long hist_values(struct pb_store *st, const struct pb_sseries *s, double **v,
-                        struct pb_spoint **pts)
+/* One series read back with its change points: its points (and their values) in run order. */
+struct hist_cps {
+    struct pb_spoint *pts;
+    double *v;
+    long n;
+    struct pb_cp *cp;
+    size_t m;
+};
+
+static int hist_detect(struct pb_store *st, const struct pb_sseries *s, const struct pb_cp_opts *o,
+                       struct hist_cps *x)
 {
-    long n = pb_store_points(st, s->id, pts);
-    if (n < 0)
+    memset(x, 0, sizeof *x);
+    x->n = pb_store_points(st, s->id, &x->pts);
+    if (x->n < 0)
         return -1;
-    *v = pb_xcalloc((size_t)n + 1, sizeof **v, "series values");
-    for (long i = 0; i < n; i++)
-        (*v)[i] = (*pts)[i].value;
-    return n;
+    x->v = pb_xcalloc((size_t)x->n + 1, sizeof *x->v, "series values");
+    for (long i = 0; i < x->n; i++)
+        x->v[i] = x->pts[i].value;
+    x->cp = pb_xcalloc((size_t)x->n + 1, sizeof *x->cp, "change points");
+    x->m = pb_cp_detect(x->v, (size_t)x->n, o, x->cp, (size_t)x->n);
+    return 0;
+}
+
+static void hist_cps_free(struct hist_cps *x)
+{
+    free(x->pts);
+    free(x->v);
+    free(x->cp);
 }
 
 /* What changed between two runs: the code (the build's commit, "-dirty" when the tree had
@@ -324,15 +342,12 @@ static int hist_changes(int argc, char **argv)
             nr = pb_store_runs(st, s->box, &runs);
             snprintf(cur_box, sizeof cur_box, "%s", s->box);
         }
-        double *v;
-        struct pb_spoint *pts;
-        long n = hist_values(st, s, &v, &pts);
-        if (n < 0)
+        struct hist_cps x;
+        if (hist_detect(st, s, &o, &x) < 0)
             break;
-        struct pb_cp *cp = pb_xcalloc((size_t)n + 1, sizeof *cp, "change points");
-        size_t m = pb_cp_detect(v, (size_t)n, &o, cp, (size_t)n);
-        for (size_t k = 0; k < m; k++) {
-            const struct pb_spoint *at = &pts[cp[k].at], *prev = &pts[cp[k].at - 1];
+        const struct pb_cp *cp = x.cp;
+        for (size_t k = 0; k < x.m; k++) {
+            const struct pb_spoint *at = &x.pts[cp[k].at], *prev = &x.pts[cp[k].at - 1];
             int64_t ri = hist_run_index(runs, nr, at->run_id);
             char env[600], b[48], a[48];
             hist_env_change(st, prev->run_id, at->run_id, env, sizeof env);
@@ -348,9 +363,7 @@ static int hist_changes(int argc, char **argv)
             printf(" |\n");
             total++;
         }
-        free(cp);
-        free(v);
-        free(pts);
+        hist_cps_free(&x);
     }
     printf("\n%zu change point(s) in %ld series.\n", total, ns);
     free(runs);
@@ -439,24 +452,22 @@ static int hist_show(int argc, char **argv)
         const struct pb_sseries *s = &ss[i];
         struct pb_srun *runs;
         long nr = pb_store_runs(st, s->box, &runs);
-        double *v;
-        struct pb_spoint *pts;
-        long n = nr < 0 ? -1 : hist_values(st, s, &v, &pts);
-        if (n < 0) {
+        struct hist_cps x;
+        if (nr < 0 || hist_detect(st, s, &o, &x) < 0) {
             status = pb_usage_error("history show: %s", pb_err());
             free(runs);
             break;
         }
-        struct pb_cp *cp = pb_xcalloc((size_t)n + 1, sizeof *cp, "change points");
-        size_t m = pb_cp_detect(v, (size_t)n, &o, cp, (size_t)n);
+        long n = x.n;
+        size_t m = x.m;
         char stem[300], dat[320], title[900], host[128] = "";
         hist_file_stem(s, stem, sizeof stem);
         snprintf(dat, sizeof dat, "%s.dat", stem);
         if (n > 0)
-            pb_store_run_env(st, pts[n - 1].run_id, "hostname", host, sizeof host);
+            pb_store_run_env(st, x.pts[n - 1].run_id, "hostname", host, sizeof host);
         snprintf(title, sizeof title, "%s (%s) on %s, box %s: %ld runs, %zu change point(s)",
                  s->name, s->metric, host, s->box, n, m);
-        if (hist_plot_data(dfd, dat, pts, v, (size_t)n, runs, nr, cp, m) < 0) {
+        if (hist_plot_data(dfd, dat, x.pts, x.v, (size_t)n, runs, nr, x.cp, m) < 0) {
             status = pb_usage_error("history show: %s", pb_err());
         } else {
             const char *args[] = {dat, stem, title, s->metric, pb_report_metric_unit(s->metric)};
@@ -467,9 +478,7 @@ static int hist_show(int argc, char **argv)
             else
                 printf("%s/%s.svg (and .png): %ld runs, %zu change point(s)\n", out, stem, n, m);
         }
-        free(cp);
-        free(v);
-        free(pts);
+        hist_cps_free(&x);
         free(runs);
     }
     close(dfd);

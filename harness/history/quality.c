@@ -9,25 +9,13 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* A uniform double in [0, 1), and a standard normal (Box-Muller), from splitmix64. */
-static double q_uniform(uint64_t *s)
-{
-    return (double)(pb_rng_next(s) >> 11) / 9007199254740992.0;
-}
-
-static double q_normal(uint64_t *s)
-{
-    double u = q_uniform(s), v = q_uniform(s);
-    return sqrt(-2 * log(u > 0 ? u : 1e-300)) * cos(2 * M_PI * v);
-}
-
 /* One history: lognormal noise of coefficient of variation `cv` around 1, times 1 + step from
  * index `at` on (no step when step is 0). */
 static void q_history(double *x, size_t n, double cv, double step, size_t at, uint64_t *s)
 {
     double sigma = sqrt(log(1 + cv * cv));
     for (size_t i = 0; i < n; i++)
-        x[i] = exp(sigma * q_normal(s) - sigma * sigma / 2) * (step && i >= at ? 1 + step : 1);
+        x[i] = exp(sigma * pb_rng_normal(s) - sigma * sigma / 2) * (step && i >= at ? 1 + step : 1);
 }
 
 /* The single-baseline gate as `pinbench regress` applies it run after run: the first run is the
@@ -94,7 +82,7 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
             double err = 0;
             for (size_t s = 0; s < series; s++) {
                 /* the step lands anywhere from the 6th run to the 56th: 5 runs a side at least */
-                size_t at = 5 + (size_t)(q_uniform(&rng) * (double)(points - 9));
+                size_t at = 5 + (size_t)(pb_rng_uniform(&rng) * (double)(points - 9));
                 q_history(x, points, cvs[c], steps[st], at, &rng);
                 size_t m = pb_cp_detect(x, points, o, cp, points);
                 bool hit = false;

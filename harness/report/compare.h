@@ -75,6 +75,10 @@ struct pb_verdict {
     double threshold_pct; /* NAN: not judged */
     bool regression, improvement;
 };
+/* A verdict from its change (ratio, significance, direction) and its threshold: a regression
+ * is significant, worse, and worse by more than the threshold in the metric's bad direction; an
+ * improvement is significant and better. Neither without a threshold, a direction or a ratio. */
+void pb_verdict_decide(struct pb_verdict *v);
 size_t pb_regress_judge(const struct pb_rset *base, const struct pb_rset *cur,
                         const struct pb_thresholds *t, struct pb_verdict **out, bool *fp_match,
                         char *why, size_t why_len);

@@ -31,8 +31,7 @@
 
 int (*pb_regress_history_judge)(const char *db, const struct pb_rset *cur,
                                 const struct pb_thresholds *t, double alpha,
-                                struct pb_verdict **out, size_t *n, char *about,
-                                size_t about_len);
+                                struct pb_verdict **out, size_t *n, char *about, size_t about_len);
 
 int pb_thresholds_load(struct pb_thresholds *t, const char *path)
 {
@@ -118,6 +117,19 @@ double pb_thresholds_for(const struct pb_thresholds *t, const char *name)
     return t->default_pct;
 }
 
+void pb_verdict_decide(struct pb_verdict *v)
+{
+    const struct pb_change *c = &v->c;
+    int dir = pb_metric_worse_dir(c->metric);
+    v->regression = v->improvement = false;
+    if (!isfinite(v->threshold_pct) || !dir || !isfinite(c->ratio))
+        return;
+    /* how much worse, in percent of the baseline, in the metric's bad direction */
+    double worse_pct = dir > 0 ? (c->ratio - 1) * 100 : (1 / c->ratio - 1) * 100;
+    v->regression = c->significant && c->worse > 0 && worse_pct > v->threshold_pct;
+    v->improvement = c->significant && c->worse < 0;
+}
+
 size_t pb_regress_judge(const struct pb_rset *base, const struct pb_rset *cur,
                         const struct pb_thresholds *t, struct pb_verdict **out, bool *fp_match,
                         char *why, size_t why_len)
@@ -148,13 +160,7 @@ size_t pb_regress_judge(const struct pb_rset *base, const struct pb_rset *cur,
         struct pb_verdict *v = &(*out)[k++];
         v->c = *c;
         v->threshold_pct = pb_thresholds_for(t, c->name);
-        if (!isfinite(v->threshold_pct) || !pb_metric_worse_dir(c->metric) || !isfinite(c->ratio))
-            continue;
-        /* how much worse, in percent of the baseline, in the metric's bad direction */
-        double worse_pct =
-            pb_metric_worse_dir(c->metric) > 0 ? (c->ratio - 1) * 100 : (1 / c->ratio - 1) * 100;
-        v->regression = c->significant && c->worse > 0 && worse_pct > v->threshold_pct;
-        v->improvement = c->significant && c->worse < 0 && -worse_pct > 0;
+        pb_verdict_decide(v);
     }
     free(ch);
     return k;
@@ -232,8 +238,7 @@ static int write_junit(const char *path, const struct pb_verdict *v, size_t n)
 }
 
 static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct pb_verdict *v,
-                       size_t n, bool fp, const char *why, const char *confirm_note,
-                       bool history)
+                       size_t n, bool fp, const char *why, const char *confirm_note, bool history)
 {
     size_t used;
     double drift = pb_regress_drift(v, n, &used);
@@ -250,12 +255,13 @@ static void md_regress(FILE *f, const char *bdir, const char *cdir, const struct
     fprintf(f, ". %zu quantities judged, %zu regression(s), %zu significant improvement(s).\n\n", n,
             reg, imp);
     if (history)
-        fprintf(f, "Each quantity was judged against its series' current regime on this box (the "
-                   "runs since its last change point): a regression is worse than the regime's "
-                   "median by more than the threshold and outside the regime's spread (p < %.2g "
-                   "for one new run, a prediction interval on log values). The detail column "
-                   "gives the regime's median, the run's value, their ratio with the regime's "
-                   "own 95 %% range, and p.%s\n\n",
+        fprintf(f,
+                "Each quantity was judged against its series' current regime on this box (the "
+                "runs since its last change point): a regression is worse than the regime's "
+                "median by more than the threshold and outside the regime's spread (p < %.2g "
+                "for one new run, a prediction interval on log values). The detail column "
+                "gives the regime's median, the run's value, their ratio with the regime's "
+                "own 95 %% range, and p.%s\n\n",
                 REGRESS_ALPHA, fp ? "" : " Only pair ratios were judged (--ratios-only).");
     else if (fp)
         fprintf(f, "Environment fingerprints match: absolute medians were judged too.\n\n");
@@ -430,8 +436,8 @@ static int regress_confirm(const struct pb_rset *base, const char *history,
     size_t n2 = 0;
     if (!history)
         n2 = pb_regress_judge(base, &rr, t, &v2, &fp2, why2, sizeof why2);
-    else if (pb_regress_history_judge(history, &rr, t, REGRESS_ALPHA, &v2, &n2, why2,
-                                      sizeof why2) < 0) {
+    else if (pb_regress_history_judge(history, &rr, t, REGRESS_ALPHA, &v2, &n2, why2, sizeof why2) <
+             0) {
         pb_rset_free(&rr);
         free(again);
         return -1;
@@ -543,8 +549,8 @@ int pb_cmd_regress(int argc, char **argv)
     memset(sets, 0, sizeof sets);
     const char *dirs[2] = {bdir, cdir};
     /* with a history, sets[1] alone is loaded: the current folder */
-    if (rc == 0 && pb_cmp_load_sets(hist ? sets + 1 : sets, hist ? dirs + 1 : dirs,
-                                    hist ? 1 : 2) < 0)
+    if (rc == 0 &&
+        pb_cmp_load_sets(hist ? sets + 1 : sets, hist ? dirs + 1 : dirs, hist ? 1 : 2) < 0)
         rc = pb_usage_error("regress: %s", pb_err());
     if (rc) {
         free(t);
@@ -567,8 +573,8 @@ int pb_cmd_regress(int argc, char **argv)
         reg += vs[i].regression;
     char note[600] = "";
     if (confirm && reg &&
-        regress_confirm(hist ? NULL : &sets[0], hist, &sets[1], t, vs, n, &reg, note,
-                        sizeof note) < 0) {
+        regress_confirm(hist ? NULL : &sets[0], hist, &sets[1], t, vs, n, &reg, note, sizeof note) <
+            0) {
         rc = pb_usage_error("regress: --confirm: %s", pb_err());
         goto done;
     }

@@ -95,7 +95,8 @@ static int derive_plots(const struct pb_rset *s, bool (*stopping)(void), struct 
             close(plots);
             return -1;
         }
-        derive_gnuplot(plots, fam, pb_json_str(pb_json_get(s->record, "run"), "host", "?"), &pc, stopping, w);
+        derive_gnuplot(plots, fam, pb_json_str(pb_json_get(s->record, "run"), "host", "?"), &pc,
+                       stopping, w);
     }
     close(plots);
     return 0;

@@ -34,31 +34,29 @@ static FILE *record_open(struct pb_results *res, const struct pb_vreg *vr, const
     return pb_results_open(res, rel);
 }
 
+/* Each latency histogram three ways: its buckets, its percentile table, and HdrHistogram's
+ * .hgrm (values in microseconds, as its plotters read them). */
 static int record_hist_files(struct pb_results *res, const struct pb_vreg *vr)
 {
+    static const struct {
+        const char *suffix;
+        int (*write)(const struct pb_hist *h, FILE *f);
+    } kinds[] = {{"csv", pb_hist_write_csv},
+                 {"percentiles.csv", pb_hist_write_percentiles},
+                 {"us.hgrm", pb_hist_write_hgrm}};
     char rel[300], suffix[100];
     for (unsigned m = 0; m < pb_vreg_n_metrics(vr); m++) {
         if (!vr->merged[m] || vr->merged[m]->count == 0)
             continue;
-        snprintf(suffix, sizeof suffix, ".%s.csv", pb_vreg_metric_name(vr, m));
-        FILE *f = record_open(res, vr, suffix, rel, sizeof rel);
-        if (!f)
-            return -1;
-        pb_hist_write_csv(vr->merged[m], f);
-        if (pb_results_close(f, rel) < 0)
-            return -1;
-        snprintf(suffix, sizeof suffix, ".%s.percentiles.csv", pb_vreg_metric_name(vr, m));
-        if (!(f = record_open(res, vr, suffix, rel, sizeof rel)))
-            return -1;
-        pb_hist_write_percentiles(vr->merged[m], f);
-        if (pb_results_close(f, rel) < 0)
-            return -1;
-        snprintf(suffix, sizeof suffix, ".%s.us.hgrm", pb_vreg_metric_name(vr, m));
-        if (!(f = record_open(res, vr, suffix, rel, sizeof rel)))
-            return -1;
-        pb_hist_write_hgrm(vr->merged[m], f);
-        if (pb_results_close(f, rel) < 0)
-            return -1;
+        for (size_t k = 0; k < PB_ARRAY_LEN(kinds); k++) {
+            snprintf(suffix, sizeof suffix, ".%s.%s", pb_vreg_metric_name(vr, m), kinds[k].suffix);
+            FILE *f = record_open(res, vr, suffix, rel, sizeof rel);
+            if (!f)
+                return -1;
+            kinds[k].write(vr->merged[m], f);
+            if (pb_results_close(f, rel) < 0)
+                return -1;
+        }
     }
     return 0;
 }

@@ -317,7 +317,6 @@ static void gb_skip(void *c, const char *m)
     pb_gb_skip_with_error(c, m);
 }
 
-
 static void runner_progress(struct pb_runner *R, const char *what)
 {
     if (!R->progress)

@@ -85,7 +85,7 @@ struct sched_ctx {
         size_t total, done;
         double spent_s;
     } calib, unpaired, pilot;
-    double report_s; /* what writing the folder and its report should take, after the blocks */
+    double report_s;  /* what writing the folder and its report should take, after the blocks */
     uint64_t stat_ns; /* when the progress line's precision was last computed */
 };
 
@@ -240,8 +240,7 @@ static int sched_quartet(struct sched_ctx *c, struct pb_sched_pair *p, enum pb_p
  * over it (`scale`). */
 static bool sched_in_pair(const struct pb_sched *S, const struct pb_vreg *vr);
 
-static double sched_block_guess_s(const struct sched_ctx *c, const struct pb_vreg *vr,
-                                  double scale)
+static double sched_block_guess_s(const struct sched_ctx *c, const struct pb_vreg *vr, double scale)
 {
     const struct pb_vreg *v = vr->twin_of ? vr->twin_of : vr;
     return v->block_wall_s > 0 ? v->block_wall_s : c->o->block_s * scale;
@@ -249,8 +248,8 @@ static double sched_block_guess_s(const struct sched_ctx *c, const struct pb_vre
 
 /* What the run spends on one family at the least, in seconds: the unpaired variants' blocks and
  * each pair's pilot and minimum main quartets (two blocks a side and half a warm-up). */
-static double sched_family_min_s(const struct sched_ctx *c, const struct pb_family *f,
-                                 double scale, size_t *variants, size_t *pairs, size_t *headline)
+static double sched_family_min_s(const struct sched_ctx *c, const struct pb_family *f, double scale,
+                                 size_t *variants, size_t *pairs, size_t *headline)
 {
     *variants = *pairs = *headline = 0;
     double sum = 0;

@@ -35,11 +35,11 @@ struct pb_sched_pair {
     struct pb_vreg *a, *b; /* baseline, variant */
     struct pb_block *blocks;
     size_t n_blocks, cap_blocks;
-    size_t planned;   /* main quartets planned */
-    double needed;    /* main quartets the pilot's spread asks for, NAN without a pilot */
-    double quartet_s; /* wall time of one quartet here (pilot), calls' overheads included */
+    size_t planned;         /* main quartets planned */
+    double needed;          /* main quartets the pilot's spread asks for, NAN without a pilot */
+    double quartet_s;       /* wall time of one quartet here (pilot), calls' overheads included */
     double progress_hw_pct; /* CI half-width when the progress line last computed it, or NAN */
-    char stop[240];   /* why the pair stopped where it did */
+    char stop[240];         /* why the pair stopped where it did */
 };
 
 /* The main rounds end at this multiple of the budget, whatever the plan said. */
@@ -51,7 +51,7 @@ struct pb_sched {
     double elapsed_s, calibration_s, unpaired_s, pilot_s, main_s;
     size_t blocks_run;
     size_t warmups_run; /* unrecorded blocks that open a quartet after another pair's */
-    bool overrun; /* the main rounds were cut at PB_SCHED_OVERRUN x the budget */
+    bool overrun;       /* the main rounds were cut at PB_SCHED_OVERRUN x the budget */
 };
 
 /* Collects the runnable declared pairs whose two variants were selected (headline first). */

@@ -102,6 +102,17 @@ uint64_t pb_rng_next(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+double pb_rng_uniform(uint64_t *state)
+{
+    return ((double)(pb_rng_next(state) >> 11) + 0.5) / 9007199254740992.0; /* 2^53 */
+}
+
+double pb_rng_normal(uint64_t *state)
+{
+    double u = pb_rng_uniform(state), v = pb_rng_uniform(state);
+    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
 /* A resampled median without sorting each resample: the sample is sorted once, each draw
  * counts a hit on the drawn element's rank, and the median is found by walking the counts.
  * O(n) per round instead of O(n log n), and the same value a sort of the resample gives (the

@@ -88,5 +88,9 @@ void pb_stats_bh(const double *p, size_t n, double *q);
 
 /* splitmix64: the deterministic generator used by the bootstrap. */
 uint64_t pb_rng_next(uint64_t *state);
+/* From the same generator: a uniform double in (0, 1), never 0 or 1 (53 bits, centred in each
+ * step), and a standard normal (Box-Muller), for simulations. */
+double pb_rng_uniform(uint64_t *state);
+double pb_rng_normal(uint64_t *state);
 
 #endif

@@ -111,7 +111,7 @@ static void test_detect_rates(void **state)
                          r->false_per_100);
             continue;
         }
-        /* a step of 4 sigma or more is found nearly always, and the gate's rows are filled */
+        /* a step of 4 sigma or more is found nearly always */
         if (r->step_pct / r->cv_pct >= 4 && r->detected_pct < 95)
             fail_msg("CV %.0f %%, step %.0f %%: found %.1f %%", r->cv_pct, r->step_pct,
                      r->detected_pct);
@@ -119,7 +119,9 @@ static void test_detect_rates(void **state)
             fail_msg("CV 5 %%, step 10 %%: found %.1f %%, best possible %.1f %%", r->detected_pct,
                      r->oracle_pct);
         assert_true(r->detected_pct <= r->oracle_pct + 5);
-        assert_true(isfinite(r->gate_detected_pct));
+        /* the gate sees a +20 % step over 2 % noise at once */
+        if (r->cv_pct == 2 && r->step_pct == 20 && r->gate_detected_pct < 95)
+            fail_msg("the gate found %.1f %% of +20 %% steps at CV 2 %%", r->gate_detected_pct);
     }
     /* the gate with its threshold at 10 % on noise of CV 5 %: the false alarms that make it a
      * poor judge of one noisy run */

@@ -6,12 +6,12 @@
 #include <string.h>
 
 static const struct pb_test_group *const groups[] = {
-    &pb_group_hist,        &pb_group_stats,    &pb_group_cpuset,  &pb_group_topo,
-    &pb_group_json,        &pb_group_clock,    &pb_group_pin,     &pb_group_threads,
-    &pb_group_report,      &pb_group_results,  &pb_group_gbench,  &pb_group_pmu,
-    &pb_group_resultdir,   &pb_group_jsonfile, &pb_group_machine, &pb_group_compare,
-    &pb_group_compare_cli, &pb_group_corpus,   &pb_group_pairs,   &pb_group_simulation,
-    &pb_group_tables,      &pb_group_opts,     &pb_group_env,     &pb_group_sha256,
+    &pb_group_hist,        &pb_group_stats,       &pb_group_cpuset,  &pb_group_topo,
+    &pb_group_json,        &pb_group_clock,       &pb_group_pin,     &pb_group_threads,
+    &pb_group_report,      &pb_group_results,     &pb_group_gbench,  &pb_group_pmu,
+    &pb_group_resultdir,   &pb_group_jsonfile,    &pb_group_machine, &pb_group_compare,
+    &pb_group_compare_cli, &pb_group_corpus,      &pb_group_pairs,   &pb_group_simulation,
+    &pb_group_tables,      &pb_group_opts,        &pb_group_env,     &pb_group_sha256,
     &pb_group_gochild,     &pb_group_changepoint,
 };
 

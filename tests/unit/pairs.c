@@ -148,14 +148,9 @@ struct sim {
     double t;           /* block clock */
 };
 
-static double sim_u(struct sim *s)
-{
-    return ((double)(pb_rng_next(&s->rng) >> 11) + 0.5) / 9007199254740992.0;
-}
-
 static double sim_normal(struct sim *s)
 {
-    return sqrt(-2 * log(sim_u(s))) * cos(2 * M_PI * sim_u(s));
+    return pb_rng_normal(&s->rng);
 }
 
 static double sim_block(struct sim *s, enum pb_side side, bool switched)
@@ -163,8 +158,8 @@ static double sim_block(struct sim *s, enum pb_side side, bool switched)
     double v = 1000 * exp(s->sigma * sim_normal(s)) * exp(s->drift * s->t);
     if (switched)
         v *= 1 + s->switch_cost;
-    if (s->contam > 0 && sim_u(s) < s->contam)
-        v *= 1 + sim_u(s) * (s->contam_mul - 1);
+    if (s->contam > 0 && pb_rng_uniform(&s->rng) < s->contam)
+        v *= 1 + pb_rng_uniform(&s->rng) * (s->contam_mul - 1);
     s->t += 1;
     /* other pairs' quartets run between this pair's: the clock moves on */
     return side == PB_SIDE_VARIANT ? v * s->ratio : v;
