@@ -45,7 +45,7 @@
 const struct profile pb_cli_profiles[] = {
     {"quick", 2, 0.005, 10, "blocks of 5 ms, 10 s budget: smoke runs and tests, not conclusions"},
     {"ci", 4, 0.01, 45, "blocks of 10 ms, 45 s budget: the regression gate (make ci-bench)"},
-    {"default", 4, 0.01, 140, "blocks of 10 ms, 140 s budget: under three minutes on 2 CPUs"},
+    {"default", 4, 0.01, 150, "blocks of 10 ms, 150 s budget: under three minutes on 2 CPUs"},
     {"full", 8, 0.05, 900, "blocks of 50 ms, 900 s budget: long calls and the full sweeps"},
 };
 const size_t pb_cli_n_profiles = PB_ARRAY_LEN(pb_cli_profiles);

@@ -48,7 +48,7 @@ static void claim_verdict(const struct pb_claim *c, const struct pb_claim_measur
      * anything else is inconclusive (a wider CI must never make a claim hold) */
     if (!isfinite(r->ci_lo) || !isfinite(r->ci_hi)) {
         snprintf(r->verdict, sizeof r->verdict, "inconclusive");
-        snprintf(r->note, sizeof r->note, "no 95 %% CI (too few blocks)");
+        snprintf(r->note, sizeof r->note, "no CI (too few blocks)");
         return;
     }
     double clo = r->ci_lo, chi = r->ci_hi;

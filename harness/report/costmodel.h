@@ -2,7 +2,8 @@
  * what this box measured. The table of claims lives with the experiments (bench/claims.c: it
  * names variants); this module only evaluates a claim against a results folder.
  *
- * A claim holds only when the measured 95 % CI lies inside the quoted range, does not hold when
+ * A claim holds only when the measured CI (a pair's 95.5 %, a single value's 95 %) lies inside
+ * the quoted range, does not hold when
  * they do not overlap, and is inconclusive otherwise (with the blocks estimated to decide); a
  * point figure ("20x") counts as a range of half to twice itself, since quoted figures are
  * orders of magnitude, not measurements; "< 100 ns" is the range below 100. Ratios and

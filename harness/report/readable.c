@@ -234,8 +234,9 @@ static void write_costmodel(struct sink *k, const struct pb_rset *s)
     put_heading(k, 2, "Cost model: quoted figures against this box");
     put_para(k,
              "Each figure quoted for Go's pinning model beside what this run measured: ratios and "
-             "differences from the pair's paired blocks (Hodges-Lehmann, signed-rank 95 % CI), "
-             "single values as the median of the variant's blocks (order-statistic 95 % CI). A "
+             "differences from the pair's paired blocks (Hodges-Lehmann, signed-rank 95.5 % CI, a "
+             "procedure that covers 95 %), single values as the median of the variant's blocks "
+             "(order-statistic 95 % CI). A "
              "figure holds only when the whole CI lies inside the quoted range, does not hold "
              "when they do not overlap, and is inconclusive otherwise; a single quoted number is "
              "read as half to twice itself (an order of magnitude, not a measurement). Where a "
@@ -247,8 +248,8 @@ static void write_costmodel(struct sink *k, const struct pb_rset *s)
     put_para(k, setup);
     static const char *const cols[] = {"claim",
                                        "quoted",
-                                       "Go [95 % CI]",
-                                       "OS level [95 % CI]",
+                                       "Go [CI]",
+                                       "OS level [CI]",
                                        "verdict",
                                        "decided by",
                                        "what the OS level measures",
@@ -345,7 +346,7 @@ static void write_family(struct sink *k, const struct pb_rset *s, const char *fa
                                        "metric",
                                        "baseline",
                                        "variant",
-                                       "ratio [95 % CI]",
+                                       "ratio [95.5 % CI]",
                                        "+-",
                                        "p",
                                        "q",
@@ -464,9 +465,9 @@ static void write_all(struct sink *k, const struct pb_rset *s)
     put_heading(k, 2, "Experiments");
     put_para(k, "Pairs (* headline) ran as paired blocks, A B B A and B A A B in turn, each "
                 "quartet opened by an unrecorded warm-up block of its first variant. ratio: "
-                "Hodges-Lehmann estimate of the variant/baseline ratio over the pilot and main "
-                "quartets, with its 95 % signed-rank "
-                "CI and half-width (+-); p: Wilcoxon signed-rank; q: Benjamini-Hochberg over the "
+                "Hodges-Lehmann estimate of the variant/baseline ratio over the pilot, main and "
+                "top-up quartets, with its 95.5 % signed-rank CI (the level at which the stopping "
+                "rule's two looks still cover 95 %) and half-width (+-); p: Wilcoxon signed-rank; q: Benjamini-Hochberg over the "
                 "run's pairs. faster/slower when q < 0.05 and the CI excludes 1; equivalent when "
                 "the CI lies within the precision target; inconclusive otherwise (the CI is too "
                 "wide to tell: the stop reason says how long it would take). Controls compare a "

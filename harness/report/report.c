@@ -234,6 +234,8 @@ static void report_folder_pair(const struct pb_rset *s, const struct pb_json *p,
     r->precision_pct = pb_json_num(p, "precision_target_pct", PB_PAIRS_PRECISION_PCT);
     r->planned = (size_t)fmax(0, pb_json_num(p, "quartets_planned", 0));
     r->needed = pb_json_num(p, "quartets_needed", NAN);
+    r->topup_asked = (size_t)fmax(0, pb_json_num(p, "quartets_topup_asked", 0));
+    r->topup = (size_t)fmax(0, pb_json_num(p, "quartets_topup", 0));
     r->quartet_s = pb_json_num(p, "quartet_s", NAN);
     snprintf(r->stop, sizeof r->stop, "%s", pb_json_str(p, "stop", ""));
     snprintf(r->verdict, sizeof r->verdict, "%s", pb_json_str(p, "verdict", ""));
@@ -313,8 +315,9 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n, bo
         pb_printf_fit(f, "%-58s %-12s %10s %10s  %-22s %7s %8s %8s  %s%s%s", pair, p[i].metric, b,
                       v, r, hw, pv, qv, p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
         if (p[i].stop[0] && strcmp(p[i].stop, "target reached") != 0)
-            pb_printf_fit(f, "    %zu quartets (%zu pilot, %zu main): %s", p[i].st.n_ci,
-                          p[i].st.n_pilot, p[i].st.n_quartets, p[i].stop);
+            pb_printf_fit(f, "    %zu quartets (%zu pilot, %zu main, %zu of them top-up): %s",
+                          p[i].st.n_ci, p[i].st.n_pilot, p[i].st.n_quartets, p[i].topup,
+                          p[i].stop);
         if (verbose && p[i].n_deltas) {
             char line[2048];
             size_t k = 0, len = (size_t)snprintf(line, sizeof line,

@@ -34,6 +34,7 @@ struct pb_pair_result {
     double precision_pct;
     size_t planned;                /* main quartets the plan gave */
     double needed;                 /* main quartets the pilot asked for */
+    size_t topup_asked, topup;     /* top-up quartets the second look asked for, and got */
     double quartet_s;              /* its four blocks' wall time here, overheads included */
     char stop[240];                /* the scheduler's stopping reason */
     const struct pb_block *blocks; /* in run order (owned by the scheduler or the reader) */

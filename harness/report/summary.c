@@ -182,15 +182,17 @@ static void summary_pair(struct pb_jw *w, const struct pb_json *raw, const struc
         pb_jw_int(w, "fdr_tests", (long long)p->n_tests);
         pb_jw_str(w, "decided_by",
                   p->control ? "control: the CI alone (does it cover 1?)"
-                             : "Benjamini-Hochberg q < 0.05 over the run's pairs, and the 95 % CI "
+                             : "Benjamini-Hochberg q < 0.05 over the run's pairs, and the 95.5 % CI "
                                "excluding 1; equivalent when the CI lies within the precision "
                                "target");
         pb_jw_str(w, "method",
                   "paired blocks, A B B A and B A A B in turn, each quartet opened by an "
                   "unrecorded warm-up block of its first variant; per quartet "
                   "ln((B1+B2)/(A1+A2)); Hodges-Lehmann ratio, signed-rank CI, Wilcoxon "
-                  "signed-rank test; two-stage stopping (Stein): the pilot's spread sets "
-                  "the number of main quartets, and pilot and main give the CI");
+                  "signed-rank test; two looks at the spread: the pilot's standard "
+                  "deviation sets the main quartets, then the CI's width over all so far sets "
+                  "the top-up; all quartets give the CI, at a 95.5 % level so that the "
+                  "procedure covers 95 %");
         pb_jw_num(w, "precision_target_pct", p->precision_pct);
         pb_jw_num(w, "half_width_pct", p->st.half_width_pct);
         pb_jw_num(w, "ci_level", p->st.coverage);
@@ -201,6 +203,8 @@ static void summary_pair(struct pb_jw *w, const struct pb_json *raw, const struc
         pb_jw_int(w, "quartets_main", (long long)p->st.n_quartets);
         pb_jw_int(w, "quartets_planned", (long long)p->planned);
         pb_jw_num(w, "quartets_needed", p->needed);
+        pb_jw_int(w, "quartets_topup_asked", (long long)p->topup_asked);
+        pb_jw_int(w, "quartets_topup", (long long)p->topup);
         pb_jw_num(w, "quartet_s", p->quartet_s); /* its four blocks' wall time here */
         pb_jw_str(w, "stop", p->stop[0] ? p->stop : NULL);
         pb_jw_value(w, "blocks", pb_json_get(raw, "blocks"));

@@ -327,6 +327,8 @@ static void record_pair(struct pb_jw *w, const struct pb_family *f, const struct
     } else {
         pb_jw_int(w, "quartets_planned", (long long)sp->planned);
         pb_jw_num(w, "quartets_needed", sp->needed);
+        pb_jw_int(w, "quartets_topup_asked", (long long)sp->topup_asked);
+        pb_jw_int(w, "quartets_topup", (long long)sp->topup);
         pb_jw_num(w, "quartet_s", sp->quartet_s); /* its four blocks' wall time here */
         pb_jw_str(w, "stop", sp->stop[0] ? sp->stop : NULL);
         record_blocks(w, sp->blocks, sp->n_blocks);

@@ -1,4 +1,4 @@
-/* schedule: paired blocks, the two-stage stopping rule, the budget (see sched.h). */
+/* schedule: paired blocks, the stopping rule's two looks, the budget (see schedule.h). */
 #include "run/schedule.h"
 
 #include "core/clock.h"
@@ -79,6 +79,7 @@ struct sched_ctx {
     long attempted; /* variants calibrated (a failed call counts: the report says why) */
     const struct pb_sched_pair *last; /* the pair whose quartet ran last */
     double main_left_s;               /* main phase: the planned quartets not yet run */
+    double later_s;                   /* the first look's stage: the second's share after it */
     size_t main_done, main_total;     /* main phase: quartets run, planned */
     /* the earlier phases: items to do, done, and the time they took (for the time left) */
     struct sched_eta {
@@ -102,7 +103,7 @@ static double sched_phase_left_s(const struct sched_eta *e, double guess_s)
 static double sched_left_s(const struct sched_ctx *c)
 {
     if (c->main_total)
-        return (c->main_left_s > 0 ? c->main_left_s : 0) + c->report_s;
+        return (c->main_left_s > 0 ? c->main_left_s : 0) + c->later_s + c->report_s;
     double b = c->o->block_s;
     double early = sched_phase_left_s(&c->calib, 3 * b) + sched_phase_left_s(&c->unpaired, 2 * b) +
                    sched_phase_left_s(&c->pilot, 6 * b);
@@ -395,6 +396,9 @@ static void sched_plan(struct sched_ctx *c, size_t min_q, size_t min_rep, double
             p->quartet_s = 4 * c->o->block_s;
         left_s -= (double)pmin * p->quartet_s; /* every pair's minimum is spent anyway */
     }
+    /* the first look keeps a share of the budget for the second, which plans from many more
+     * quartets than the pilot's 8 */
+    left_s *= PB_SCHED_FIRST_SHARE;
     qsort(order, S->n_pairs, sizeof *order, cmp_cost);
     for (size_t i = 0; i < S->n_pairs; i++) {
         struct pb_sched_pair *p = order[i];
@@ -412,20 +416,69 @@ static void sched_plan(struct sched_ctx *c, size_t min_q, size_t min_rep, double
     free(order);
 }
 
+/* The second look: each pair short of the target asks for its top-up (pb_pairs_replan), and
+ * what the budget has left goes to headline pairs first, cheapest first, then to the rest; a
+ * pair that does not fit gets what is left. */
+static int cmp_topup(const void *x, const void *y)
+{
+    const struct pb_sched_pair *const *a = x, *const *b = y;
+    bool ha = (*a)->decl->headline || (*a)->decl->control;
+    bool hb = (*b)->decl->headline || (*b)->decl->control;
+    if (ha != hb)
+        return ha ? -1 : 1;
+    double ca = (double)(*a)->topup_asked * (*a)->quartet_s;
+    double cb = (double)(*b)->topup_asked * (*b)->quartet_s;
+    return (ca > cb) - (ca < cb);
+}
+
+static void sched_replan(struct sched_ctx *c, double left_s)
+{
+    struct pb_sched *S = c->S;
+    struct pb_sched_pair **order =
+        pb_xcalloc(S->n_pairs ? S->n_pairs : 1, sizeof *order, "pair order");
+    size_t n = 0;
+    for (size_t i = 0; i < S->n_pairs; i++) {
+        struct pb_sched_pair *p = &S->pairs[i];
+        p->topup = p->topup_asked = 0;
+        if (p->a->invalid_reason[0] || p->b->invalid_reason[0])
+            continue;
+        struct pb_pair_stat st;
+        pb_pairs_stat(p->blocks, p->n_blocks, &st);
+        p->topup_asked = pb_pairs_replan(&st, c->o->precision_pct);
+        if (p->topup_asked)
+            order[n++] = p;
+    }
+    qsort(order, n, sizeof *order, cmp_topup);
+    for (size_t i = 0; i < n && left_s > 0; i++) {
+        struct pb_sched_pair *p = order[i];
+        double cost = (double)p->topup_asked * p->quartet_s;
+        if (cost <= left_s) {
+            p->topup = p->topup_asked;
+            left_s -= cost;
+            continue;
+        }
+        size_t afford = (size_t)(left_s / p->quartet_s);
+        p->topup = afford - afford % 2;
+        left_s -= (double)p->topup * p->quartet_s;
+    }
+    free(order);
+}
+
 static void sched_stop_reason(struct pb_sched_pair *p, const struct pb_sched_opts *o)
 {
     struct pb_pair_stat st;
     pb_pairs_stat(p->blocks, p->n_blocks, &st);
-    if (pb_runner_stop_signal() && st.n_quartets < p->planned) {
+    size_t want = p->planned + p->topup;
+    if (pb_runner_stop_signal() && st.n_quartets < want) {
         snprintf(p->stop, sizeof p->stop, "stopped by a signal after %zu of %zu main quartets",
-                 st.n_quartets, p->planned);
+                 st.n_quartets, want);
         return;
     }
-    if (st.n_quartets < p->planned && !(st.half_width_pct <= o->precision_pct)) {
+    if (st.n_quartets < want && !(st.half_width_pct <= o->precision_pct)) {
         snprintf(p->stop, sizeof p->stop,
-                 "overrun: the run reached %.1fx its %.0f s budget after %zu of %zu main "
+                 "overrun: the run reached %.2fx its %.0f s budget after %zu of %zu main "
                  "quartets (the box ran slower than in the pilot)",
-                 PB_SCHED_OVERRUN, o->budget_s, st.n_quartets, p->planned);
+                 PB_SCHED_OVERRUN, o->budget_s, st.n_quartets, want);
         return;
     }
     if (p->a->invalid_reason[0] || p->b->invalid_reason[0]) {
@@ -436,20 +489,21 @@ static void sched_stop_reason(struct pb_sched_pair *p, const struct pb_sched_opt
         snprintf(p->stop, sizeof p->stop, "target reached");
         return;
     }
-    /* how long it would take here: the main spread, scaled to the target */
-    double sd = isfinite(st.main_sd) ? st.main_sd : st.pilot_sd;
-    double need = pb_pairs_quartets_for(sd, o->precision_pct);
+    /* how long it would take here: the quartets the interval's width says, at this spread */
+    double r = st.half_width_pct / o->precision_pct;
+    double need = ceil((double)st.n_ci * r * r);
     double secs = need * p->quartet_s;
-    if (isfinite(p->needed) && p->planned + 0.5 < p->needed)
+    if (p->topup < p->topup_asked)
         snprintf(p->stop, sizeof p->stop,
-                 "budget: the pilot asked for %.0f main quartets, the budget gave %zu; about %.0f "
-                 "quartets in all (%.0f s here) would reach +-%.1f %%",
-                 p->needed, p->planned, need, secs, o->precision_pct);
+                 "budget: after %zu main quartets (the pilot asked for %.0f) the second look "
+                 "asked for %zu more, the budget left gave %zu; about %.0f quartets in all "
+                 "(%.0f s here) would reach +-%.1f %%",
+                 p->planned, p->needed, p->topup_asked, p->topup, need, secs, o->precision_pct);
     else
         snprintf(p->stop, sizeof p->stop,
-                 "missed: the main blocks spread more than the pilot's (sd %.3f vs %.3f); about "
-                 "%.0f quartets in all (%.0f s here) would reach +-%.1f %%",
-                 st.main_sd, st.pilot_sd, need, secs, o->precision_pct);
+                 "missed: the %zu top-up quartets the second look asked for fell short (the "
+                 "spread grew); about %.0f quartets in all (%.0f s here) would reach +-%.1f %%",
+                 p->topup, need, secs, o->precision_pct);
 }
 
 /* Variants in no runnable pair: their blocks, `per_round` at a time per main round. */
@@ -474,9 +528,48 @@ static int cmp_slot(const void *x, const void *y)
     return (a->pair > b->pair) - (a->pair < b->pair);
 }
 
+/* One stage of main quartets (the first look's planned ones, or the second's top-up), each
+ * pair's spread evenly over it: quartet k of a pair's n runs at (k + 1/2) / n of the stage.
+ * Round after round of the pairs still left would end with a few pairs running back to back,
+ * in a box unlike the one their pilot saw. */
+static void sched_stage(struct sched_ctx *c, bool topup)
+{
+    struct pb_sched *S = c->S;
+    size_t total = 0;
+    for (size_t i = 0; i < S->n_pairs; i++)
+        total += topup ? S->pairs[i].topup : S->pairs[i].planned;
+    struct sched_slot *slots = pb_xcalloc(total ? total : 1, sizeof *slots, "main quartets");
+    size_t ns = 0;
+    for (size_t i = 0; i < S->n_pairs; i++) {
+        size_t n = topup ? S->pairs[i].topup : S->pairs[i].planned;
+        for (size_t k = 0; k < n; k++)
+            slots[ns++] = (struct sched_slot){((double)k + 0.5) / (double)n, i};
+    }
+    qsort(slots, ns, sizeof *slots, cmp_slot);
+    /* the plan is made from the pilot's block times; a box that slows down later could run
+     * far past the budget, so the main quartets end at PB_SCHED_OVERRUN times it. The cut
+     * depends on the clock, not on the values, and falls on every pair at once. */
+    double cap_s = PB_SCHED_OVERRUN * c->o->budget_s;
+    c->main_done = 0;
+    c->main_total = ns;
+    c->main_left_s = 0;
+    for (size_t k = 0; k < ns; k++)
+        c->main_left_s += S->pairs[slots[k].pair].quartet_s;
+    for (size_t k = 0; k < ns && !pb_runner_stop_signal() && !c->failed; k++) {
+        if (sched_now_s() - c->t0 > cap_s) {
+            S->overrun = true;
+            break;
+        }
+        sched_quartet(c, &S->pairs[slots[k].pair], PB_PHASE_MAIN);
+        c->main_done++;
+        c->main_left_s -= S->pairs[slots[k].pair].quartet_s;
+    }
+    free(slots);
+}
+
 long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched_opts *o)
 {
-    struct sched_ctx c = {S, R, o, sched_now_s(), "", 0, 0, NULL, 0, 0, 0, {0}, {0}, {0}, 0, 0};
+    struct sched_ctx c = {.S = S, .R = R, .o = o, .t0 = sched_now_s(), .phase = ""};
     if (sched_calibrate(&c) < 0)
         return -1;
     S->calibration_s = sched_now_s() - c.t0;
@@ -533,35 +626,18 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
 
     c.phase = "main";
     t = sched_now_s();
-    /* Each pair's quartets are spread evenly over the main phase: quartet k of a pair planned
-     * for n runs at (k + 1/2) / n of it. Round after round of the pairs still left would end
-     * with a few pairs running back to back, in a box unlike the one their pilot saw. */
-    size_t total = 0;
+    /* the second look's share, for the time left until it is planned */
+    double reserve_s = (o->budget_s - (sched_now_s() - c.t0));
     for (size_t i = 0; i < S->n_pairs; i++)
-        total += S->pairs[i].planned;
-    struct sched_slot *slots = pb_xcalloc(total ? total : 1, sizeof *slots, "main quartets");
-    size_t ns = 0;
-    for (size_t i = 0; i < S->n_pairs; i++)
-        for (size_t k = 0; k < S->pairs[i].planned; k++)
-            slots[ns++] = (struct sched_slot){((double)k + 0.5) / (double)S->pairs[i].planned, i};
-    qsort(slots, ns, sizeof *slots, cmp_slot);
-    /* the plan is made from the pilot's block times; a box that slows down later could run
-     * far past the budget, so the main phase ends at PB_SCHED_OVERRUN times it. The cut depends
-     * on the clock, not on the values, and falls on every pair at once. */
-    double cap_s = PB_SCHED_OVERRUN * o->budget_s;
-    c.main_total = ns;
-    for (size_t k = 0; k < ns; k++)
-        c.main_left_s += S->pairs[slots[k].pair].quartet_s;
-    for (size_t k = 0; k < ns && !pb_runner_stop_signal() && !c.failed; k++) {
-        if (sched_now_s() - c.t0 > cap_s) {
-            S->overrun = true;
-            break;
-        }
-        sched_quartet(&c, &S->pairs[slots[k].pair], PB_PHASE_MAIN);
-        c.main_done++;
-        c.main_left_s -= S->pairs[slots[k].pair].quartet_s;
+        reserve_s -= (double)S->pairs[i].planned * S->pairs[i].quartet_s;
+    c.later_s = reserve_s > 0 ? reserve_s : 0;
+    sched_stage(&c, false);
+    if (!c.failed && !S->overrun && !pb_runner_stop_signal()) {
+        c.phase = "top-up";
+        c.later_s = 0;
+        sched_replan(&c, o->budget_s - (sched_now_s() - c.t0));
+        sched_stage(&c, true);
     }
-    free(slots);
     R->progress_pair[0] = '\0';
     S->main_s = sched_now_s() - t;
     S->elapsed_s = sched_now_s() - c.t0;

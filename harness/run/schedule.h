@@ -8,11 +8,15 @@
  *   1b. unpaired: variants in no pair run their minimum blocks, in rounds (some load the box on
  *      purpose, and must not do so between a pair's pilot and its main quartets);
  *   2. pilot: PB_PAIRS_PILOT_QUARTETS quartets per pair;
- *   3. plan: each pair's main quartets from its pilot (pb_pairs_plan); the budget left goes to
- *      headline pairs first, cheapest first, then to the rest, each keeping its minimum;
- *   4. main: the planned quartets, each pair's spread evenly over the phase.
- * Nothing in phases 3-4 looks at main-phase values, so the CI (from main quartets only) keeps
- * its coverage. */
+ *   3. plan: each pair's main quartets from its pilot's spread (pb_pairs_plan); a share of the
+ *      budget left (PB_SCHED_FIRST_SHARE) goes to headline pairs first, cheapest first, then
+ *      to the rest, each keeping its minimum;
+ *   4. main: the planned quartets, each pair's spread evenly over the stage;
+ *   5. re-plan: each pair short of the target asks for top-up quartets from its CI's width so
+ *      far (pb_pairs_replan); the budget left goes as in 3;
+ *   6. top-up: those quartets, spread the same way.
+ * Nothing looks at where a pair's values lie, only at their spread; pairs.h says why the CI
+ * keeps its coverage under the two looks, and the tests simulate it. */
 #ifndef PB_SCHED_H
 #define PB_SCHED_H
 
@@ -35,7 +39,9 @@ struct pb_sched_pair {
     struct pb_vreg *a, *b; /* baseline, variant */
     struct pb_block *blocks;
     size_t n_blocks, cap_blocks;
-    size_t planned;         /* main quartets planned */
+    size_t planned;         /* main quartets the first look planned */
+    size_t topup_asked;     /* top-up quartets the second look asked for */
+    size_t topup;           /* and those the budget left gave */
     double needed;          /* main quartets the pilot's spread asks for, NAN without a pilot */
     double quartet_s;       /* wall time of one quartet here (pilot), calls' overheads included */
     double progress_hw_pct; /* CI half-width when the progress line last computed it, or NAN */
@@ -44,6 +50,10 @@ struct pb_sched_pair {
 
 /* The main rounds end at this multiple of the budget, whatever the plan said. */
 #define PB_SCHED_OVERRUN 1.25
+/* The first look's main quartets may spend this share of what the budget leaves after the
+ * pilot and every pair's minimum; the rest is the second look's, planned from the pilot's and
+ * the main quartets' together. */
+#define PB_SCHED_FIRST_SHARE 0.7
 
 struct pb_sched {
     struct pb_sched_pair *pairs;

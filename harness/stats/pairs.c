@@ -67,7 +67,7 @@ int pb_pairs_stat(const struct pb_block *blocks, size_t n, struct pb_pair_stat *
     int rc = -1;
     double est, lo, hi, cov;
     if (m >= 2) {
-        pb_stats_hodges_lehmann(lr, m, &est, &lo, &hi, &cov);
+        pb_stats_hodges_lehmann(lr, m, PB_PAIRS_CI_LEVEL, &est, &lo, &hi, &cov);
         st->ratio = exp(est);
         if (m >= PB_PAIRS_MIN_CI_QUARTETS && isfinite(lo)) {
             st->ci_low = exp(lo);
@@ -80,7 +80,7 @@ int pb_pairs_stat(const struct pb_block *blocks, size_t n, struct pb_pair_stat *
             st->exact = w.exact;
             rc = 0;
         }
-        pb_stats_hodges_lehmann(df, m, &est, &lo, &hi, &cov);
+        pb_stats_hodges_lehmann(df, m, PB_PAIRS_CI_LEVEL, &est, &lo, &hi, &cov);
         st->diff = est;
         st->diff_low = lo;
         st->diff_high = hi;
@@ -113,12 +113,24 @@ size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct, 
     if (!isfinite(sd)) /* no usable pilot: spend the share */
         return max_quartets;
     /* the quartets pilot and main need together, less the pilot's */
-    double want = pb_pairs_quartets_for(sd * sqrt(PB_PAIRS_PLAN_INFLATION), target_pct) -
-                  (double)n_pilot;
+    double want = pb_pairs_quartets_for(sd, target_pct) - (double)n_pilot;
     size_t n = want < (double)min_quartets   ? min_quartets
                : want > (double)max_quartets ? max_quartets
                                              : (size_t)want;
     return n + n % 2; /* as many B A A B as A B B A quartets */
+}
+
+size_t pb_pairs_replan(const struct pb_pair_stat *st, double target_pct)
+{
+    if (!(target_pct > 0) || !isfinite(st->half_width_pct) || st->half_width_pct <= target_pct)
+        return 0;
+    double n = (double)st->n_ci;
+    double r = st->half_width_pct / target_pct;
+    double more = ceil(n * r * r * PB_PAIRS_REPLAN_INFLATION - n);
+    if (!(more > 0))
+        return 0;
+    size_t k = more > 1e6 ? 1000000 : (size_t)more;
+    return k + k % 2; /* as many B A A B as A B B A quartets */
 }
 
 void pb_pairs_quartet_order(size_t k, enum pb_side out[4])

@@ -440,8 +440,8 @@ int pb_stats_signed_rank(const double *d, size_t n, struct pb_wsr *out)
     return 0;
 }
 
-int pb_stats_hodges_lehmann(const double *d, size_t n, double *est, double *lo, double *hi,
-                            double *coverage)
+int pb_stats_hodges_lehmann(const double *d, size_t n, double level, double *est, double *lo,
+                            double *hi, double *coverage)
 {
     *est = *lo = *hi = *coverage = NAN;
     if (n < 2)
@@ -455,13 +455,13 @@ int pb_stats_hodges_lehmann(const double *d, size_t n, double *est, double *lo, 
     qsort(w, m, sizeof *w, cmp_double);
     *est = stats_median_sorted(w, m);
     /* [W_(c), W_(m+1-c)] covers the centre of a symmetric distribution with probability
-     * 1 - 2 P(T+ <= c - 1): c is the largest with that at least 95 % (the usual exact
-     * interval; its attained level is returned, a little above 95 % for small n) */
+     * 1 - 2 P(T+ <= c - 1): c is the largest with that at least `level` (the usual exact
+     * interval; its attained level is returned, a little above `level` for small n) */
     double *counts = n <= PB_WSR_EXACT_MAX ? stats_wsr_counts(n) : NULL;
     size_t c = 0;
-    while (c + 1 <= m / 2 && 1.0 - 2.0 * stats_wsr_cdf(n, (double)c, counts) >= 0.95)
+    while (c + 1 <= m / 2 && 1.0 - 2.0 * stats_wsr_cdf(n, (double)c, counts) >= level)
         c++;
-    if (c == 0) { /* too few differences for any 95 % interval: n <= 5 */
+    if (c == 0) { /* too few differences for any interval of that level */
         free(counts);
         free(w);
         return -1;

@@ -70,12 +70,13 @@ int pb_stats_signed_rank(const double *d, size_t n, struct pb_wsr *out);
 
 /* Hodges-Lehmann estimate of the centre of symmetry of d (the median of the n(n+1)/2 Walsh
  * averages) and its distribution-free confidence interval, the Walsh averages at the signed-rank
- * critical ranks: the interval of at least 95 % with the fewest averages left out. *coverage is
- * its exact attained level (normal approximation above PB_WSR_EXACT_MAX). Valid for any
- * continuous distribution symmetric about its centre, for a fixed n. Needs n >= 6 (below, no
- * interval reaches 95 %: returns -1 with NAN bounds, *est still set when n >= 2). */
-int pb_stats_hodges_lehmann(const double *d, size_t n, double *est, double *lo, double *hi,
-                            double *coverage);
+ * critical ranks: the interval of at least `level` (e.g. 0.95) with the fewest averages left
+ * out. *coverage is its exact attained level (normal approximation above PB_WSR_EXACT_MAX).
+ * Valid for any continuous distribution symmetric about its centre, for a fixed n. Returns -1
+ * with NAN bounds when n is too small for any interval of that level (n <= 5 at 95 % or 95.5 %;
+ * *est is still set when n >= 2). */
+int pb_stats_hodges_lehmann(const double *d, size_t n, double level, double *est, double *lo,
+                            double *hi, double *coverage);
 
 /* Distribution-free 95 % CI of the median from order statistics (binomial): the narrowest
  * [X_(j), X_(n+1-j)] of level >= 95 %, with its attained level. n >= 6, else -1 and NAN. */

@@ -36,19 +36,19 @@ static void test_hodges_lehmann_interval(void **state)
     /* n = 6: the only interval of >= 95 % is [min Walsh, max Walsh], level 1 - 2/64 */
     double d[] = {1, 2, 3, 4, 5, 6};
     double est, lo, hi, cov;
-    assert_int_equal(pb_stats_hodges_lehmann(d, 6, &est, &lo, &hi, &cov), 0);
+    assert_int_equal(pb_stats_hodges_lehmann(d, 6, 0.95, &est, &lo, &hi, &cov), 0);
     assert_near(est, 3.5, 1e-12);
     assert_near(lo, 1, 0);
     assert_near(hi, 6, 0);
     assert_near(cov, 1 - 2.0 / 64, 1e-12);
     /* n = 5: no interval reaches 95 % */
-    assert_int_equal(pb_stats_hodges_lehmann(d, 5, &est, &lo, &hi, &cov), -1);
+    assert_int_equal(pb_stats_hodges_lehmann(d, 5, 0.95, &est, &lo, &hi, &cov), -1);
     assert_true(isnan(lo));
     /* n = 10: c = 9 (P(T+ <= 8) = 25/1024), level 1 - 50/1024 */
     double t[10];
     for (int i = 0; i < 10; i++)
         t[i] = i * i;
-    assert_int_equal(pb_stats_hodges_lehmann(t, 10, &est, &lo, &hi, &cov), 0);
+    assert_int_equal(pb_stats_hodges_lehmann(t, 10, 0.95, &est, &lo, &hi, &cov), 0);
     assert_near(cov, 1 - 50.0 / 1024, 1e-12);
 }
 
@@ -123,15 +123,29 @@ static void test_plan(void **state)
      * (0.04787; at 19, 0.04927) */
     double need = pb_pairs_quartets_for(0.1, 5);
     assert_near(need, 20, 0);
-    /* sd 0.11547, planned as sd x sqrt(1.5) = 0.14142: 37 quartets in all (0.04834; at 36,
-     * 0.04905), less the 4 of the pilot, rounded up to even */
+    /* sd 0.11547: 26 quartets in all (0.04778; at 25, 0.04882), less the 4 of the pilot */
     double lr[] = {0.1, -0.1, 0.1, -0.1};
     size_t n = pb_pairs_plan(lr, 4, 5, 6, 1000);
-    assert_int_equal(n, 34);
+    assert_int_equal(n, 22);
     assert_int_equal(pb_pairs_plan(lr, 4, 5, 6, 20), 20); /* the budget caps it */
     double flat[] = {0.001, 0.001, 0.001, 0.001};
     assert_int_equal(pb_pairs_plan(flat, 4, 5, 6, 1000), 6); /* the minimum holds */
     assert_int_equal(pb_pairs_plan(lr, 1, 5, 6, 30), 30);    /* no spread estimate: the share */
+}
+
+static void test_replan(void **state)
+{
+    (void)state;
+    /* 12 quartets at +-8 % for +-5 %: 12 (8 / 5)^2 1.2 - 12 = 24.86, up to 25, up to even */
+    struct pb_pair_stat st = {.n_ci = 12, .half_width_pct = 8};
+    assert_int_equal(pb_pairs_replan(&st, 5), 26);
+    st.half_width_pct = 5.0; /* reached: nothing more */
+    assert_int_equal(pb_pairs_replan(&st, 5), 0);
+    st.half_width_pct = NAN; /* no CI: nothing to plan from */
+    assert_int_equal(pb_pairs_replan(&st, 5), 0);
+    /* just short: 1.2 x (5.1 / 5)^2 x 12 - 12 = 2.98: 3, up to 4 */
+    st.half_width_pct = 5.1;
+    assert_int_equal(pb_pairs_replan(&st, 5), 4);
 }
 
 /* ---- simulation of the whole method ---- */
@@ -179,7 +193,8 @@ static size_t sim_quartets(struct sim *s, struct pb_block *b, size_t n, size_t k
     return n;
 }
 
-/* One pair through the method: pilot, plan, main, statistics. */
+/* One pair through the method: pilot, plan, main, re-plan, top-up, statistics; at most max_q
+ * main and top-up quartets together (the pair's budget). */
 static void sim_pair(struct sim *s, size_t max_q, struct pb_pair_stat *st, struct pb_block *b)
 {
     s->t = 0;
@@ -188,6 +203,11 @@ static void sim_pair(struct sim *s, size_t max_q, struct pb_pair_stat *st, struc
     size_t np = pb_pairs_quartets(b, n, PB_PHASE_PILOT, lr, NULL);
     size_t want = pb_pairs_plan(lr, np, PB_PAIRS_PRECISION_PCT, PB_PAIRS_PLAN_MIN_QUARTETS, max_q);
     n = sim_quartets(s, b, n, want, PB_PHASE_MAIN);
+    pb_pairs_stat(b, n, st);
+    size_t more = pb_pairs_replan(st, PB_PAIRS_PRECISION_PCT);
+    if (more > max_q - want)
+        more = max_q - want;
+    n = sim_quartets(s, b, n, more, PB_PHASE_MAIN);
     pb_pairs_stat(b, n, st);
 }
 
@@ -222,7 +242,7 @@ static void sim_run(struct sim proto, unsigned runs, size_t max_q, struct sim_re
 /* Coverage of the true ratio by the CI at the stop, over thousands of simulated pairs per
  * scenario: lognormal, mildly contaminated and heavily contaminated noise, true ratio 1 and 1.1,
  * drift over the run. The method must cover 94-96 % and give at most 5 % false verdicts at 1;
- * at least 85 % of pairs must reach the target (measured 92-98 %). */
+ * at least 85 % of pairs must reach the target (measured 93-100 %). */
 static bool fail_note(const char *what, const char *why)
 {
     print_message("  FAILED: %s: %s\n", what, why);
@@ -261,6 +281,14 @@ static void test_method_coverage(void **state)
          {.rng = 20, .sigma = 0.06, .switch_cost = 0.05, .ratio = 1.1}, 0, true},
         {"drift +0.05 %/block, ratio 1", {.rng = 15, .sigma = 0.06, .drift = 5e-4, .ratio = 1.0}, 0, false},
         {"drift +0.05 %/block, ratio 1.1", {.rng = 16, .sigma = 0.06, .drift = 5e-4, .ratio = 1.1}, 0, false},
+        /* blocks in two modes, as cross-CPU wake-ups on a VM: 3 in 10 up to 1.5x slower */
+        {"two modes, ratio 1",
+         {.rng = 25, .sigma = 0.03, .contam = 0.3, .contam_mul = 1.5, .ratio = 1.0}, 4000, false},
+        {"two modes, ratio 1.1",
+         {.rng = 26, .sigma = 0.03, .contam = 0.3, .contam_mul = 1.5, .ratio = 1.1}, 4000, false},
+        /* wide lognormal noise, 50-odd quartets: where the second look pinches most */
+        {"wide lognormal, ratio 1", {.rng = 27, .sigma = 0.15, .ratio = 1.0}, 4000, false},
+        {"wide lognormal, ratio 1.1", {.rng = 28, .sigma = 0.15, .ratio = 1.1}, 4000, false},
     };
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
         struct sim_result r;
@@ -290,7 +318,7 @@ static void test_naive_stopping_undercovers(void **state)
 {
     (void)state;
     struct sim s = {.rng = 21, .sigma = 0.12, .ratio = 1.0};
-    enum { RUNS = 3000, MAXQ = 200 };
+    enum { RUNS = 6000, MAXQ = 200 };
     struct pb_block *b = calloc(4 * MAXQ, sizeof *b);
     assert_non_null(b);
     unsigned covered = 0;
@@ -311,13 +339,14 @@ static void test_naive_stopping_undercovers(void **state)
     free(b);
     double cov = covered / (double)RUNS;
     print_message("  naive optional stopping: coverage %.2f %%\n", 100 * cov);
-    assert_true(cov < 0.935);
+    assert_true(cov < 0.94);
 }
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_signed_rank_small), cmocka_unit_test(test_hodges_lehmann_interval),
     cmocka_unit_test(test_median_order_ci),   cmocka_unit_test(test_bh),
     cmocka_unit_test(test_quartets_and_stat), cmocka_unit_test(test_plan),
+    cmocka_unit_test(test_replan),
 };
 /* The simulation sees a broken order: A B B A alone changes into the baseline twice and into
  * the variant once per quartet, and with a cost to each change its CI misses a true ratio of 1
