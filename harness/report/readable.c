@@ -418,12 +418,13 @@ static void write_all(struct sink *k, const struct pb_rset *s)
               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>",
               k->f);
         put_text(k, title);
-        fputs("</title>\n<style>body{font-family:sans-serif;max-width:75em;margin:auto;padding:0 1em}"
-              "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;"
-              "padding:2px 6px;font-size:90%;text-align:left}img{max-width:100%}"
-              ".scroll{overflow-x:auto;max-width:100%}</style>"
-              "</head><body>\n",
-              k->f);
+        fputs(
+            "</title>\n<style>body{font-family:sans-serif;max-width:75em;margin:auto;padding:0 1em}"
+            "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;"
+            "padding:2px 6px;font-size:90%;text-align:left}img{max-width:100%}"
+            ".scroll{overflow-x:auto;max-width:100%}</style>"
+            "</head><body>\n",
+            k->f);
     }
     put_heading(k, 1, title);
     /* a legacy folder (repetitions under Google Benchmark's interleaving) recorded no schedule */
@@ -467,7 +468,8 @@ static void write_all(struct sink *k, const struct pb_rset *s)
                 "quartet opened by an unrecorded warm-up block of its first variant. ratio: "
                 "Hodges-Lehmann estimate of the variant/baseline ratio over the pilot, main and "
                 "top-up quartets, with its 95.5 % signed-rank CI (the level at which the stopping "
-                "rule's two looks still cover 95 %) and half-width (+-); p: Wilcoxon signed-rank; q: Benjamini-Hochberg over the "
+                "rule's two looks still cover 95 %) and half-width (+-); p: Wilcoxon signed-rank; "
+                "q: Benjamini-Hochberg over the "
                 "run's pairs. faster/slower when q < 0.05 and the CI excludes 1; equivalent when "
                 "the CI lies within the precision target; inconclusive otherwise (the CI is too "
                 "wide to tell: the stop reason says how long it would take). Controls compare a "

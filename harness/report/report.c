@@ -316,8 +316,7 @@ void pb_report_print_pairs(FILE *f, const struct pb_pair_result *p, size_t n, bo
                       v, r, hw, pv, qv, p[i].verdict, p[i].note[0] ? " - " : "", p[i].note);
         if (p[i].stop[0] && strcmp(p[i].stop, "target reached") != 0)
             pb_printf_fit(f, "    %zu quartets (%zu pilot, %zu main, %zu of them top-up): %s",
-                          p[i].st.n_ci, p[i].st.n_pilot, p[i].st.n_quartets, p[i].topup,
-                          p[i].stop);
+                          p[i].st.n_ci, p[i].st.n_pilot, p[i].st.n_quartets, p[i].topup, p[i].stop);
         if (verbose && p[i].n_deltas) {
             char line[2048];
             size_t k = 0, len = (size_t)snprintf(line, sizeof line,

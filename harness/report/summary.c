@@ -181,10 +181,11 @@ static void summary_pair(struct pb_jw *w, const struct pb_json *raw, const struc
         pb_jw_num(w, "q_value", p->q_value);
         pb_jw_int(w, "fdr_tests", (long long)p->n_tests);
         pb_jw_str(w, "decided_by",
-                  p->control ? "control: the CI alone (does it cover 1?)"
-                             : "Benjamini-Hochberg q < 0.05 over the run's pairs, and the 95.5 % CI "
-                               "excluding 1; equivalent when the CI lies within the precision "
-                               "target");
+                  p->control
+                      ? "control: the CI alone (does it cover 1?)"
+                      : "Benjamini-Hochberg q < 0.05 over the run's pairs, and the 95.5 % CI "
+                        "excluding 1; equivalent when the CI lies within the precision "
+                        "target");
         pb_jw_str(w, "method",
                   "paired blocks, A B B A and B A A B in turn, each quartet opened by an "
                   "unrecorded warm-up block of its first variant; per quartet "
