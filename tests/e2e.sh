@@ -373,6 +373,36 @@ w1=$(warmups "$(ls -d "$tmp"/onepair/*/* | tail -1)")
 if [ "$w1" = 1 ] && [ -n "$w" ] && [ "$w" -gt 8 ]; then
   ok "warm-up blocks: 1 for a run of one pair, $w for the churn pairs"
 else bad "warm-up blocks: '$w1' for one pair (want 1), '$w' for the churn pairs (want > 8)"; fi
+# The stopping rule's two looks, as run.json records them: every pair's main quartets are the
+# first look's plan plus the top-up the budget gave, never more than the second look asked;
+# at --precision=1 in 3 s the churn spawn pairs are short after the first look and ask for a
+# top-up.
+"$PB" run --profile=quick --precision=1 --budget=3 --benchmark_filter='^churn/spawn/(unpinned|attr_pinned_other|self_pinned_other)$' \
+  --out="$tmp/looks" >"$tmp/looks.log" 2>&1
+ldir=$(sed -n 's/^results: //p' "$tmp/looks.log" | tail -n 1)
+if command -v python3 >/dev/null 2>&1; then
+  if python3 - "$ldir" "$qdir" >"$tmp/looks.check" 2>&1 <<'PY'
+import json, sys
+asked = 0
+for d in sys.argv[1:]:
+    run = json.load(open(d + "/run.json"))
+    for p in run["pairs"]:
+        b = p.get("blocks")
+        if not b:
+            continue
+        main = b["phase"].count("M") // 4
+        want = p["quartets_planned"] + p["quartets_topup"]
+        assert p["quartets_topup"] <= p["quartets_topup_asked"], p
+        # fewer only when the run was cut at 1.25x its budget (a slow box), stopped, or failed
+        assert main == want or (main < want and (run["run"]["overrun"] or p["stop"].startswith(
+            ("overrun", "stopped", "a variant")))), (main, want, p["stop"])
+        if d == sys.argv[1]:
+            asked += p["quartets_topup_asked"] > 0
+assert asked > 0, "no pair asked for a top-up at --precision=1"
+PY
+  then ok "two looks: main quartets = first look's plan + top-up given, never above the ask; a top-up asked at 1 %"
+  else bad "two looks: $(tail -3 "$tmp/looks.check")"; fi
+fi
 # --unpaired (smoke runs: emulators, sanitizers): every selected variant runs alone for its
 # blocks, and no pair gets paired blocks or a warm-up.
 "$PB" run --profile=quick --unpaired --benchmark_repetitions=2 --benchmark_filter='^churn/(spawn|pool)/unpinned$' \

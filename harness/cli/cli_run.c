@@ -417,7 +417,7 @@ static int run_write_folder(struct run_job *j, int argc, char **argv, struct pb_
     struct pb_run_meta meta = {
         j->prof->name,  j->o->label,     j->cpu_list,       cmdline,        j->started,
         (int)j->reps,   j->min_time,     &j->stop_recorded, j->so.budget_s, j->so.precision_pct,
-        j->S.elapsed_s, j->S.blocks_run, j->S.warmups_run};
+        j->S.elapsed_s, j->S.blocks_run, j->S.warmups_run, j->S.overrun};
     /* a stop between the measurements and run.json marks the folder partial too */
     main_warn_stop(&j->env, j->stop);
     bool have_rs = false;

@@ -390,6 +390,9 @@ static void record_run(struct pb_jw *w, const struct pb_runner *R, const struct 
     pb_jw_num(w, "measured_s", meta->measured_s);
     pb_jw_int(w, "blocks_run", (long long)meta->blocks_run);
     pb_jw_int(w, "warmup_blocks_run", (long long)meta->warmups_run);
+    /* the box ran slower than its pilot said: the main quartets stopped at 1.25x the budget,
+     * and pairs short of their plan say so in their stop reason */
+    pb_jw_bool(w, "overrun", meta->overrun);
     pb_jw_str(w, "build_type", pb_env_build_type());
     pb_jw_str(w, "git_commit", pb_env_value(env, "git_commit"));
     pb_jw_bool(w, "valid", valid);

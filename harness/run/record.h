@@ -24,6 +24,7 @@ struct pb_run_meta {
     double measured_s;              /* what the blocks took, calibration included */
     size_t blocks_run;
     size_t warmups_run; /* unrecorded blocks opening a quartet (see schedule.c) */
+    bool overrun;       /* the main quartets were cut at PB_SCHED_OVERRUN x the budget */
 };
 
 /* env.json's content: {"schema", every key, "warnings": [...]} (also `pinbench env --json`).

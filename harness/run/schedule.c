@@ -355,8 +355,8 @@ static int sched_calibrate(struct sched_ctx *c)
     return 0;
 }
 
-/* Budget: headline pairs (cheapest first) get their plan while it fits, then the others; a pair
- * that does not fit keeps its minimum and what is left. */
+/* Budget, at either look: headline pairs and controls first, cheapest ask first, then the
+ * others (`ask`: the quartets the look asks for). */
 static int cmp_cost(const void *x, const void *y)
 {
     const struct pb_sched_pair *const *a = x, *const *b = y;
@@ -364,8 +364,8 @@ static int cmp_cost(const void *x, const void *y)
     bool hb = (*b)->decl->headline || (*b)->decl->control;
     if (ha != hb)
         return ha ? -1 : 1;
-    double ca = (double)(*a)->planned * (*a)->quartet_s;
-    double cb = (double)(*b)->planned * (*b)->quartet_s;
+    double ca = (double)(*a)->ask * (*a)->quartet_s;
+    double cb = (double)(*b)->ask * (*b)->quartet_s;
     return (ca > cb) - (ca < cb);
 }
 
@@ -390,7 +390,7 @@ static void sched_plan(struct sched_ctx *c, size_t min_q, size_t min_rep, double
         order[i] = p;
         size_t np = pb_pairs_quartets(p->blocks, p->n_blocks, PB_PHASE_PILOT, lr, NULL);
         size_t pmin = sched_min_quartets(p, min_q, min_rep);
-        p->planned = pb_pairs_plan(lr, np, c->o->precision_pct, pmin, 100000);
+        p->planned = p->ask = pb_pairs_plan(lr, np, c->o->precision_pct, pmin, 100000);
         p->needed = np >= 2 ? (double)p->planned : NAN;
         if (!isfinite(p->quartet_s) || p->quartet_s <= 0)
             p->quartet_s = 4 * c->o->block_s;
@@ -417,20 +417,8 @@ static void sched_plan(struct sched_ctx *c, size_t min_q, size_t min_rep, double
 }
 
 /* The second look: each pair short of the target asks for its top-up (pb_pairs_replan), and
- * what the budget has left goes to headline pairs first, cheapest first, then to the rest; a
- * pair that does not fit gets what is left. */
-static int cmp_topup(const void *x, const void *y)
-{
-    const struct pb_sched_pair *const *a = x, *const *b = y;
-    bool ha = (*a)->decl->headline || (*a)->decl->control;
-    bool hb = (*b)->decl->headline || (*b)->decl->control;
-    if (ha != hb)
-        return ha ? -1 : 1;
-    double ca = (double)(*a)->topup_asked * (*a)->quartet_s;
-    double cb = (double)(*b)->topup_asked * (*b)->quartet_s;
-    return (ca > cb) - (ca < cb);
-}
-
+ * what the budget has left goes as at the first look (cmp_cost); a pair that does not fit gets
+ * what is left. */
 static void sched_replan(struct sched_ctx *c, double left_s)
 {
     struct pb_sched *S = c->S;
@@ -444,11 +432,11 @@ static void sched_replan(struct sched_ctx *c, double left_s)
             continue;
         struct pb_pair_stat st;
         pb_pairs_stat(p->blocks, p->n_blocks, &st);
-        p->topup_asked = pb_pairs_replan(&st, c->o->precision_pct);
+        p->topup_asked = p->ask = pb_pairs_replan(&st, c->o->precision_pct);
         if (p->topup_asked)
             order[n++] = p;
     }
-    qsort(order, n, sizeof *order, cmp_topup);
+    qsort(order, n, sizeof *order, cmp_cost);
     for (size_t i = 0; i < n && left_s > 0; i++) {
         struct pb_sched_pair *p = order[i];
         double cost = (double)p->topup_asked * p->quartet_s;
@@ -464,7 +452,7 @@ static void sched_replan(struct sched_ctx *c, double left_s)
     free(order);
 }
 
-static void sched_stop_reason(struct pb_sched_pair *p, const struct pb_sched_opts *o)
+static void sched_stop_reason(struct pb_sched_pair *p, const struct pb_sched_opts *o, bool late)
 {
     struct pb_pair_stat st;
     pb_pairs_stat(p->blocks, p->n_blocks, &st);
@@ -477,8 +465,10 @@ static void sched_stop_reason(struct pb_sched_pair *p, const struct pb_sched_opt
     if (st.n_quartets < want && !(st.half_width_pct <= o->precision_pct)) {
         snprintf(p->stop, sizeof p->stop,
                  "overrun: the run reached %.2fx its %.0f s budget after %zu of %zu main "
-                 "quartets (the box ran slower than in the pilot)",
-                 PB_SCHED_OVERRUN, o->budget_s, st.n_quartets, want);
+                 "quartets (%s)",
+                 PB_SCHED_OVERRUN, o->budget_s, st.n_quartets, want,
+                 late ? "the calibration, the unpaired blocks and the pilot took the whole budget"
+                      : "the box ran slower than in the pilot");
         return;
     }
     if (p->a->invalid_reason[0] || p->b->invalid_reason[0]) {
@@ -631,6 +621,7 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
     for (size_t i = 0; i < S->n_pairs; i++)
         reserve_s -= (double)S->pairs[i].planned * S->pairs[i].quartet_s;
     c.later_s = reserve_s > 0 ? reserve_s : 0;
+    S->late = sched_now_s() - c.t0 > o->budget_s;
     sched_stage(&c, false);
     if (!c.failed && !S->overrun && !pb_runner_stop_signal()) {
         c.phase = "top-up";
@@ -646,6 +637,6 @@ long pb_sched_run(struct pb_sched *S, struct pb_runner *R, const struct pb_sched
     if (c.failed)
         return -1;
     for (size_t i = 0; i < S->n_pairs; i++)
-        sched_stop_reason(&S->pairs[i], o);
+        sched_stop_reason(&S->pairs[i], o, S->late);
     return c.attempted;
 }

@@ -42,6 +42,7 @@ struct pb_sched_pair {
     size_t planned;         /* main quartets the first look planned */
     size_t topup_asked;     /* top-up quartets the second look asked for */
     size_t topup;           /* and those the budget left gave */
+    size_t ask;             /* what the current look asks for: the budget's sort key */
     double needed;          /* main quartets the pilot's spread asks for, NAN without a pilot */
     double quartet_s;       /* wall time of one quartet here (pilot), calls' overheads included */
     double progress_hw_pct; /* CI half-width when the progress line last computed it, or NAN */
@@ -62,6 +63,7 @@ struct pb_sched {
     size_t blocks_run;
     size_t warmups_run; /* unrecorded blocks that open a quartet after another pair's */
     bool overrun;       /* the main rounds were cut at PB_SCHED_OVERRUN x the budget */
+    bool late;          /* the main rounds started past the budget (the pilot took it all) */
 };
 
 /* Collects the runnable declared pairs whose two variants were selected (headline first). */

@@ -120,9 +120,18 @@ static void test_report_pairs_and_files(void **state)
     struct pb_overheads ov;
     memset(&ov, 0, sizeof ov);
     ov.sample_path_ratio = 1.2;
-    struct pb_run_meta meta = {
-        "quick", "t", "0", "pinbench run", "2026-01-01T00:00:00Z", 7, 0.01, NULL, 10, 5,
-        1.5,     28,  0};
+    struct pb_run_meta meta = {.profile = "quick",
+                               .label = "t",
+                               .cpus = "0",
+                               .command_line = "pinbench run",
+                               .started_utc = "2026-01-01T00:00:00Z",
+                               .repetitions = 7,
+                               .min_time_s = 0.01,
+                               .budget_s = 10,
+                               .precision_pct = 5,
+                               .measured_s = 1.5,
+                               .blocks_run = 28,
+                               .overrun = true};
     assert_int_equal(pb_record_write(&res, &R, &S, &env, &ov, &meta), 0);
     /* everything after the record comes from the folder: the runner is gone */
     pb_sched_free(&S);
@@ -154,6 +163,8 @@ static void test_report_pairs_and_files(void **state)
         fail_msg("%s", pb_err());
     assert_string_equal(pb_json_str(rec, "schema", ""), "pinbench-run-1");
     assert_non_null(pb_json_get(rec, "manifest"));
+    const struct pb_json *ov_run = pb_json_get(pb_json_get(rec, "run"), "overrun");
+    assert_true(ov_run && ov_run->type == PB_JSON_BOOL && ov_run->b); /* a cut run says so */
     const struct pb_json *rp = pb_json_get(rec, "pairs");
     assert_int_equal(rp->n, 3);
     assert_non_null(pb_json_get(&rp->items[0], "blocks"));
