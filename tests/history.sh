@@ -111,7 +111,7 @@ if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qE "^[0-9a-f]{12} +${host:0:2
 else bad "boxes: exit $rc: $out"; fi
 box=$(printf '%s\n' "$out" | awk 'NR == 2 {print $1}')
 out=$("$PB" history changes --db="$db" 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && printf '%s' "$out" | grep -q "^| box | series |" &&
+if [ "$rc" -eq 0 ] && printf '%s' "$out" | grep -q "^| box | series | metric | new regime from | 90 % range |" &&
    printf '%s' "$out" | grep -qE "^[0-9]+ change point\(s\) in [0-9]+ series\.$"; then
   ok "changes: a table of change points over every series"
 else bad "changes: exit $rc: $out"; fi
@@ -128,16 +128,21 @@ c.executemany("update points set value = value / 2, ci_low = ci_low / 2, ci_high
 c.commit()
 PY
 out=$("$PB" history changes --db="$tmp/step.sqlite" --p=0.05 'harness/rdtscp_pair real_time_ns' 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qE '^\| [0-9a-f]{12} \| harness/rdtscp\\?_pair \| real\\?_time\\?_ns \| run 4 of 6 .*\| \+[0-9.]+ % \|' &&
+if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qE '^\| [0-9a-f]{12} \| harness/rdtscp\\?_pair \| real\\?_time\\?_ns \| run 4 of 6 [^|]*\| (run 4|runs [1-4]-[4-6]) \|.*\| \+[0-9.]+ % \|' &&
    printf '%s\n' "$out" | grep -q "^1 change point(s) in 1 series.$"; then
-  ok "changes: a planted regime change is found at its run, with its size"
+  ok "changes: a planted regime change is found at its run, its range holding it, with its size"
 else bad "changes on a planted step: exit $rc: $out"; fi
 if gnuplot -e 'set terminal pngcairo; set terminal svg' >/dev/null 2>&1; then
   out=$("$PB" history show --db="$tmp/step.sqlite" --p=0.05 --out="$tmp/plots" 'harness/rdtscp_pair real_time_ns' 2>&1); rc=$?
   svg=$(ls "$tmp/plots"/*.svg 2>/dev/null | head -n 1)
   if [ "$rc" -eq 0 ] && [ -n "$svg" ] && [ -s "${svg%.svg}.png" ] &&
-     grep -q "1 change point" "$svg" && ! grep -qE '> *[-0-9.]+e[+-]?[0-9]+ *<' "$svg"; then
-    ok "show: the series drawn with its change point ($(basename "$svg"))"
+     grep -q "1 change point" "$svg" && ! grep -qE '> *[-0-9.]+e[+-]?[0-9]+ *<' "$svg" &&
+     grep -q "90 % range" "$svg" &&
+     # the change point's line: its place (between runs 3 and 4), its change, its range's ends
+     # around it
+     awk '/^# change points/ {c = 1; next} c && NF == 4 && $1 == 3.5 && $3 <= 3.5 && $4 >= 3.5 {ok = 1}
+          END {exit !ok}' "${svg%.svg}.dat"; then
+    ok "show: the series drawn with its change point and its range ($(basename "$svg"))"
   else bad "show: exit $rc: $out"; fi
 fi
 out=$("$PB" history show --db="$db" --out="$tmp/plots" 'no/such/series' 2>&1); rc=$?

@@ -101,7 +101,8 @@ static const struct pb_opts_spec changes_spec = {
     "pinbench history changes [options] [SERIES...]",
     "Lists the change points of every series (or those matching the SERIES patterns,\n"
     "fnmatch over 'name' or 'name metric'), found by E-Divisive means with a t-test:\n"
-    "the run where the regime changed, the medians before and after, the change in %,\n"
+    "the run where the regime changed, the runs it may lie in (90 % of its posterior\n"
+    "probability), the medians before and after, the change in %,\n"
     "p, and what changed between the two runs: the commit, then the box (kernel,\n"
     "governor, ...).",
     "exit status: 0 (change points or not), 2 bad usage or an unreadable database\n",
@@ -329,8 +330,9 @@ static int hist_changes(int argc, char **argv)
     hist_cp_opts(&o);
     printf("# change points: E-Divisive means, t-test p < %g, window %zu, minimum change %g %%\n\n",
            o.p_max, o.window, o.min_change_pct);
-    printf("| box | series | metric | new regime from | before | after | change | p | what "
-           "changed |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    printf(
+        "| box | series | metric | new regime from | 90 %% range | before | after | change | p | "
+        "what changed |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     size_t total = 0;
     char cur_box[16] = "";
     struct pb_srun *runs = NULL;
@@ -355,9 +357,18 @@ static int hist_changes(int argc, char **argv)
             pb_report_fmt(s->metric, cp[k].after, a, sizeof a);
             printf("| %s | ", s->box);
             pb_md_put(stdout, s->name);
-            printf(" | %s | run %lld of %ld (%s, %s) | %s | %s | %+.1f %% | %.2g | ", s->metric,
-                   (long long)ri + 1, nr, ri >= 0 ? runs[ri].started : "?",
-                   ri >= 0 && runs[ri].commit[0] ? runs[ri].commit : "no commit", b, a,
+            /* the runs where the change may lie (PB_CP_RANGE_LEVEL of its posterior) */
+            int64_t rlo = hist_run_index(runs, nr, x.pts[cp[k].at_lo].run_id);
+            int64_t rhi = hist_run_index(runs, nr, x.pts[cp[k].at_hi].run_id);
+            char range[48];
+            if (rlo == rhi)
+                snprintf(range, sizeof range, "run %lld", (long long)rlo + 1);
+            else
+                snprintf(range, sizeof range, "runs %lld-%lld", (long long)rlo + 1,
+                         (long long)rhi + 1);
+            printf(" | %s | run %lld of %ld (%s, %s) | %s | %s | %s | %+.1f %% | %.2g | ",
+                   s->metric, (long long)ri + 1, nr, ri >= 0 ? runs[ri].started : "?",
+                   ri >= 0 && runs[ri].commit[0] ? runs[ri].commit : "no commit", range, b, a,
                    cp[k].change_pct, cp[k].p);
             pb_md_put(stdout, env[0] ? env : "nothing recorded (same commit and configuration)");
             printf(" |\n");
@@ -390,7 +401,7 @@ static void hist_file_stem(const struct pb_sseries *s, char *out, size_t len)
 }
 
 /* The data of one history plot: the points (run index, value, CI, the run's start), then each
- * regime's median as a segment, then the change points. */
+ * regime's median as a segment, then the change points with their ranges. */
 static int hist_plot_data(int dir_fd, const char *file, const struct pb_spoint *pts,
                           const double *v, size_t n, const struct pb_srun *runs, long nr,
                           const struct pb_cp *cp, size_t m)
@@ -414,11 +425,12 @@ static int hist_plot_data(int dir_fd, const char *file, const struct pb_spoint *
         fprintf(f, "%.1f %.9g\n%.1f %.9g\n\n", (double)lo + 0.5, med, (double)hi + 0.5, med);
         lo = hi;
     }
-    fprintf(f, "\n# change points\n");
+    fprintf(f, "\n# change points: position, change in %%, and their 90 %% range's ends\n");
     for (size_t k = 0; k < m; k++)
-        fprintf(f, "%.1f %+.1f\n", (double)cp[k].at + 0.5, cp[k].change_pct);
+        fprintf(f, "%.1f %+.1f %.1f %.1f\n", (double)cp[k].at + 0.5, cp[k].change_pct,
+                (double)cp[k].at_lo + 0.5, (double)cp[k].at_hi + 0.5);
     if (!m)
-        fprintf(f, "NaN NaN\n");
+        fprintf(f, "NaN NaN NaN NaN\n");
     return pb_replace_commit(&rep);
 }
 
@@ -635,11 +647,15 @@ static int hist_quality(int argc, char **argv)
            "threshold %g %%.\n\n",
            (size_t)ha.series, ha.seed, o.p_max, o.window, ha.threshold);
     printf("| CV | step | E-Divisive: found within +-2 runs | mean position error | false alarms "
-           "/ 100 series | best possible within +-2 | gate: found within +-2 | gate: false alarms "
-           "/ 100 series |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+           "/ 100 series | best possible within +-2 | 90 %% range holds the step | its mean "
+           "width | gate: found within +-2 | gate: false alarms / 100 series |\n| --- | --- | --- "
+           "| --- | --- | --- | --- | --- | --- | --- |\n");
     for (size_t i = 0; i < n; i++) {
-        char d[32], best[32], g[32];
+        char d[32], best[32], g[32], rg[32], rw[32] = "-";
         hist_pct(q[i].detected_pct, d, sizeof d);
+        hist_pct(q[i].range_pct, rg, sizeof rg);
+        if (isfinite(q[i].range_runs))
+            snprintf(rw, sizeof rw, "%.1f runs", q[i].range_runs);
         hist_pct(q[i].oracle_pct, best, sizeof best);
         hist_pct(q[i].gate_detected_pct, g, sizeof g);
         char step[32];
@@ -652,8 +668,8 @@ static int hist_quality(int argc, char **argv)
             snprintf(err, sizeof err, "%.2f runs", q[i].mean_abs_err_runs);
         else
             snprintf(err, sizeof err, "-");
-        printf("| %.0f %% | %s | %s | %s | %.1f | %s | %s | %.1f |\n", q[i].cv_pct, step, d, err,
-               q[i].false_per_100, best, g, q[i].gate_false_per_100);
+        printf("| %.0f %% | %s | %s | %s | %.1f | %s | %s | %s | %s | %.1f |\n", q[i].cv_pct, step,
+               d, err, q[i].false_per_100, best, rg, rw, g, q[i].gate_false_per_100);
     }
     free(q);
     return 0;

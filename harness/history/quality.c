@@ -79,7 +79,8 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
             r->step_pct = steps[st] * 100;
             r->series = series;
             size_t found = 0, gate_found = 0, false_cp = 0, gate_false = 0, oracle = 0;
-            double err = 0;
+            size_t ranged = 0, in_range = 0;
+            double err = 0, width = 0;
             for (size_t s = 0; s < series; s++) {
                 /* the step lands anywhere from the 6th run to the 56th: 5 runs a side at least */
                 size_t at = 5 + (size_t)(pb_rng_uniform(&rng) * (double)(points - 9));
@@ -100,6 +101,20 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
                     found++;
                     err += (double)best;
                 }
+                /* the range of the change point nearest the step: does it hold the step? */
+                size_t near = SIZE_MAX, near_d = SIZE_MAX;
+                for (size_t i = 0; i < m && steps[st]; i++) {
+                    size_t d = cp[i].at > at ? cp[i].at - at : at - cp[i].at;
+                    if (d < near_d) {
+                        near_d = d;
+                        near = i;
+                    }
+                }
+                if (near != SIZE_MAX) {
+                    ranged++;
+                    in_range += cp[near].at_lo <= at && at <= cp[near].at_hi;
+                    width += (double)(cp[near].at_hi - cp[near].at_lo + 1);
+                }
                 size_t ob = q_oracle(x, points);
                 oracle += steps[st] && (ob > at ? ob - at : at - ob) <= 2;
                 bool gf;
@@ -111,6 +126,8 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
             double ns = (double)series;
             r->detected_pct = steps[st] ? 100.0 * (double)found / ns : NAN;
             r->mean_abs_err_runs = found ? err / (double)found : NAN;
+            r->range_pct = ranged ? 100.0 * (double)in_range / (double)ranged : NAN;
+            r->range_runs = ranged ? width / (double)ranged : NAN;
             r->false_per_100 = 100.0 * (double)false_cp / ns;
             r->gate_detected_pct = steps[st] ? 100.0 * (double)gate_found / ns : NAN;
             r->gate_false_per_100 = 100.0 * (double)gate_false / ns;

@@ -220,6 +220,61 @@ static void cp_prune(struct cp_ctx *c)
     }
 }
 
+/* The range of places of the change at t between the regimes [lo, t) and [t, hi): over the
+ * points the divergence saw, the posterior probability of a single shift of the mean at u is
+ * proportional to (m k)^-1/2 RSS(u)^-(n-2)/2 (flat priors on the two means and on log sigma);
+ * the range grows from t, each time by the more probable neighbour, until it holds
+ * PB_CP_RANGE_LEVEL of it. A step in noise is often placed a run or two off, and no detector
+ * can tell which run it was more surely than this: the range says which runs (commits) to look
+ * at. */
+static void cp_range(const struct cp_ctx *c, size_t lo, size_t t, size_t hi, size_t *rlo,
+                     size_t *rhi)
+{
+    size_t ms = c->o->min_size, w = c->o->window;
+    size_t a = t - lo > w ? t - w : lo, b = hi - t > w ? t + w : hi;
+    double n = (double)(b - a), tot = 0, tot2 = 0;
+    for (size_t i = a; i < b; i++) {
+        tot += c->y[i];
+        tot2 += c->y[i] * c->y[i];
+    }
+    /* lp[u - a]: the log posterior of a change at u; -inf where a regime would be too short */
+    double *lp = pb_xcalloc(b - a + 1, sizeof *lp, "change range");
+    double left = 0, top = -INFINITY;
+    lp[0] = -INFINITY;
+    for (size_t u = a + 1; u < b; u++) {
+        left += c->y[u - 1];
+        double m = (double)(u - a), k = (double)(b - u), d = left / m - (tot - left) / k;
+        double rss = tot2 - tot * tot / n - m * k / (m + k) * d * d;
+        bool ok = u >= lo + ms && u + ms <= hi && rss > 1e-12 * (tot2 > 0 ? tot2 : 1);
+        lp[u - a] = ok ? -0.5 * log(m * k) - (n - 2) / 2 * log(rss) : -INFINITY;
+        if (lp[u - a] > top)
+            top = lp[u - a];
+    }
+    *rlo = *rhi = t;
+    double all = 0;
+    for (size_t u = a + 1; u < b; u++)
+        all += isfinite(lp[u - a]) ? exp(lp[u - a] - top) : 0;
+    if (!(all > 0) || !isfinite(lp[t - a])) { /* no spread left to weigh: the place itself */
+        free(lp);
+        return;
+    }
+    double held = exp(lp[t - a] - top);
+    while (held < PB_CP_RANGE_LEVEL * all) {
+        double pl = *rlo > a + 1 && isfinite(lp[*rlo - 1 - a]) ? exp(lp[*rlo - 1 - a] - top) : -1;
+        double ph = *rhi + 1 < b && isfinite(lp[*rhi + 1 - a]) ? exp(lp[*rhi + 1 - a] - top) : -1;
+        if (pl < 0 && ph < 0)
+            break;
+        if (pl >= ph) {
+            (*rlo)--;
+            held += pl;
+        } else {
+            (*rhi)++;
+            held += ph;
+        }
+    }
+    free(lp);
+}
+
 size_t pb_cp_detect(const double *x, size_t n, const struct pb_cp_opts *o, struct pb_cp *out,
                     size_t cap)
 {
@@ -246,6 +301,7 @@ size_t pb_cp_detect(const double *x, size_t n, const struct pb_cp_opts *o, struc
             cp->after = pb_stats_median(x + t, hi - t);
             cp->change_pct = cp->before != 0 ? (cp->after / cp->before - 1) * 100 : NAN;
             cp->p = pb_cp_ttest_p(c.y + lo, t - lo, c.y + t, hi - t);
+            cp_range(&c, lo, t, hi, &cp->at_lo, &cp->at_hi);
         }
         k++;
     }

@@ -34,8 +34,15 @@ struct pb_cp_opts {
 /* The defaults above, and no minimum change. */
 void pb_cp_opts_default(struct pb_cp_opts *o);
 
+/* The share of posterior probability that a change point's range of places holds. */
+#define PB_CP_RANGE_LEVEL 0.9
+
 struct pb_cp {
-    size_t at;            /* index of the first point of the new regime */
+    size_t at; /* index of the first point of the new regime */
+    /* where the change may lie: the fewest consecutive places around `at` that hold
+     * PB_CP_RANGE_LEVEL of the posterior probability of a single shift of the mean between the
+     * neighbouring change points (log values, flat priors): at_lo <= at <= at_hi */
+    size_t at_lo, at_hi;
     double before, after; /* medians of the regimes on either side (between change points) */
     double change_pct;    /* (after / before - 1) x 100 */
     double p;             /* t-test of the two regimes, on log values */

@@ -61,6 +61,9 @@ static void test_detect_known(void **state)
         x[i] = 1000 * jitter(i) * (i >= 30 ? 1.2 : 1);
     assert_int_equal(pb_cp_detect(x, 60, &o, cp, 16), 1);
     assert_int_equal(cp[0].at, 30);
+    /* a step 20 times the noise: the range is that run alone */
+    assert_int_equal(cp[0].at_lo, 30);
+    assert_int_equal(cp[0].at_hi, 30);
     assert_near(cp[0].change_pct, 20, 1.5);
     assert_true(cp[0].p < 1e-9);
     assert_true(cp[0].before < cp[0].after);
@@ -77,6 +80,10 @@ static void test_detect_known(void **state)
     assert_int_equal(cp[1].at, 45);
     assert_int_equal(cp[2].at, 65);
     assert_true(cp[1].change_pct < 0 && cp[2].change_pct < 0);
+    for (size_t k = 0; k < n; k++) /* each range within its neighbours, around its place */
+        assert_true(cp[k].at_lo <= cp[k].at && cp[k].at <= cp[k].at_hi &&
+                    cp[k].at_lo > (k ? cp[k - 1].at : 0) &&
+                    cp[k].at_hi < (k + 1 < n ? cp[k + 1].at : 80));
     /* the minimum change filters a step smaller than it */
     for (size_t i = 0; i < 60; i++)
         x[i] = 1000 * jitter(i) * (i >= 30 ? 1.05 : 1);
@@ -119,6 +126,11 @@ static void test_detect_rates(void **state)
             fail_msg("CV 5 %%, step 10 %%: found %.1f %%, best possible %.1f %%", r->detected_pct,
                      r->oracle_pct);
         assert_true(r->detected_pct <= r->oracle_pct + 5);
+        /* the 90 % range holds a clear step about as often as it says, a few runs wide */
+        if (r->step_pct / r->cv_pct >= 2 && (r->range_pct < 85 || r->range_runs > 6))
+            fail_msg(
+                "CV %.0f %%, step %.0f %%: the range holds the step in %.1f %%, %.1f runs wide",
+                r->cv_pct, r->step_pct, r->range_pct, r->range_runs);
         /* the gate sees a +20 % step over 2 % noise at once */
         if (r->cv_pct == 2 && r->step_pct == 20 && r->gate_detected_pct < 95)
             fail_msg("the gate found %.1f %% of +20 %% steps at CV 2 %%", r->gate_detected_pct);
