@@ -105,9 +105,10 @@ size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct, 
                      size_t max_quartets);
 
 /* The stopping rule's second decision, after the main quartets: the top-up quartets that
- * should bring the CI of `st` (all quartets so far) to `target_pct`, PB_PAIRS_REPLAN_INFLATION
- * times what the half-width says, n (hw / target)^2 - n, rounded up to even; 0 when the target
- * is reached or there is no CI. The caller caps it by the budget left. */
+ * should bring the CI of `st` (all n quartets so far) to `target_pct`: the quartets in all
+ * that the half-width says are needed, n (hw / target)^2, times PB_PAIRS_REPLAN_INFLATION, less
+ * the n run, rounded up to even; 0 when the target is reached or there is no CI. The caller
+ * caps it by the budget left. */
 size_t pb_pairs_replan(const struct pb_pair_stat *st, double target_pct);
 
 /* The order of a pair's quartet k: A B B A for even k, B A A B for odd. A B B A alone cancels a
