@@ -494,12 +494,19 @@ func stw(spin spinMode) *workload {
 	var ms runtime.MemStats
 	// one pause, then, with a spinner, until it runs again: the preempted spinner needs a
 	// moment to get a thread and its P back, and a pause that found it still parked would
-	// need no signal
+	// need no signal. A wait of 16 M turns (tens of ms, far longer than that) yields, untimed:
+	// a loop with no call in it cannot be preempted under asyncpreemptoff=1, and a spinner
+	// queued behind it on this P never ran again (a default run once waited out the parent's
+	// 60 s timeout here). Yielding at every turn instead moved the goroutines about and raised
+	// both pauses' times.
 	pause := func() time.Duration {
 		t0 := time.Now()
 		runtime.ReadMemStats(&ms)
 		d := time.Since(t0)
-		for seen := spins.Load(); spin != spinNone && spins.Load() == seen; {
+		for seen, turns := spins.Load(), 0; spin != spinNone && spins.Load() == seen; turns++ {
+			if turns >= 1<<24 {
+				runtime.Gosched()
+			}
 		}
 		return d
 	}
