@@ -379,6 +379,19 @@ static size_t sched_min_quartets(const struct pb_sched_pair *p, size_t min_q, si
     return p->decl->headline || p->decl->control ? min_q : min_rep;
 }
 
+/* What a look grants a pair asking for `want` quartets of `quartet_s` seconds from *left_s:
+ * all of it when it fits, else what is left, even (as many B A A B as A B B A). */
+static size_t sched_grant(double *left_s, size_t want, double quartet_s)
+{
+    size_t n = want;
+    if ((double)want * quartet_s > *left_s) {
+        n = *left_s > 0 ? (size_t)(*left_s / quartet_s) : 0;
+        n -= n % 2;
+    }
+    *left_s -= (double)n * quartet_s;
+    return n;
+}
+
 static void sched_plan(struct sched_ctx *c, size_t min_q, size_t min_rep, double left_s)
 {
     struct pb_sched *S = c->S;
@@ -403,15 +416,7 @@ static void sched_plan(struct sched_ctx *c, size_t min_q, size_t min_rep, double
     for (size_t i = 0; i < S->n_pairs; i++) {
         struct pb_sched_pair *p = order[i];
         size_t pmin = sched_min_quartets(p, min_q, min_rep);
-        double extra = (double)(p->planned - pmin) * p->quartet_s;
-        if (extra <= left_s) {
-            left_s -= extra;
-            continue;
-        }
-        size_t afford = left_s > 0 ? (size_t)(left_s / p->quartet_s) : 0;
-        afford -= afford % 2; /* as many B A A B as A B B A */
-        left_s -= (double)afford * p->quartet_s;
-        p->planned = pmin + afford;
+        p->planned = pmin + sched_grant(&left_s, p->planned - pmin, p->quartet_s);
     }
     free(order);
 }
@@ -437,18 +442,8 @@ static void sched_replan(struct sched_ctx *c, double left_s)
             order[n++] = p;
     }
     qsort(order, n, sizeof *order, cmp_cost);
-    for (size_t i = 0; i < n && left_s > 0; i++) {
-        struct pb_sched_pair *p = order[i];
-        double cost = (double)p->topup_asked * p->quartet_s;
-        if (cost <= left_s) {
-            p->topup = p->topup_asked;
-            left_s -= cost;
-            continue;
-        }
-        size_t afford = (size_t)(left_s / p->quartet_s);
-        p->topup = afford - afford % 2;
-        left_s -= (double)p->topup * p->quartet_s;
-    }
+    for (size_t i = 0; i < n; i++)
+        order[i]->topup = sched_grant(&left_s, order[i]->topup_asked, order[i]->quartet_s);
     free(order);
 }
 
@@ -480,8 +475,7 @@ static void sched_stop_reason(struct pb_sched_pair *p, const struct pb_sched_opt
         return;
     }
     /* how long it would take here: the quartets the interval's width says, at this spread */
-    double r = st.half_width_pct / o->precision_pct;
-    double need = ceil((double)st.n_ci * r * r);
+    double need = ceil(pb_pairs_quartets_at(&st, o->precision_pct));
     double secs = need * p->quartet_s;
     if (p->topup < p->topup_asked)
         snprintf(p->stop, sizeof p->stop,

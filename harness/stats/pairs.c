@@ -120,13 +120,18 @@ size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct, 
     return n + n % 2; /* as many B A A B as A B B A quartets */
 }
 
+double pb_pairs_quartets_at(const struct pb_pair_stat *st, double target_pct)
+{
+    double r = st->half_width_pct / target_pct;
+    return (double)st->n_ci * r * r;
+}
+
 size_t pb_pairs_replan(const struct pb_pair_stat *st, double target_pct)
 {
     if (!(target_pct > 0) || !isfinite(st->half_width_pct) || st->half_width_pct <= target_pct)
         return 0;
     double n = (double)st->n_ci;
-    double r = st->half_width_pct / target_pct;
-    double more = ceil(n * r * r * PB_PAIRS_REPLAN_INFLATION - n);
+    double more = ceil(pb_pairs_quartets_at(st, target_pct) * PB_PAIRS_REPLAN_INFLATION - n);
     if (!(more > 0))
         return 0;
     size_t k = more > 1e6 ? 1000000 : (size_t)more;

@@ -111,6 +111,10 @@ size_t pb_pairs_plan(const double *pilot_lr, size_t n_pilot, double target_pct, 
  * caps it by the budget left. */
 size_t pb_pairs_replan(const struct pb_pair_stat *st, double target_pct);
 
+/* The quartets in all that the CI of `st` says would reach `target_pct` at its spread:
+ * n (hw / target)^2, not rounded (NAN without a CI). */
+double pb_pairs_quartets_at(const struct pb_pair_stat *st, double target_pct);
+
 /* The order of a pair's quartet k: A B B A for even k, B A A B for odd. A B B A alone cancels a
  * linear drift but not the cost of a change of variant: the first block after one (the cache,
  * the branch predictors and the scheduler still hold the previous variant's state) is slower,
