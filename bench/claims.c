@@ -66,12 +66,13 @@ const struct pb_claim pb_claims[] = {
      .os = VALUE("preempt/running/other_cpu", "to_handler_p50_ns", 1e-3),
      .analog = "the signal alone: tgkill to handler entry in a C thread, without the Go "
                "runtime's handler and its return to the scheduler",
-     .go = VS(PB_CLAIM_DIFF, "go/preempt/stw_signal", "go/preempt/stw_cooperative", "real_time_ns",
+     .go = VS(PB_CLAIM_DIFF, "go/preempt/stw_signal", "go/preempt/stw_cooperative", "pause_p50_ns",
               1e-3),
-     .go_relation = "Go: a stop-the-world that preempts a spinning goroutine by SIGURG, minus one "
-                    "that stops it at a function call (GODEBUG=asyncpreemptoff=1): what the "
-                    "signal path adds; the OS figure is the delivery inside it, the rest the "
-                    "runtime's handler and sigreturn"},
+     .go_relation =
+         "Go: the median stop-the-world that preempts a spinning goroutine by SIGURG, "
+         "minus one that stops it at a function call (GODEBUG=asyncpreemptoff=1): what the "
+         "signal path adds; the OS figure is the delivery inside it, the rest the "
+         "runtime's handler and sigreturn"},
     {.id = "cache_locality",
      .claim = "time saved when a hot loop stays on one CPU (L2-sized, moved every 1 ms)",
      .quoted = "5-15 %",

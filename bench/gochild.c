@@ -118,6 +118,24 @@ int pb_go_parse_reply(const char *line, struct pb_go_reply *r)
     return 0;
 }
 
+int pb_go_parse_end(const char *line, long *sigurg)
+{
+    if (!strncmp(line, "err ", 4))
+        return pb_errf("the Go workload failed to end the call: %s", pb_q(line + 4));
+    if (strncmp(line, "ok sigurg=", 10) || go_long("sigurg", line + 10, 0, sigurg) < 0)
+        return pb_errf("not an answer to end: %s", pb_q(line));
+    return 0;
+}
+
+int pb_go_parse_ok(const char *line)
+{
+    if (!strncmp(line, "err ", 4))
+        return pb_errf("the Go workload failed: %s", pb_q(line + 4));
+    if (strcmp(line, "ok"))
+        return pb_errf("not a plain ok: %s", pb_q(line));
+    return 0;
+}
+
 int pb_go_parse_setup(const char *line, int *gomaxprocs)
 {
     long n = 0;

@@ -33,6 +33,12 @@ int pb_go_parse_hello(const char *line, struct pb_go_hello *h);
 /* Parses the answer to `setup`: "ok gomaxprocs=N" (the workload may have changed it). 0 with
  * *gomaxprocs, or -1 with pb_err() (the child's own "err MESSAGE" included). */
 int pb_go_parse_setup(const char *line, int *gomaxprocs);
+/* Parses the answer to `end`: "ok sigurg=K", the signals counted since the last answer. 0 with
+ * *sigurg, or -1 with pb_err(). */
+int pb_go_parse_end(const char *line, long *sigurg);
+/* Parses a bare "ok" (the answer to `resume`). 0, or -1 with pb_err() (the child's own "err
+ * MESSAGE" included). */
+int pb_go_parse_ok(const char *line);
 /* Parses "ok ns=... ..." into *r (lat_ns and cap_lat set by the caller; more latencies than
  * cap_lat is an error), or "err MESSAGE" into an error. A missing required key (ns, threads,
  * sigurg, counted), an unknown key or a malformed number is an error too: the protocol is

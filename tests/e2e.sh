@@ -159,6 +159,17 @@ if [ -x "$(dirname "$PB")/go/pbgo" ]; then
      grep -q "^Go measurements: go1.*GOMAXPROCS" "$qdir/report.md"; then
     ok "go family: Go rows, pairs and the cost model's Go column"
   else bad "go family in the quick run: $(grep -E '^~?(pin_call|preempt_signal) ' "$tmp/quick.log")"; fi
+  # each variant's child is kept between its calls and must end with pinbench; the
+  # stop-the-world pairs compare the blocks' median pauses
+  go_children() {
+    for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$f" 2>/dev/null; echo; done | grep -c '^pbgo serve'
+  }
+  if [ "$(go_children)" -eq 0 ] &&
+     grep -q '"go/preempt/stw_signal/manual_time"' "$qdir/gbench.json" &&
+     grep -q '"pause_p50_ns"' "$qdir/gbench.json" &&
+     grep -qF 'preempt/stw\_signal | pause\_p50\_ns |' "$qdir/report.md"; then
+    ok "go family: no child outlives the run; stw pairs on each block's median pause"
+  else bad "go family: $(go_children) child(ren) left behind, or no pause_p50_ns pair"; fi
 else
   echo "note: no Go workloads were built (no Go toolchain): the go family's checks use the skip path only"
 fi

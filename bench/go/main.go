@@ -6,11 +6,14 @@
 // and asynchronous preemption, which the runtime delivers as tgkill(SIGURG) to the thread
 // running the goroutine it wants back.
 //
-// One process per timed call. It reads commands on stdin and answers each with one line:
+// One process per variant, kept from one timed call of it to the next. It reads commands on
+// stdin and answers each with one line:
 //
 //	(at start)     hello go_version=go1.19.8 gomaxprocs=2 ncpu=2 threads=5
-//	setup WORKLOAD ok gomaxprocs=N (as the workload left it) | err MESSAGE
+//	setup WORKLOAD ok gomaxprocs=N (as the workload left it) | err MESSAGE   (the first call)
+//	resume         ok | err MESSAGE                                         (every later call)
 //	run N          ok ns=... threads=... sigurg=... counted=... [key=value ...] | err MESSAGE
+//	end            ok sigurg=K | err MESSAGE                                (every call's last)
 //
 // `run N` performs N operations of the workload and answers with the time they took, measured
 // here with Go's monotonic clock (the socket round trip to pinbench is outside it), and with what
@@ -22,6 +25,18 @@
 // per-request latencies (lat_ns) where a workload has requests. The
 // keys are parsed by pb_go_parse_reply (bench/gochild.c), which refuses a key it does not know:
 // change both together.
+//
+// Between calls the process idles: `end` lets the workload stop what would run meanwhile (a
+// spinner) and `resume` starts it again. A process per call cost 6-8 ms to start and 1 ms to
+// end on a 2-vCPU VM, a third of a 10 ms block's wall time or more.
+//
+// SIGURG counts are reported as seen: each answer gives the signals counted since the previous
+// one. Signals reach the count late (through the runtime's signal goroutine, which gets a P only
+// once the run lets go of it), so some of a run's land in the next answer. `end` waits until a
+// workload whose signals matter sees its count stay put, and answers with the rest. Waiting
+// after every run instead cost 3 ms or more a run (sleeps of 200 us take a millisecond on a VM),
+// most of a stop-the-world block's wall time, and left the CPUs idle before every batch, which
+// doubled the signalled stop's time against the same loop run back to back.
 package main
 
 import (
@@ -64,13 +79,22 @@ type result struct {
 
 type workload struct {
 	setup    func() error // once per process, before the first run
+	resume   func() error // before every later call's first run (nil: nothing to do)
+	idle     func()       // after every call's last run, until the next call's resume
 	run      func(n int, res *result) error
 	teardown func()
 	perRun   int  // operations must be a multiple of this (producers, clients)
-	signals  bool // its SIGURG count matters: wait for the count to settle before answering
+	signals  bool // its SIGURG count matters: `settle` waits for the count to stay put
 }
 
-var sigurgs atomic.Uint64
+// sigurgs counts the SIGURGs that reached signal.Notify; reported, the part already answered.
+var sigurgs, reported atomic.Uint64
+
+// sigurgsSince: the signals counted since the last answer, now reported.
+func sigurgsSince() uint64 {
+	now := sigurgs.Load()
+	return now - reported.Swap(now)
+}
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "version" {
@@ -78,7 +102,7 @@ func main() {
 		return
 	}
 	if len(os.Args) != 2 || os.Args[1] != "serve" {
-		fmt.Fprintln(os.Stderr, "usage: pbgo serve | pbgo version (pinbench runs it; see bench/gofamily.c)")
+		fmt.Fprintln(os.Stderr, "usage: pbgo serve | pbgo version (pinbench runs it; see bench/go.c)")
 		os.Exit(2)
 	}
 	// Preemption signals reach signal.Notify as well as the runtime's handler.
@@ -112,6 +136,7 @@ func serve(in *bufio.Scanner, out *bufio.Writer) {
 			if w, err = newWorkload(f[1]); err == nil && w.setup != nil {
 				err = w.setup()
 			}
+			sigurgsSince() // the setup's own signals are not the first run's
 			if err != nil {
 				w = nil
 				reply = "err " + err.Error()
@@ -120,6 +145,16 @@ func serve(in *bufio.Scanner, out *bufio.Writer) {
 			}
 		case len(f) == 2 && f[0] == "run" && w != nil:
 			reply = runOnce(w, f[1])
+		case len(f) == 1 && f[0] == "resume" && w != nil:
+			reply = "ok"
+			if w.resume != nil {
+				if err := w.resume(); err != nil {
+					reply = "err " + err.Error()
+				}
+			}
+			sigurgsSince() // the resume's own signals are not the first run's
+		case len(f) == 1 && f[0] == "end" && w != nil:
+			reply = end(w)
 		default:
 			reply = fmt.Sprintf("err bad command %q", in.Text())
 		}
@@ -133,7 +168,6 @@ func runOnce(w *workload, arg string) string {
 	if err != nil || n <= 0 || n%w.perRun != 0 {
 		return fmt.Sprintf("err run %q: need a positive multiple of %d", arg, w.perRun)
 	}
-	urgBefore := sigurgs.Load()
 	res := result{newThreads: -1}
 	t0 := time.Now()
 	err = w.run(n, &res)
@@ -144,22 +178,9 @@ func runOnce(w *workload, arg string) string {
 	if err != nil {
 		return "err " + err.Error()
 	}
-	if w.signals {
-		// Signals reach the counter through the runtime's signal goroutine, which gets a P
-		// only once the run lets go of it: wait until the count stays put for a while (a sleep
-		// costs a millisecond or so on a VM, so only where the signals are the point).
-		for i, seen := 0, sigurgs.Load(); i < 20; i++ {
-			time.Sleep(200 * time.Microsecond)
-			now := sigurgs.Load()
-			if now == seen && i >= 2 {
-				break
-			}
-			seen = now
-		}
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "ok ns=%d threads=%d sigurg=%d counted=%d", ns, threadsAlive(),
-		sigurgs.Load()-urgBefore, res.counted)
+		sigurgsSince(), res.counted)
 	if res.newThreads >= 0 {
 		fmt.Fprintf(&b, " new_threads=%d", res.newThreads)
 	}
@@ -176,6 +197,26 @@ func runOnce(w *workload, arg string) string {
 		}
 	}
 	return b.String()
+}
+
+// end: where the workload's signals matter, waits until the count stays put for a while, then
+// lets the workload idle; answers with the signals counted since the last answer.
+func end(w *workload) string {
+	if w.signals {
+		for i, seen := 0, sigurgs.Load(); i < 20; i++ {
+			time.Sleep(200 * time.Microsecond)
+			now := sigurgs.Load()
+			if now == seen && i >= 2 {
+				break
+			}
+			seen = now
+		}
+	}
+	late := sigurgsSince()
+	if w.idle != nil {
+		w.idle()
+	}
+	return fmt.Sprintf("ok sigurg=%d", late)
 }
 
 // threadsAlive reads Threads: from /proc/self/status (-1 if unreadable).
@@ -511,13 +552,11 @@ func stw(spin spinMode) *workload {
 		return d
 	}
 	w := &workload{perRun: 1, signals: true}
-	// The spinner lives for the whole process, and a few pauses are made before the first run:
-	// a spinner started just before the pauses shares a CPU with the stopper until the kernel
-	// moves one of their threads, and the pauses would time that.
-	w.setup = func() error {
-		if runtime.GOMAXPROCS(0) < 2 {
-			return errors.New("needs GOMAXPROCS >= 2 (a second CPU for the spinner)")
-		}
+	// The spinner runs during a call only (between calls it would take a CPU from the other
+	// variants), and a few pauses are made before the call's first run: a spinner started just
+	// before the pauses shares a CPU with the stopper until the kernel moves one of their
+	// threads, and the pauses would time that.
+	w.resume = func() error {
 		if spin != spinNone {
 			stop = spinner(spin, &spins)
 		}
@@ -526,10 +565,21 @@ func stw(spin spinMode) *workload {
 		}
 		return nil
 	}
+	w.setup = func() error {
+		if runtime.GOMAXPROCS(0) < 2 {
+			return errors.New("needs GOMAXPROCS >= 2 (a second CPU for the spinner)")
+		}
+		return w.resume()
+	}
+	w.idle = func() { stop(); stop = func() {} }
 	w.teardown = func() { stop() }
+	// every pause is reported too: its median per block is the pairs' metric. The mean of a
+	// block's pauses follows its few slowest (a signalled stop took 60 us to 1 ms here).
 	w.run = func(n int, res *result) error {
 		for i := 0; i < n; i++ {
-			res.ns += pause().Nanoseconds()
+			d := pause()
+			res.ns += d.Nanoseconds()
+			res.lat = append(res.lat, d)
 		}
 		res.counted = uint64(n)
 		return nil

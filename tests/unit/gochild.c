@@ -84,6 +84,28 @@ static void test_setup_answer(void **state)
     assert_non_null(strstr(pb_err(), "setup failed"));
 }
 
+/* end's answer: the late signals, and nothing else; resume's: a bare ok */
+static void test_end_answer(void **state)
+{
+    (void)state;
+    long late = -1;
+    assert_int_equal(pb_go_parse_end("ok sigurg=0", &late), 0);
+    assert_int_equal(late, 0);
+    assert_int_equal(pb_go_parse_end("ok sigurg=17", &late), 0);
+    assert_int_equal(late, 17);
+    assert_int_equal(pb_go_parse_end("ok sigurg=-1", &late), -1);
+    assert_int_equal(pb_go_parse_end("ok sigurg=3x", &late), -1);
+    assert_int_equal(pb_go_parse_end("ok ns=5", &late), -1);
+    assert_non_null(strstr(pb_err(), "not an answer to end"));
+    assert_int_equal(pb_go_parse_end("err bad command \"end\"", &late), -1);
+    assert_non_null(strstr(pb_err(), "failed to end the call"));
+    assert_int_equal(pb_go_parse_ok("ok"), 0);
+    assert_int_equal(pb_go_parse_ok("ok sigurg=1"), -1);
+    assert_non_null(strstr(pb_err(), "not a plain ok"));
+    assert_int_equal(pb_go_parse_ok("err needs GOMAXPROCS >= 2"), -1);
+    assert_non_null(strstr(pb_err(), "GOMAXPROCS"));
+}
+
 /* every way an answer can be wrong is an error that says which */
 static void test_bad_replies(void **state)
 {
@@ -189,7 +211,7 @@ static void test_child_life(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_hello),        cmocka_unit_test(test_replies),
-    cmocka_unit_test(test_setup_answer), cmocka_unit_test(test_bad_replies),
-    cmocka_unit_test(test_child_life),
+    cmocka_unit_test(test_setup_answer), cmocka_unit_test(test_end_answer),
+    cmocka_unit_test(test_bad_replies),  cmocka_unit_test(test_child_life),
 };
 const struct pb_test_group pb_group_gochild = PB_GROUP("gochild", tests);
