@@ -88,8 +88,8 @@ static void go_kept_end_all(void)
             go_kept_end(&go_kept[i]);
 }
 
-/* The variant's live child, if it has one on these CPUs; else a free slot (the oldest ended if
- * none is free), its param NULL. */
+/* The variant's live child, if it has one on these CPUs; else a free slot (the first slot's
+ * child ended if none is free), its param NULL. */
 static struct go_kept *go_kept_find(const struct go_param *p, const cpu_set_t *cpus)
 {
     struct go_kept *free_slot = NULL;
