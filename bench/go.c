@@ -118,6 +118,16 @@ static int go_unavailable(char *why, size_t len)
     return -1;
 }
 
+/* Ends the child after a failed exchange, keeping what failed (ending it may set another
+ * error). -1 with pb_err(). */
+static int go_kept_fail(struct go_kept *k, const char *workload, const char *when)
+{
+    char why[400];
+    snprintf(why, sizeof why, "Go workload %s%s: %s", workload, when, pb_err());
+    go_kept_end(k);
+    return pb_errf("%s", why);
+}
+
 /* Starts the variant's child and sets its workload up. 0, or -1 with pb_err(). */
 static int go_kept_start(struct go_kept *k, const struct go_param *p, const cpu_set_t *cpus)
 {
@@ -130,12 +140,8 @@ static int go_kept_start(struct go_kept *k, const struct go_param *p, const cpu_
     k->threads = k->hello.threads;
     snprintf(cmd, sizeof cmd, "setup %s", p->workload);
     if (pb_go_ask(&k->child, cmd, line, sizeof line, GO_ANSWER_S) < 0 ||
-        pb_go_parse_setup(line, &k->procs) < 0) {
-        char why[400];
-        snprintf(why, sizeof why, "Go workload %s: %s", p->workload, pb_err());
-        go_kept_end(k);
-        return pb_errf("%s", why);
-    }
+        pb_go_parse_setup(line, &k->procs) < 0)
+        return go_kept_fail(k, p->workload, "");
     if (!go_kept_atexit) {
         atexit(go_kept_end_all);
         go_kept_atexit = true;
@@ -153,10 +159,8 @@ static int go_setup(struct pb_run *r)
     struct go_kept *k = go_kept_find(p, &cpus);
     if (k->param && (pb_go_ask(&k->child, "resume", line, sizeof line, GO_ANSWER_S) < 0 ||
                      pb_go_parse_ok(line) < 0)) {
-        char why[400];
-        snprintf(why, sizeof why, "Go workload %s, resuming: %s", p->workload, pb_err());
-        go_kept_end(k);
-        return pb_run_fail(r, "%s", why);
+        go_kept_fail(k, p->workload, ", resuming");
+        return pb_run_fail(r, "%s", pb_err());
     }
     if (!k->param && go_kept_start(k, p, &cpus) < 0)
         return pb_run_fail(r, "%s", pb_err());

@@ -41,23 +41,15 @@ static void q_gate(const double *x, size_t n, double thr, size_t at, bool step, 
 /* The maximum-likelihood place of a single step in the log values (the split with the largest
  * m k / (m + k) (mean difference)^2, one point a side at least): the best estimate of where a
  * lone step is, given that there is one. */
-static size_t q_oracle(const double *x, size_t n)
+static size_t q_oracle(const double *x, size_t n, double *lx, double *ss)
 {
-    double total = 0, left = 0;
     for (size_t i = 0; i < n; i++)
-        total += log(x[i]);
+        lx[i] = log(x[i]);
+    pb_cp_split_ss(lx, n, ss);
     size_t best = 1;
-    double best_v = -1;
-    for (size_t t = 1; t < n; t++) {
-        left += log(x[t - 1]);
-        double m = (double)t, k = (double)(n - t);
-        double d = left / m - (total - left) / k;
-        double v = m * k / (m + k) * d * d;
-        if (v > best_v) {
-            best_v = v;
+    for (size_t t = 2; t < n; t++)
+        if (ss[t] > ss[best])
             best = t;
-        }
-    }
     return best;
 }
 
@@ -70,6 +62,8 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
     *out = pb_xcalloc(nrows, sizeof **out, "quality rows");
     double *x = pb_xcalloc(points, sizeof *x, "a history");
     struct pb_cp *cp = pb_xcalloc(points, sizeof *cp, "change points");
+    double *lx = pb_xcalloc(points, sizeof *lx, "a history's logs");
+    double *ss = pb_xcalloc(points, sizeof *ss, "split sums of squares");
     uint64_t rng = seed;
     size_t k = 0;
     for (size_t c = 0; c < PB_ARRAY_LEN(cvs); c++)
@@ -115,7 +109,7 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
                     in_range += cp[near].at_lo <= at && at <= cp[near].at_hi;
                     width += (double)(cp[near].at_hi - cp[near].at_lo + 1);
                 }
-                size_t ob = q_oracle(x, points);
+                size_t ob = q_oracle(x, points, lx, ss);
                 oracle += steps[st] && (ob > at ? ob - at : at - ob) <= 2;
                 bool gf;
                 size_t gfa;
@@ -135,5 +129,7 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
         }
     free(x);
     free(cp);
+    free(lx);
+    free(ss);
     return nrows;
 }

@@ -220,6 +220,24 @@ static void cp_prune(struct cp_ctx *c)
     }
 }
 
+double pb_cp_split_ss(const double *y, size_t n, double *ss)
+{
+    double tot = 0, sst = 0, left = 0;
+    for (size_t i = 0; i < n; i++)
+        tot += y[i];
+    double mean = n ? tot / (double)n : 0;
+    for (size_t i = 0; i < n; i++)
+        sst += (y[i] - mean) * (y[i] - mean);
+    if (n)
+        ss[0] = 0;
+    for (size_t u = 1; u < n; u++) {
+        left += y[u - 1];
+        double m = (double)u, k = (double)(n - u), d = left / m - (tot - left) / k;
+        ss[u] = m * k / (m + k) * d * d;
+    }
+    return sst;
+}
+
 /* The range of places of the change at t between the regimes [lo, t) and [t, hi): over the
  * points the divergence saw, the posterior probability of a single shift of the mean at u is
  * proportional to (m k)^-1/2 RSS(u)^-(n-2)/2 (flat priors on the two means and on log sigma);
@@ -232,20 +250,14 @@ static void cp_range(const struct cp_ctx *c, size_t lo, size_t t, size_t hi, siz
 {
     size_t ms = c->o->min_size, w = c->o->window;
     size_t a = t - lo > w ? t - w : lo, b = hi - t > w ? t + w : hi;
-    double n = (double)(b - a), tot = 0, tot2 = 0;
-    for (size_t i = a; i < b; i++) {
-        tot += c->y[i];
-        tot2 += c->y[i] * c->y[i];
-    }
+    double n = (double)(b - a);
     /* lp[u - a]: the log posterior of a change at u; -inf where a regime would be too short */
     double *lp = pb_xcalloc(b - a + 1, sizeof *lp, "change range");
-    double left = 0, top = -INFINITY;
+    double sst = pb_cp_split_ss(c->y + a, b - a, lp), top = -INFINITY;
     lp[0] = -INFINITY;
     for (size_t u = a + 1; u < b; u++) {
-        left += c->y[u - 1];
-        double m = (double)(u - a), k = (double)(b - u), d = left / m - (tot - left) / k;
-        double rss = tot2 - tot * tot / n - m * k / (m + k) * d * d;
-        bool ok = u >= lo + ms && u + ms <= hi && rss > 1e-12 * (tot2 > 0 ? tot2 : 1);
+        double m = (double)(u - a), k = (double)(b - u), rss = sst - lp[u - a];
+        bool ok = u >= lo + ms && u + ms <= hi && rss > 1e-12 * sst;
         lp[u - a] = ok ? -0.5 * log(m * k) - (n - 2) / 2 * log(rss) : -INFINITY;
         if (lp[u - a] > top)
             top = lp[u - a];

@@ -53,6 +53,13 @@ struct pb_cp {
 size_t pb_cp_detect(const double *x, size_t n, const struct pb_cp_opts *o, struct pb_cp *out,
                     size_t cap);
 
+/* The between-regime sum of squares of a split of y[0..n) at each u in [1, n): m k / (m + k)
+ * (mean before - mean after)^2 with m = u and k = n - u points a side, into ss[u] (ss[0] = 0).
+ * Returns the total sum of squares about the mean, so that the split's residual sum of squares
+ * is the total less ss[u]; a single shift's least-squares place is the u with the largest
+ * ss[u]. y and ss must not overlap. */
+double pb_cp_split_ss(const double *y, size_t n, double *ss);
+
 /* Student's two-sample t-test, pooled variance, two-sided, of a[0..na) against b[0..nb). NAN when
  * na + nb < 3 or both samples have no spread. */
 double pb_cp_ttest_p(const double *a, size_t na, const double *b, size_t nb);

@@ -49,6 +49,19 @@ static double jitter(size_t i)
     return 1 + j[i % 8];
 }
 
+/* the split sums of squares, by hand: 1 1 3 3 about its mean 2 */
+static void test_split_ss(void **state)
+{
+    (void)state;
+    const double y[] = {1, 1, 3, 3};
+    double ss[4] = {-1, -1, -1, -1};
+    assert_near(pb_cp_split_ss(y, 4, ss), 4, 1e-12);
+    assert_near(ss[0], 0, 0);
+    assert_near(ss[1], 4.0 / 3, 1e-12); /* 1 | 1 3 3: 3/4 (4/3)^2 */
+    assert_near(ss[2], 4, 1e-12);       /* 1 1 | 3 3: the whole spread, nothing left */
+    assert_near(ss[3], 4.0 / 3, 1e-12);
+}
+
 static void test_detect_known(void **state)
 {
     (void)state;
@@ -142,9 +155,8 @@ static void test_detect_rates(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_student_t),
-    cmocka_unit_test(test_point_p),
-    cmocka_unit_test(test_detect_known),
+    cmocka_unit_test(test_student_t),    cmocka_unit_test(test_point_p),
+    cmocka_unit_test(test_split_ss),     cmocka_unit_test(test_detect_known),
     cmocka_unit_test(test_detect_rates),
 };
 const struct pb_test_group pb_group_changepoint = PB_GROUP("changepoint", tests);
