@@ -224,30 +224,23 @@ void pb_runi_publish_series(const struct pb_call_ctx *c)
     }
 }
 
-/* The sampler's readings (it counted itself in every one): the peak, the steady count, and the
- * series kept for the thread plot. Returns the peak. */
-static uint64_t call_take_samples(const struct pb_call_ctx *c, uint64_t peak)
+/* The sampler's readings in an unreported call (it counted itself in every one), kept for
+ * the variant's reported blocks: the peak, the steady count, and the series for the thread
+ * plot. */
+static void call_keep_samples(const struct pb_call_ctx *c)
 {
     struct pb_vreg *vr = c->vr;
-    struct pb_run *r = c->r;
-    struct run_sampler *s = &r->sampler;
-    double steady = run_series_median(s->series, s->n) - 1;
-    if (s->max_threads - 1 > peak)
-        peak = s->max_threads - 1;
-    c->d->counter(c->d->ctx, "threads_peak_sampled", (double)s->max_threads - 1);
-    c->d->counter(c->d->ctx, "threads_steady", steady);
-    if (s->max_vmsize_kib > r->peak_vmsize_kib)
-        r->peak_vmsize_kib = s->max_vmsize_kib;
-    if (s->max_vmrss_kib > r->peak_vmrss_kib)
-        r->peak_vmrss_kib = s->max_vmrss_kib;
-    r->sampled = true;
+    const struct run_sampler *s = &c->r->sampler;
+    vr->threads_peak_sampled = s->max_threads - 1;
+    vr->threads_steady = run_series_median(s->series, s->n) - 1;
+    vr->vmsize_peak_delta_kib = (double)s->max_vmsize_kib - (double)c->r->vmsize_start_kib;
+    vr->vmrss_peak_delta_kib = (double)s->max_vmrss_kib - (double)c->r->vmrss_start_kib;
     free(vr->thread_series);
     vr->thread_series = pb_xcalloc(s->n, sizeof *s->series, "thread samples");
     for (size_t i = 0; i < s->n; i++)
         vr->thread_series[i] = s->series[i] - 1;
     vr->n_thread_series = s->n;
     vr->thread_series_interval_ms = s->interval_ms;
-    return peak;
 }
 
 /* Threads and memory over the call. */
@@ -262,7 +255,13 @@ void pb_runi_publish_threads(const struct pb_call_ctx *c)
     d->counter(d->ctx, "vmsize_delta_kib", (double)c->vs_end - (double)r->vmsize_start_kib);
     d->counter(d->ctx, "vmrss_delta_kib", (double)c->rss_end - (double)r->vmrss_start_kib);
     if (c->v->sample_threads && r->sampler.n)
-        peak = call_take_samples(c, peak);
+        call_keep_samples(c);
+    if (c->v->sample_threads && c->vr->n_thread_series) {
+        if (c->vr->threads_peak_sampled > peak)
+            peak = c->vr->threads_peak_sampled;
+        d->counter(d->ctx, "threads_peak_sampled", (double)c->vr->threads_peak_sampled);
+        d->counter(d->ctx, "threads_steady", c->vr->threads_steady);
+    }
     d->counter(d->ctx, "threads_peak", (double)peak);
     if (r->sampled) {
         d->counter(d->ctx, "vmsize_peak_delta_kib",
@@ -270,6 +269,9 @@ void pb_runi_publish_threads(const struct pb_call_ctx *c)
         d->counter(d->ctx, "vmrss_peak_delta_kib",
                    (double)r->peak_vmrss_kib - (double)r->vmrss_start_kib);
         run_publish_per_thread(r, d);
+    } else if (c->v->sample_threads && c->vr->n_thread_series) {
+        d->counter(d->ctx, "vmsize_peak_delta_kib", c->vr->vmsize_peak_delta_kib);
+        d->counter(d->ctx, "vmrss_peak_delta_kib", c->vr->vmrss_peak_delta_kib);
     }
     if (r->negative_intervals)
         d->counter(d->ctx, "clock_negative_intervals", (double)r->negative_intervals);

@@ -70,16 +70,22 @@ struct pb_vreg {
     /* Result of each counter check of the last call: "pass ...", "FAIL ..." or "not checked: ..."
      */
     char expect_result[PB_MAX_EXPECT][240];
-    /* Threads: in /proc/self/status every 2 ms during the last call (sample_threads variants) */
+    /* Threads: in /proc/self/status every 2 ms during the last unreported call (calibration or
+     * warm-up block) of a sample_threads variant, and published with each of its reported
+     * blocks. The sampler stays out of the timed blocks: its reads cost the workload (see
+     * call_begin). */
     uint32_t *thread_series;
     size_t n_thread_series;
     double thread_series_interval_ms; /* 2 ms, doubled each time a long call was thinned */
-    struct pb_run *run;               /* the runner's scratch while its call is in progress */
-    int gb_index;                     /* its Google Benchmark registration, -1 if none */
-    bool calibrating;                 /* the call in progress sizes the blocks: not merged */
-    uint64_t block_iters;             /* iterations per block, from the calibration */
-    double block_wall_s;              /* wall time of its last block, call overheads included */
-    const struct pb_vreg *twin_of;    /* an A/A control's second name: the variant it copies */
+    uint64_t threads_peak_sampled;    /* its peak, the sampler not counted */
+    double threads_steady;            /* its median */
+    double vmsize_peak_delta_kib, vmrss_peak_delta_kib; /* its memory peaks over the call's start */
+    struct pb_run *run;            /* the runner's scratch while its call is in progress */
+    int gb_index;                  /* its Google Benchmark registration, -1 if none */
+    bool calibrating;              /* the call in progress sizes the blocks: not merged */
+    uint64_t block_iters;          /* iterations per block, from the calibration */
+    double block_wall_s;           /* wall time of its last block, call overheads included */
+    const struct pb_vreg *twin_of; /* an A/A control's second name: the variant it copies */
     struct pb_runner *owner;
 };
 

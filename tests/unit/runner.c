@@ -816,6 +816,19 @@ static int op_state(struct pb_run *r)
     return s->bytes[100] == 0xa5 ? 0 : pb_run_fail(r, "state changed between ops");
 }
 
+/* The most threads the process had in any op of the call (the sampler's test). */
+static uint64_t sampled_seen;
+static int op_sampled(struct pb_run *r)
+{
+    uint64_t th;
+    if (pb_read_keyed_u64("/proc/self/status", "Threads:", &th) < 0)
+        return pb_run_fail(r, "cannot read /proc/self/status");
+    if (th > sampled_seen)
+        sampled_seen = th;
+    usleep(200); /* long enough a call for the sampler's first reading */
+    return 0;
+}
+
 static const struct pb_variant fake_variants[] = {
     {"state", "harness-owned state", .state_bytes = sizeof(struct big_state), .setup = setup_state,
      .op = op_state},
@@ -838,6 +851,7 @@ static const struct pb_variant fake_variants[] = {
     {"hangs", "an operation that never returns", .op = op_hangs},
     {"stated", "ops timed elsewhere: stated time, a gauge, a latency", .op = op_stated},
     {"overstated", "states more time than it took", .op = op_overstated},
+    {"sampled", "its thread count sampled", .op = op_sampled, .sample_threads = true},
 };
 static const char *const fake_metrics[] = {"request"};
 static const char *const fake_gauges[] = {"level_peak"};
@@ -955,6 +969,29 @@ static void test_runner_state(void **state)
     }
 }
 
+/* The thread-count sampler runs in unreported calls only (its reads of /proc/self/status cost
+ * the workload: see call_begin), and what it saw there is published with the reported ones. */
+static void test_runner_sampler_untimed(void **state)
+{
+    struct fixture *f = *state;
+    struct pb_counters c;
+    struct pb_vreg *v = pb_runner_find(&f->R, "fake/sampled");
+    uint64_t before;
+    assert_int_equal(pb_read_keyed_u64("/proc/self/status", "Threads:", &before), 0);
+    v->calibrating = true;
+    sampled_seen = 0;
+    assert_int_equal(pb_runner_call_fixed(v, 50, &c), 0);
+    v->calibrating = false;
+    assert_int_equal(sampled_seen, before + 1); /* the sampler ran beside the ops */
+    assert_true(v->n_thread_series >= 1);
+    sampled_seen = 0;
+    assert_int_equal(pb_runner_call_fixed(v, 50, &c), 0);
+    assert_string_equal(v->invalid_reason, "");
+    assert_int_equal(sampled_seen, before); /* nothing beside the timed ops */
+    assert_near(pb_counters_get(&c, "threads_peak_sampled"), (double)before, 0);
+    assert_near(pb_counters_get(&c, "threads_steady"), (double)before, 0);
+}
+
 static void test_runner_spawn(void **state)
 {
     struct fixture *f = *state;
@@ -1051,6 +1088,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_c2c_matrix, setup_c2c, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_state, setup_fake, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_spawn, setup_fake, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_runner_sampler_untimed, setup_fake, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_catches_broken_invariants, setup_fake,
                                     teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_stops_cleanly, setup_fake, teardown_runner),
