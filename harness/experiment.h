@@ -90,7 +90,9 @@ struct pb_variant {
     unsigned batch; /* operations one op call performs (0 or 1: one); for operations too short
                        to time one by one, the op histogram then holds per-op batch averages */
     struct pb_expect expect[PB_MAX_EXPECT]; /* counter checks; unused entries have no counter */
-    bool sample_threads;    /* sample Threads/VmRSS every 2 ms during each call (harness thread) */
+    /* sample Threads/VmRSS every 2 ms (a harness thread) during the unreported calls (calibration,
+     * warm-ups), published with every reported one: a sampler in a timed block costs the op */
+    bool sample_threads;
     bool full_profile_only; /* run only with --profile=full (sweeps that would lengthen the rest) */
     const struct pb_matrix_decl *matrix; /* NULL: CPU-pair round trips, if it fills one */
     /* A tally that reads 0 while the variant's premise holds (nothing else ran on a CPU kept
