@@ -355,8 +355,7 @@ static int plot_sweep(const struct plot_ctx *c, size_t *n)
     return f ? plot_close(&r, c) : 0;
 }
 
-/* Thread count over the last unreported call of each sampled variant (hist/<variant>.threads.csv).
- */
+/* Thread count over each sampled variant's last unreported call (hist/<variant>.threads.csv). */
 static int plot_threads(const struct plot_ctx *c, size_t *n)
 {
     *n = 0;
