@@ -96,13 +96,22 @@ static int go_reply_key(char *key, char *val, struct pb_go_reply *r, unsigned *s
     }
 }
 
+/* The child's own refusal, "err MESSAGE": -1 with "the Go workload <failed>: MESSAGE", else 0
+ * (the line is some other answer, for the caller to parse). */
+static int go_refused(const char *line, const char *failed)
+{
+    if (strncmp(line, "err ", 4))
+        return 0;
+    return pb_errf("the Go workload %s: %s", failed, pb_q(line + 4));
+}
+
 int pb_go_parse_reply(const char *line, struct pb_go_reply *r)
 {
     r->ns = r->overhead_ns = NAN;
     r->threads = r->sigurg = r->counted = r->new_threads = -1;
     r->n_lat = 0;
-    if (!strncmp(line, "err ", 4))
-        return pb_errf("the Go workload failed: %s", pb_q(line + 4));
+    if (go_refused(line, "failed") < 0)
+        return -1;
     if (strncmp(line, "ok ", 3))
         return pb_errf("not an answer: %s", pb_q(line));
     char *copy = pb_xstrdup(line + 3), *s = copy, *key, *val;
@@ -120,8 +129,8 @@ int pb_go_parse_reply(const char *line, struct pb_go_reply *r)
 
 int pb_go_parse_end(const char *line, long *sigurg)
 {
-    if (!strncmp(line, "err ", 4))
-        return pb_errf("the Go workload failed to end the call: %s", pb_q(line + 4));
+    if (go_refused(line, "failed to end the call") < 0)
+        return -1;
     if (strncmp(line, "ok sigurg=", 10) || go_long("sigurg", line + 10, 0, sigurg) < 0)
         return pb_errf("not an answer to end: %s", pb_q(line));
     return 0;
@@ -129,8 +138,8 @@ int pb_go_parse_end(const char *line, long *sigurg)
 
 int pb_go_parse_ok(const char *line)
 {
-    if (!strncmp(line, "err ", 4))
-        return pb_errf("the Go workload failed: %s", pb_q(line + 4));
+    if (go_refused(line, "failed") < 0)
+        return -1;
     if (strcmp(line, "ok"))
         return pb_errf("not a plain ok: %s", pb_q(line));
     return 0;
@@ -139,8 +148,8 @@ int pb_go_parse_ok(const char *line)
 int pb_go_parse_setup(const char *line, int *gomaxprocs)
 {
     long n = 0;
-    if (!strncmp(line, "err ", 4))
-        return pb_errf("the Go workload's setup failed: %s", pb_q(line + 4));
+    if (go_refused(line, "setup failed") < 0)
+        return -1;
     if (strncmp(line, "ok gomaxprocs=", 14) || go_long("gomaxprocs", line + 14, 1, &n) < 0 ||
         n > 1 << 20)
         return pb_errf("not an answer to setup: %s", pb_q(line));
