@@ -95,7 +95,7 @@ struct dstate {
     const struct dparam *p;
     unsigned ncpu, n_clients, n_workers;
     int cpu[MAX_CLIENTS * 16];
-    cpu_set_t run_cpus;  /* the same as a mask: where the unpinned threads may run */
+    cpu_set_t run_cpus;  /* the run's CPUs: where the unpinned threads may run */
     struct pb_gang gang; /* the clients' rounds */
     /* serving */
     struct pb_fifo shared;
@@ -305,11 +305,9 @@ static int dispatch_setup(struct pb_run *r)
     d->ncpu = (unsigned)pb_run_ncpus(r);
     if (d->ncpu > PB_ARRAY_LEN(d->cpu))
         d->ncpu = PB_ARRAY_LEN(d->cpu);
-    CPU_ZERO(&d->run_cpus);
-    for (unsigned i = 0; i < d->ncpu; i++) {
+    for (unsigned i = 0; i < d->ncpu; i++)
         d->cpu[i] = pb_run_cpu(r, (int)i);
-        CPU_SET(d->cpu[i], &d->run_cpus);
-    }
+    pb_run_cpus(r, &d->run_cpus);
     d->n_clients = p->load > 0             ? 0
                    : d->ncpu < 2           ? 2
                    : d->ncpu > MAX_CLIENTS ? MAX_CLIENTS

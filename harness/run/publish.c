@@ -225,14 +225,13 @@ void pb_runi_publish_series(const struct pb_call_ctx *c)
 }
 
 /* The sampler's readings in an unreported call (it counted itself in every one), kept for
- * the variant's reported blocks: the peak, the steady count, and the series for the thread
- * plot. */
+ * the variant's reported blocks: the peak, the memory peaks, and the series for the thread plot
+ * (whose median is the steady count). */
 static void call_keep_samples(const struct pb_call_ctx *c)
 {
     struct pb_vreg *vr = c->vr;
     const struct run_sampler *s = &c->r->sampler;
     vr->threads_peak_sampled = s->max_threads - 1;
-    vr->threads_steady = run_series_median(s->series, s->n) - 1;
     vr->vmsize_peak_delta_kib = (double)s->max_vmsize_kib - (double)c->r->vmsize_start_kib;
     vr->vmrss_peak_delta_kib = (double)s->max_vmrss_kib - (double)c->r->vmrss_start_kib;
     free(vr->thread_series);
@@ -260,7 +259,8 @@ void pb_runi_publish_threads(const struct pb_call_ctx *c)
         if (c->vr->threads_peak_sampled > peak)
             peak = c->vr->threads_peak_sampled;
         d->counter(d->ctx, "threads_peak_sampled", (double)c->vr->threads_peak_sampled);
-        d->counter(d->ctx, "threads_steady", c->vr->threads_steady);
+        d->counter(d->ctx, "threads_steady",
+                   run_series_median(c->vr->thread_series, c->vr->n_thread_series));
     }
     d->counter(d->ctx, "threads_peak", (double)peak);
     if (r->sampled) {

@@ -78,7 +78,6 @@ struct pb_vreg {
     size_t n_thread_series;
     double thread_series_interval_ms; /* 2 ms, doubled each time a long call was thinned */
     uint64_t threads_peak_sampled;    /* its peak, the sampler not counted */
-    double threads_steady;            /* its median */
     double vmsize_peak_delta_kib, vmrss_peak_delta_kib; /* its memory peaks over the call's start */
     struct pb_run *run;            /* the runner's scratch while its call is in progress */
     int gb_index;                  /* its Google Benchmark registration, -1 if none */

@@ -12,6 +12,7 @@
 #include "core/topo.h"
 #include "core/work.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -373,6 +374,67 @@ static void test_go_every_variant(void **state)
         if (strstr(vr->name, "dispatch/"))
             assert_int_equal(vr->merged[1]->count, 2 * batch); /* every request timed */
     }
+}
+
+/* This process's `pbgo serve` children: their pids in out[0..cap), how many there are. */
+static size_t go_children(long *out, size_t cap)
+{
+    size_t n = 0;
+    char path[64], buf[512];
+    DIR *d = opendir("/proc");
+    assert_non_null(d);
+    for (struct dirent *e; n < cap && (e = readdir(d));) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        char *close = strrchr(buf, ')'); /* the name may hold spaces: ppid follows the last ) */
+        long ppid = -1;
+        if (!close || sscanf(close + 1, " %*c %ld", &ppid) != 1 || ppid != (long)getpid())
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+        if (!(f = fopen(path, "r")))
+            continue;
+        len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        const char *arg = buf + strlen(buf) + 1; /* argv[1] */
+        if (strstr(buf, "pbgo") && arg < buf + len && !strcmp(arg, "serve"))
+            out[n++] = pid;
+    }
+    closedir(d);
+    return n;
+}
+
+/* A variant's Go child is kept from one call to the next: two calls of the same variant leave
+ * the same children alive, at least one (a child per call would leave none, a child per call
+ * kept by mistake one more each time). */
+static void test_go_child_kept(void **state)
+{
+    struct fixture *f = *state;
+    struct pb_vreg *vr = pb_runner_find(&f->R, "go/lock/unlocked");
+    assert_non_null(vr);
+    if (vr->skip_reason[0]) {
+        print_message("go family skipped: %s\n", vr->skip_reason);
+        skip();
+    }
+    long before[64], after[64];
+    struct pb_counters c;
+    assert_int_equal(call_checked(vr, 2 * vr->v->batch, &c), 0);
+    size_t nb = go_children(before, 64);
+    assert_int_equal(call_checked(vr, 2 * vr->v->batch, &c), 0);
+    size_t na = go_children(after, 64);
+    assert_true(nb >= 1);
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++)
+        assert_int_equal(after[i], before[i]);
 }
 
 /* Without the Go workloads every go variant is skipped, saying what to install. */
@@ -1084,6 +1146,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_handoff_every_variant, setup_handoff, teardown_runner),
     cmocka_unit_test_setup_teardown(test_preempt_every_variant, setup_preempt, teardown_runner),
     cmocka_unit_test_setup_teardown(test_go_every_variant, setup_go, teardown_runner),
+    cmocka_unit_test_setup_teardown(test_go_child_kept, setup_go, teardown_runner),
     cmocka_unit_test(test_go_skipped_without_go),
     cmocka_unit_test_setup_teardown(test_c2c_matrix, setup_c2c, teardown_runner),
     cmocka_unit_test_setup_teardown(test_runner_state, setup_fake, teardown_runner),
