@@ -199,6 +199,13 @@ out=$("$PB" history quality --series=20 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | grep -c '^| [0-9]* % |')" -eq 12 ]; then
   ok "quality: the detector's table over the grid (12 rows)"
 else bad "quality: exit $rc: $out"; fi
+out=$("$PB" history quality --series=20 --exact-weight=0.5 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && printf '%s' "$out" | grep -q 'placed with exact weight 0.5;'; then
+  ok "quality: --exact-weight reaches the detector's placement"
+else bad "quality --exact-weight=0.5: exit $rc: $out"; fi
+out=$("$PB" history changes --db="$db" --exact-weight=-1 2>&1); rc=$?
+[ "$rc" -eq 2 ] && ok "changes: a negative --exact-weight is exit 2 ($out)" ||
+  bad "changes --exact-weight=-1: exit $rc: $out"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

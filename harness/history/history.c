@@ -27,7 +27,7 @@
 /* Options every subcommand shares, and each one's own. */
 static struct hist_args {
     const char *db, *box, *out;
-    double p, min_change, window, series, seed, threshold;
+    double p, min_change, window, exact_weight, series, seed, threshold;
     bool all;
 } ha;
 
@@ -37,6 +37,7 @@ static void hist_defaults(void)
     ha.db = PB_HISTORY_DEFAULT_DB;
     ha.p = PB_CP_DEFAULT_P;
     ha.window = PB_CP_DEFAULT_WINDOW;
+    ha.exact_weight = PB_CP_DEFAULT_EXACT_WEIGHT;
     ha.series = 1000;
     ha.seed = 1;
     ha.threshold = 10;
@@ -69,10 +70,18 @@ static void hist_defaults(void)
          &ha.min_change,                                                                           \
          0,                                                                                        \
          1000},                                                                                    \
+        {"window",                                                                                 \
+         0,                                                                                        \
+         PB_OPT_NUMBER,                                                                            \
+         "N",                                                                                      \
+         "runs each side of a split the divergence looks at (default 60)",                         \
+         &ha.window,                                                                               \
+         3,                                                                                        \
+         100000},                                                                                  \
     {                                                                                              \
-        "window", 0, PB_OPT_NUMBER, "N",                                                           \
-            "runs each side of a split the divergence looks at (default 60)", &ha.window, 3,       \
-            100000                                                                                 \
+        "exact-weight", 0, PB_OPT_NUMBER, "W",                                                     \
+            "placing a change point: its own run's weight beside +-2 runs (default 0.1)",          \
+            &ha.exact_weight, 0, 1000                                                              \
     }
 
 static const struct pb_opt ingest_opts[] = {OPT_DB};
@@ -187,8 +196,8 @@ static const struct pb_opts_spec quality_spec = {
     "the 56th: 5 runs a side at least) or none; detection within +-2 runs, mean\n"
     "position error, false alarms per 100 series; beside it, the same for today's\n"
     "single-baseline gate (the first run as the baseline, an alarm when a run is worse\n"
-    "by more than the threshold), and a reference: where the likelihood itself places\n"
-    "a lone step, told there is one.",
+    "by more than the threshold), and a reference: where the detector's placement\n"
+    "puts a lone step, told there is one.",
     "A benchmark, not a test: it prints a Markdown table.\n",
     quality_opts,
     PB_ARRAY_LEN(quality_opts),
@@ -204,6 +213,7 @@ static void hist_cp_opts(struct pb_cp_opts *o)
     o->p_max = ha.p;
     o->min_change_pct = ha.min_change;
     o->window = (size_t)ha.window;
+    o->exact_weight = ha.exact_weight;
 }
 
 static int hist_ingest(int argc, char **argv)
@@ -328,8 +338,9 @@ static int hist_changes(int argc, char **argv)
     }
     struct pb_cp_opts o;
     hist_cp_opts(&o);
-    printf("# change points: E-Divisive means, t-test p < %g, window %zu, minimum change %g %%\n\n",
-           o.p_max, o.window, o.min_change_pct);
+    printf("# change points: E-Divisive means, t-test p < %g, window %zu, minimum change %g %%, "
+           "placed with exact weight %g\n\n",
+           o.p_max, o.window, o.min_change_pct, o.exact_weight);
     printf(
         "| box | series | metric | new regime from | 90 %% range | before | after | change | p | "
         "what changed |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
@@ -643,16 +654,18 @@ static int hist_quality(int argc, char **argv)
     size_t n = pb_history_quality((size_t)ha.series, 60, (unsigned long long)ha.seed, &o,
                                   ha.threshold, &q);
     printf("# change-point detection on synthetic histories\n\n%zu series of 60 runs a row, seed "
-           "%.0f; E-Divisive means, t-test p < %g, window %zu; the gate: first run as baseline, "
-           "threshold %g %%.\n\n",
-           (size_t)ha.series, ha.seed, o.p_max, o.window, ha.threshold);
-    printf("| CV | step | E-Divisive: found within +-2 runs | mean position error | false alarms "
-           "/ 100 series | best possible within +-2 | 90 %% range holds the step | its mean "
-           "width | gate: found within +-2 | gate: false alarms / 100 series |\n| --- | --- | --- "
-           "| --- | --- | --- | --- | --- | --- | --- |\n");
+           "%.0f; E-Divisive means, t-test p < %g, window %zu, placed with exact weight %g; the "
+           "gate: first run as baseline, threshold %g %%.\n\n",
+           (size_t)ha.series, ha.seed, o.p_max, o.window, o.exact_weight, ha.threshold);
+    printf(
+        "| CV | step | E-Divisive: found within +-2 runs | at the exact run | mean position error "
+        "| false alarms / 100 series | best possible within +-2 | 90 %% range holds the step | "
+        "its mean width | gate: found within +-2 | gate: false alarms / 100 series |\n| --- "
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for (size_t i = 0; i < n; i++) {
-        char d[32], best[32], g[32], rg[32], rw[32] = "-";
+        char d[32], ex[32], best[32], g[32], rg[32], rw[32] = "-";
         hist_pct(q[i].detected_pct, d, sizeof d);
+        hist_pct(q[i].exact_pct, ex, sizeof ex);
         hist_pct(q[i].range_pct, rg, sizeof rg);
         if (isfinite(q[i].range_runs))
             snprintf(rw, sizeof rw, "%.1f runs", q[i].range_runs);
@@ -668,8 +681,8 @@ static int hist_quality(int argc, char **argv)
             snprintf(err, sizeof err, "%.2f runs", q[i].mean_abs_err_runs);
         else
             snprintf(err, sizeof err, "-");
-        printf("| %.0f %% | %s | %s | %s | %.1f | %s | %s | %s | %s | %.1f |\n", q[i].cv_pct, step,
-               d, err, q[i].false_per_100, best, rg, rw, g, q[i].gate_false_per_100);
+        printf("| %.0f %% | %s | %s | %s | %s | %.1f | %s | %s | %s | %s | %.1f |\n", q[i].cv_pct,
+               step, d, ex, err, q[i].false_per_100, best, rg, rw, g, q[i].gate_false_per_100);
     }
     free(q);
     return 0;

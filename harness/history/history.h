@@ -31,14 +31,15 @@ struct pb_quality_row {
     double cv_pct, step_pct; /* noise and step (0: A/A series) */
     size_t series;
     double detected_pct;      /* steps found within +-2 runs (NAN for A/A) */
+    double exact_pct;         /* steps found at their exact run (NAN for A/A) */
     double mean_abs_err_runs; /* |found - true| over those found */
     double false_per_100;     /* alarms away from a step, per 100 series */
     double range_pct;  /* of steps with any change point, the nearest's range holds the step */
     double range_runs; /* and that range's mean width, in runs */
     double gate_detected_pct, gate_false_per_100; /* the same for the single-baseline gate */
-    double oracle_pct; /* the step's maximum-likelihood place, told there is exactly one step,
-                          within +-2 runs: a reference that knows there is one step and uses
-                          every run, which a detector can hardly beat */
+    double oracle_pct; /* the step placed by the detector's rule, told there is exactly one
+                          step (pb_cp_place_one), within +-2 runs: a reference that knows there
+                          is one step and uses every run, which a detector can hardly beat */
 };
 struct pb_cp_opts;
 /* Runs `series` histories of `points` runs for every noise level and step of the grid (CV 2, 5,

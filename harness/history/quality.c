@@ -38,21 +38,6 @@ static void q_gate(const double *x, size_t n, double thr, size_t at, bool step, 
     }
 }
 
-/* The maximum-likelihood place of a single step in the log values (the split with the largest
- * m k / (m + k) (mean difference)^2, one point a side at least): the best estimate of where a
- * lone step is, given that there is one. */
-static size_t q_oracle(const double *x, size_t n, double *lx, double *ss)
-{
-    for (size_t i = 0; i < n; i++)
-        lx[i] = log(x[i]);
-    pb_cp_split_ss(lx, n, ss);
-    size_t best = 1;
-    for (size_t t = 2; t < n; t++)
-        if (ss[t] > ss[best])
-            best = t;
-    return best;
-}
-
 size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
                           const struct pb_cp_opts *o, double gate_threshold_pct,
                           struct pb_quality_row **out)
@@ -62,8 +47,6 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
     *out = pb_xcalloc(nrows, sizeof **out, "quality rows");
     double *x = pb_xcalloc(points, sizeof *x, "a history");
     struct pb_cp *cp = pb_xcalloc(points, sizeof *cp, "change points");
-    double *lx = pb_xcalloc(points, sizeof *lx, "a history's logs");
-    double *ss = pb_xcalloc(points, sizeof *ss, "split sums of squares");
     uint64_t rng = seed;
     size_t k = 0;
     for (size_t c = 0; c < PB_ARRAY_LEN(cvs); c++)
@@ -72,7 +55,7 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
             r->cv_pct = cvs[c] * 100;
             r->step_pct = steps[st] * 100;
             r->series = series;
-            size_t found = 0, gate_found = 0, false_cp = 0, gate_false = 0, oracle = 0;
+            size_t found = 0, exact = 0, gate_found = 0, false_cp = 0, gate_false = 0, oracle = 0;
             size_t ranged = 0, in_range = 0;
             double err = 0, width = 0;
             for (size_t s = 0; s < series; s++) {
@@ -93,6 +76,7 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
                 }
                 if (hit) {
                     found++;
+                    exact += best == 0;
                     err += (double)best;
                 }
                 /* the range of the change point nearest the step: does it hold the step? */
@@ -109,7 +93,7 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
                     in_range += cp[near].at_lo <= at && at <= cp[near].at_hi;
                     width += (double)(cp[near].at_hi - cp[near].at_lo + 1);
                 }
-                size_t ob = q_oracle(x, points, lx, ss);
+                size_t ob = pb_cp_place_one(x, points, o->min_size, o->exact_weight);
                 oracle += steps[st] && (ob > at ? ob - at : at - ob) <= 2;
                 bool gf;
                 size_t gfa;
@@ -119,6 +103,7 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
             }
             double ns = (double)series;
             r->detected_pct = steps[st] ? 100.0 * (double)found / ns : NAN;
+            r->exact_pct = steps[st] ? 100.0 * (double)exact / ns : NAN;
             r->mean_abs_err_runs = found ? err / (double)found : NAN;
             r->range_pct = ranged ? 100.0 * (double)in_range / (double)ranged : NAN;
             r->range_runs = ranged ? width / (double)ranged : NAN;
@@ -129,7 +114,5 @@ size_t pb_history_quality(size_t series, size_t points, unsigned long long seed,
         }
     free(x);
     free(cp);
-    free(lx);
-    free(ss);
     return nrows;
 }

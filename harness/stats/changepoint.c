@@ -15,6 +15,7 @@ void pb_cp_opts_default(struct pb_cp_opts *o)
     o->min_change_pct = 0;
     o->window = PB_CP_DEFAULT_WINDOW;
     o->min_size = PB_CP_DEFAULT_MIN_SIZE;
+    o->exact_weight = PB_CP_DEFAULT_EXACT_WEIGHT;
 }
 
 /* The regularized incomplete beta function I_x(a, b), by its continued fraction (modified
@@ -238,42 +239,112 @@ double pb_cp_split_ss(const double *y, size_t n, double *ss)
     return sst;
 }
 
+/* The posterior probability of a single shift of the mean at each place u in (a, b), over the
+ * points y[a..b), with the regimes' span [lo, hi) around them: proportional to
+ * (m k)^-1/2 RSS(u)^-(n-2)/2 (flat priors on the two means and on log sigma), into pp[u - a] in
+ * units of the most probable place; 0 where a regime would be shorter than `ms` in [lo, hi).
+ * Returns their sum: 0 when no place has any weight (no spread left to weigh). */
+static double cp_posterior(const double *y, size_t lo, size_t a, size_t b, size_t hi, size_t ms,
+                           double *pp)
+{
+    double n = (double)(b - a);
+    double sst = pb_cp_split_ss(y + a, b - a, pp), top = -INFINITY;
+    pp[0] = -INFINITY;
+    for (size_t u = a + 1; u < b; u++) {
+        double m = (double)(u - a), k = (double)(b - u), rss = sst - pp[u - a];
+        bool ok = u >= lo + ms && u + ms <= hi && rss > 1e-12 * sst;
+        pp[u - a] = ok ? -0.5 * log(m * k) - (n - 2) / 2 * log(rss) : -INFINITY;
+        if (pp[u - a] > top)
+            top = pp[u - a];
+    }
+    double all = 0;
+    for (size_t u = a; u < b; u++) {
+        pp[u - a] = isfinite(pp[u - a]) ? exp(pp[u - a] - top) : 0;
+        all += pp[u - a];
+    }
+    return all;
+}
+
+/* The place of a change given its posterior pp over (a, b): the run u with the most probability
+ * within PB_CP_PLACE_RUNS runs of it, plus `exact` times the probability at u itself. The
+ * single most probable run is the likelihood's best split; with a step under twice the noise
+ * it is the exact run only about half the time, and it often sits at one edge of where the
+ * probability lies, so a window around it misses more often than a window placed on the
+ * probability. The weight at u leans towards the most probable run where windows are close.
+ * `fallback` when no place has any weight. */
+static size_t cp_place(const double *pp, size_t a, size_t b, double exact, size_t fallback)
+{
+    size_t best = fallback;
+    double best_w = 0;
+    for (size_t u = a + 1; u < b; u++) {
+        if (!(pp[u - a] > 0))
+            continue;
+        double w = pp[u - a] * exact;
+        size_t j0 = u - a > PB_CP_PLACE_RUNS ? u - PB_CP_PLACE_RUNS : a;
+        for (size_t j = j0; j <= u + PB_CP_PLACE_RUNS && j < b; j++)
+            w += pp[j - a];
+        if (w > best_w) {
+            best_w = w;
+            best = u;
+        }
+    }
+    return best;
+}
+
+/* The points the divergence sees around a change at t between [lo, t) and [t, hi). */
+static void cp_window(const struct cp_ctx *c, size_t lo, size_t t, size_t hi, size_t *a, size_t *b)
+{
+    size_t w = c->o->window;
+    *a = t - lo > w ? t - w : lo;
+    *b = hi - t > w ? t + w : hi;
+}
+
+/* Each change point moved to its place between its neighbours (cp_place), when its t-test and
+ * minimum change still pass there: E-Divisive says that the regime changed; the posterior says
+ * better where. In order, so that each sees its left neighbour's new place. */
+static void cp_relocate(struct cp_ctx *c)
+{
+    double *pp = pb_xcalloc(c->n, sizeof *pp, "change posterior");
+    for (size_t t = 1; t < c->n; t++) {
+        if (!c->cut[t])
+            continue;
+        size_t lo, hi, a, b;
+        cp_neighbours(c, t, &lo, &hi);
+        cp_window(c, lo, t, hi, &a, &b);
+        cp_posterior(c->y, lo, a, b, hi, c->o->min_size, pp);
+        size_t u = cp_place(pp, a, b, c->o->exact_weight, t);
+        double p;
+        if (u != t && cp_passes(c, lo, u, hi, &p)) {
+            c->cut[t] = false;
+            c->cut[u] = true;
+            if (u > t)
+                t = u; /* placed: not again */
+        }
+    }
+    free(pp);
+}
+
 /* The range of places of the change at t between the regimes [lo, t) and [t, hi): over the
- * points the divergence saw, the posterior probability of a single shift of the mean at u is
- * proportional to (m k)^-1/2 RSS(u)^-(n-2)/2 (flat priors on the two means and on log sigma);
- * the range grows from t, each time by the more probable neighbour, until it holds
- * PB_CP_RANGE_LEVEL of it. A step in noise is often placed a run or two off, and no detector
- * can tell which run it was more surely than this: the range says which runs (commits) to look
- * at. */
+ * points the divergence saw, the range grows from t, each time by the more probable neighbour
+ * in the posterior (cp_posterior), until it holds PB_CP_RANGE_LEVEL of it. A step in noise is
+ * often placed a run or two off, and no detector can tell which run it was more surely than
+ * this: the range says which runs (commits) to look at. */
 static void cp_range(const struct cp_ctx *c, size_t lo, size_t t, size_t hi, size_t *rlo,
                      size_t *rhi)
 {
-    size_t ms = c->o->min_size, w = c->o->window;
-    size_t a = t - lo > w ? t - w : lo, b = hi - t > w ? t + w : hi;
-    double n = (double)(b - a);
-    /* lp[u - a]: the log posterior of a change at u; -inf where a regime would be too short */
-    double *lp = pb_xcalloc(b - a + 1, sizeof *lp, "change range");
-    double sst = pb_cp_split_ss(c->y + a, b - a, lp), top = -INFINITY;
-    lp[0] = -INFINITY;
-    for (size_t u = a + 1; u < b; u++) {
-        double m = (double)(u - a), k = (double)(b - u), rss = sst - lp[u - a];
-        bool ok = u >= lo + ms && u + ms <= hi && rss > 1e-12 * sst;
-        lp[u - a] = ok ? -0.5 * log(m * k) - (n - 2) / 2 * log(rss) : -INFINITY;
-        if (lp[u - a] > top)
-            top = lp[u - a];
-    }
+    size_t a, b;
+    cp_window(c, lo, t, hi, &a, &b);
+    double *pp = pb_xcalloc(b - a + 1, sizeof *pp, "change range");
+    double all = cp_posterior(c->y, lo, a, b, hi, c->o->min_size, pp);
     *rlo = *rhi = t;
-    double all = 0;
-    for (size_t u = a + 1; u < b; u++)
-        all += isfinite(lp[u - a]) ? exp(lp[u - a] - top) : 0;
-    if (!(all > 0) || !isfinite(lp[t - a])) { /* no spread left to weigh: the place itself */
-        free(lp);
+    if (!(all > 0) || !(pp[t - a] > 0)) { /* no spread left to weigh: the place itself */
+        free(pp);
         return;
     }
-    double held = exp(lp[t - a] - top);
+    double held = pp[t - a];
     while (held < PB_CP_RANGE_LEVEL * all) {
-        double pl = *rlo > a + 1 && isfinite(lp[*rlo - 1 - a]) ? exp(lp[*rlo - 1 - a] - top) : -1;
-        double ph = *rhi + 1 < b && isfinite(lp[*rhi + 1 - a]) ? exp(lp[*rhi + 1 - a] - top) : -1;
+        double pl = *rlo > a + 1 && pp[*rlo - 1 - a] > 0 ? pp[*rlo - 1 - a] : -1;
+        double ph = *rhi + 1 < b && pp[*rhi + 1 - a] > 0 ? pp[*rhi + 1 - a] : -1;
         if (pl < 0 && ph < 0)
             break;
         if (pl >= ph) {
@@ -284,7 +355,21 @@ static void cp_range(const struct cp_ctx *c, size_t lo, size_t t, size_t hi, siz
             held += ph;
         }
     }
-    free(lp);
+    free(pp);
+}
+
+size_t pb_cp_place_one(const double *x, size_t n, size_t min_size, double exact_weight)
+{
+    if (min_size < 1)
+        min_size = 1;
+    if (n < 2 * min_size)
+        return 0;
+    double *y = cp_logs(x, n, NULL), *pp = pb_xcalloc(n, sizeof *pp, "change posterior");
+    cp_posterior(y, 0, 0, n, n, min_size, pp);
+    size_t u = cp_place(pp, 0, n, exact_weight, n / 2);
+    free(pp);
+    free(y);
+    return u;
 }
 
 size_t pb_cp_detect(const double *x, size_t n, const struct pb_cp_opts *o, struct pb_cp *out,
@@ -300,6 +385,8 @@ size_t pb_cp_detect(const double *x, size_t n, const struct pb_cp_opts *o, struc
     struct cp_ctx c = {x, cp_logs(x, n, NULL), n, &opts, pb_xcalloc(n, sizeof(bool), "cuts")};
     cp_divide(&c, 0, n);
     cp_prune(&c);
+    cp_relocate(&c);
+    cp_prune(&c); /* a move changes its neighbours' regimes: they must still pass */
     size_t k = 0;
     for (size_t t = 1; t < n; t++) {
         if (!c.cut[t])

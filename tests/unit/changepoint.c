@@ -62,6 +62,54 @@ static void test_split_ss(void **state)
     assert_near(ss[3], 4.0 / 3, 1e-12);
 }
 
+/* Placing a change: a run of 2s and a 3 between a regime about 0.5 and one about 4.5 (log
+ * values). The likelihood's best single split is the jump to 4 (run 8), but the posterior of a
+ * single shift at runs 3..9 (about 0.04 0.16 0.17 0.35 0.12 1 0.09, as pb_cp_split_ss gives
+ * them) holds more within +-2 of run 6 (1.80) than of run 8 (1.56): with a small weight on the
+ * run itself the place is 6, with a large one it is the best split. */
+static void test_place(void **state)
+{
+    (void)state;
+    const double y[] = {0, 1, 0, 1, 2, 2, 3, 2, 4, 5, 4, 5};
+    double x[12], ss[12];
+    for (size_t i = 0; i < 12; i++)
+        x[i] = exp(y[i]);
+    pb_cp_split_ss(y, 12, ss);
+    size_t ml = 3;
+    for (size_t u = 4; u <= 9; u++)
+        if (ss[u] > ss[ml])
+            ml = u;
+    assert_int_equal(ml, 8);
+    assert_int_equal(pb_cp_place_one(x, 12, 3, 0.1), 6);
+    assert_int_equal(pb_cp_place_one(x, 12, 3, 0), 6);
+    assert_int_equal(pb_cp_place_one(x, 12, 3, 1000), 8);
+    /* a clean step: its own run, whatever the weight; too short: 0 */
+    for (size_t i = 0; i < 12; i++)
+        x[i] = 10 * jitter(i) * (i >= 5 ? 1.3 : 1);
+    assert_int_equal(pb_cp_place_one(x, 12, 3, 0), 5);
+    assert_int_equal(pb_cp_place_one(x, 12, 3, 0.1), 5);
+    assert_int_equal(pb_cp_place_one(x, 5, 3, 0.1), 0);
+    /* the detector places its change points the same way, where the t-test still passes:
+     * p = 0.00029 at run 8, 0.00082 at run 6 */
+    struct pb_cp_opts o;
+    pb_cp_opts_default(&o);
+    o.p_max = 0.001;
+    struct pb_cp cp[4];
+    for (size_t i = 0; i < 12; i++)
+        x[i] = exp(y[i]);
+    assert_int_equal(pb_cp_detect(x, 12, &o, cp, 4), 1);
+    assert_int_equal(cp[0].at, 6);
+    assert_true(cp[0].p > 0.0004 && cp[0].p < 0.001);
+    assert_true(cp[0].at_lo <= 6 && cp[0].at_hi >= 8);
+    o.exact_weight = 1000;
+    assert_int_equal(pb_cp_detect(x, 12, &o, cp, 4), 1);
+    assert_int_equal(cp[0].at, 8);
+    o.exact_weight = PB_CP_DEFAULT_EXACT_WEIGHT;
+    o.p_max = 0.0004;
+    assert_int_equal(pb_cp_detect(x, 12, &o, cp, 4), 1);
+    assert_int_equal(cp[0].at, 8);
+}
+
 static void test_detect_known(void **state)
 {
     (void)state;
@@ -151,12 +199,25 @@ static void test_detect_rates(void **state)
     /* the gate with its threshold at 10 % on noise of CV 5 %: the false alarms that make it a
      * poor judge of one noisy run */
     assert_true(q[4].gate_false_per_100 > 100 && q[4].false_per_100 < 2.5);
+    /* the same histories with each change point on the likelihood's best split: the +10 % step
+     * at CV 5 % is found within +-2 runs less often, at its exact run more often (the trade
+     * the placement makes, measured in the README) */
+    struct pb_quality_row *ml;
+    o.exact_weight = 1000;
+    assert_int_equal(pb_history_quality(400, 60, 7, &o, 10, &ml), 12);
+    if (!(q[6].detected_pct >= ml[6].detected_pct + 1.5 && q[6].exact_pct >= 40 &&
+          ml[6].exact_pct > q[6].exact_pct))
+        fail_msg("CV 5 %%, step 10 %%: placed %.1f %% within +-2, %.1f %% exact; on the best "
+                 "split %.1f %% and %.1f %%",
+                 q[6].detected_pct, q[6].exact_pct, ml[6].detected_pct, ml[6].exact_pct);
+    assert_true(ml[4].false_per_100 == q[4].false_per_100); /* placing adds no change point */
+    free(ml);
     free(q);
 }
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_student_t),    cmocka_unit_test(test_point_p),
-    cmocka_unit_test(test_split_ss),     cmocka_unit_test(test_detect_known),
-    cmocka_unit_test(test_detect_rates),
+    cmocka_unit_test(test_split_ss),     cmocka_unit_test(test_place),
+    cmocka_unit_test(test_detect_known), cmocka_unit_test(test_detect_rates),
 };
 const struct pb_test_group pb_group_changepoint = PB_GROUP("changepoint", tests);
