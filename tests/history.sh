@@ -132,6 +132,19 @@ if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qE '^\| [0-9a-f]{12} \| harne
    printf '%s\n' "$out" | grep -q "^1 change point(s) in 1 series.$"; then
   ok "changes: a planted regime change is found at its run, its range holding it, with its size"
 else bad "changes on a planted step: exit $rc: $out"; fi
+# the same for the pair: its values are ratios, written "1.23 x", never in the metric's ns
+q "$tmp/step.sqlite" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+s = c.execute("select id from series where is_pair = 1 and name = 'harness: rdtscp_pair -> start_stop_pair'").fetchone()[0]
+first = [r[0] for r in c.execute("select id from runs order by started_utc, id limit 3")]
+c.executemany("update points set value = value / 2, ci_low = ci_low / 2, ci_high = ci_high / 2 where series = ? and run = ?", [(s, r) for r in first])
+c.commit()
+PY
+out=$("$PB" history changes --db="$tmp/step.sqlite" --p=0.05 'harness: rdtscp_pair -> start_stop_pair real_time_ns' 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qE '^\| [0-9a-f]{12} \| harness: rdtscp\\?_pair -&gt; start\\?_stop\\?_pair \| real\\?_time\\?_ns \| run 4 of 6 [^|]*\|[^|]*\| [0-9.]+ x \| [0-9.]+ x \| \+[0-9.]+ % \|'; then
+  ok "changes: a pair's regimes are ratios (x), not the metric's unit"
+else bad "changes on a pair's step: exit $rc: $out"; fi
 if gnuplot -e 'set terminal pngcairo; set terminal svg' >/dev/null 2>&1; then
   out=$("$PB" history show --db="$tmp/step.sqlite" --p=0.05 --out="$tmp/plots" 'harness/rdtscp_pair real_time_ns' 2>&1); rc=$?
   svg=$(ls "$tmp/plots"/*.svg 2>/dev/null | head -n 1)

@@ -288,6 +288,17 @@ static int hist_detect(struct pb_store *st, const struct pb_sseries *s, const st
     return 0;
 }
 
+/* A value of series s with its unit: a pair's values are ratios of its metric ("10.4 x", not
+ * "10.4 ns"). */
+static const char *hist_fmt(const struct pb_sseries *s, double v, char *buf, size_t len)
+{
+    if (s->is_pair && isfinite(v)) {
+        snprintf(buf, len, "%.3g x", v);
+        return buf;
+    }
+    return pb_report_fmt(s->metric, v, buf, len);
+}
+
 static void hist_cps_free(struct hist_cps *x)
 {
     free(x->pts);
@@ -364,8 +375,8 @@ static int hist_changes(int argc, char **argv)
             int64_t ri = hist_run_index(runs, nr, at->run_id);
             char env[600], b[48], a[48];
             hist_env_change(st, prev->run_id, at->run_id, env, sizeof env);
-            pb_report_fmt(s->metric, cp[k].before, b, sizeof b);
-            pb_report_fmt(s->metric, cp[k].after, a, sizeof a);
+            hist_fmt(s, cp[k].before, b, sizeof b);
+            hist_fmt(s, cp[k].after, a, sizeof a);
             printf("| %s | ", s->box);
             pb_md_put(stdout, s->name);
             /* the runs where the change may lie (PB_CP_RANGE_LEVEL of its posterior) */
@@ -493,7 +504,10 @@ static int hist_show(int argc, char **argv)
         if (hist_plot_data(dfd, dat, x.pts, x.v, (size_t)n, runs, nr, x.cp, m) < 0) {
             status = pb_usage_error("history show: %s", pb_err());
         } else {
-            const char *args[] = {dat, stem, title, s->metric, pb_report_metric_unit(s->metric)};
+            char label[120];
+            snprintf(label, sizeof label, "%s%s", s->metric, s->is_pair ? ", pair ratio" : "");
+            const char *args[] = {dat, stem, title, label,
+                                  s->is_pair ? "x" : pb_report_metric_unit(s->metric)};
             char log[330];
             snprintf(log, sizeof log, "%s.gnuplot.log", stem);
             if (pb_plot_run(dfd, "history.gp", args, PB_ARRAY_LEN(args), stem, log, NULL) < 0)
@@ -604,8 +618,8 @@ static int hist_compare(int argc, char **argv)
             if (!ha.all && fabs(vb / va - 1) < 0.05)
                 continue;
             char x[48], y[48];
-            pb_report_fmt(a.ss[i].metric, va, x, sizeof x);
-            pb_report_fmt(a.ss[i].metric, vb, y, sizeof y);
+            hist_fmt(&a.ss[i], va, x, sizeof x);
+            hist_fmt(&a.ss[i], vb, y, sizeof y);
             fputs("| ", stdout);
             pb_md_put(stdout, a.ss[i].name);
             printf(" | %s | %s | %s | %.3f |\n", a.ss[i].metric, x, y, vb / va);
