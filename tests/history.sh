@@ -115,32 +115,29 @@ if [ "$rc" -eq 0 ] && printf '%s' "$out" | grep -q "^| box | series | metric | n
    printf '%s' "$out" | grep -qE "^[0-9]+ change point\(s\) in [0-9]+ series\.$"; then
   ok "changes: a table of change points over every series"
 else bad "changes: exit $rc: $out"; fi
-# a planted regime change: the first three runs of one series halved, so the fourth starts a
-# regime twice as slow
-cp "$db" "$tmp/step.sqlite"
-"$PB" history ingest --db="$tmp/step.sqlite" "$f6" >/dev/null 2>&1
-q "$tmp/step.sqlite" <<'PY'
+# a planted regime change: the first three runs of one series (DB, is_pair, name) halved, so the
+# fourth starts a regime twice as slow
+plant_step() {
+  q "$@" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-s = c.execute("select id from series where name = 'harness/rdtscp_pair' and metric = 'real_time_ns'").fetchone()[0]
+s = c.execute("select id from series where is_pair = ? and name = ? and metric = 'real_time_ns'",
+              (int(sys.argv[2]), sys.argv[3])).fetchone()[0]
 first = [r[0] for r in c.execute("select id from runs order by started_utc, id limit 3")]
 c.executemany("update points set value = value / 2, ci_low = ci_low / 2, ci_high = ci_high / 2 where series = ? and run = ?", [(s, r) for r in first])
 c.commit()
 PY
+}
+cp "$db" "$tmp/step.sqlite"
+"$PB" history ingest --db="$tmp/step.sqlite" "$f6" >/dev/null 2>&1
+plant_step "$tmp/step.sqlite" 0 'harness/rdtscp_pair'
 out=$("$PB" history changes --db="$tmp/step.sqlite" --p=0.05 'harness/rdtscp_pair real_time_ns' 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qE '^\| [0-9a-f]{12} \| harness/rdtscp\\?_pair \| real\\?_time\\?_ns \| run 4 of 6 [^|]*\| (run 4|runs [1-4]-[4-6]) \|.*\| \+[0-9.]+ % \|' &&
    printf '%s\n' "$out" | grep -q "^1 change point(s) in 1 series.$"; then
   ok "changes: a planted regime change is found at its run, its range holding it, with its size"
 else bad "changes on a planted step: exit $rc: $out"; fi
 # the same for the pair: its values are ratios, written "1.23 x", never in the metric's ns
-q "$tmp/step.sqlite" <<'PY'
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-s = c.execute("select id from series where is_pair = 1 and name = 'harness: rdtscp_pair -> start_stop_pair'").fetchone()[0]
-first = [r[0] for r in c.execute("select id from runs order by started_utc, id limit 3")]
-c.executemany("update points set value = value / 2, ci_low = ci_low / 2, ci_high = ci_high / 2 where series = ? and run = ?", [(s, r) for r in first])
-c.commit()
-PY
+plant_step "$tmp/step.sqlite" 1 'harness: rdtscp_pair -> start_stop_pair'
 out=$("$PB" history changes --db="$tmp/step.sqlite" --p=0.05 'harness: rdtscp_pair -> start_stop_pair real_time_ns' 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qE '^\| [0-9a-f]{12} \| harness: rdtscp\\?_pair -&gt; start\\?_stop\\?_pair \| real\\?_time\\?_ns \| run 4 of 6 [^|]*\|[^|]*\| [0-9.]+ x \| [0-9.]+ x \| \+[0-9.]+ % \|'; then
   ok "changes: a pair's regimes are ratios (x), not the metric's unit"
