@@ -255,7 +255,9 @@ void pb_runi_publish_threads(const struct pb_call_ctx *c)
     d->counter(d->ctx, "vmrss_delta_kib", (double)c->rss_end - (double)r->vmrss_start_kib);
     if (c->v->sample_threads && r->sampler.n)
         call_keep_samples(c);
-    if (c->v->sample_threads && c->vr->n_thread_series) {
+    /* the readings of an unreported call, kept for this one */
+    bool kept = c->v->sample_threads && c->vr->n_thread_series;
+    if (kept) {
         if (c->vr->threads_peak_sampled > peak)
             peak = c->vr->threads_peak_sampled;
         d->counter(d->ctx, "threads_peak_sampled", (double)c->vr->threads_peak_sampled);
@@ -269,7 +271,7 @@ void pb_runi_publish_threads(const struct pb_call_ctx *c)
         d->counter(d->ctx, "vmrss_peak_delta_kib",
                    (double)r->peak_vmrss_kib - (double)r->vmrss_start_kib);
         run_publish_per_thread(r, d);
-    } else if (c->v->sample_threads && c->vr->n_thread_series) {
+    } else if (kept) {
         d->counter(d->ctx, "vmsize_peak_delta_kib", c->vr->vmsize_peak_delta_kib);
         d->counter(d->ctx, "vmrss_peak_delta_kib", c->vr->vmrss_peak_delta_kib);
     }
